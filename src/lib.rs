@@ -1,0 +1,8 @@
+//! paycode-kiosk: a point-of-sale terminal that takes mobile-money payments through Monime
+//! payment codes. The binary is a thin shell over this library, which tests and benchmarks use.
+
+pub mod config;
+pub mod money;
+pub mod monime;
+pub mod secret;
+pub mod simulator;

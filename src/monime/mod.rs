@@ -1,0 +1,473 @@
+//! A typed client for Monime's payment-code endpoints: headers, envelopes, both API shapes,
+//! errors, retries, rate limits and idempotency. It knows nothing about kiosks or sales.
+//!
+//! Retries follow Monime's rules: reads and creates are retried after network errors, timeouts,
+//! 5xx and 429 (a create always with the caller's one idempotency key, so Monime returns the
+//! same code instead of making a second); cancel and delete are retried only after a 429, which
+//! Monime guarantees had no effect.
+
+pub mod duration;
+mod error;
+mod model;
+mod retry;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub use error::MonimeError;
+pub use model::{
+    ApiVersion, CodeStatus, ListFilter, NewPaymentCode, PaymentCode, ProcessedPayment,
+};
+pub use retry::{RetryPolicy, backoff_delay};
+
+use crate::config::MonimeConfig;
+use crate::secret::AccessToken;
+use error::{body_excerpt, parse_retry_after};
+use model::WireCode;
+
+/// Monime's limit on `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
+/// Monime's largest page of the list endpoint.
+pub const MAX_PAGE_SIZE: usize = 50;
+
+/// Where and as whom the client talks to Monime.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub base_url: reqwest::Url,
+    pub space_id: String,
+    pub access_token: AccessToken,
+    pub api_version: ApiVersion,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// A PEM certificate to trust besides the system's, for a simulator served over TLS.
+    pub extra_root_certificate: Option<Vec<u8>>,
+}
+
+impl ClientSettings {
+    pub fn from_config(config: &MonimeConfig) -> ClientSettings {
+        ClientSettings {
+            base_url: config.base_url.clone(),
+            space_id: config.space_id.clone(),
+            access_token: config.access_token.clone(),
+            api_version: config.api_version.clone(),
+            request_timeout: config.request_timeout,
+            retry: RetryPolicy::default(),
+            extra_root_certificate: None,
+        }
+    }
+}
+
+/// The client. Cheap to clone: clones share one connection pool, so a sale's requests reuse one
+/// TCP and TLS connection.
+#[derive(Debug, Clone)]
+pub struct MonimeClient {
+    http: reqwest::Client,
+    settings: Arc<ClientSettings>,
+}
+
+/// Whether a request may be sent again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RetryRule {
+    /// Network errors, timeouts, 5xx and 429: reads, and creates under one idempotency key.
+    WhenSafe,
+    /// Only 429, which Monime promises had no effect: changes without an idempotency key.
+    OnlyWhenThrottled,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    success: Option<bool>,
+    result: Option<Value>,
+    pagination: Option<Pagination>,
+}
+
+#[derive(Deserialize)]
+struct Pagination {
+    next: Option<String>,
+}
+
+/// One page of the list endpoint.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub codes: Vec<PaymentCode>,
+    /// The cursor of the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+impl MonimeClient {
+    pub fn new(settings: ClientSettings) -> Result<MonimeClient, MonimeError> {
+        // reqwest is built without a TLS provider of its own (see Cargo.toml); a second install
+        // by another client in the same process is refused harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("paycode-kiosk/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.request_timeout.min(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_keepalive(Duration::from_secs(30));
+        if let Some(pem) = &settings.extra_root_certificate {
+            let certificate =
+                reqwest::Certificate::from_pem(pem).map_err(|error| MonimeError::Malformed {
+                    message: format!("the extra root certificate is not PEM: {error}"),
+                })?;
+            builder = builder.add_root_certificate(certificate);
+        }
+        let http = builder.build().map_err(|error| MonimeError::Network {
+            message: format!("the HTTP client could not start: {}", error_chain(&error)),
+        })?;
+        Ok(MonimeClient {
+            http,
+            settings: Arc::new(settings),
+        })
+    }
+
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    /// Creates a one-time payment code. `idempotency_key` must be the sale's stored key: sent
+    /// again after a lost answer, Monime returns the code it already made.
+    pub async fn create(
+        &self,
+        request: &NewPaymentCode,
+        idempotency_key: &str,
+    ) -> Result<PaymentCode, MonimeError> {
+        if idempotency_key.is_empty() || idempotency_key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+            return Err(MonimeError::Validation {
+                message: format!(
+                    "the idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"
+                ),
+            });
+        }
+        let body = request.to_body(&self.settings.api_version);
+        let path = self.settings.api_version.collection_path().to_string();
+        let envelope = self
+            .call(
+                Method::POST,
+                &path,
+                &[],
+                Some(&body),
+                Some(idempotency_key),
+                RetryRule::WhenSafe,
+            )
+            .await?;
+        code_from(envelope.result)
+    }
+
+    /// Reads one code.
+    pub async fn get(&self, id: &str) -> Result<PaymentCode, MonimeError> {
+        let path = self.code_path(id)?;
+        let envelope = self
+            .call(Method::GET, &path, &[], None, None, RetryRule::WhenSafe)
+            .await?;
+        code_from(envelope.result)
+    }
+
+    /// Reads one page of codes, newest first as Monime orders them.
+    pub async fn list_page(
+        &self,
+        filter: &ListFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Page, MonimeError> {
+        let mut query: Vec<(&str, String)> =
+            vec![("limit", limit.clamp(1, MAX_PAGE_SIZE).to_string())];
+        if let Some(status) = filter.status {
+            query.push(("status", status.as_str().to_string()));
+        }
+        if let Some(mode) = &filter.mode {
+            query.push(("mode", mode.clone()));
+        }
+        if let Some(ussd_code) = &filter.ussd_code {
+            query.push(("ussd_code", ussd_code.clone()));
+        }
+        if let Some(cursor) = after {
+            query.push(("after", cursor.to_string()));
+        }
+        let path = self.settings.api_version.collection_path().to_string();
+        let envelope = self
+            .call(Method::GET, &path, &query, None, None, RetryRule::WhenSafe)
+            .await?;
+        let codes = match envelope.result {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| code_from(Some(item)))
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(MonimeError::Malformed {
+                    message: "the list's result is not a list".into(),
+                });
+            }
+        };
+        let next = envelope
+            .pagination
+            .and_then(|pagination| pagination.next)
+            .filter(|cursor| !cursor.is_empty());
+        Ok(Page { codes, next })
+    }
+
+    /// Reads codes page after page, following `pagination.next`, until `max_items` or the end.
+    pub async fn list(
+        &self,
+        filter: &ListFilter,
+        max_items: usize,
+    ) -> Result<Vec<PaymentCode>, MonimeError> {
+        let mut codes = Vec::new();
+        let mut cursor: Option<String> = None;
+        while codes.len() < max_items {
+            let page = self
+                .list_page(filter, max_items - codes.len(), cursor.as_deref())
+                .await?;
+            let reached_end = page.codes.is_empty() || page.next.is_none();
+            codes.extend(page.codes);
+            if reached_end || page.next == cursor {
+                break;
+            }
+            cursor = page.next;
+        }
+        codes.truncate(max_items);
+        Ok(codes)
+    }
+
+    /// Switches a code off so nobody can pay it any more, and returns it as Monime then sees it.
+    /// A code that is already `processing` or `completed` stays so: read its status.
+    pub async fn cancel(&self, id: &str) -> Result<PaymentCode, MonimeError> {
+        let path = self.code_path(id)?;
+        let body = match self.settings.api_version {
+            ApiVersion::Caph(_) => json!({ "enable": false }),
+            ApiVersion::Legacy => json!({ "status": "cancelled" }),
+        };
+        let envelope = self
+            .call(
+                Method::PATCH,
+                &path,
+                &[],
+                Some(&body),
+                None,
+                RetryRule::OnlyWhenThrottled,
+            )
+            .await?;
+        code_from(envelope.result)
+    }
+
+    /// Deletes a code that has never been used.
+    pub async fn delete(&self, id: &str) -> Result<(), MonimeError> {
+        let path = self.code_path(id)?;
+        self.call(
+            Method::DELETE,
+            &path,
+            &[],
+            None,
+            None,
+            RetryRule::OnlyWhenThrottled,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    fn code_path(&self, id: &str) -> Result<String, MonimeError> {
+        let valid = !id.is_empty()
+            && id.len() <= 128
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(MonimeError::Validation {
+                message: format!("\"{id}\" is not a payment code id (they look like pmc-...)"),
+            });
+        }
+        Ok(format!(
+            "{}/{id}",
+            self.settings.api_version.collection_path()
+        ))
+    }
+
+    /// Sends a request, retrying by `rule` and the client's policy.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotency_key: Option<&str>,
+        rule: RetryRule,
+    ) -> Result<Envelope, MonimeError> {
+        let policy = &self.settings.retry;
+        let mut attempt = 1;
+        loop {
+            let started = Instant::now();
+            let outcome = self
+                .send_once(&method, path, query, body, idempotency_key)
+                .await;
+            let retry = match &outcome {
+                Ok(_) => false,
+                Err(error) => match rule {
+                    RetryRule::WhenSafe => error.is_retryable(),
+                    RetryRule::OnlyWhenThrottled => {
+                        matches!(error, MonimeError::RateLimited { .. })
+                    }
+                },
+            };
+            match outcome {
+                Ok(envelope) => {
+                    tracing::debug!(%method, path, attempt, elapsed_ms = started.elapsed().as_millis() as u64, "monime answered");
+                    return Ok(envelope);
+                }
+                Err(error) if retry && attempt < policy.max_attempts => {
+                    let delay = policy.delay_after(attempt, &error);
+                    tracing::warn!(%method, path, attempt, delay_ms = delay.as_millis() as u64, %error, "monime request failed, retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(%method, path, attempt, %error, "monime request failed");
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Envelope, MonimeError> {
+        let settings = &self.settings;
+        let url = format!("{}{path}", settings.base_url.as_str().trim_end_matches('/'));
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .headers(self.headers(idempotency_key)?)
+            .timeout(settings.request_timeout);
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| self.transport_error(&error))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| self.transport_error(&error))?;
+        read_envelope(status, &headers, &bytes)
+    }
+
+    fn headers(&self, idempotency_key: Option<&str>) -> Result<HeaderMap, MonimeError> {
+        let settings = &self.settings;
+        let invalid = |what: &str| MonimeError::Validation {
+            message: format!("the {what} holds characters an HTTP header cannot carry"),
+        };
+        let mut headers = HeaderMap::new();
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {}", settings.access_token.expose()))
+                .map_err(|_| invalid("access token"))?;
+        authorization.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, authorization);
+        headers.insert(
+            "Monime-Space-Id",
+            HeaderValue::from_str(&settings.space_id).map_err(|_| invalid("space id"))?,
+        );
+        if let Some(version) = settings.api_version.header() {
+            headers.insert("Monime-Version", HeaderValue::from_static(version));
+        }
+        if let Some(key) = idempotency_key {
+            headers.insert(
+                "Idempotency-Key",
+                HeaderValue::from_str(key).map_err(|_| invalid("idempotency key"))?,
+            );
+        }
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        Ok(headers)
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> MonimeError {
+        if error.is_timeout() {
+            MonimeError::Timeout {
+                after: self.settings.request_timeout,
+            }
+        } else if error.is_decode() || error.is_body() {
+            MonimeError::Network {
+                message: format!("the answer was cut off: {}", error_chain(error)),
+            }
+        } else {
+            MonimeError::Network {
+                message: error_chain(error),
+            }
+        }
+    }
+}
+
+/// Checks an HTTP answer and opens Monime's envelope.
+fn read_envelope(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Envelope, MonimeError> {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    if !status.is_success() {
+        return Err(MonimeError::from_response(
+            status.as_u16(),
+            parse_retry_after(header("Retry-After")),
+            header("Monime-Rate-Limit").map(str::to_string),
+            body,
+        ));
+    }
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|error| {
+        let what = if serde_json::from_slice::<Value>(body).is_ok() {
+            format!("unexpected layout: {error}")
+        } else {
+            format!("not JSON: {}", body_excerpt(body))
+        };
+        MonimeError::Malformed { message: what }
+    })?;
+    if envelope.success == Some(false) {
+        return Err(MonimeError::from_unsuccessful_envelope(
+            status.as_u16(),
+            body,
+        ));
+    }
+    Ok(envelope)
+}
+
+fn code_from(result: Option<Value>) -> Result<PaymentCode, MonimeError> {
+    let value = result.ok_or_else(|| MonimeError::Malformed {
+        message: "the answer holds no payment code".into(),
+    })?;
+    serde_json::from_value::<WireCode>(value)
+        .map(PaymentCode::from)
+        .map_err(|error| MonimeError::Malformed {
+            message: format!("a payment code in an unexpected layout: {error}"),
+        })
+}
+
+/// An error and its causes on one line: reqwest's own message alone says little.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,273 @@
+//! An in-repo stand-in for Monime, served over real HTTP on loopback. Demo mode sells against
+//! it and the tests drive it: they pay codes, script faults and count requests through
+//! `SimulatorHandle`, or over HTTP through the `/_sim/...` control endpoints:
+//!
+//! - `POST /_sim/codes/{id}/pay` with optional `{"processing_ms": N}`: the customer pays
+//! - `POST /_sim/codes/{id}/begin-payment` and `/finish-payment`: a payment held open
+//! - `POST /_sim/faults` with a `FaultRule`: the next requests misbehave
+//! - `GET /_sim/codes`, `GET /_sim/requests`: what the simulator holds and has seen
+
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::Utc;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+pub use state::{
+    Endpoint, Fault, FaultRule, HANG_HOLD, Outcome, Reply, RequestRecord, SimCode, SimRequest,
+    SimState, SimulatorOptions,
+};
+
+use crate::monime::CodeStatus;
+
+/// A running simulator. Dropping it stops the server and closes its connections.
+pub struct SimulatorHandle {
+    address: SocketAddr,
+    state: Arc<Mutex<SimState>>,
+    connections: Arc<AtomicU64>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// The connection was closed on purpose, to simulate a reset or a lost answer.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by the simulator")]
+struct Dropped;
+
+impl SimulatorHandle {
+    /// Binds `127.0.0.1:port` (0 for any free port) and serves on the current tokio runtime.
+    pub async fn start(options: SimulatorOptions) -> std::io::Result<SimulatorHandle> {
+        let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
+        let address = listener.local_addr()?;
+        let state = Arc::new(Mutex::new(SimState::new(options)));
+        let connections = Arc::new(AtomicU64::new(0));
+        let server = tokio::spawn(serve(listener, state.clone(), connections.clone()));
+        Ok(SimulatorHandle {
+            address,
+            state,
+            connections,
+            server,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn base_url(&self) -> reqwest::Url {
+        reqwest::Url::parse(&format!("http://{}", self.address))
+            .expect("a socket address makes a valid URL")
+    }
+
+    /// The customer pays `id`; the payment completes after `processing_for` (`None`: held
+    /// open until `finish_payment`).
+    pub fn pay(&self, id: &str, processing_for: Option<Duration>) -> Result<CodeStatus, String> {
+        self.lock().pay(id, processing_for, Utc::now())
+    }
+
+    pub fn finish_payment(&self, id: &str) -> Result<(), String> {
+        self.lock().finish_payment(id, Utc::now())
+    }
+
+    pub fn push_fault(&self, rule: FaultRule) {
+        self.lock().push_fault(rule);
+    }
+
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.lock().requests().to_vec()
+    }
+
+    pub fn codes(&self) -> Vec<SimCode> {
+        self.lock().codes(Utc::now())
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SimState> {
+        lock(&self.state)
+    }
+}
+
+impl Drop for SimulatorHandle {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The state stays consistent under every lock (each change is one call), so a panic elsewhere
+/// while it was held does not make it unusable.
+fn lock(state: &Mutex<SimState>) -> MutexGuard<'_, SimState> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn serve(listener: TcpListener, state: Arc<Mutex<SimState>>, connections: Arc<AtomicU64>) {
+    // Connection tasks live in the set, so aborting the server task closes them all.
+    let mut tasks = JoinSet::new();
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(%error, "simulator could not accept a connection");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let connection = connections.fetch_add(1, Ordering::Relaxed) + 1;
+        let state = state.clone();
+        tasks.spawn(async move {
+            let service = service_fn(move |request| answer(request, state.clone(), connection));
+            if let Err(error) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%error, connection, "simulator connection ended");
+            }
+        });
+        while tasks.try_join_next().is_some() {}
+    }
+}
+
+async fn answer(
+    request: Request<hyper::body::Incoming>,
+    state: Arc<Mutex<SimState>>,
+    connection: u64,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => return Err(Dropped),
+    };
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string)
+    };
+    let path = parts.uri.path().to_string();
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|query| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(control) = path.strip_prefix("/_sim/") {
+        let reply = control_request(parts.method.as_str(), control, &body, &state);
+        return Ok(to_response(reply));
+    }
+    let simulated = SimRequest {
+        method: parts.method.to_string(),
+        path,
+        query,
+        authorization: header("authorization"),
+        space_id: header("monime-space-id"),
+        version: header("monime-version"),
+        idempotency_key: header("idempotency-key"),
+        body,
+        connection,
+    };
+    let outcome = lock(&state).handle(&simulated, Utc::now());
+    match outcome {
+        Outcome::Reply(reply) => Ok(to_response(reply)),
+        Outcome::ReplyAfter(wait, reply) => {
+            tokio::time::sleep(wait).await;
+            Ok(to_response(reply))
+        }
+        Outcome::Drop => Err(Dropped),
+        Outcome::Hang => {
+            tokio::time::sleep(HANG_HOLD).await;
+            Err(Dropped)
+        }
+    }
+}
+
+fn control_request(method: &str, path: &str, body: &[u8], state: &Mutex<SimState>) -> Reply {
+    let ok = |result: Value| Reply {
+        status: 200,
+        headers: vec![("Content-Type", "application/json".into())],
+        body: json!({"success": true, "result": result}).to_string(),
+    };
+    let refused = |status: u16, message: String| Reply {
+        status,
+        headers: vec![("Content-Type", "application/json".into())],
+        body: json!({"success": false, "error": {"code": status, "message": message}}).to_string(),
+    };
+    let now = Utc::now();
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut state = lock(state);
+    match (method, segments.as_slice()) {
+        ("GET", ["codes"]) => ok(json!(state.codes(now))),
+        ("GET", ["requests"]) => ok(json!(state.requests())),
+        ("POST", ["faults"]) => match serde_json::from_slice::<FaultRule>(body) {
+            Ok(rule) => {
+                state.push_fault(rule);
+                ok(Value::Null)
+            }
+            Err(error) => refused(400, format!("not a fault rule: {error}")),
+        },
+        ("POST", ["codes", id, action]) => {
+            let processing_ms = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|value| value.get("processing_ms").and_then(Value::as_u64))
+                .unwrap_or(0);
+            let result = match *action {
+                "pay" => state
+                    .pay(id, Some(Duration::from_millis(processing_ms)), now)
+                    .map(|status| json!(status)),
+                "begin-payment" => state.pay(id, None, now).map(|status| json!(status)),
+                "finish-payment" => state.finish_payment(id, now).map(|()| Value::Null),
+                other => Err(format!("unknown action {other}")),
+            };
+            match result {
+                Ok(result) => ok(result),
+                Err(message) => refused(409, message),
+            }
+        }
+        _ => refused(404, format!("no control endpoint {method} /_sim/{path}")),
+    }
+}
+
+fn to_response(reply: Reply) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = hyper::StatusCode::from_u16(reply.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in reply.headers {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+/// Runs a simulator until Ctrl-C, for `paycode-kiosk simulate`.
+pub async fn run_until_interrupted(options: SimulatorOptions) -> std::io::Result<()> {
+    let (token, space) = (options.access_token.clone(), options.space_id.clone());
+    let handle = SimulatorHandle::start(options).await?;
+    println!("Monime simulator listening on {}", handle.base_url());
+    println!("  test token {token}, space {space}");
+    println!(
+        "  pay a code with: curl -X POST {}_sim/codes/ID/pay",
+        handle.base_url()
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
