@@ -1,0 +1,636 @@
+//! The Monime client against the simulator, over real HTTP on loopback: every error class, the
+//! retry and idempotency rules, both API shapes, pagination, and a token that never leaks.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use paycode_kiosk::config::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
+use paycode_kiosk::money::{Currency, Money};
+use paycode_kiosk::monime::{
+    ApiVersion, ClientSettings, CodeStatus, ListFilter, MonimeClient, MonimeError, NewPaymentCode,
+    RetryPolicy,
+};
+use paycode_kiosk::secret::AccessToken;
+use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+
+async fn simulator() -> SimulatorHandle {
+    SimulatorHandle::start(SimulatorOptions::default())
+        .await
+        .expect("simulator starts")
+}
+
+fn settings(sim: &SimulatorHandle) -> ClientSettings {
+    ClientSettings {
+        base_url: sim.base_url(),
+        space_id: DEMO_SPACE_ID.into(),
+        access_token: AccessToken::new(DEMO_ACCESS_TOKEN),
+        api_version: ApiVersion::default(),
+        request_timeout: Duration::from_secs(5),
+        retry: RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+        extra_root_certificate: None,
+    }
+}
+
+fn client(sim: &SimulatorHandle) -> MonimeClient {
+    MonimeClient::new(settings(sim)).expect("client")
+}
+
+fn sale(minor: i64) -> NewPaymentCode {
+    NewPaymentCode {
+        name: "Test shop sale 1".into(),
+        amount: Money::new(Currency::Sle, minor),
+        duration: "10m".into(),
+        reference: Some("REF-1".into()),
+        metadata: BTreeMap::from([("terminal".into(), "T1".into())]),
+        authorized_providers: vec!["m17".into(), "m18".into()],
+        authorized_phone_number: None,
+        customer_name: None,
+        financial_account_id: None,
+    }
+}
+
+fn fault(endpoint: Endpoint, fault: Fault, times: u32) -> FaultRule {
+    FaultRule {
+        endpoint,
+        fault,
+        times,
+    }
+}
+
+fn requests_to(sim: &SimulatorHandle, endpoint: Endpoint) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|record| record.endpoint == endpoint)
+        .count()
+}
+
+#[tokio::test]
+async fn a_code_is_created_read_listed_and_cancelled() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let code = client.create(&sale(1250), "sale-1").await.expect("create");
+    assert!(code.id.starts_with("pmc-"));
+    assert_eq!(code.status, CodeStatus::Pending);
+    assert_eq!(code.amount, Some(Money::new(Currency::Sle, 1250)));
+    let ussd = code.ussd_code.clone().expect("ussd code");
+    assert!(ussd.starts_with("*715*1*") && ussd.ends_with('#'), "{ussd}");
+    assert_eq!(code.reference.as_deref(), Some("REF-1"));
+    assert!(code.expire_time.is_some());
+
+    let read = client.get(&code.id).await.expect("get");
+    assert_eq!(read, code);
+
+    let listed = client.list(&ListFilter::default(), 10).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, code.id);
+
+    let cancelled = client.cancel(&code.id).await.expect("cancel");
+    assert_eq!(cancelled.status, CodeStatus::Cancelled);
+    assert!(!cancelled.enabled);
+    let record = &sim.requests()[0];
+    assert_eq!(record.idempotency_key.as_deref(), Some("sale-1"));
+}
+
+#[tokio::test]
+async fn a_paid_code_carries_monimes_payment_data() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let code = client
+        .create(&sale(500), "sale-paid")
+        .await
+        .expect("create");
+    sim.pay(&code.id, Some(Duration::ZERO)).expect("pay");
+    let paid = client.get(&code.id).await.expect("get");
+    assert_eq!(paid.status, CodeStatus::Completed);
+    let payment = paid.payment.expect("payment data");
+    assert_eq!(payment.amount, Some(Money::new(Currency::Sle, 500)));
+    assert!(payment.order_number.is_some() && payment.payment_id.is_some());
+    assert_eq!(payment.provider_name(), Some("Orange Money"));
+}
+
+#[tokio::test]
+async fn the_legacy_api_is_spoken_and_read() {
+    let sim = simulator().await;
+    let client = MonimeClient::new(ClientSettings {
+        api_version: ApiVersion::Legacy,
+        ..settings(&sim)
+    })
+    .expect("client");
+    let code = client.create(&sale(700), "legacy-1").await.expect("create");
+    assert_eq!(
+        code.reference.as_deref(),
+        Some("REF-1"),
+        "read from customerTarget"
+    );
+    assert_eq!(
+        code.authorized_providers,
+        vec!["m17", "m18"],
+        "read from allowedProviders"
+    );
+    let cancelled = client.cancel(&code.id).await.expect("cancel");
+    assert_eq!(cancelled.status, CodeStatus::Cancelled);
+    let paths: Vec<String> = sim.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        paths.iter().all(|path| !path.starts_with("/v1")),
+        "{paths:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_legacy_shaped_answer_on_the_current_api_is_read() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let code = client.create(&sale(900), "shape-1").await.expect("create");
+    sim.push_fault(fault(Endpoint::Get, Fault::LegacyShape, 1));
+    let read = client.get(&code.id).await.expect("get");
+    assert_eq!(read.id, code.id);
+    assert_eq!(read.status, CodeStatus::Pending);
+    assert_eq!(read.ussd_code, code.ussd_code);
+    assert_eq!(read.authorized_providers, code.authorized_providers);
+}
+
+#[tokio::test]
+async fn credentials_errors_say_what_to_check() {
+    let sim = simulator().await;
+    let wrong_token = MonimeClient::new(ClientSettings {
+        access_token: AccessToken::new("mon_test_WRONG_SECRET"),
+        ..settings(&sim)
+    })
+    .expect("client");
+    let error = wrong_token.get("pmc-x").await.expect_err("refused");
+    assert!(
+        matches!(error, MonimeError::Unauthenticated { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("access_token"), "{error}");
+    assert!(!format!("{error} {error:?}").contains("WRONG_SECRET"));
+
+    let wrong_space = MonimeClient::new(ClientSettings {
+        space_id: "spc-other".into(),
+        ..settings(&sim)
+    })
+    .expect("client");
+    let error = wrong_space.get("pmc-x").await.expect_err("refused");
+    assert!(matches!(error, MonimeError::Forbidden { .. }), "{error:?}");
+    assert!(error.to_string().contains("space_id"), "{error}");
+    assert_eq!(sim.requests().len(), 2, "4xx are not retried");
+}
+
+#[tokio::test]
+async fn validation_and_not_found_carry_monimes_words() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut bad = sale(100);
+    bad.name = "ab".into();
+    let error = client.create(&bad, "bad-name").await.expect_err("refused");
+    assert_eq!(
+        error,
+        MonimeError::Validation {
+            message: "name must be 3 to 64 characters".into()
+        }
+    );
+    let error = client.get("pmc-doesnotexist").await.expect_err("missing");
+    assert!(matches!(error, MonimeError::NotFound { .. }), "{error:?}");
+    let error = client.get("../etc/passwd").await.expect_err("not an id");
+    assert!(matches!(error, MonimeError::Validation { .. }), "{error:?}");
+    assert_eq!(
+        sim.requests().len(),
+        2,
+        "the bad id never left the terminal"
+    );
+}
+
+#[tokio::test]
+async fn one_key_with_another_body_is_an_idempotency_conflict() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let first = client.create(&sale(100), "key-A").await.expect("create");
+    let again = client.create(&sale(100), "key-A").await.expect("replay");
+    assert_eq!(
+        first.id, again.id,
+        "the same key and body return the same code"
+    );
+    let error = client
+        .create(&sale(200), "key-A")
+        .await
+        .expect_err("conflict");
+    assert!(
+        matches!(error, MonimeError::IdempotencyConflict { .. }),
+        "{error:?}"
+    );
+    assert_eq!(sim.codes().len(), 1);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_the_same_key_and_make_one_code() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    sim.push_fault(fault(
+        Endpoint::Create,
+        Fault::ServerError { status: 502 },
+        2,
+    ));
+    let code = client
+        .create(&sale(100), "key-5xx")
+        .await
+        .expect("third try");
+    assert_eq!(sim.codes().len(), 1);
+    assert_eq!(sim.codes()[0].id, code.id);
+    let keys: Vec<Option<String>> = sim
+        .requests()
+        .iter()
+        .map(|r| r.idempotency_key.clone())
+        .collect();
+    assert_eq!(keys, vec![Some("key-5xx".to_string()); 3]);
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_a_create_returns_the_code_already_made() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    sim.push_fault(fault(Endpoint::Create, Fault::DropAfterProcessing, 1));
+    let code = client
+        .create(&sale(100), "key-reset")
+        .await
+        .expect("retried");
+    let codes = sim.codes();
+    assert_eq!(codes.len(), 1, "one code, not two");
+    assert_eq!(codes[0].id, code.id);
+    assert_eq!(requests_to(&sim, Endpoint::Create), 2);
+}
+
+#[tokio::test]
+async fn reads_survive_a_dropped_connection() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let code = client.create(&sale(100), "key-drop").await.expect("create");
+    sim.push_fault(fault(Endpoint::Get, Fault::DropConnection, 1));
+    assert_eq!(client.get(&code.id).await.expect("retried").id, code.id);
+}
+
+#[tokio::test]
+async fn throttling_waits_retry_after() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    sim.push_fault(fault(
+        Endpoint::Create,
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        1,
+    ));
+    let started = Instant::now();
+    client
+        .create(&sale(100), "key-429")
+        .await
+        .expect("after the wait");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
+    let creates: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.endpoint == Endpoint::Create)
+        .collect();
+    assert_eq!(creates.len(), 2);
+    let gap = creates[1].at - creates[0].at;
+    assert!(
+        gap >= chrono::Duration::milliseconds(1000),
+        "second try after {gap}"
+    );
+}
+
+#[tokio::test]
+async fn retries_stop_after_the_policy_and_report_the_last_error() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    sim.push_fault(fault(Endpoint::Get, Fault::ServerError { status: 503 }, 10));
+    let error = client.get("pmc-any").await.expect_err("gives up");
+    assert_eq!(
+        error,
+        MonimeError::Server {
+            status: 503,
+            message: "simulated server error".into()
+        }
+    );
+    assert_eq!(requests_to(&sim, Endpoint::Get), 4);
+}
+
+#[tokio::test]
+async fn a_hanging_answer_times_out() {
+    let sim = simulator().await;
+    let client = MonimeClient::new(ClientSettings {
+        request_timeout: Duration::from_millis(300),
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        ..settings(&sim)
+    })
+    .expect("client");
+    sim.push_fault(fault(Endpoint::Get, Fault::Hang, 1));
+    let error = client.get("pmc-any").await.expect_err("times out");
+    assert_eq!(
+        error,
+        MonimeError::Timeout {
+            after: Duration::from_millis(300)
+        }
+    );
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_slow_answer_within_the_timeout_is_accepted() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    sim.push_fault(fault(Endpoint::Create, Fault::Delay { ms: 300 }, 1));
+    let started = Instant::now();
+    client
+        .create(&sale(100), "key-slow")
+        .await
+        .expect("slow but fine");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(requests_to(&sim, Endpoint::Create), 1);
+}
+
+#[tokio::test]
+async fn malformed_answers_are_named() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let cases = [
+        (Fault::NotJson, "not JSON"),
+        (
+            Fault::Raw {
+                status: 200,
+                body: r#"{"success": false}"#.into(),
+            },
+            "success: false",
+        ),
+        (
+            Fault::Raw {
+                status: 200,
+                body: r#"{"success": true, "result": {"id": 7}}"#.into(),
+            },
+            "unexpected layout",
+        ),
+        (
+            Fault::Raw {
+                status: 200,
+                body: r#"{"success": true}"#.into(),
+            },
+            "no payment code",
+        ),
+        (
+            Fault::Raw {
+                status: 200,
+                body: "[1, 2]".into(),
+            },
+            "unexpected layout",
+        ),
+    ];
+    for (scripted, expected) in cases {
+        sim.push_fault(fault(Endpoint::Get, scripted.clone(), 1));
+        let error = client.get("pmc-any").await.expect_err("malformed");
+        assert!(
+            matches!(error, MonimeError::Malformed { .. }),
+            "{scripted:?}: {error:?}"
+        );
+        assert!(
+            error.to_string().contains(expected),
+            "{scripted:?}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_monime_is_a_network_error() {
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("address").port()
+    };
+    let sim = simulator().await;
+    let client = MonimeClient::new(ClientSettings {
+        base_url: reqwest::Url::parse(&format!("http://127.0.0.1:{closed_port}")).expect("url"),
+        retry: RetryPolicy {
+            max_attempts: 2,
+            ..settings(&sim).retry
+        },
+        ..settings(&sim)
+    })
+    .expect("client");
+    let error = client.get("pmc-any").await.expect_err("unreachable");
+    assert!(matches!(error, MonimeError::Network { .. }), "{error:?}");
+    assert!(error.to_string().contains("cannot reach Monime"), "{error}");
+}
+
+#[tokio::test]
+async fn cancel_is_not_retried_blindly_but_waits_out_throttling() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let code = client
+        .create(&sale(100), "key-cancel")
+        .await
+        .expect("create");
+    sim.push_fault(fault(
+        Endpoint::Update,
+        Fault::ServerError { status: 500 },
+        1,
+    ));
+    let error = client.cancel(&code.id).await.expect_err("not retried");
+    assert!(matches!(error, MonimeError::Server { .. }));
+    assert_eq!(requests_to(&sim, Endpoint::Update), 1);
+
+    sim.push_fault(fault(
+        Endpoint::Update,
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        1,
+    ));
+    let cancelled = client.cancel(&code.id).await.expect("after 429");
+    assert_eq!(cancelled.status, CodeStatus::Cancelled);
+    assert_eq!(requests_to(&sim, Endpoint::Update), 3);
+}
+
+#[tokio::test]
+async fn cancel_during_a_payment_leaves_it_to_complete() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let code = client.create(&sale(100), "key-race").await.expect("create");
+    sim.pay(&code.id, None).expect("payment starts");
+    let after_cancel = client.cancel(&code.id).await.expect("cancel answered");
+    assert_eq!(after_cancel.status, CodeStatus::Processing);
+    sim.finish_payment(&code.id).expect("finish");
+    assert_eq!(
+        client.get(&code.id).await.expect("get").status,
+        CodeStatus::Completed
+    );
+}
+
+#[tokio::test]
+async fn delete_works_only_while_unused() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let unused = client
+        .create(&sale(100), "key-del-1")
+        .await
+        .expect("create");
+    client.delete(&unused.id).await.expect("deleted");
+    assert!(matches!(
+        client.get(&unused.id).await,
+        Err(MonimeError::NotFound { .. })
+    ));
+    let used = client
+        .create(&sale(100), "key-del-2")
+        .await
+        .expect("create");
+    sim.pay(&used.id, None).expect("pay");
+    let error = client.delete(&used.id).await.expect_err("in use");
+    assert!(matches!(error, MonimeError::Validation { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn listing_follows_pagination_and_filters() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut ids = Vec::new();
+    for index in 0..57 {
+        let code = client
+            .create(&sale(100 + index), &format!("page-{index}"))
+            .await
+            .expect("create");
+        ids.push(code.id);
+    }
+    sim.pay(&ids[3], Some(Duration::ZERO)).expect("pay");
+    let all = client
+        .list(&ListFilter::default(), 500)
+        .await
+        .expect("list");
+    assert_eq!(all.len(), 57);
+    let mut newest_first = ids.clone();
+    newest_first.reverse();
+    assert_eq!(
+        all.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        newest_first
+    );
+    assert_eq!(
+        requests_to(&sim, Endpoint::List),
+        2,
+        "two pages of up to 50"
+    );
+
+    let first_five = client.list(&ListFilter::default(), 5).await.expect("list");
+    assert_eq!(first_five.len(), 5);
+
+    let completed = client
+        .list(
+            &ListFilter {
+                status: Some(CodeStatus::Completed),
+                ..ListFilter::default()
+            },
+            50,
+        )
+        .await
+        .expect("filtered");
+    assert_eq!(
+        completed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        vec![ids[3].as_str()]
+    );
+
+    let ussd = all[10].ussd_code.clone();
+    let by_ussd = client
+        .list(
+            &ListFilter {
+                ussd_code: ussd,
+                ..ListFilter::default()
+            },
+            50,
+        )
+        .await
+        .expect("by ussd");
+    assert_eq!(by_ussd.len(), 1);
+    assert_eq!(by_ussd[0].id, all[10].id);
+
+    let page = client
+        .list_page(&ListFilter::default(), 20, None)
+        .await
+        .expect("page");
+    let next = client
+        .list_page(&ListFilter::default(), 20, page.next.as_deref())
+        .await
+        .expect("page 2");
+    assert_eq!(next.codes[0].id, all[20].id);
+}
+
+/// Captures every log line, the HTTP stack's own included, at the most verbose level.
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_token_never_appears_in_logs_errors_or_debug_output() {
+    let secret = "mon_test_TOPSECRET_7f3a";
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let _ = tracing_log::LogTracer::init();
+
+    let sim = SimulatorHandle::start(SimulatorOptions {
+        access_token: secret.into(),
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator");
+    let client = MonimeClient::new(ClientSettings {
+        access_token: AccessToken::new(secret),
+        ..settings(&sim)
+    })
+    .expect("client");
+    sim.push_fault(fault(
+        Endpoint::Create,
+        Fault::ServerError { status: 500 },
+        1,
+    ));
+    let code = client.create(&sale(100), "key-log").await.expect("create");
+    client.get(&code.id).await.expect("get");
+    let wrong = MonimeClient::new(ClientSettings {
+        access_token: AccessToken::new(format!("{secret}x")),
+        ..settings(&sim)
+    })
+    .expect("client");
+    let error = wrong.get(&code.id).await.expect_err("refused");
+
+    let logged = String::from_utf8(log.0.lock().expect("log").clone()).expect("utf-8");
+    assert!(
+        logged.contains("monime"),
+        "the capture saw the client's lines: {logged}"
+    );
+    let everything = format!(
+        "{logged}\n{error}\n{error:?}\n{client:?}\n{:?}",
+        client.settings()
+    );
+    assert!(
+        !everything.contains("TOPSECRET"),
+        "token leaked:\n{everything}"
+    );
+}
