@@ -325,7 +325,13 @@ impl MonimeClient {
                     attempt += 1;
                 }
                 Err(error) => {
-                    tracing::warn!(%method, path, attempt, %error, "monime request failed");
+                    // The caller reports the error; a warning here is only owed when retries
+                    // ran out, which a technician reading the logs should see.
+                    if attempt > 1 {
+                        tracing::warn!(%method, path, attempt, %error, "monime request failed, giving up");
+                    } else {
+                        tracing::debug!(%method, path, %error, "monime request failed");
+                    }
                     return Err(error);
                 }
             }

@@ -1,0 +1,222 @@
+//! The command line: what a technician types over SSH, and what systemd starts. Each command
+//! prints for people; errors go to stderr with exit code 1.
+
+mod codes;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigSource};
+use crate::monime::{ClientSettings, CodeStatus, MonimeClient};
+use crate::simulator::SimulatorOptions;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "paycode-kiosk",
+    version,
+    about = "Point-of-sale terminal for Monime payment codes",
+    long_about = "Point-of-sale terminal for Monime payment codes.\n\n\
+        With no command it runs the terminal. The configuration is read from --config FILE, \
+        else $PAYCODE_KIOSK_CONFIG, else /etc/paycode-kiosk/config.toml; with none of them it \
+        runs in demo mode against a built-in Monime simulator."
+)]
+pub struct Cli {
+    /// Configuration file (TOML)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Look at or cancel payment codes at Monime
+    Codes {
+        #[command(subcommand)]
+        action: CodesCommand,
+    },
+    /// Check the configuration and exit 0 if it is valid, 1 if not
+    CheckConfig {
+        /// Also ask Monime whether the token and space id are accepted
+        #[arg(long)]
+        online: bool,
+    },
+    /// Run the built-in Monime simulator on loopback until Ctrl-C
+    Simulate {
+        /// Port on 127.0.0.1
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Pay every new code by itself after this many seconds
+        #[arg(long, value_name = "SECONDS")]
+        auto_pay_after: Option<u64>,
+        /// Requests per second per endpoint before answering 429 (Monime's test mode: 5)
+        #[arg(long, value_name = "N")]
+        rate_limit: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// List codes, newest first
+    List {
+        /// Only codes with this status: pending, processing, completed, expired, cancelled
+        #[arg(long, value_parser = parse_status)]
+        status: Option<CodeStatus>,
+        /// How many codes at most
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+    },
+    /// Show one code in full
+    Show { id: String },
+    /// Switch a code off so it can no longer be paid
+    Cancel { id: String },
+}
+
+fn parse_status(text: &str) -> Result<CodeStatus, String> {
+    text.parse()
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(dispatch(cli));
+    match outcome {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode, String> {
+    let config_path = cli.config.as_deref();
+    match cli.command {
+        None => Err("the touchscreen is not built yet; use a command (see --help)".into()),
+        Some(Command::CheckConfig { online }) => check_config(config_path, online).await,
+        Some(Command::Codes { action }) => {
+            let config = require_config(config_path)?;
+            codes::run(&config, action).await
+        }
+        Some(Command::Simulate {
+            port,
+            auto_pay_after,
+            rate_limit,
+        }) => {
+            let options = SimulatorOptions {
+                port,
+                auto_pay_after: auto_pay_after.map(Duration::from_secs),
+                rate_limit_per_second: rate_limit,
+                ..SimulatorOptions::default()
+            };
+            crate::simulator::run_until_interrupted(options)
+                .await
+                .map_err(|error| {
+                    format!("the simulator cannot listen on 127.0.0.1:{port}: {error}")
+                })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The configuration, or `None` for demo mode.
+pub fn load_config(cli_path: Option<&Path>) -> Result<Option<Config>, String> {
+    match ConfigSource::locate(cli_path) {
+        ConfigSource::File(path) => Config::load(&path)
+            .map(Some)
+            .map_err(|error| error.to_string()),
+        ConfigSource::Demo => Ok(None),
+    }
+}
+
+fn require_config(cli_path: Option<&Path>) -> Result<Config, String> {
+    load_config(cli_path)?.ok_or_else(|| {
+        format!(
+            "no configuration found (looked at --config, ${}, {}); this command talks to Monime and needs one",
+            crate::config::CONFIG_ENV,
+            crate::config::SYSTEM_CONFIG_PATH
+        )
+    })
+}
+
+pub(crate) fn monime_client(config: &Config) -> Result<MonimeClient, String> {
+    MonimeClient::new(ClientSettings::from_config(&config.monime))
+        .map_err(|error| error.to_string())
+}
+
+async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<ExitCode, String> {
+    let Some(config) = load_config(cli_path)? else {
+        println!(
+            "No configuration file found: the terminal runs in demo mode against its built-in simulator."
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    let monime = &config.monime;
+    let source = config
+        .source
+        .as_ref()
+        .map(|path| path.display().to_string())
+        .unwrap_or_default();
+    println!("{source}: valid");
+    println!(
+        "  Monime     {} (API {}), space {}, {} token",
+        monime.base_url,
+        monime.api_version,
+        monime.space_id,
+        if monime.access_token.is_test_mode() {
+            "test-mode"
+        } else {
+            "live"
+        }
+    );
+    println!(
+        "  codes      {} in {}, last {}, named \"{}\"",
+        if monime.authorized_providers.is_empty() {
+            "any provider".to_string()
+        } else {
+            monime.authorized_providers.join(", ")
+        },
+        monime.currency,
+        monime.code_duration,
+        config.code_name_for(1)
+    );
+    println!(
+        "  terminal   {} at {}, polling every {} ms",
+        config.kiosk.terminal_id,
+        config.kiosk.merchant_name,
+        config.kiosk.poll_interval.as_millis()
+    );
+    match &config.printer {
+        Some(printer) => println!(
+            "  printer    {} at {} baud, {} columns",
+            printer.device.display(),
+            printer.baud,
+            printer.width_chars
+        ),
+        None => println!("  printer    none"),
+    }
+    println!("  journal    {}", config.storage.path.display());
+    if online {
+        let client = monime_client(&config)?;
+        client
+            .list_page(&Default::default(), 1, None)
+            .await
+            .map_err(|error| format!("the configuration is valid but Monime said no: {error}"))?;
+        println!("  online     Monime accepted the token and space id");
+    }
+    Ok(ExitCode::SUCCESS)
+}
