@@ -3,7 +3,9 @@
 
 pub mod cli;
 pub mod config;
+pub mod journal;
 pub mod money;
 pub mod monime;
+pub mod sale;
 pub mod secret;
 pub mod simulator;

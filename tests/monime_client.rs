@@ -32,6 +32,7 @@ fn settings(sim: &SimulatorHandle) -> ClientSettings {
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
         },
+        min_request_gap: Duration::ZERO,
         extra_root_certificate: None,
     }
 }
@@ -321,6 +322,42 @@ async fn retries_stop_after_the_policy_and_report_the_last_error() {
         }
     );
     assert_eq!(requests_to(&sim, Endpoint::Get), 4);
+}
+
+#[tokio::test]
+async fn requests_are_spaced_to_stay_under_monimes_rate_limit() {
+    let sim = SimulatorHandle::start(SimulatorOptions {
+        rate_limit_per_second: Some(5),
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator");
+    let client = MonimeClient::new(ClientSettings {
+        min_request_gap: Duration::from_millis(250),
+        ..settings(&sim)
+    })
+    .expect("client");
+    let code = client
+        .create(&sale(100), "key-paced")
+        .await
+        .expect("create");
+    let reads = (0..12).map(|_| {
+        let client = client.clone();
+        let id = code.id.clone();
+        tokio::spawn(async move { client.get(&id).await })
+    });
+    for read in reads {
+        read.await.expect("task").expect("never throttled");
+    }
+    let times: Vec<_> = sim.requests().iter().map(|r| r.at).collect();
+    assert_eq!(times.len(), 13, "no 429 and so no retries");
+    for window in times.windows(5) {
+        assert!(
+            window[4] - window[0] >= chrono::Duration::milliseconds(1000),
+            "five requests within {}",
+            window[4] - window[0]
+        );
+    }
 }
 
 #[tokio::test]

@@ -181,7 +181,7 @@ impl ProcessedPayment {
 }
 
 /// Everything that goes into creating a code for one sale.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewPaymentCode {
     pub name: String,
     pub amount: Money,

@@ -1,0 +1,616 @@
+//! The durable record of every sale and every receipt owed, in SQLite. Each change is written
+//! before the action it records (a sale's idempotency key before its first create, a paid
+//! sale's owed receipt before printing), so a power cut never loses a paid sale nor makes a
+//! second code for one sale.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Row, params};
+use rusqlite_migration::{M, Migrations};
+
+use crate::monime::{NewPaymentCode, ProcessedPayment};
+use crate::sale::{CodeInfo, Phase, SaleRecord};
+
+/// Schema versions, oldest first. A released migration is never edited: add a new one.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE sales (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        terminal_id      TEXT NOT NULL,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        amount_minor     INTEGER NOT NULL CHECK (amount_minor > 0),
+        currency         TEXT NOT NULL,
+        idempotency_key  TEXT NOT NULL UNIQUE,
+        request_json     TEXT NOT NULL,
+        phase            TEXT NOT NULL,
+        code_id          TEXT,
+        ussd_code        TEXT,
+        expire_time      TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        payment_json     TEXT,
+        failure          TEXT,
+        receipt          TEXT NOT NULL DEFAULT 'owed'
+    );
+    CREATE INDEX sales_unsettled ON sales (phase, receipt);
+    CREATE TABLE sale_events (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        sale_id  INTEGER NOT NULL REFERENCES sales (id),
+        at       TEXT NOT NULL,
+        phase    TEXT NOT NULL,
+        detail   TEXT
+    );
+    CREATE INDEX sale_events_by_sale ON sale_events (sale_id);
+"#];
+
+/// Whether a paid sale's receipt is still to be printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    /// To be printed once the sale is paid (every sale starts so, so that a power cut between
+    /// "paid" and "print" still leaves the receipt owed).
+    Owed,
+    Printed,
+    /// The terminal had no printer when the sale was paid.
+    NoPrinter,
+}
+
+impl Receipt {
+    fn as_str(self) -> &'static str {
+        match self {
+            Receipt::Owed => "owed",
+            Receipt::Printed => "printed",
+            Receipt::NoPrinter => "no_printer",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Receipt> {
+        [Receipt::Owed, Receipt::Printed, Receipt::NoPrinter]
+            .into_iter()
+            .find(|receipt| receipt.as_str() == text)
+    }
+}
+
+/// A sale as the journal holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSale {
+    pub record: SaleRecord,
+    pub terminal_id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub receipt: Receipt,
+}
+
+impl StoredSale {
+    /// Paid with its receipt not yet printed.
+    pub fn receipt_owed(&self) -> bool {
+        self.record.phase == Phase::Paid && self.receipt == Receipt::Owed
+    }
+}
+
+/// One line of a sale's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleEvent {
+    pub at: DateTime<Utc>,
+    pub phase: Phase,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the sales journal {path}: {message}")]
+pub struct JournalError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The journal. Clones share one connection.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    connection: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Opens (or creates) the journal file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let fail = |message: String| JournalError {
+            path: path.to_path_buf(),
+            message,
+        };
+        if let Some(folder) = path
+            .parent()
+            .filter(|folder| !folder.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(folder).map_err(|error| {
+                fail(format!(
+                    "cannot create its folder ({error}); check [storage] path and its permissions"
+                ))
+            })?;
+        }
+        let mut connection = Connection::open(path)
+            .map_err(|error| fail(format!("cannot be opened ({error}); check [storage] path")))?;
+        // WAL lets the history command read while a sale writes. synchronous=FULL makes every
+        // commit reach the storage before the call returns: with WAL, NORMAL may lose the
+        // last commits at a power cut, and the last commit may be "this sale is paid". A sale
+        // writes a handful of rows, so the extra sync per commit costs nothing a cashier sees.
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|error| fail(format!("cannot be set up ({error})")))?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|error| fail(format!("cannot be set up ({error})")))?;
+        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+        migrations.to_latest(&mut connection).map_err(|error| {
+            fail(format!(
+                "its schema cannot be brought up to date ({error}); was it written by a newer paycode-kiosk?"
+            ))
+        })?;
+        Ok(Journal {
+            connection: Arc::new(Mutex::new(connection)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records a new sale with its idempotency key before anything is sent to Monime. The
+    /// request is built from the sale number the journal gives it.
+    pub fn begin_sale(
+        &self,
+        terminal_id: &str,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+        build_request: impl FnOnce(i64) -> NewPaymentCode,
+    ) -> Result<SaleRecord, JournalError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction().map_err(|e| self.error(e))?;
+        let time = timestamp(now);
+        transaction
+            .execute(
+                "INSERT INTO sales (terminal_id, created_at, updated_at, amount_minor, currency,
+                                    idempotency_key, request_json, phase)
+                 VALUES (?1, ?2, ?2, 1, '', ?3, '', ?4)",
+                params![
+                    terminal_id,
+                    time,
+                    idempotency_key,
+                    Phase::CreatingCode.as_str()
+                ],
+            )
+            .map_err(|e| self.error(e))?;
+        let number = transaction.last_insert_rowid();
+        let request = build_request(number);
+        let request_json = serde_json::to_string(&request).map_err(|e| self.error(e))?;
+        transaction
+            .execute(
+                "UPDATE sales SET amount_minor = ?2, currency = ?3, request_json = ?4 WHERE id = ?1",
+                params![
+                    number,
+                    request.amount.minor,
+                    request.amount.currency.code(),
+                    request_json
+                ],
+            )
+            .map_err(|e| self.error(e))?;
+        insert_event(
+            &transaction,
+            number,
+            &time,
+            Phase::CreatingCode,
+            Some("sale started"),
+        )
+        .map_err(|e| self.error(e))?;
+        transaction.commit().map_err(|e| self.error(e))?;
+        Ok(SaleRecord::new(
+            number,
+            idempotency_key.to_string(),
+            request,
+        ))
+    }
+
+    /// Writes a sale's new state, with a line in its history.
+    pub fn save(
+        &self,
+        record: &SaleRecord,
+        now: DateTime<Utc>,
+        detail: Option<&str>,
+    ) -> Result<(), JournalError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction().map_err(|e| self.error(e))?;
+        let time = timestamp(now);
+        let code = record.code.as_ref();
+        let payment_json = record
+            .payment
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| self.error(e))?;
+        let changed = transaction
+            .execute(
+                "UPDATE sales SET updated_at = ?2, phase = ?3, code_id = ?4, ussd_code = ?5,
+                        expire_time = ?6, cancel_requested = ?7, payment_json = ?8, failure = ?9
+                 WHERE id = ?1",
+                params![
+                    record.number,
+                    time,
+                    record.phase.as_str(),
+                    code.map(|c| c.id.as_str()),
+                    code.map(|c| c.ussd_code.as_str()),
+                    code.and_then(|c| c.expire_time).map(timestamp),
+                    record.cancel_requested,
+                    payment_json,
+                    record.failure,
+                ],
+            )
+            .map_err(|e| self.error(e))?;
+        if changed != 1 {
+            return Err(self.error(format!("sale {} is not in the journal", record.number)));
+        }
+        insert_event(&transaction, record.number, &time, record.phase, detail)
+            .map_err(|e| self.error(e))?;
+        transaction.commit().map_err(|e| self.error(e))
+    }
+
+    pub fn set_receipt(&self, number: i64, receipt: Receipt) -> Result<(), JournalError> {
+        self.lock()
+            .execute(
+                "UPDATE sales SET receipt = ?2 WHERE id = ?1",
+                params![number, receipt.as_str()],
+            )
+            .map_err(|e| self.error(e))
+            .map(|_| ())
+    }
+
+    /// Sales not yet settled, and paid sales whose receipt is owed, oldest first.
+    pub fn unsettled(&self) -> Result<Vec<StoredSale>, JournalError> {
+        let finals: Vec<String> = Phase::ALL
+            .into_iter()
+            .filter(|phase| phase.is_final())
+            .map(|phase| format!("'{}'", phase.as_str()))
+            .collect();
+        self.query(
+            &format!(
+                "SELECT {COLUMNS} FROM sales
+                 WHERE phase NOT IN ({}) OR (phase = 'paid' AND receipt = 'owed')
+                 ORDER BY id",
+                finals.join(", ")
+            ),
+            params![],
+        )
+    }
+
+    /// The newest `limit` sales, newest first.
+    pub fn recent(&self, limit: usize) -> Result<Vec<StoredSale>, JournalError> {
+        self.query(
+            &format!("SELECT {COLUMNS} FROM sales ORDER BY id DESC LIMIT ?1"),
+            params![limit as i64],
+        )
+    }
+
+    /// Sales started between two times, oldest first.
+    pub fn between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<StoredSale>, JournalError> {
+        self.query(
+            &format!(
+                "SELECT {COLUMNS} FROM sales WHERE created_at >= ?1 AND created_at < ?2 ORDER BY id"
+            ),
+            params![timestamp(from), timestamp(until)],
+        )
+    }
+
+    pub fn sale(&self, number: i64) -> Result<Option<StoredSale>, JournalError> {
+        Ok(self
+            .query(
+                &format!("SELECT {COLUMNS} FROM sales WHERE id = ?1"),
+                params![number],
+            )?
+            .pop())
+    }
+
+    /// A sale's history, oldest first.
+    pub fn events(&self, number: i64) -> Result<Vec<SaleEvent>, JournalError> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare("SELECT at, phase, detail FROM sale_events WHERE sale_id = ?1 ORDER BY id")
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(params![number], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(|e| self.error(e))?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (at, phase, detail) = row.map_err(|e| self.error(e))?;
+            events.push(SaleEvent {
+                at: parse_time(&at).map_err(|e| self.error(e))?,
+                phase: Phase::parse(&phase)
+                    .ok_or_else(|| self.error(format!("unknown phase {phase}")))?,
+                detail,
+            });
+        }
+        Ok(events)
+    }
+
+    fn query(
+        &self,
+        sql: &str,
+        parameters: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<StoredSale>, JournalError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(sql).map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(parameters, |row| Ok(read_row(row)))
+            .map_err(|e| self.error(e))?;
+        let mut sales = Vec::new();
+        for row in rows {
+            let sale = row.map_err(|e| self.error(e))?.map_err(|e| self.error(e))?;
+            sales.push(sale);
+        }
+        Ok(sales)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while the lock was held cannot leave SQLite half-written: transactions
+        // roll back on drop, so the connection is still good to use.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn error(&self, error: impl std::fmt::Display) -> JournalError {
+        JournalError {
+            path: self.path.clone(),
+            message: error.to_string(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, terminal_id, created_at, updated_at, idempotency_key, request_json, \
+                       phase, code_id, ussd_code, expire_time, cancel_requested, payment_json, \
+                       failure, receipt";
+
+fn read_row(row: &Row<'_>) -> Result<StoredSale, String> {
+    let get_text = |index: usize| row.get::<_, String>(index).map_err(|e| e.to_string());
+    let get_optional = |index: usize| {
+        row.get::<_, Option<String>>(index)
+            .map_err(|e| e.to_string())
+    };
+    let number: i64 = row.get(0).map_err(|e| e.to_string())?;
+    let bad = |what: &str| format!("sale {number} has {what}");
+    let request: NewPaymentCode = serde_json::from_str(&get_text(5)?)
+        .map_err(|error| bad(&format!("an unreadable request ({error})")))?;
+    let phase_text = get_text(6)?;
+    let phase =
+        Phase::parse(&phase_text).ok_or_else(|| bad(&format!("unknown phase {phase_text}")))?;
+    let code = match (get_optional(7)?, get_optional(8)?) {
+        (Some(id), ussd) => Some(CodeInfo {
+            id,
+            ussd_code: ussd.unwrap_or_default(),
+            expire_time: get_optional(9)?.map(|text| parse_time(&text)).transpose()?,
+        }),
+        (None, _) => None,
+    };
+    let payment: Option<ProcessedPayment> = get_optional(11)?
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|error| bad(&format!("unreadable payment data ({error})")))?;
+    let receipt_text = get_text(13)?;
+    Ok(StoredSale {
+        record: SaleRecord {
+            number,
+            idempotency_key: get_text(4)?,
+            request,
+            phase,
+            code,
+            cancel_requested: row.get(10).map_err(|e| e.to_string())?,
+            payment,
+            failure: get_optional(12)?,
+        },
+        terminal_id: get_text(1)?,
+        created_at: parse_time(&get_text(2)?)?,
+        updated_at: parse_time(&get_text(3)?)?,
+        receipt: Receipt::parse(&receipt_text)
+            .ok_or_else(|| bad(&format!("unknown receipt state {receipt_text}")))?,
+    })
+}
+
+fn insert_event(
+    transaction: &rusqlite::Transaction<'_>,
+    number: i64,
+    time: &str,
+    phase: Phase,
+    detail: Option<&str>,
+) -> rusqlite::Result<usize> {
+    transaction.execute(
+        "INSERT INTO sale_events (sale_id, at, phase, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![number, time, phase.as_str(), detail],
+    )
+}
+
+/// Times are stored as RFC 3339 in UTC with milliseconds, which also sort as text.
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|error| format!("an unreadable time \"{text}\" ({error})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::{Currency, Money};
+    use std::collections::BTreeMap;
+
+    fn request(number: i64) -> NewPaymentCode {
+        NewPaymentCode {
+            name: format!("Shop sale {number}"),
+            amount: Money::new(Currency::Sle, 1250),
+            duration: "10m".into(),
+            reference: Some("R1".into()),
+            metadata: BTreeMap::from([("sale".into(), number.to_string())]),
+            authorized_providers: Vec::new(),
+            authorized_phone_number: None,
+            customer_name: None,
+            financial_account_id: None,
+        }
+    }
+
+    fn open() -> (tempfile::TempDir, Journal) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(&dir.path().join("state/journal.sqlite")).expect("open");
+        (dir, journal)
+    }
+
+    #[test]
+    fn a_sale_is_stored_before_it_is_sent_and_read_back_whole() {
+        let (_dir, journal) = open();
+        let now = Utc::now();
+        let record = journal
+            .begin_sale("T1", "key-1", now, request)
+            .expect("begin");
+        assert_eq!(record.number, 1);
+        assert_eq!(record.request.name, "Shop sale 1");
+        let unsettled = journal.unsettled().expect("unsettled");
+        assert_eq!(unsettled.len(), 1);
+        assert_eq!(unsettled[0].record, record);
+
+        let mut paid = record.clone();
+        paid.phase = Phase::Paid;
+        paid.code = Some(CodeInfo {
+            id: "pmc-1".into(),
+            ussd_code: "*715*1*1#".into(),
+            expire_time: Some(now),
+        });
+        paid.payment = Some(ProcessedPayment {
+            order_number: Some("ORD".into()),
+            ..ProcessedPayment::default()
+        });
+        journal.save(&paid, now, Some("completed")).expect("save");
+        let stored = journal.sale(1).expect("read").expect("present");
+        assert_eq!(
+            stored.record.code,
+            paid.code.clone().map(|mut c| {
+                c.expire_time = c
+                    .expire_time
+                    .map(|t| parse_time(&timestamp(t)).expect("time"));
+                c
+            })
+        );
+        assert_eq!(stored.record.payment, paid.payment);
+        assert!(
+            stored.receipt_owed(),
+            "a paid sale owes its receipt until printed"
+        );
+        assert_eq!(journal.unsettled().expect("unsettled").len(), 1);
+        journal.set_receipt(1, Receipt::Printed).expect("printed");
+        assert!(journal.unsettled().expect("unsettled").is_empty());
+        let phases: Vec<Phase> = journal
+            .events(1)
+            .expect("events")
+            .iter()
+            .map(|e| e.phase)
+            .collect();
+        assert_eq!(phases, vec![Phase::CreatingCode, Phase::Paid]);
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let (_dir, journal) = open();
+        journal
+            .begin_sale("T1", "same", Utc::now(), request)
+            .expect("first");
+        let error = journal
+            .begin_sale("T1", "same", Utc::now(), request)
+            .expect_err("second");
+        assert!(error.message.contains("UNIQUE"), "{error}");
+        assert_eq!(
+            journal.recent(10).expect("recent").len(),
+            1,
+            "the failed one left nothing"
+        );
+    }
+
+    #[test]
+    fn reopening_keeps_everything_and_does_not_migrate_twice() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("journal.sqlite");
+        {
+            let journal = Journal::open(&path).expect("open");
+            journal
+                .begin_sale("T1", "k1", Utc::now(), request)
+                .expect("begin");
+        }
+        let journal = Journal::open(&path).expect("reopen");
+        assert_eq!(journal.recent(5).expect("recent").len(), 1);
+        let version: i64 = journal
+            .lock()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let synchronous: i64 = journal
+            .lock()
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .expect("synchronous");
+        assert_eq!(synchronous, 2, "FULL");
+    }
+
+    #[test]
+    fn the_migrations_are_valid() {
+        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+        assert!(migrations.validate().is_ok());
+    }
+
+    #[test]
+    fn an_unwritable_place_is_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "x").expect("write");
+        let error = Journal::open(&blocker.join("journal.sqlite")).expect_err("not a folder");
+        assert!(error.to_string().contains("[storage] path"), "{error}");
+    }
+
+    #[test]
+    fn recent_is_newest_first_and_between_selects_by_time() {
+        let (_dir, journal) = open();
+        let start = Utc::now();
+        for index in 0..3 {
+            let at = start + chrono::Duration::hours(index);
+            journal
+                .begin_sale("T1", &format!("k{index}"), at, request)
+                .expect("begin");
+        }
+        let numbers: Vec<i64> = journal
+            .recent(2)
+            .expect("recent")
+            .iter()
+            .map(|s| s.record.number)
+            .collect();
+        assert_eq!(numbers, vec![3, 2]);
+        let window = journal
+            .between(
+                start + chrono::Duration::minutes(30),
+                start + chrono::Duration::hours(2),
+            )
+            .expect("between");
+        assert_eq!(
+            window.iter().map(|s| s.record.number).collect::<Vec<_>>(),
+            vec![2]
+        );
+    }
+}

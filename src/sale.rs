@@ -1,0 +1,890 @@
+//! One sale as a pure state machine: events in (Monime's answers, the cashier's cancel, a timer
+//! falling due), a new phase and effects out (send this request, check again after that long,
+//! print the receipt). No I/O and no clock: the time is passed in, so every rule is tested
+//! without a network.
+//!
+//! The rules that keep money right live here:
+//! - PAID only when Monime reports `completed`.
+//! - A cancel pressed while a payment is `processing` waits for the outcome, and a cancel that
+//!   races a payment ends paid when Monime says so.
+//! - Expiry is Monime's word; the local countdown is only for display.
+//! - A network error never ends a sale: it is checked again, with backoff, until Monime answers.
+//! - A create is only ever re-sent with the sale's one idempotency key, so a sale has one code.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::monime::{CodeStatus, MonimeError, NewPaymentCode, PaymentCode, ProcessedPayment};
+
+/// Longest wait between two checks while Monime cannot be reached.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// Where a sale is. The first five are unsettled; the last four never change again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    CreatingCode,
+    AwaitingPayment,
+    PaymentInProgress,
+    Cancelling,
+    Paid,
+    Expired,
+    Cancelled,
+    Failed,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 8] = [
+        Phase::CreatingCode,
+        Phase::AwaitingPayment,
+        Phase::PaymentInProgress,
+        Phase::Cancelling,
+        Phase::Paid,
+        Phase::Expired,
+        Phase::Cancelled,
+        Phase::Failed,
+    ];
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Phase::Paid | Phase::Expired | Phase::Cancelled | Phase::Failed
+        )
+    }
+
+    /// The name stored in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::CreatingCode => "creating_code",
+            Phase::AwaitingPayment => "awaiting_payment",
+            Phase::PaymentInProgress => "payment_in_progress",
+            Phase::Cancelling => "cancelling",
+            Phase::Paid => "paid",
+            Phase::Expired => "expired",
+            Phase::Cancelled => "cancelled",
+            Phase::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|phase| phase.as_str() == text)
+    }
+}
+
+/// The payment code a sale is paid with, as far as the terminal needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeInfo {
+    pub id: String,
+    pub ussd_code: String,
+    pub expire_time: Option<DateTime<Utc>>,
+}
+
+/// Whether the last request reached Monime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Ok,
+    Lost {
+        since: DateTime<Utc>,
+        message: String,
+    },
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Created(PaymentCode),
+    CreateFailed(MonimeError),
+    Checked(PaymentCode),
+    CheckFailed(MonimeError),
+    CancelAnswered(PaymentCode),
+    CancelFailed(MonimeError),
+    /// The wait asked for by `Effect::CheckAfter` is over.
+    CheckDue,
+    CancelPressed,
+}
+
+/// A request to Monime about this sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// Create (or, re-sent, recover) the code with the sale's idempotency key.
+    Create,
+    Get,
+    Cancel,
+}
+
+/// What the controller must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Send(Request),
+    CheckAfter(Duration),
+    PrintReceipt,
+}
+
+/// Timing of the checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    pub poll_interval: Duration,
+}
+
+/// What the journal keeps of a sale: enough to settle it after a power cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleRecord {
+    /// The journal's row id, printed as the sale number.
+    pub number: i64,
+    pub idempotency_key: String,
+    /// The create request, stored so that a re-send is byte for byte the same.
+    pub request: NewPaymentCode,
+    pub phase: Phase,
+    pub code: Option<CodeInfo>,
+    pub cancel_requested: bool,
+    pub payment: Option<ProcessedPayment>,
+    /// Why the sale failed, in words for the cashier.
+    pub failure: Option<String>,
+}
+
+impl SaleRecord {
+    /// A sale not yet sent: its key and request are stored, nothing else is known.
+    pub fn new(number: i64, idempotency_key: String, request: NewPaymentCode) -> SaleRecord {
+        SaleRecord {
+            number,
+            idempotency_key,
+            request,
+            phase: Phase::CreatingCode,
+            code: None,
+            cancel_requested: false,
+            payment: None,
+            failure: None,
+        }
+    }
+
+    pub fn amount(&self) -> Money {
+        self.request.amount
+    }
+}
+
+/// One sale from its stored idempotency key to a final phase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sale {
+    pub record: SaleRecord,
+    pub connection: Connection,
+    /// The last thing worth telling the cashier that the phase alone does not say.
+    pub notice: Option<String>,
+    failures_in_a_row: u32,
+    timing: Timing,
+}
+
+impl Sale {
+    /// Takes up a sale from its record: a new one (its key already stored) or one read back
+    /// after a restart. Returns what to do first to settle it.
+    pub fn resume(record: SaleRecord, receipt_owed: bool, timing: Timing) -> (Sale, Vec<Effect>) {
+        let effects = match (record.phase, &record.code) {
+            (Phase::Paid, _) if receipt_owed => vec![Effect::PrintReceipt],
+            (phase, _) if phase.is_final() => Vec::new(),
+            // The create may have reached Monime before a stop: the same key brings back the
+            // same code, or makes it if it never arrived.
+            (_, None) => vec![Effect::Send(Request::Create)],
+            (_, Some(_)) => vec![Effect::Send(Request::Get)],
+        };
+        let sale = Sale {
+            record,
+            connection: Connection::Ok,
+            notice: None,
+            failures_in_a_row: 0,
+            timing,
+        };
+        (sale, effects)
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.record.phase.is_final()
+    }
+
+    /// Applies one event at time `now`.
+    pub fn handle(&mut self, event: Event, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.is_final() {
+            return Vec::new();
+        }
+        match event {
+            Event::CancelPressed => self.cancel_pressed(),
+            Event::CheckDue => vec![Effect::Send(self.next_check())],
+            Event::Created(code) => {
+                self.connection_ok();
+                self.code_created(code)
+            }
+            Event::Checked(code) | Event::CancelAnswered(code) => {
+                self.connection_ok();
+                self.remember_code(&code);
+                self.status_seen(code)
+            }
+            Event::CreateFailed(error) => self.create_failed(error, now),
+            Event::CheckFailed(error) => self.check_failed(error, now),
+            Event::CancelFailed(error) => self.cancel_failed(error, now),
+        }
+    }
+
+    /// What the cashier should read under the amount.
+    pub fn status_line(&self) -> String {
+        let lost = matches!(self.connection, Connection::Lost { .. });
+        match self.record.phase {
+            Phase::CreatingCode if lost => "Connection lost, still trying to get a code".into(),
+            Phase::CreatingCode => "Getting a payment code".into(),
+            Phase::AwaitingPayment if lost => "Connection lost, still checking".into(),
+            Phase::AwaitingPayment => "Waiting for payment".into(),
+            Phase::PaymentInProgress if lost => {
+                "Payment in progress; connection lost, still checking".into()
+            }
+            Phase::PaymentInProgress if self.record.cancel_requested => {
+                "Payment in progress: the cancel waits for its outcome".into()
+            }
+            Phase::PaymentInProgress => "Payment in progress".into(),
+            Phase::Cancelling if lost => "Cancelling; connection lost, still trying".into(),
+            Phase::Cancelling => "Cancelling".into(),
+            Phase::Paid if self.record.cancel_requested => {
+                "PAID: the customer paid before the cancel took effect".into()
+            }
+            Phase::Paid => "PAID".into(),
+            Phase::Expired => "The code expired before it was paid".into(),
+            Phase::Cancelled => "Cancelled: nothing was paid".into(),
+            Phase::Failed => format!(
+                "Failed: {}",
+                self.record.failure.as_deref().unwrap_or("no reason given")
+            ),
+        }
+    }
+
+    /// Time left before the code expires, for the countdown on screen.
+    pub fn time_left(&self, now: DateTime<Utc>) -> Option<Duration> {
+        let expire = self.record.code.as_ref()?.expire_time?;
+        Some((expire - now).to_std().unwrap_or(Duration::ZERO))
+    }
+
+    fn cancel_pressed(&mut self) -> Vec<Effect> {
+        if self.record.cancel_requested {
+            return Vec::new();
+        }
+        self.record.cancel_requested = true;
+        match self.record.phase {
+            // Whether a code exists is unknown until Monime answers the create, so the sale
+            // waits for that answer (or re-sends the create) and then switches the code off.
+            Phase::CreatingCode => {
+                self.record.phase = Phase::Cancelling;
+                Vec::new()
+            }
+            Phase::AwaitingPayment => {
+                self.record.phase = Phase::Cancelling;
+                vec![Effect::Send(Request::Cancel)]
+            }
+            Phase::PaymentInProgress => {
+                self.notice =
+                    Some("The customer is already paying: waiting for the outcome".into());
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn next_check(&self) -> Request {
+        if self.record.code.is_some() {
+            Request::Get
+        } else {
+            Request::Create
+        }
+    }
+
+    fn code_created(&mut self, code: PaymentCode) -> Vec<Effect> {
+        if let Some(amount) = code.amount {
+            if amount != self.record.amount() {
+                // Never take money against a code for another amount: switch it off.
+                self.remember_code(&code);
+                self.record.failure = Some(format!(
+                    "Monime's code is for {amount}, not {}; it was switched off",
+                    self.record.amount()
+                ));
+                self.record.cancel_requested = true;
+                self.record.phase = Phase::Cancelling;
+                return vec![Effect::Send(Request::Cancel)];
+            }
+        }
+        self.remember_code(&code);
+        self.status_seen(code)
+    }
+
+    fn remember_code(&mut self, code: &PaymentCode) {
+        let previous_ussd = self
+            .record
+            .code
+            .as_ref()
+            .map(|known| known.ussd_code.clone());
+        self.record.code = Some(CodeInfo {
+            id: code.id.clone(),
+            ussd_code: code.ussd_code.clone().or(previous_ussd).unwrap_or_default(),
+            expire_time: code.expire_time.or_else(|| {
+                self.record
+                    .code
+                    .as_ref()
+                    .and_then(|known| known.expire_time)
+            }),
+        });
+    }
+
+    fn status_seen(&mut self, code: PaymentCode) -> Vec<Effect> {
+        let poll = Effect::CheckAfter(self.timing.poll_interval);
+        match code.status {
+            CodeStatus::Completed => {
+                self.record.phase = Phase::Paid;
+                self.record.payment = Some(code.payment.unwrap_or_default());
+                if self.record.cancel_requested {
+                    self.notice = Some("The customer paid before the cancel took effect".into());
+                }
+                vec![Effect::PrintReceipt]
+            }
+            CodeStatus::Processing => {
+                self.record.phase = Phase::PaymentInProgress;
+                if self.record.cancel_requested {
+                    self.notice =
+                        Some("The customer is already paying: waiting for the outcome".into());
+                }
+                vec![poll]
+            }
+            CodeStatus::Pending if self.record.cancel_requested => {
+                self.record.phase = Phase::Cancelling;
+                vec![Effect::Send(Request::Cancel)]
+            }
+            CodeStatus::Pending => {
+                self.record.phase = Phase::AwaitingPayment;
+                vec![poll]
+            }
+            CodeStatus::Expired => {
+                self.record.phase = Phase::Expired;
+                Vec::new()
+            }
+            CodeStatus::Cancelled => {
+                self.record.phase = if self.record.failure.is_some() {
+                    Phase::Failed
+                } else {
+                    Phase::Cancelled
+                };
+                Vec::new()
+            }
+            // A status this terminal does not know is never taken as paid: keep checking.
+            CodeStatus::Unknown => vec![poll],
+        }
+    }
+
+    fn create_failed(&mut self, error: MonimeError, now: DateTime<Utc>) -> Vec<Effect> {
+        if error.is_retryable() {
+            return vec![self.connection_lost(&error, now)];
+        }
+        self.connection_ok();
+        // Monime refused the create: no code exists for this key, so there is nothing to switch
+        // off, whether or not the cashier pressed cancel.
+        if self.record.cancel_requested {
+            self.record.phase = Phase::Cancelled;
+        } else {
+            self.record.phase = Phase::Failed;
+            self.record.failure = Some(error.to_string());
+        }
+        Vec::new()
+    }
+
+    fn check_failed(&mut self, error: MonimeError, now: DateTime<Utc>) -> Vec<Effect> {
+        if let MonimeError::NotFound { .. } = error {
+            let id = self
+                .record
+                .code
+                .as_ref()
+                .map(|code| code.id.as_str())
+                .unwrap_or("?");
+            self.record.phase = Phase::Failed;
+            self.record.failure = Some(format!("Monime no longer knows the code {id}"));
+            return Vec::new();
+        }
+        // Any other error (the network, Monime's servers, even a revoked token) leaves a code
+        // that may yet be paid: keep checking until Monime answers.
+        vec![self.connection_lost(&error, now)]
+    }
+
+    fn cancel_failed(&mut self, error: MonimeError, now: DateTime<Utc>) -> Vec<Effect> {
+        // Not re-sent blindly: the next check reads the code, and a code still pending is
+        // switched off again from there.
+        vec![self.connection_lost(&error, now)]
+    }
+
+    fn connection_lost(&mut self, error: &MonimeError, now: DateTime<Utc>) -> Effect {
+        self.failures_in_a_row += 1;
+        if let Connection::Ok = self.connection {
+            self.connection = Connection::Lost {
+                since: now,
+                message: error.to_string(),
+            };
+        } else if let Connection::Lost { message, .. } = &mut self.connection {
+            *message = error.to_string();
+        }
+        let exponent = (self.failures_in_a_row - 1).min(10);
+        let mut wait = self
+            .timing
+            .poll_interval
+            .saturating_mul(1 << exponent)
+            .min(MAX_BACKOFF);
+        if let MonimeError::RateLimited { retry_after, .. } = error {
+            wait = wait.max(*retry_after);
+        }
+        Effect::CheckAfter(wait)
+    }
+
+    fn connection_ok(&mut self) {
+        self.failures_in_a_row = 0;
+        self.connection = Connection::Ok;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use std::collections::BTreeMap;
+
+    const POLL: Duration = Duration::from_secs(1);
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn request() -> NewPaymentCode {
+        NewPaymentCode {
+            name: "Shop sale 7".into(),
+            amount: Money::new(Currency::Sle, 1250),
+            duration: "10m".into(),
+            reference: None,
+            metadata: BTreeMap::new(),
+            authorized_providers: Vec::new(),
+            authorized_phone_number: None,
+            customer_name: None,
+            financial_account_id: None,
+        }
+    }
+
+    fn new_sale() -> Sale {
+        let record = SaleRecord::new(7, "key-7".into(), request());
+        let (sale, effects) = Sale::resume(
+            record,
+            false,
+            Timing {
+                poll_interval: POLL,
+            },
+        );
+        assert_eq!(effects, vec![Effect::Send(Request::Create)]);
+        assert_eq!(sale.record.phase, Phase::CreatingCode);
+        sale
+    }
+
+    fn code(status: CodeStatus) -> PaymentCode {
+        PaymentCode {
+            id: "pmc-7".into(),
+            name: None,
+            status,
+            enabled: true,
+            amount: Some(Money::new(Currency::Sle, 1250)),
+            ussd_code: Some("*715*1*0000000007#".into()),
+            reference: None,
+            authorized_providers: Vec::new(),
+            authorized_phone_number: None,
+            expire_time: Some(now() + chrono::Duration::minutes(10)),
+            create_time: None,
+            update_time: None,
+            payment: (status == CodeStatus::Completed).then(|| ProcessedPayment {
+                order_number: Some("ORD-1".into()),
+                ..ProcessedPayment::default()
+            }),
+            metadata: None,
+        }
+    }
+
+    fn network_error() -> MonimeError {
+        MonimeError::Network {
+            message: "connection refused".into(),
+        }
+    }
+
+    fn awaiting() -> Sale {
+        let mut sale = new_sale();
+        let effects = sale.handle(Event::Created(code(CodeStatus::Pending)), now());
+        assert_eq!(effects, vec![Effect::CheckAfter(POLL)]);
+        assert_eq!(sale.record.phase, Phase::AwaitingPayment);
+        sale
+    }
+
+    #[test]
+    fn created_code_is_shown_and_followed() {
+        let sale = awaiting();
+        let code = sale.record.code.as_ref().expect("code");
+        assert_eq!(code.ussd_code, "*715*1*0000000007#");
+        assert_eq!(sale.time_left(now()), Some(Duration::from_secs(600)));
+        assert_eq!(sale.status_line(), "Waiting for payment");
+    }
+
+    #[test]
+    fn check_due_sends_a_get_once_a_code_is_known() {
+        let mut sale = awaiting();
+        assert_eq!(
+            sale.handle(Event::CheckDue, now()),
+            vec![Effect::Send(Request::Get)]
+        );
+        let mut creating = new_sale();
+        assert_eq!(
+            creating.handle(Event::CheckDue, now()),
+            vec![Effect::Send(Request::Create)]
+        );
+    }
+
+    #[test]
+    fn paid_only_on_completed() {
+        let mut sale = awaiting();
+        for status in [
+            CodeStatus::Pending,
+            CodeStatus::Processing,
+            CodeStatus::Unknown,
+        ] {
+            sale.handle(Event::Checked(code(status)), now());
+            assert_ne!(sale.record.phase, Phase::Paid, "{status:?}");
+        }
+        assert_eq!(
+            sale.record.phase,
+            Phase::PaymentInProgress,
+            "unknown keeps the last phase"
+        );
+        let effects = sale.handle(Event::Checked(code(CodeStatus::Completed)), now());
+        assert_eq!(sale.record.phase, Phase::Paid);
+        assert_eq!(effects, vec![Effect::PrintReceipt]);
+        assert_eq!(
+            sale.record
+                .payment
+                .as_ref()
+                .and_then(|p| p.order_number.as_deref()),
+            Some("ORD-1")
+        );
+        assert!(
+            sale.handle(Event::Checked(code(CodeStatus::Cancelled)), now())
+                .is_empty()
+        );
+        assert_eq!(
+            sale.record.phase,
+            Phase::Paid,
+            "a final phase never changes"
+        );
+    }
+
+    #[test]
+    fn processing_shows_payment_in_progress() {
+        let mut sale = awaiting();
+        let effects = sale.handle(Event::Checked(code(CodeStatus::Processing)), now());
+        assert_eq!(effects, vec![Effect::CheckAfter(POLL)]);
+        assert_eq!(sale.status_line(), "Payment in progress");
+    }
+
+    #[test]
+    fn expiry_is_monimes_word() {
+        let mut sale = awaiting();
+        let late = now() + chrono::Duration::minutes(11);
+        assert_eq!(sale.time_left(late), Some(Duration::ZERO));
+        sale.handle(Event::Checked(code(CodeStatus::Processing)), late);
+        assert_eq!(
+            sale.record.phase,
+            Phase::PaymentInProgress,
+            "past expireTime, still followed"
+        );
+        sale.handle(Event::Checked(code(CodeStatus::Pending)), late);
+        assert_eq!(sale.record.phase, Phase::AwaitingPayment);
+        assert!(!sale.is_final());
+        sale.handle(Event::Checked(code(CodeStatus::Expired)), late);
+        assert_eq!(sale.record.phase, Phase::Expired);
+    }
+
+    #[test]
+    fn cancel_while_awaiting_switches_the_code_off() {
+        let mut sale = awaiting();
+        assert_eq!(
+            sale.handle(Event::CancelPressed, now()),
+            vec![Effect::Send(Request::Cancel)]
+        );
+        assert_eq!(sale.record.phase, Phase::Cancelling);
+        assert!(
+            sale.handle(Event::CancelPressed, now()).is_empty(),
+            "pressed twice, sent once"
+        );
+        sale.handle(Event::CancelAnswered(code(CodeStatus::Cancelled)), now());
+        assert_eq!(sale.record.phase, Phase::Cancelled);
+    }
+
+    #[test]
+    fn cancel_racing_a_payment_ends_paid() {
+        for answer in [CodeStatus::Processing, CodeStatus::Completed] {
+            let mut sale = awaiting();
+            sale.handle(Event::CancelPressed, now());
+            sale.handle(Event::CancelAnswered(code(answer)), now());
+            if answer == CodeStatus::Processing {
+                assert_eq!(sale.record.phase, Phase::PaymentInProgress);
+                assert!(
+                    sale.status_line().contains("waits for its outcome"),
+                    "{}",
+                    sale.status_line()
+                );
+                sale.handle(Event::Checked(code(CodeStatus::Completed)), now());
+            }
+            assert_eq!(sale.record.phase, Phase::Paid);
+            assert!(
+                sale.status_line().contains("paid before the cancel"),
+                "{}",
+                sale.status_line()
+            );
+        }
+    }
+
+    #[test]
+    fn cancel_during_a_payment_waits_for_the_outcome() {
+        let mut sale = awaiting();
+        sale.handle(Event::Checked(code(CodeStatus::Processing)), now());
+        assert!(
+            sale.handle(Event::CancelPressed, now()).is_empty(),
+            "nothing is sent"
+        );
+        assert_eq!(sale.record.phase, Phase::PaymentInProgress);
+        // The payment fell through and the code is pending again: now it is switched off.
+        let effects = sale.handle(Event::Checked(code(CodeStatus::Pending)), now());
+        assert_eq!(effects, vec![Effect::Send(Request::Cancel)]);
+        assert_eq!(sale.record.phase, Phase::Cancelling);
+    }
+
+    #[test]
+    fn cancel_while_creating_waits_for_the_code_then_switches_it_off() {
+        let mut sale = new_sale();
+        assert!(sale.handle(Event::CancelPressed, now()).is_empty());
+        assert_eq!(sale.record.phase, Phase::Cancelling);
+        let effects = sale.handle(Event::Created(code(CodeStatus::Pending)), now());
+        assert_eq!(effects, vec![Effect::Send(Request::Cancel)]);
+        sale.handle(Event::CancelAnswered(code(CodeStatus::Cancelled)), now());
+        assert_eq!(sale.record.phase, Phase::Cancelled);
+    }
+
+    #[test]
+    fn cancel_while_creating_through_a_lost_connection_resends_the_create() {
+        let mut sale = new_sale();
+        sale.handle(Event::CreateFailed(network_error()), now());
+        sale.handle(Event::CancelPressed, now());
+        assert_eq!(
+            sale.handle(Event::CheckDue, now()),
+            vec![Effect::Send(Request::Create)]
+        );
+        let refused = MonimeError::Validation {
+            message: "bad".into(),
+        };
+        sale.handle(Event::CreateFailed(refused), now());
+        assert_eq!(
+            sale.record.phase,
+            Phase::Cancelled,
+            "refused: no code exists to switch off"
+        );
+    }
+
+    #[test]
+    fn a_refused_create_fails_in_monimes_words() {
+        let mut sale = new_sale();
+        let refused = MonimeError::Validation {
+            message: "amount is above the limit".into(),
+        };
+        assert!(sale.handle(Event::CreateFailed(refused), now()).is_empty());
+        assert_eq!(sale.record.phase, Phase::Failed);
+        assert!(
+            sale.status_line().contains("amount is above the limit"),
+            "{}",
+            sale.status_line()
+        );
+        let mut sale = new_sale();
+        sale.handle(
+            Event::CreateFailed(MonimeError::IdempotencyConflict {
+                message: "x".into(),
+            }),
+            now(),
+        );
+        assert_eq!(sale.record.phase, Phase::Failed);
+    }
+
+    #[test]
+    fn an_unreachable_create_is_retried_with_backoff() {
+        let mut sale = new_sale();
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            let effects = sale.handle(Event::CreateFailed(network_error()), now());
+            let [Effect::CheckAfter(wait)] = effects.as_slice() else {
+                panic!("{effects:?}")
+            };
+            waits.push(wait.as_secs());
+            assert_eq!(
+                sale.handle(Event::CheckDue, now()),
+                vec![Effect::Send(Request::Create)]
+            );
+        }
+        assert_eq!(waits, vec![1, 2, 4, 8, 8, 8]);
+        assert_eq!(sale.record.phase, Phase::CreatingCode);
+        assert!(
+            sale.status_line().starts_with("Connection lost"),
+            "{}",
+            sale.status_line()
+        );
+        sale.handle(Event::Created(code(CodeStatus::Pending)), now());
+        assert_eq!(sale.connection, Connection::Ok);
+        assert_eq!(sale.status_line(), "Waiting for payment");
+    }
+
+    #[test]
+    fn network_errors_while_following_never_end_the_sale() {
+        let mut sale = awaiting();
+        let errors = [
+            network_error(),
+            MonimeError::Timeout {
+                after: Duration::from_secs(10),
+            },
+            MonimeError::Server {
+                status: 502,
+                message: String::new(),
+            },
+            MonimeError::Unauthenticated {
+                message: "revoked".into(),
+            },
+            MonimeError::Malformed {
+                message: "html".into(),
+            },
+        ];
+        for error in errors {
+            let effects = sale.handle(Event::CheckFailed(error), now());
+            assert!(
+                matches!(effects.as_slice(), [Effect::CheckAfter(_)]),
+                "{effects:?}"
+            );
+            assert_eq!(sale.record.phase, Phase::AwaitingPayment);
+            assert_eq!(sale.status_line(), "Connection lost, still checking");
+        }
+        let Connection::Lost { since, .. } = &sale.connection else {
+            panic!("lost")
+        };
+        assert_eq!(*since, now());
+    }
+
+    #[test]
+    fn throttling_waits_at_least_retry_after() {
+        let mut sale = awaiting();
+        let throttled = MonimeError::RateLimited {
+            retry_after: Duration::from_secs(5),
+            limit: None,
+        };
+        assert_eq!(
+            sale.handle(Event::CheckFailed(throttled), now()),
+            vec![Effect::CheckAfter(Duration::from_secs(5))]
+        );
+    }
+
+    #[test]
+    fn a_failed_cancel_is_not_resent_blindly() {
+        let mut sale = awaiting();
+        sale.handle(Event::CancelPressed, now());
+        let effects = sale.handle(Event::CancelFailed(network_error()), now());
+        assert_eq!(effects, vec![Effect::CheckAfter(POLL)]);
+        assert_eq!(
+            sale.handle(Event::CheckDue, now()),
+            vec![Effect::Send(Request::Get)]
+        );
+        let effects = sale.handle(Event::Checked(code(CodeStatus::Pending)), now());
+        assert_eq!(
+            effects,
+            vec![Effect::Send(Request::Cancel)],
+            "still pending: switch it off"
+        );
+    }
+
+    #[test]
+    fn a_code_for_another_amount_is_switched_off_and_fails() {
+        let mut sale = new_sale();
+        let mut wrong = code(CodeStatus::Pending);
+        wrong.amount = Some(Money::new(Currency::Sle, 99));
+        assert_eq!(
+            sale.handle(Event::Created(wrong), now()),
+            vec![Effect::Send(Request::Cancel)]
+        );
+        sale.handle(Event::CancelAnswered(code(CodeStatus::Cancelled)), now());
+        assert_eq!(sale.record.phase, Phase::Failed);
+        assert!(
+            sale.record
+                .failure
+                .as_deref()
+                .unwrap_or("")
+                .contains("not Le 12.50")
+        );
+    }
+
+    #[test]
+    fn a_vanished_code_fails() {
+        let mut sale = awaiting();
+        sale.handle(
+            Event::CheckFailed(MonimeError::NotFound {
+                what: "payment code".into(),
+            }),
+            now(),
+        );
+        assert_eq!(sale.record.phase, Phase::Failed);
+    }
+
+    #[test]
+    fn resumed_sales_pick_up_where_they_stopped() {
+        let info = CodeInfo {
+            id: "pmc-7".into(),
+            ussd_code: "*715#".into(),
+            expire_time: None,
+        };
+        let timing = Timing {
+            poll_interval: POLL,
+        };
+        let resume = |phase, code: Option<CodeInfo>, owed| {
+            let record = SaleRecord {
+                phase,
+                code,
+                ..SaleRecord::new(7, "key-7".into(), request())
+            };
+            Sale::resume(record, owed, timing).1
+        };
+        assert_eq!(
+            resume(Phase::CreatingCode, None, false),
+            vec![Effect::Send(Request::Create)]
+        );
+        assert_eq!(
+            resume(Phase::Cancelling, None, false),
+            vec![Effect::Send(Request::Create)]
+        );
+        assert_eq!(
+            resume(Phase::AwaitingPayment, Some(info.clone()), false),
+            vec![Effect::Send(Request::Get)]
+        );
+        assert_eq!(
+            resume(Phase::Cancelling, Some(info.clone()), false),
+            vec![Effect::Send(Request::Get)]
+        );
+        assert_eq!(
+            resume(Phase::Paid, Some(info.clone()), true),
+            vec![Effect::PrintReceipt]
+        );
+        assert!(resume(Phase::Paid, Some(info.clone()), false).is_empty());
+        assert!(resume(Phase::Expired, Some(info), false).is_empty());
+    }
+
+    #[test]
+    fn phases_round_trip_through_their_stored_names() {
+        for phase in Phase::ALL {
+            assert_eq!(Phase::parse(phase.as_str()), Some(phase));
+        }
+        assert_eq!(Phase::parse("bogus"), None);
+    }
+}
