@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::money::{Currency, CurrencyStyle, parse_minor_units};
 use crate::monime::ApiVersion;
 use crate::monime::duration::parse_go_duration;
+use crate::qr::QrPayload;
 use crate::secret::AccessToken;
 
 /// Where an installed terminal keeps its configuration.
@@ -64,6 +65,7 @@ pub struct KioskConfig {
     pub currency_style: CurrencyStyle,
     /// The largest amount the keypad accepts, in minor units.
     pub max_amount_minor: i64,
+    pub qr_payload: QrPayload,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -175,6 +177,7 @@ impl Config {
                 admin_pin: "0000".into(),
                 currency_style: CurrencyStyle::Symbol,
                 max_amount_minor: DEFAULT_MAX_AMOUNT_MINOR,
+                qr_payload: QrPayload::default(),
             },
             printer: None,
             storage: StorageConfig {
@@ -193,6 +196,16 @@ impl Config {
             &sale_number.to_string(),
         )
     }
+}
+
+/// Where demo mode keeps its journal (and, later, receipt previews): the user's data folder.
+pub fn demo_data_dir() -> PathBuf {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    let base = non_empty("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("paycode-kiosk").join("demo")
 }
 
 pub const DEMO_SPACE_ID: &str = "spc-demo";
@@ -258,6 +271,7 @@ struct RawKiosk {
     admin_pin: Option<String>,
     currency_style: Option<CurrencyStyle>,
     max_amount: Option<AmountText>,
+    qr_payload: Option<QrPayload>,
 }
 
 /// An amount in the file may be written `5000` or `"5000.00"`; a TOML float is refused so that
@@ -490,6 +504,7 @@ impl RawKiosk {
             admin_pin,
             currency_style: self.currency_style.unwrap_or_default(),
             max_amount_minor,
+            qr_payload: self.qr_payload.unwrap_or_default(),
         })
     }
 }

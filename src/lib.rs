@@ -3,9 +3,11 @@
 
 pub mod cli;
 pub mod config;
+pub mod controller;
 pub mod journal;
 pub mod money;
 pub mod monime;
+pub mod qr;
 pub mod sale;
 pub mod secret;
 pub mod simulator;

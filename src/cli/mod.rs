@@ -1,7 +1,9 @@
 //! The command line: what a technician types over SSH, and what systemd starts. Each command
 //! prints for people; errors go to stderr with exit code 1.
 
+mod charge;
 mod codes;
+mod history;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,8 +12,11 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, ConfigSource};
+use crate::controller::{Receipts, Services};
+use crate::journal::Journal;
 use crate::monime::{ClientSettings, CodeStatus, MonimeClient};
-use crate::simulator::SimulatorOptions;
+use crate::sale::Timing;
+use crate::simulator::{SimulatorHandle, SimulatorOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +39,31 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Take one payment without the screen: show the code, follow it, report the outcome
+    ///
+    /// Exit code 0 paid, 2 expired, 3 cancelled, 1 failed. Ctrl-C cancels the code at Monime.
+    Charge {
+        /// Amount, such as 12.50
+        amount: String,
+        /// Only this mobile-money number may pay
+        #[arg(long, value_name = "MSISDN")]
+        phone: Option<String>,
+        /// The shop's reference for this sale
+        #[arg(long, value_name = "TEXT")]
+        reference: Option<String>,
+    },
+    /// List recent sales from the journal
+    History {
+        /// How many sales
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Settle every unfinished sale in the journal and exit once all are settled
+    Recover {
+        /// Switch off codes still waiting for payment instead of waiting for them
+        #[arg(long)]
+        cancel_pending: bool,
+    },
     /// Look at or cancel payment codes at Monime
     Codes {
         #[command(subcommand)]
@@ -106,7 +136,23 @@ pub fn run(cli: Cli) -> ExitCode {
 async fn dispatch(cli: Cli) -> Result<ExitCode, String> {
     let config_path = cli.config.as_deref();
     match cli.command {
-        None => Err("the touchscreen is not built yet; use a command (see --help)".into()),
+        None => run_terminal(config_path).await,
+        Some(Command::Charge {
+            amount,
+            phone,
+            reference,
+        }) => {
+            let terminal = Terminal::open(config_path).await?;
+            charge::run(&terminal, &amount, phone.as_deref(), reference.as_deref()).await
+        }
+        Some(Command::History { limit }) => {
+            let terminal = Terminal::open(config_path).await?;
+            history::history(&terminal, limit).await
+        }
+        Some(Command::Recover { cancel_pending }) => {
+            let terminal = Terminal::open(config_path).await?;
+            history::recover(&terminal, cancel_pending).await
+        }
         Some(Command::CheckConfig { online }) => check_config(config_path, online).await,
         Some(Command::Codes { action }) => {
             let config = require_config(config_path)?;
@@ -131,6 +177,68 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Everything a sale needs, from the configuration or, with none, from demo mode.
+pub struct Terminal {
+    pub config: Config,
+    pub services: Services,
+    /// The built-in simulator in demo mode; it serves as long as this lives.
+    pub simulator: Option<SimulatorHandle>,
+}
+
+/// How long a demo customer takes to start paying, and to finish.
+const DEMO_PAYS_AFTER: Duration = Duration::from_secs(6);
+const DEMO_PAYMENT_TAKES: Duration = Duration::from_secs(2);
+
+impl Terminal {
+    pub async fn open(cli_path: Option<&Path>) -> Result<Terminal, String> {
+        let (config, simulator) = match load_config(cli_path)? {
+            Some(config) => (config, None),
+            None => {
+                let simulator = SimulatorHandle::start(SimulatorOptions {
+                    auto_pay_after: Some(DEMO_PAYS_AFTER),
+                    processing_time: DEMO_PAYMENT_TAKES,
+                    ..SimulatorOptions::default()
+                })
+                .await
+                .map_err(|error| format!("the demo simulator cannot start: {error}"))?;
+                let config = Config::demo(simulator.base_url(), &crate::config::demo_data_dir());
+                (config, Some(simulator))
+            }
+        };
+        let journal = Journal::open(&config.storage.path).map_err(|error| error.to_string())?;
+        let services = Services {
+            client: monime_client(&config)?,
+            journal,
+            timing: Timing {
+                poll_interval: config.kiosk.poll_interval,
+            },
+            receipts: Receipts::NoPrinter,
+            terminal_id: config.kiosk.terminal_id.clone(),
+        };
+        Ok(Terminal {
+            config,
+            services,
+            simulator,
+        })
+    }
+}
+
+/// The terminal with no command. The touchscreen comes with the UI; until then demo mode shows
+/// one whole sale in the terminal, and a configured terminal says what to run.
+async fn run_terminal(cli_path: Option<&Path>) -> Result<ExitCode, String> {
+    let terminal = Terminal::open(cli_path).await?;
+    if terminal.simulator.is_none() {
+        return Err("the touchscreen is not part of this build yet: use `paycode-kiosk charge AMOUNT` (see --help)".into());
+    }
+    println!(
+        "Demo mode: no configuration found, so this runs against the built-in Monime simulator,\n\
+         whose customer pays each code after {} seconds. Journal: {}\n",
+        DEMO_PAYS_AFTER.as_secs(),
+        terminal.services.journal.path().display()
+    );
+    charge::run(&terminal, "25.00", None, None).await
 }
 
 /// The configuration, or `None` for demo mode.

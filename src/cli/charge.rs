@@ -1,0 +1,242 @@
+//! `paycode-kiosk charge AMOUNT`: one whole sale without the screen, through the same
+//! controller the touchscreen uses. It is how a technician checks a deployed terminal over SSH.
+//!
+//! Exit codes: 0 paid, 2 expired, 3 cancelled, 1 failed or error. Ctrl-C or SIGTERM cancels the
+//! code at Monime first; a second one leaves the sale to `recover`.
+
+use std::process::ExitCode;
+
+use chrono::Local;
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::Terminal;
+use crate::controller::{SaleExtras, code_request, resume_unsettled, start_sale};
+use crate::journal::Receipt;
+use crate::money::Money;
+use crate::qr;
+use crate::sale::{Phase, Sale};
+
+pub const EXIT_EXPIRED: u8 = 2;
+pub const EXIT_CANCELLED: u8 = 3;
+
+pub async fn run(
+    terminal: &Terminal,
+    amount_text: &str,
+    phone: Option<&str>,
+    reference: Option<&str>,
+) -> Result<ExitCode, String> {
+    let config = &terminal.config;
+    let amount = Money::parse(amount_text, config.monime.currency).map_err(|e| e.to_string())?;
+    if amount.minor > config.kiosk.max_amount_minor {
+        let limit = Money::new(amount.currency, config.kiosk.max_amount_minor);
+        return Err(format!(
+            "{} is above this terminal's limit of {} ([kiosk] max_amount)",
+            amount.display(config.kiosk.currency_style),
+            limit.display(config.kiosk.currency_style)
+        ));
+    }
+    let extras = SaleExtras {
+        phone: phone.map(normalize_msisdn).transpose()?,
+        reference: reference.map(check_reference).transpose()?,
+    };
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|error| format!("cannot watch for SIGTERM: {error}"))?;
+
+    let earlier = resume_unsettled(&terminal.services)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !earlier.is_empty() {
+        println!(
+            "Settling {} earlier unsettled sale(s) alongside this one.",
+            earlier.len()
+        );
+    }
+    let request_config = config.clone();
+    let handle = start_sale(&terminal.services, move |number| {
+        code_request(&request_config, number, amount, &extras)
+    })
+    .await
+    .map_err(|error| format!("{error}; nothing was charged"))?;
+    let style = config.kiosk.currency_style;
+    println!("Sale {}: {}", handle.number(), amount.display(style));
+
+    let mut updates = handle.updates.clone();
+    let mut shown_code = false;
+    let mut last_line = String::new();
+    let mut stop_requests = 0;
+    loop {
+        let sale = updates.borrow_and_update().clone();
+        if !shown_code {
+            if let Some(code) = &sale.record.code {
+                shown_code = true;
+                show_code(terminal, &sale, &code.ussd_code);
+            }
+        }
+        let line = sale.status_line();
+        if line != last_line {
+            println!("{}  {line}", Local::now().format("%H:%M:%S"));
+            last_line = line;
+        }
+        if sale.is_final() {
+            break;
+        }
+        tokio::select! {
+            changed = updates.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+            _ = tokio::signal::ctrl_c() => stop_requests += 1,
+            _ = terminate.recv() => stop_requests += 1,
+        }
+        match stop_requests {
+            0 => {}
+            1 => {
+                if !sale.record.cancel_requested {
+                    println!(
+                        "Cancelling the code at Monime (press Ctrl-C again to leave it to `paycode-kiosk recover`)"
+                    );
+                    handle.cancel();
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "stopped; sale {} stays in the journal and `paycode-kiosk recover` settles it",
+                    sale.record.number
+                ));
+            }
+        }
+    }
+    let sale = handle
+        .finished
+        .await
+        .map_err(|error| format!("the sale task stopped: {error}"))?;
+    if let Some(notice) = &sale.notice {
+        println!("Note: {notice}");
+    }
+    if sale.record.phase == Phase::Paid {
+        print_payment(&sale, style);
+        println!(
+            "Receipt: {}",
+            receipt_result(terminal, sale.record.number).await
+        );
+    }
+    Ok(exit_code(sale.record.phase))
+}
+
+pub fn exit_code(phase: Phase) -> ExitCode {
+    match phase {
+        Phase::Paid => ExitCode::SUCCESS,
+        Phase::Expired => ExitCode::from(EXIT_EXPIRED),
+        Phase::Cancelled => ExitCode::from(EXIT_CANCELLED),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn show_code(terminal: &Terminal, sale: &Sale, ussd_code: &str) {
+    println!("Dial {ussd_code} to pay, or scan:");
+    let payload = terminal.config.kiosk.qr_payload.for_ussd(ussd_code);
+    match qr::encode(&payload) {
+        Ok(code) => print!("{}", qr::to_terminal(&code)),
+        Err(error) => println!("({error})"),
+    }
+    if let Some(code) = &sale.record.code {
+        let expiry = code
+            .expire_time
+            .map(|at| format!(", expires {}", at.with_timezone(&Local).format("%H:%M:%S")))
+            .unwrap_or_default();
+        println!("Code {}{expiry}", code.id);
+    }
+}
+
+fn print_payment(sale: &Sale, style: crate::money::CurrencyStyle) {
+    let Some(payment) = &sale.record.payment else {
+        return;
+    };
+    let mut parts = Vec::new();
+    if let Some(amount) = payment.amount {
+        parts.push(format!("paid {}", amount.display(style)));
+    }
+    if let Some(provider) = payment.provider_name() {
+        parts.push(format!("via {provider}"));
+    }
+    if let Some(order) = &payment.order_number {
+        parts.push(format!("order {order}"));
+    }
+    if let Some(id) = &payment.payment_id {
+        parts.push(format!("payment {id}"));
+    }
+    if !parts.is_empty() {
+        println!("Monime: {}", parts.join(", "));
+    }
+}
+
+async fn receipt_result(terminal: &Terminal, number: i64) -> String {
+    let journal = terminal.services.journal.clone();
+    let stored = tokio::task::spawn_blocking(move || journal.sale(number)).await;
+    match stored {
+        Ok(Ok(Some(stored))) => match stored.receipt {
+            Receipt::NoPrinter => "no printer configured".into(),
+            Receipt::Printed => "printed".into(),
+            Receipt::Owed => "owed: it prints when the printer is ready".into(),
+        },
+        Ok(Ok(None)) => "unknown: the sale is missing from the journal".into(),
+        Ok(Err(error)) => format!("unknown: {error}"),
+        Err(error) => format!("unknown: {error}"),
+    }
+}
+
+/// Accepts `076 123456`, `+232-76-123456` and the like; keeps the digits and a leading `+`.
+pub fn normalize_msisdn(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    let plus = trimmed.starts_with('+');
+    let body = trimmed.trim_start_matches('+');
+    if !body
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+    {
+        return Err(format!(
+            "\"{text}\" is not a phone number: use digits, such as 076123456 or +23276123456"
+        ));
+    }
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    if !(8..=15).contains(&digits.len()) {
+        return Err(format!(
+            "\"{text}\" has {} digits; a mobile number has 8 to 15",
+            digits.len()
+        ));
+    }
+    Ok(if plus { format!("+{digits}") } else { digits })
+}
+
+fn check_reference(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > 64 || trimmed.chars().any(char::is_control) {
+        return Err("the reference must be 1 to 64 printable characters".into());
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_tidied_or_refused() {
+        assert_eq!(normalize_msisdn("076 123456"), Ok("076123456".into()));
+        assert_eq!(
+            normalize_msisdn("+232-76-123456"),
+            Ok("+23276123456".into())
+        );
+        assert!(normalize_msisdn("0761").is_err());
+        assert!(normalize_msisdn("07612345a").is_err());
+        assert!(normalize_msisdn("1234567890123456").is_err());
+    }
+
+    #[test]
+    fn references_are_bounded() {
+        assert_eq!(check_reference(" INV-9 "), Ok("INV-9".into()));
+        assert!(check_reference("").is_err());
+        assert!(check_reference(&"x".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,297 @@
+//! Runs sales: the one place where the pure sale machine meets the network, the journal and
+//! the printer. It feeds Monime's answers, timers and the cashier's cancel into the machine,
+//! writes every change to the journal before acting on it, and publishes each new state for
+//! the screen or the command line to draw.
+//!
+//! Requests for one sale go out one at a time, so a sale never races itself; the client spaces
+//! requests across sales.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::Utc;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use std::collections::BTreeMap;
+
+use crate::config::Config;
+use crate::journal::{Journal, JournalError, Receipt, StoredSale};
+use crate::money::Money;
+use crate::monime::{MonimeClient, NewPaymentCode};
+use crate::sale::{Effect, Event, Request, Sale, SaleRecord, Timing};
+
+/// Where the receipts of paid sales go.
+#[derive(Debug, Clone)]
+pub enum Receipts {
+    /// The terminal has no printer: nothing is owed.
+    NoPrinter,
+    /// The printer queue takes the sale number; the journal keeps the receipt owed until the
+    /// queue marks it printed.
+    Queue(mpsc::UnboundedSender<i64>),
+}
+
+/// What every sale needs.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub client: MonimeClient,
+    pub journal: Journal,
+    pub timing: Timing,
+    pub receipts: Receipts,
+    pub terminal_id: String,
+}
+
+/// What a sale may carry besides its amount.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SaleExtras {
+    /// The shop's own reference, shown at Monime and on the receipt.
+    pub reference: Option<String>,
+    /// Only this mobile-money number may pay the code.
+    pub phone: Option<String>,
+}
+
+/// The create request for sale `number`, as the configuration shapes it.
+pub fn code_request(
+    config: &Config,
+    number: i64,
+    amount: Money,
+    extras: &SaleExtras,
+) -> NewPaymentCode {
+    NewPaymentCode {
+        name: config.code_name_for(number),
+        amount,
+        duration: config.monime.code_duration.clone(),
+        reference: extras.reference.clone(),
+        metadata: BTreeMap::from([
+            ("sale".to_string(), number.to_string()),
+            ("terminal".to_string(), config.kiosk.terminal_id.clone()),
+        ]),
+        authorized_providers: config.monime.authorized_providers.clone(),
+        authorized_phone_number: extras.phone.clone(),
+        customer_name: None,
+        financial_account_id: config.monime.financial_account_id.clone(),
+    }
+}
+
+/// What the cashier can do to a running sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Cancel,
+}
+
+/// A running sale: send it commands, watch its state, await its end.
+#[derive(Debug)]
+pub struct SaleHandle {
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub updates: watch::Receiver<Sale>,
+    pub finished: tokio::task::JoinHandle<Sale>,
+}
+
+impl SaleHandle {
+    pub fn cancel(&self) {
+        // A sale that already ended has dropped its receiver; there is nothing to cancel then.
+        let _ = self.commands.send(Command::Cancel);
+    }
+
+    pub fn number(&self) -> i64 {
+        self.updates.borrow().record.number
+    }
+}
+
+/// Starts a new sale: its idempotency key and request are written to the journal first, then
+/// the create goes out. `build_request` gets the sale number the journal gave.
+pub async fn start_sale(
+    services: &Services,
+    build_request: impl FnOnce(i64) -> NewPaymentCode + Send + 'static,
+) -> Result<SaleHandle, JournalError> {
+    let journal = services.journal.clone();
+    let terminal_id = services.terminal_id.clone();
+    let key = uuid::Uuid::new_v4().to_string();
+    let record =
+        run_blocking(move || journal.begin_sale(&terminal_id, &key, Utc::now(), build_request))
+            .await?;
+    Ok(spawn(services, record, false))
+}
+
+/// Takes up a sale read back from the journal.
+pub fn resume_sale(services: &Services, stored: StoredSale) -> SaleHandle {
+    let owed = stored.receipt_owed();
+    spawn(services, stored.record, owed)
+}
+
+/// Resumes every unsettled sale in the journal, each on its own task.
+pub async fn resume_unsettled(services: &Services) -> Result<Vec<SaleHandle>, JournalError> {
+    let journal = services.journal.clone();
+    let unsettled = run_blocking(move || journal.unsettled()).await?;
+    Ok(unsettled
+        .into_iter()
+        .map(|stored| resume_sale(services, stored))
+        .collect())
+}
+
+fn spawn(services: &Services, record: SaleRecord, receipt_owed: bool) -> SaleHandle {
+    let (sale, effects) = Sale::resume(record, receipt_owed, services.timing);
+    let (commands, command_receiver) = mpsc::unbounded_channel();
+    let (updates_sender, updates) = watch::channel(sale.clone());
+    let finished = tokio::spawn(drive(
+        services.clone(),
+        sale,
+        effects,
+        command_receiver,
+        updates_sender,
+    ));
+    SaleHandle {
+        commands,
+        updates,
+        finished,
+    }
+}
+
+type EventFuture = Pin<Box<dyn Future<Output = Event> + Send>>;
+
+async fn drive(
+    services: Services,
+    mut sale: Sale,
+    first_effects: Vec<Effect>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    updates: watch::Sender<Sale>,
+) -> Sale {
+    let mut queue: VecDeque<Request> = VecDeque::new();
+    let mut in_flight: Option<EventFuture> = None;
+    let mut check_at: Option<Instant> = None;
+    let mut commands_open = true;
+    apply(&services, &sale, first_effects, &mut queue, &mut check_at).await;
+    loop {
+        if sale.is_final() {
+            break;
+        }
+        if in_flight.is_none() {
+            in_flight = queue
+                .pop_front()
+                .map(|request| send(&services, &sale, request));
+        }
+        let timer_armed = in_flight.is_none() && check_at.is_some();
+        let event = tokio::select! {
+            command = commands.recv(), if commands_open => match command {
+                Some(Command::Cancel) => Event::CancelPressed,
+                None => {
+                    commands_open = false;
+                    continue;
+                }
+            },
+            event = async { in_flight.as_mut().expect("guarded by the condition").await }, if in_flight.is_some() => {
+                in_flight = None;
+                event
+            },
+            () = tokio::time::sleep_until(check_at.unwrap_or_else(Instant::now)), if timer_armed => {
+                check_at = None;
+                Event::CheckDue
+            },
+        };
+        let before = sale.record.clone();
+        let effects = sale.handle(event, Utc::now());
+        if sale.record != before {
+            save(&services, &mut sale).await;
+        }
+        updates.send_replace(sale.clone());
+        apply(&services, &sale, effects, &mut queue, &mut check_at).await;
+    }
+    updates.send_replace(sale.clone());
+    sale
+}
+
+/// Writes the sale; if the journal cannot be written the sale goes on (the money is at Monime
+/// either way) and the cashier is told.
+async fn save(services: &Services, sale: &mut Sale) {
+    let journal = services.journal.clone();
+    let record = sale.record.clone();
+    let detail = sale.status_line();
+    let written = run_blocking(move || journal.save(&record, Utc::now(), Some(&detail))).await;
+    if let Err(error) = written {
+        tracing::error!(sale = sale.record.number, %error, "cannot write the sale to the journal");
+        sale.notice = Some(format!("The journal cannot be written: {error}"));
+    }
+}
+
+async fn apply(
+    services: &Services,
+    sale: &Sale,
+    effects: Vec<Effect>,
+    queue: &mut VecDeque<Request>,
+    check_at: &mut Option<Instant>,
+) {
+    for effect in effects {
+        match effect {
+            Effect::Send(request) => {
+                if !queue.contains(&request) {
+                    queue.push_back(request);
+                }
+            }
+            Effect::CheckAfter(wait) => *check_at = Some(Instant::now() + wait),
+            Effect::PrintReceipt => owe_receipt(services, sale.record.number).await,
+        }
+    }
+}
+
+async fn owe_receipt(services: &Services, number: i64) {
+    match &services.receipts {
+        Receipts::Queue(queue) => {
+            if queue.send(number).is_err() {
+                tracing::warn!(
+                    sale = number,
+                    "the printer queue is closed; the receipt stays owed"
+                );
+            }
+        }
+        Receipts::NoPrinter => {
+            let journal = services.journal.clone();
+            if let Err(error) =
+                run_blocking(move || journal.set_receipt(number, Receipt::NoPrinter)).await
+            {
+                tracing::error!(sale = number, %error, "cannot record that no receipt is printed");
+            }
+        }
+    }
+}
+
+fn send(services: &Services, sale: &Sale, request: Request) -> EventFuture {
+    let client = services.client.clone();
+    let record = sale.record.clone();
+    let code_id = record.code.as_ref().map(|code| code.id.clone());
+    Box::pin(async move {
+        match (request, code_id) {
+            (Request::Create, _) => match client
+                .create(&record.request, &record.idempotency_key)
+                .await
+            {
+                Ok(code) => Event::Created(code),
+                Err(error) => Event::CreateFailed(error),
+            },
+            (Request::Get, Some(id)) => match client.get(&id).await {
+                Ok(code) => Event::Checked(code),
+                Err(error) => Event::CheckFailed(error),
+            },
+            (Request::Cancel, Some(id)) => match client.cancel(&id).await {
+                Ok(code) => Event::CancelAnswered(code),
+                Err(error) => Event::CancelFailed(error),
+            },
+            // Reading or cancelling needs a code; without one the create is what brings it.
+            (Request::Get | Request::Cancel, None) => Event::CheckDue,
+        }
+    })
+}
+
+/// Runs a journal call off the async workers: SQLite waits for the disk.
+async fn run_blocking<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, JournalError> + Send + 'static,
+) -> Result<T, JournalError> {
+    tokio::task::spawn_blocking(call)
+        .await
+        .unwrap_or_else(|error| {
+            Err(JournalError {
+                path: Default::default(),
+                message: format!("the journal task stopped: {error}"),
+            })
+        })
+}
