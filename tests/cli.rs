@@ -1,0 +1,343 @@
+//! The command line as a technician uses it: the real binary against the simulator.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions};
+
+fn kiosk() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_paycode-kiosk"));
+    command
+        .env_remove("PAYCODE_KIOSK_CONFIG")
+        .env_remove("MONIME_ACCESS_TOKEN")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    command
+}
+
+async fn run(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || kiosk().args(args).output().expect("the binary runs"))
+        .await
+        .expect("task")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn args(items: &[&str], config: &Path) -> Vec<String> {
+    let mut all: Vec<String> = items.iter().map(|item| item.to_string()).collect();
+    all.push("--config".into());
+    all.push(config.display().to_string());
+    all
+}
+
+struct Setup {
+    sim: SimulatorHandle,
+    config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(options: SimulatorOptions, extra_monime: &str) -> Setup {
+    let sim = SimulatorHandle::start(options).await.expect("simulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        dir.path().join("token"),
+        format!("{}\n", paycode_kiosk::config::DEMO_ACCESS_TOKEN),
+    )
+    .expect("token");
+    std::fs::write(
+        &config,
+        format!(
+            "[monime]\nbase_url = \"{}\"\nspace_id = \"{}\"\naccess_token_file = \"token\"\n{extra_monime}\n\
+             [kiosk]\nmerchant_name = \"Mama Salone Shop\"\npoll_interval_ms = 250\nmax_amount = 1000\n\
+             [storage]\npath = \"journal.sqlite\"\n",
+            sim.base_url(),
+            paycode_kiosk::config::DEMO_SPACE_ID,
+        ),
+    )
+    .expect("config");
+    Setup {
+        sim,
+        config,
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_and_help() {
+    let output = run(vec!["--version".into()]).await;
+    assert!(output.status.success());
+    assert_eq!(
+        text(&output).0.trim(),
+        format!("paycode-kiosk {}", env!("CARGO_PKG_VERSION"))
+    );
+    let output = run(vec!["--help".into()]).await;
+    let (stdout, _) = text(&output);
+    for command in [
+        "charge",
+        "history",
+        "recover",
+        "codes",
+        "check-config",
+        "simulate",
+    ] {
+        assert!(
+            stdout.contains(command),
+            "{command} missing from --help:\n{stdout}"
+        );
+    }
+    let output = run(vec!["charge".into()]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a usage error is exit 1, not 2 (expired)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_says_valid_or_names_the_bad_key() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let output = run(args(&["check-config", "--online"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("valid") && stdout.contains("Monime accepted"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(paycode_kiosk::config::DEMO_ACCESS_TOKEN),
+        "the token is never printed"
+    );
+
+    let bad = setup.config.with_file_name("bad.toml");
+    std::fs::write(
+        &bad,
+        "[kiosk]\npoll_interval_ms = 5\n[monime]\nspace_id = \"s\"\naccess_token = \"t\"\n",
+    )
+    .expect("write");
+    let output = run(args(&["check-config"], &bad)).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("poll_interval_ms") && stderr.contains("bad.toml"),
+        "{stderr}"
+    );
+
+    let output = run(args(
+        &["check-config"],
+        &setup.config.with_file_name("missing.toml"),
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("cannot be read"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_are_listed_shown_and_cancelled() {
+    let setup = setup(SimulatorOptions::default(), "code_duration = \"1m\"").await;
+    let create = |amount: &'static str| {
+        let config = setup.config.clone();
+        std::thread::spawn(move || {
+            kiosk()
+                .args(["charge", amount, "--config"])
+                .arg(&config)
+                .output()
+                .expect("charge")
+        })
+    };
+    let running = create("12.50");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let code = setup
+        .sim
+        .codes()
+        .into_iter()
+        .find(|c| c.amount_minor == 1250)
+        .expect("a code for 12.50");
+
+    let output = run(args(&["codes", "list"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    let line = stdout
+        .lines()
+        .find(|line| line.contains(&code.id))
+        .expect("listed");
+    assert!(
+        line.contains("pending") && line.contains("Le 12.50") && line.contains(&code.ussd_code),
+        "{line}"
+    );
+
+    let output = run(args(&["codes", "show", &code.id], &setup.config)).await;
+    let (stdout, _) = text(&output);
+    assert!(
+        stdout.contains("Mama Salone Shop sale") && stdout.contains(&code.ussd_code),
+        "{stdout}"
+    );
+
+    let output = run(args(&["codes", "cancel", &code.id], &setup.config)).await;
+    assert!(text(&output).0.contains("cancelled"), "{:?}", text(&output));
+    let charge = running.join().expect("charge thread");
+    assert_eq!(
+        charge.status.code(),
+        Some(3),
+        "the charge saw its code cancelled: {:?}",
+        text(&charge)
+    );
+
+    let output = run(args(
+        &["codes", "list", "--status", "cancelled"],
+        &setup.config,
+    ))
+    .await;
+    assert_eq!(text(&output).0.lines().count(), 1);
+    let output = run(args(&["codes", "show", "pmc-unknown"], &setup.config)).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("no such payment code"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charge_exits_2_when_the_code_expires_unpaid() {
+    let setup = setup(SimulatorOptions::default(), "code_duration = \"1s\"").await;
+    let output = run(args(&["charge", "0.5"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "no payment within the code's 1s life: {stdout}{stderr}"
+    );
+    assert!(stdout.to_lowercase().contains("expired"), "{stdout}");
+    assert_eq!(setup.sim.codes().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_without_a_config_say_so() {
+    let output = run(vec!["codes".into(), "list".into()]).await;
+    if Path::new(paycode_kiosk::config::SYSTEM_CONFIG_PATH).exists() {
+        return; // An installed terminal answers with its own configuration.
+    }
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("no configuration found"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charge_prints_the_code_follows_it_and_exits_0_when_paid() {
+    let setup = setup(
+        SimulatorOptions {
+            auto_pay_after: Some(Duration::from_millis(1200)),
+            processing_time: Duration::from_millis(500),
+            ..SimulatorOptions::default()
+        },
+        "code_duration = \"1m\"",
+    )
+    .await;
+    let output = run(args(
+        &[
+            "charge",
+            "12.50",
+            "--reference",
+            "INV-7",
+            "--phone",
+            "076 123456",
+        ],
+        &setup.config,
+    ))
+    .await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let code = &setup.sim.codes()[0];
+    assert_eq!(code.reference.as_deref(), Some("INV-7"));
+    assert_eq!(code.authorized_phone_number.as_deref(), Some("076123456"));
+    let expected_order = [
+        "Sale 1: Le 12.50".to_string(),
+        format!("Dial {} to pay", code.ussd_code),
+        "Waiting for payment".into(),
+        "Payment in progress".into(),
+        "PAID".into(),
+        "Receipt: no printer configured".into(),
+    ];
+    let mut position = 0;
+    for expected in &expected_order {
+        let found = stdout[position..]
+            .find(expected.as_str())
+            .unwrap_or_else(|| panic!("{expected} missing or out of order:\n{stdout}"));
+        position += found + expected.len();
+    }
+    assert!(
+        stdout.contains('▀') || stdout.contains('▄'),
+        "a QR code is drawn"
+    );
+
+    let output = run(args(&["history"], &setup.config)).await;
+    let (stdout, _) = text(&output);
+    assert!(
+        stdout.contains("#1") && stdout.contains("Le 12.50") && stdout.contains("paid"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charge_refuses_bad_input_without_charging() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let cases = [
+        (vec!["charge", "12.345"], "more than two decimals"),
+        (vec!["charge", "0"], "more than zero"),
+        (vec!["charge", "5000"], "above this terminal's limit"),
+        (
+            vec!["charge", "12", "--phone", "12ab"],
+            "not a phone number",
+        ),
+    ];
+    for (items, expected) in cases {
+        let output = run(args(&items, &setup.config)).await;
+        assert_eq!(output.status.code(), Some(1), "{items:?}");
+        assert!(
+            text(&output).1.contains(expected),
+            "{items:?}: {:?}",
+            text(&output)
+        );
+    }
+    assert!(setup.sim.requests().is_empty(), "nothing reached Monime");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_cancels_the_code_at_monime_and_exits_3() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let config = setup.config.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut child = kiosk()
+            .args(["charge", "7", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("charge");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("line");
+            if line.contains("Waiting for payment") {
+                let status = Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+                assert!(status.expect("kill runs").success());
+            }
+            lines.push(line);
+        }
+        (child.wait().expect("exit"), lines.join("\n"))
+    })
+    .await
+    .expect("task");
+    let (status, stdout) = outcome;
+    assert_eq!(status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("Cancelled: nothing was paid"), "{stdout}");
+    assert_eq!(
+        setup.sim.codes()[0].status,
+        paycode_kiosk::monime::CodeStatus::Cancelled
+    );
+}
