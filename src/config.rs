@@ -659,6 +659,21 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_is_valid_with_a_credential() {
+        let credentials = tempfile::tempdir().expect("tempdir");
+        std::fs::write(credentials.path().join(TOKEN_CREDENTIAL), "mon_test_abc\n").expect("token");
+        let env = Environment {
+            credentials_directory: Some(credentials.path().to_path_buf()),
+            ..Environment::default()
+        };
+        let text = include_str!("../systemd/config.example.toml");
+        let config = Config::parse(text, None, &env).expect("the shipped example is valid");
+        assert_eq!(config.kiosk.admin_pin, "4821");
+        assert_eq!(config.monime.access_token.expose(), "mon_test_abc");
+        assert!(config.printer.is_some());
+    }
+
+    #[test]
     fn minimal_file_gets_the_documented_defaults() {
         let config = parse(MINIMAL).expect("valid");
         assert_eq!(config.monime.base_url.as_str(), "https://api.monime.io/");
