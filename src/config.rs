@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::money::{Currency, CurrencyStyle, parse_minor_units};
 use crate::monime::ApiVersion;
 use crate::monime::duration::parse_go_duration;
+use crate::printer::{CodePage, ReceiptQr};
 use crate::qr::QrPayload;
 use crate::secret::AccessToken;
 
@@ -78,11 +79,38 @@ pub enum FlowControl {
 
 #[derive(Debug, Clone)]
 pub struct PrinterConfig {
-    pub device: PathBuf,
+    pub device: PrinterDevice,
     pub baud: u32,
     pub flow_control: FlowControl,
     pub width_chars: u16,
+    pub code_page: CodePage,
+    pub qr: ReceiptQr,
+    /// Lines printed under the merchant's name.
+    pub header: Vec<String>,
+    pub footer: String,
 }
+
+/// Where receipts go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterDevice {
+    /// A serial printer's device node.
+    Serial(PathBuf),
+    /// The virtual printer: a PNG and a text file for each receipt, in this folder.
+    Virtual(PathBuf),
+}
+
+impl std::fmt::Display for PrinterDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrinterDevice::Serial(path) => write!(f, "{}", path.display()),
+            PrinterDevice::Virtual(folder) => write!(f, "virtual printer in {}", folder.display()),
+        }
+    }
+}
+
+/// `device` value that selects the virtual printer.
+pub const VIRTUAL_PRINTER: &str = "virtual";
+const DEFAULT_FOOTER: &str = "Thank you!";
 
 #[derive(Debug, Clone)]
 pub struct StorageConfig {
@@ -179,7 +207,16 @@ impl Config {
                 max_amount_minor: DEFAULT_MAX_AMOUNT_MINOR,
                 qr_payload: QrPayload::default(),
             },
-            printer: None,
+            printer: Some(PrinterConfig {
+                device: PrinterDevice::Virtual(data_dir.join("receipts")),
+                baud: 19200,
+                flow_control: FlowControl::None,
+                width_chars: 32,
+                code_page: CodePage::default(),
+                qr: ReceiptQr::default(),
+                header: vec!["12 Siaka Stevens Street, Freetown".into()],
+                footer: DEFAULT_FOOTER.into(),
+            }),
             storage: StorageConfig {
                 path: data_dir.join("journal.sqlite"),
             },
@@ -291,6 +328,10 @@ struct RawPrinter {
     baud: Option<u32>,
     flow_control: Option<FlowControl>,
     width_chars: Option<u16>,
+    code_page: Option<CodePage>,
+    qr: Option<ReceiptQr>,
+    header: Option<Vec<String>>,
+    footer: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -314,8 +355,8 @@ impl RawConfig {
             .unwrap_or_default();
         let kiosk = self.kiosk.check()?;
         let monime = self.monime.check(&kiosk, &base_dir, env)?;
-        let printer = self.printer.check()?;
         let storage = self.storage.check(&base_dir, env)?;
+        let printer = self.printer.check(&storage)?;
         Ok(Config {
             monime,
             kiosk,
@@ -510,12 +551,24 @@ impl RawKiosk {
 }
 
 impl RawPrinter {
-    fn check(self) -> Result<Option<PrinterConfig>, String> {
+    fn check(self, storage: &StorageConfig) -> Result<Option<PrinterConfig>, String> {
         let Some(device) = self.device.filter(|path| !path.as_os_str().is_empty()) else {
-            if self.baud.is_some() || self.flow_control.is_some() || self.width_chars.is_some() {
-                return Err("[printer] has settings but no device: set device (such as \"/dev/ttyUSB0\") or remove the [printer] section".into());
+            let has_settings = self.baud.is_some()
+                || self.flow_control.is_some()
+                || self.width_chars.is_some()
+                || self.code_page.is_some()
+                || self.qr.is_some()
+                || self.header.is_some()
+                || self.footer.is_some();
+            if has_settings {
+                return Err("[printer] has settings but no device: set device (such as \"/dev/ttyUSB0\", or \"virtual\") or remove the [printer] section".into());
             }
             return Ok(None);
+        };
+        let device = if device.as_os_str() == VIRTUAL_PRINTER {
+            PrinterDevice::Virtual(storage.receipt_previews())
+        } else {
+            PrinterDevice::Serial(device)
         };
         let baud = self.baud.unwrap_or(19200);
         if !BAUD_RATES.contains(&baud) {
@@ -529,12 +582,37 @@ impl RawPrinter {
                 "[printer] width_chars {width_chars}: choose 32 (58 mm paper), 42 or 48 (80 mm paper)"
             ));
         }
+        let header = self.header.unwrap_or_default();
+        let footer = self.footer.unwrap_or_else(|| DEFAULT_FOOTER.into());
+        let too_long = header
+            .iter()
+            .chain(std::iter::once(&footer))
+            .find(|line| line.chars().count() > 3 * usize::from(width_chars));
+        if let Some(line) = too_long {
+            return Err(format!(
+                "[printer] header or footer line \"{line}\" is longer than three printed lines; shorten it or split it"
+            ));
+        }
         Ok(Some(PrinterConfig {
             device,
             baud,
             flow_control: self.flow_control.unwrap_or(FlowControl::None),
             width_chars,
+            code_page: self.code_page.unwrap_or_default(),
+            qr: self.qr.unwrap_or_default(),
+            header,
+            footer,
         }))
+    }
+}
+
+impl StorageConfig {
+    /// Where the virtual printer puts its receipts: beside the journal.
+    pub fn receipt_previews(&self) -> PathBuf {
+        self.path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("receipts")
     }
 }
 
@@ -699,6 +777,10 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key_and_what_is_allowed() {
+        let long_footer = format!(
+            "[printer]\ndevice = \"/dev/ttyUSB0\"\nfooter = \"{}\"",
+            "x".repeat(97)
+        );
         let cases = [
             ("[kiosk]\npoll_interval_ms = 10", "poll_interval_ms"),
             ("[kiosk]\nadmin_pin = \"12a4\"", "admin_pin"),
@@ -714,6 +796,12 @@ mod tests {
                 "flow_control",
             ),
             ("[printer]\nbaud = 9600", "no device"),
+            (
+                "[printer]\ndevice = \"/dev/ttyUSB0\"\ncode_page = \"utf8\"",
+                "code_page",
+            ),
+            ("[printer]\ndevice = \"/dev/ttyUSB0\"\nqr = \"yes\"", "qr"),
+            (long_footer.as_str(), "footer"),
         ];
         for (extra, expected) in cases {
             let message = refusal(&format!("{MINIMAL}\n{extra}\n"));

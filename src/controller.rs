@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};
 use crate::money::Money;
 use crate::monime::{MonimeClient, NewPaymentCode};
+use crate::printer::PrinterHandle;
 use crate::sale::{Effect, Event, Request, Sale, SaleRecord, Timing};
 
 /// Where the receipts of paid sales go.
@@ -27,9 +28,8 @@ use crate::sale::{Effect, Event, Request, Sale, SaleRecord, Timing};
 pub enum Receipts {
     /// The terminal has no printer: nothing is owed.
     NoPrinter,
-    /// The printer queue takes the sale number; the journal keeps the receipt owed until the
-    /// queue marks it printed.
-    Queue(mpsc::UnboundedSender<i64>),
+    /// The printer queue is told; the journal keeps the receipt owed until it is printed.
+    Printer(PrinterHandle),
 }
 
 /// What every sale needs.
@@ -236,14 +236,7 @@ async fn apply(
 
 async fn owe_receipt(services: &Services, number: i64) {
     match &services.receipts {
-        Receipts::Queue(queue) => {
-            if queue.send(number).is_err() {
-                tracing::warn!(
-                    sale = number,
-                    "the printer queue is closed; the receipt stays owed"
-                );
-            }
-        }
+        Receipts::Printer(printer) => printer.receipt_owed(number),
         Receipts::NoPrinter => {
             let journal = services.journal.clone();
             if let Err(error) =

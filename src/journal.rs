@@ -285,6 +285,37 @@ impl Journal {
         )
     }
 
+    /// Paid sales whose receipt is still to be printed, oldest first.
+    pub fn owed_receipts(&self) -> Result<Vec<StoredSale>, JournalError> {
+        self.query(
+            &format!(
+                "SELECT {COLUMNS} FROM sales WHERE phase = 'paid' AND receipt = 'owed' ORDER BY id"
+            ),
+            params![],
+        )
+    }
+
+    /// The newest paid sale.
+    pub fn last_paid(&self) -> Result<Option<StoredSale>, JournalError> {
+        Ok(self
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM sales WHERE phase = 'paid' ORDER BY id DESC LIMIT 1"
+                ),
+                params![],
+            )?
+            .pop())
+    }
+
+    /// When the sale was seen paid: the time on the receipt.
+    pub fn paid_at(&self, number: i64) -> Result<Option<DateTime<Utc>>, JournalError> {
+        Ok(self
+            .events(number)?
+            .into_iter()
+            .find(|event| event.phase == Phase::Paid)
+            .map(|event| event.at))
+    }
+
     /// The newest `limit` sales, newest first.
     pub fn recent(&self, limit: usize) -> Result<Vec<StoredSale>, JournalError> {
         self.query(

@@ -5,6 +5,7 @@
 //! code at Monime first; a second one leaves the sale to `recover`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use chrono::Local;
 use tokio::signal::unix::{SignalKind, signal};
@@ -171,18 +172,37 @@ fn print_payment(sale: &Sale, style: crate::money::CurrencyStyle) {
     }
 }
 
+/// How long `charge` waits for the receipt to come out before leaving it to the queue.
+const RECEIPT_WAIT: Duration = Duration::from_secs(15);
+
+/// Waits (a while) for the receipt and says how it went.
 async fn receipt_result(terminal: &Terminal, number: i64) -> String {
-    let journal = terminal.services.journal.clone();
-    let stored = tokio::task::spawn_blocking(move || journal.sale(number)).await;
-    match stored {
-        Ok(Ok(Some(stored))) => match stored.receipt {
-            Receipt::NoPrinter => "no printer configured".into(),
-            Receipt::Printed => "printed".into(),
-            Receipt::Owed => "owed: it prints when the printer is ready".into(),
-        },
-        Ok(Ok(None)) => "unknown: the sale is missing from the journal".into(),
-        Ok(Err(error)) => format!("unknown: {error}"),
-        Err(error) => format!("unknown: {error}"),
+    let deadline = tokio::time::Instant::now() + RECEIPT_WAIT;
+    loop {
+        let journal = terminal.services.journal.clone();
+        let stored = tokio::task::spawn_blocking(move || journal.sale(number)).await;
+        let receipt = match stored {
+            Ok(Ok(Some(stored))) => stored.receipt,
+            Ok(Ok(None)) => return "unknown: the sale is missing from the journal".into(),
+            Ok(Err(error)) => return format!("unknown: {error}"),
+            Err(error) => return format!("unknown: {error}"),
+        };
+        match receipt {
+            Receipt::NoPrinter => return "no printer configured".into(),
+            Receipt::Printed => return "printed".into(),
+            Receipt::Owed if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Receipt::Owed => {
+                let status = match &terminal.printer {
+                    Some(printer) => printer.state().borrow().status.to_string(),
+                    None => "no printer".into(),
+                };
+                return format!(
+                    "owed, the printer is {status}; it prints when the kiosk runs and the printer is ready, or with `paycode-kiosk reprint {number}`"
+                );
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod charge;
 mod codes;
 mod history;
+mod printing;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use crate::config::{Config, ConfigSource};
 use crate::controller::{Receipts, Services};
 use crate::journal::Journal;
 use crate::monime::{ClientSettings, CodeStatus, MonimeClient};
+use crate::printer::{PrinterHandle, SpoolTiming};
 use crate::sale::Timing;
 use crate::simulator::{SimulatorHandle, SimulatorOptions};
 
@@ -64,6 +66,42 @@ pub enum Command {
         #[arg(long)]
         cancel_pending: bool,
     },
+    /// Print a test page (after showing the printer's status)
+    PrintTest,
+    /// Print a paid sale's receipt again; it is marked COPY once the original has printed
+    #[command(group = clap::ArgGroup::new("which").required(true))]
+    Reprint {
+        /// Sale number, as `history` shows it
+        #[arg(group = "which")]
+        sale: Option<i64>,
+        /// The newest paid sale
+        #[arg(long, group = "which")]
+        last: bool,
+    },
+    /// End-of-day summary: paid sales and their total, expired, cancelled, failed
+    Report {
+        /// The day, as YYYY-MM-DD; today when absent
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        /// Also print it on the receipt printer
+        #[arg(long)]
+        print: bool,
+    },
+    /// Run a virtual printer on a pseudo-terminal until Ctrl-C, saving what it prints
+    ///
+    /// Point [printer] device at the path it shows to try the serial printing path without a
+    /// printer.
+    VirtualPrinter {
+        /// Characters per line
+        #[arg(long, default_value_t = 32, value_parser = parse_width)]
+        width: u16,
+        /// Folder for the PNG and text of each document
+        #[arg(long, value_name = "FOLDER", default_value = "virtual-printer")]
+        out: PathBuf,
+        /// Answer no status queries, like many cheap printers
+        #[arg(long)]
+        silent: bool,
+    },
     /// Look at or cancel payment codes at Monime
     Codes {
         #[command(subcommand)]
@@ -110,6 +148,13 @@ fn parse_status(text: &str) -> Result<CodeStatus, String> {
     text.parse()
 }
 
+fn parse_width(text: &str) -> Result<u16, String> {
+    text.parse()
+        .ok()
+        .filter(|width| crate::config::PRINTER_WIDTHS.contains(width))
+        .ok_or_else(|| format!("choose one of {:?}", crate::config::PRINTER_WIDTHS))
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -153,6 +198,21 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, String> {
             let terminal = Terminal::open(config_path).await?;
             history::recover(&terminal, cancel_pending).await
         }
+        Some(Command::PrintTest) => {
+            let terminal = Terminal::open(config_path).await?;
+            printing::print_test(&terminal).await
+        }
+        Some(Command::Reprint { sale, last: _ }) => {
+            let terminal = Terminal::open(config_path).await?;
+            printing::reprint(&terminal, sale).await
+        }
+        Some(Command::Report { date, print }) => {
+            let terminal = Terminal::open(config_path).await?;
+            printing::report(&terminal, date, print).await
+        }
+        Some(Command::VirtualPrinter { width, out, silent }) => {
+            printing::virtual_printer(usize::from(width), &out, !silent).await
+        }
         Some(Command::CheckConfig { online }) => check_config(config_path, online).await,
         Some(Command::Codes { action }) => {
             let config = require_config(config_path)?;
@@ -183,6 +243,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, String> {
 pub struct Terminal {
     pub config: Config,
     pub services: Services,
+    /// The printer queue, when the terminal has a printer.
+    pub printer: Option<PrinterHandle>,
     /// The built-in simulator in demo mode; it serves as long as this lives.
     pub simulator: Option<SimulatorHandle>,
 }
@@ -208,18 +270,22 @@ impl Terminal {
             }
         };
         let journal = Journal::open(&config.storage.path).map_err(|error| error.to_string())?;
+        let printer = crate::printer::start(&config, &journal, SpoolTiming::default())?;
         let services = Services {
             client: monime_client(&config)?,
             journal,
             timing: Timing {
                 poll_interval: config.kiosk.poll_interval,
             },
-            receipts: Receipts::NoPrinter,
+            receipts: printer
+                .clone()
+                .map_or(Receipts::NoPrinter, Receipts::Printer),
             terminal_id: config.kiosk.terminal_id.clone(),
         };
         Ok(Terminal {
             config,
             services,
+            printer,
             simulator,
         })
     }
@@ -311,9 +377,7 @@ async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<ExitCode,
     match &config.printer {
         Some(printer) => println!(
             "  printer    {} at {} baud, {} columns",
-            printer.device.display(),
-            printer.baud,
-            printer.width_chars
+            printer.device, printer.baud, printer.width_chars
         ),
         None => println!("  printer    none"),
     }

@@ -1,0 +1,138 @@
+//! The printer's commands: `print-test`, `reprint`, `report` and `virtual-printer`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::{Local, NaiveDate, Utc};
+
+use super::Terminal;
+use crate::printer::emulator::Emulator;
+use crate::printer::pty::PtyPrinter;
+use crate::printer::spooler::Job;
+use crate::printer::{PrinterHandle, PrinterStatus, receipt, receipt_style};
+use crate::report::{DayReport, local_zone};
+
+fn printer(terminal: &Terminal) -> Result<&PrinterHandle, String> {
+    terminal.printer.as_ref().ok_or_else(|| {
+        "this terminal has no printer: add a [printer] section to the configuration".to_string()
+    })
+}
+
+/// Asks the printer how it is and says so.
+async fn show_status(printer: &PrinterHandle) -> Result<PrinterStatus, String> {
+    let state = printer.check().await.map_err(|error| error.to_string())?;
+    println!("Printer {}: {}", state.device, state.status);
+    if state.owed > 0 {
+        println!(
+            "{} receipt(s) owed; they print as soon as it is ready",
+            state.owed
+        );
+    }
+    Ok(state.status)
+}
+
+pub async fn print_test(terminal: &Terminal) -> Result<ExitCode, String> {
+    let printer = printer(terminal)?;
+    show_status(printer).await?;
+    printer
+        .print(Job::TestPage)
+        .await
+        .map_err(|error| format!("the test page was not printed: {error}"))?;
+    println!("Test page sent.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn reprint(terminal: &Terminal, sale: Option<i64>) -> Result<ExitCode, String> {
+    let printer = printer(terminal)?;
+    let number = match sale {
+        Some(number) => number,
+        None => {
+            let journal = terminal.services.journal.clone();
+            tokio::task::spawn_blocking(move || journal.last_paid())
+                .await
+                .map_err(|error| error.to_string())?
+                .map_err(|error| error.to_string())?
+                .ok_or("no paid sale in the journal yet, so there is nothing to reprint")?
+                .record
+                .number
+        }
+    };
+    printer
+        .print(Job::Reprint(number))
+        .await
+        .map_err(|error| format!("sale {number} was not reprinted: {error}"))?;
+    println!("Receipt of sale {number} sent to the printer.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn report(
+    terminal: &Terminal,
+    date: Option<NaiveDate>,
+    print: bool,
+) -> Result<ExitCode, String> {
+    let config = &terminal.config;
+    let date = date.unwrap_or_else(|| Local::now().date_naive());
+    let journal = terminal.services.journal.clone();
+    let currency = config.monime.currency;
+    let report = tokio::task::spawn_blocking(move || {
+        DayReport::for_day(&journal, date, local_zone(), currency)
+    })
+    .await
+    .map_err(|error| error.to_string())?
+    .map_err(|error| error.to_string())?;
+    // The screen shows exactly what the paper would.
+    let style = receipt_style(config);
+    let bytes =
+        receipt::day_report(&style, &report, Utc::now()).map_err(|error| error.to_string())?;
+    let mut paper = Emulator::new(style.width, None);
+    paper.feed(&bytes);
+    print!("{}", paper.paper().text_without_cuts());
+    if print {
+        printer(terminal)?
+            .print(Job::Report(report))
+            .await
+            .map_err(|error| format!("the report was not printed: {error}"))?;
+        println!("Report sent to the printer.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A printer without hardware: a pseudo-terminal whose device path the configuration can name,
+/// with every document saved as PNG and text into `folder`.
+pub async fn virtual_printer(
+    width: usize,
+    folder: &Path,
+    answers_status: bool,
+) -> Result<ExitCode, String> {
+    use crate::printer::emulator::StatusAnswers;
+    std::fs::create_dir_all(folder)
+        .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
+    let status = answers_status.then_some(StatusAnswers::READY);
+    let pty = PtyPrinter::start(width, status)
+        .map_err(|error| format!("cannot open a pseudo-terminal: {error}"))?;
+    println!(
+        "Virtual printer at {}, {width} columns. Set [printer] device to that path.\n\
+         Documents are saved in {}. Ctrl-C stops it.",
+        pty.path().display(),
+        folder.display()
+    );
+    let mut saved = 0;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+        let documents = pty.emulator().documents();
+        for (index, document) in documents.iter().enumerate().skip(saved) {
+            let name = folder.join(format!("document-{}", index + 1));
+            std::fs::write(name.with_extension("txt"), document.text())
+                .map_err(|error| format!("cannot write {}: {error}", name.display()))?;
+            document
+                .save_png(&name.with_extension("png"))
+                .map_err(|error| format!("cannot write {}: {error}", name.display()))?;
+            println!("{}", name.with_extension("png").display());
+        }
+        saved = documents.len();
+    }
+}

@@ -1,0 +1,53 @@
+//! The in-process virtual printer of demo mode: every document it is sent is read by the
+//! emulator and saved as a PNG preview and a text file in a folder, where a person can look at
+//! what the paper would have shown.
+
+use std::path::PathBuf;
+
+use super::emulator::Emulator;
+use super::{PrintError, PrinterPort, PrinterStatus};
+
+pub struct PreviewPrinter {
+    folder: PathBuf,
+    columns: usize,
+}
+
+impl PreviewPrinter {
+    pub fn new(folder: PathBuf, columns: usize) -> PreviewPrinter {
+        PreviewPrinter { folder, columns }
+    }
+}
+
+impl PrinterPort for PreviewPrinter {
+    fn describe(&self) -> String {
+        format!("virtual printer ({})", self.folder.display())
+    }
+
+    fn present(&self) -> bool {
+        true
+    }
+
+    fn status(&mut self) -> PrinterStatus {
+        match std::fs::create_dir_all(&self.folder) {
+            Ok(()) => PrinterStatus::Ready,
+            Err(error) => PrinterStatus::Unreachable(format!("{}: {error}", self.folder.display())),
+        }
+    }
+
+    fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), PrintError> {
+        let mut emulator = Emulator::new(self.columns, None);
+        emulator.feed(bytes);
+        let failed =
+            |error: String| PrintError::Transport(format!("{}: {error}", self.folder.display()));
+        std::fs::create_dir_all(&self.folder).map_err(|e| failed(e.to_string()))?;
+        std::fs::write(
+            self.folder.join(format!("{name}.txt")),
+            emulator.paper().text(),
+        )
+        .map_err(|e| failed(e.to_string()))?;
+        emulator
+            .paper()
+            .save_png(&self.folder.join(format!("{name}.png")))
+            .map_err(|e| failed(e.to_string()))
+    }
+}

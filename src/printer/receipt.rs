@@ -1,0 +1,404 @@
+//! What the printer prints, as ESC/POS bytes: the sale receipt, the test page and the
+//! end-of-day report, laid out for 32, 42 or 48 columns.
+//!
+//! Commands come from the `escpos` crate; text is first made printable in the configured code
+//! page (see `codepage`), so the column arithmetic here is exactly what the paper shows.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use escpos::printer::Printer;
+use escpos::printer_options::PrinterOptions;
+use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
+use qrcode::{EcLevel, QrCode};
+use serde::Deserialize;
+
+use super::codepage::{ByteSink, CodePage};
+use crate::journal::StoredSale;
+use crate::money::CurrencyStyle;
+use crate::report::DayReport;
+
+/// How the QR code of the payment code's id is printed, if at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptQr {
+    /// The printer draws it from the text (`GS ( k`): few bytes, most printers.
+    #[default]
+    Native,
+    /// Sent as a raster image (`GS v 0`), for printers without QR support.
+    Image,
+    None,
+}
+
+/// Everything about the shop and the paper that shapes a receipt.
+#[derive(Debug, Clone)]
+pub struct ReceiptStyle {
+    pub merchant_name: String,
+    pub terminal_id: String,
+    /// Lines under the merchant's name: address, phone.
+    pub header: Vec<String>,
+    pub footer: String,
+    pub width: usize,
+    pub code_page: CodePage,
+    pub qr: ReceiptQr,
+    pub currency_style: CurrencyStyle,
+    /// The time zone receipt times are printed in.
+    pub zone: FixedOffset,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot lay out the receipt: {0}")]
+pub struct LayoutError(String);
+
+impl From<escpos::errors::PrinterError> for LayoutError {
+    fn from(error: escpos::errors::PrinterError) -> Self {
+        LayoutError(error.to_string())
+    }
+}
+
+type Layout<T = ()> = Result<T, LayoutError>;
+
+/// Dots per QR module on paper: about 0.75 mm at 203 dpi, which phone cameras read easily.
+const QR_MODULE_DOTS: u8 = 6;
+
+/// A receipt being laid out.
+pub struct Document {
+    printer: Printer<ByteSink>,
+    sink: ByteSink,
+    width: usize,
+    code_page: CodePage,
+}
+
+impl Document {
+    /// Starts with `ESC @` and the code page.
+    pub fn new(width: usize, code_page: CodePage) -> Layout<Document> {
+        let sink = ByteSink::default();
+        let columns = u8::try_from(width).map_err(|_| LayoutError(format!("{width} columns")))?;
+        let options = PrinterOptions::new(Some(code_page.page_code()), None, columns);
+        let mut printer = Printer::new(sink.clone(), Protocol::default(), Some(options));
+        printer.init()?;
+        Ok(Document {
+            printer,
+            sink,
+            width,
+            code_page,
+        })
+    }
+
+    /// A line of plain text, wrapped at the paper's width.
+    pub fn line(&mut self, text: &str) -> Layout {
+        for line in wrap(&self.code_page.printable(text), self.width) {
+            self.writeln(&line)?;
+        }
+        Ok(())
+    }
+
+    /// Prints one line of printable text and feeds.
+    fn writeln(&mut self, printable: &str) -> Layout {
+        self.printer
+            .custom(&self.code_page.encode(printable))?
+            .feed()?;
+        Ok(())
+    }
+
+    /// Centred text; `double` prints it twice as tall and, if it fits, twice as wide.
+    pub fn centered(&mut self, text: &str, bold: bool, double: bool) -> Layout {
+        let text = self.code_page.printable(text);
+        let wide = double && text.chars().count() <= self.width / 2;
+        let columns = if wide { self.width / 2 } else { self.width };
+        self.printer.justify(JustifyMode::CENTER)?.bold(bold)?;
+        if double {
+            self.printer.size(if wide { 2 } else { 1 }, 2)?;
+        }
+        for line in wrap(&text, columns) {
+            self.writeln(&line)?;
+        }
+        self.printer
+            .reset_size()?
+            .bold(false)?
+            .justify(JustifyMode::LEFT)?;
+        Ok(())
+    }
+
+    /// `label` on the left and `value` on the right; a value too long for one line goes on the
+    /// lines below, right-aligned.
+    pub fn pair(&mut self, label: &str, value: &str) -> Layout {
+        let label = self.code_page.printable(label);
+        let value = self.code_page.printable(value);
+        let (label_len, value_len) = (label.chars().count(), value.chars().count());
+        if label_len + 1 + value_len <= self.width {
+            let gap = self.width - label_len - value_len;
+            return self.writeln(&format!("{label}{}{value}", " ".repeat(gap)));
+        }
+        self.writeln(&label)?;
+        for line in wrap(&value, self.width) {
+            let pad = self.width - line.chars().count();
+            self.writeln(&format!("{}{line}", " ".repeat(pad)))?;
+        }
+        Ok(())
+    }
+
+    pub fn rule(&mut self) -> Layout {
+        self.writeln(&"-".repeat(self.width))
+    }
+
+    pub fn blank(&mut self) -> Layout {
+        self.printer.feed()?;
+        Ok(())
+    }
+
+    /// A centred QR code of `data`.
+    pub fn qr(&mut self, data: &str, mode: ReceiptQr) -> Layout {
+        self.printer.justify(JustifyMode::CENTER)?;
+        match mode {
+            ReceiptQr::Native => {
+                let option = QRCodeOption::new(
+                    QRCodeModel::Model2,
+                    QR_MODULE_DOTS,
+                    QRCodeCorrectionLevel::M,
+                );
+                self.printer.qrcode_option(data, option)?;
+            }
+            ReceiptQr::Image => {
+                let raster = qr_raster(data, usize::from(QR_MODULE_DOTS))?;
+                self.printer.custom(&raster)?.feed()?;
+            }
+            ReceiptQr::None => {}
+        }
+        self.printer.justify(JustifyMode::LEFT)?;
+        Ok(())
+    }
+
+    /// Feeds the paper past the cutter, cuts, and gives the bytes.
+    pub fn finish(mut self) -> Layout<Vec<u8>> {
+        self.printer.feeds(2)?.print_cut()?;
+        Ok(self.sink.take())
+    }
+}
+
+/// The receipt of a paid sale. `copy` marks a reprint, so that it cannot pass for a second
+/// payment.
+pub fn sale_receipt(
+    style: &ReceiptStyle,
+    sale: &StoredSale,
+    paid_at: DateTime<Utc>,
+    copy: bool,
+) -> Layout<Vec<u8>> {
+    let record = &sale.record;
+    let mut doc = shop_heading(style)?;
+    if copy {
+        doc.centered("*** COPY ***", true, false)?;
+    }
+    doc.rule()?;
+    doc.pair("Terminal", &sale.terminal_id)?;
+    doc.pair(
+        "Date",
+        &paid_at
+            .with_timezone(&style.zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    )?;
+    doc.pair("Sale", &record.number.to_string())?;
+    doc.rule()?;
+    doc.centered(&record.amount().display(style.currency_style), true, true)?;
+    doc.centered("PAID", true, true)?;
+    doc.rule()?;
+    if let Some(payment) = &record.payment {
+        if let Some(provider) = payment.provider_name() {
+            doc.pair("Paid with", provider)?;
+        }
+        if let Some(order) = payment.order_number.as_ref().or(payment.order_id.as_ref()) {
+            doc.pair("Order", order)?;
+        }
+        if let Some(id) = &payment.payment_id {
+            doc.pair("Payment", id)?;
+        }
+    }
+    if let Some(code) = &record.code {
+        doc.pair("Code", &code.id)?;
+        doc.pair("USSD", &code.ussd_code)?;
+    }
+    if let Some(reference) = &record.request.reference {
+        doc.pair("Reference", reference)?;
+    }
+    doc.rule()?;
+    if let Some(code) = &record.code {
+        doc.qr(&code.id, style.qr)?;
+    }
+    if !style.footer.is_empty() {
+        doc.centered(&style.footer, false, false)?;
+    }
+    doc.finish()
+}
+
+/// The page `print-test` prints: what the printer is set to, and a sample of every feature a
+/// receipt uses, so a technician sees at once whether width and code page are right.
+pub fn test_page(style: &ReceiptStyle, device: &str, now: DateTime<Utc>) -> Layout<Vec<u8>> {
+    let mut doc = shop_heading(style)?;
+    doc.centered("Printer test", true, false)?;
+    doc.rule()?;
+    doc.pair("Terminal", &style.terminal_id)?;
+    doc.pair("Printer", device)?;
+    doc.pair(
+        "Paper",
+        &format!("{} columns, {}", style.width, style.code_page.name()),
+    )?;
+    doc.pair(
+        "Time",
+        &now.with_timezone(&style.zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    )?;
+    doc.rule()?;
+    doc.line("The ruler must fill one line:")?;
+    let ruler: String = (1..=style.width)
+        .map(|column| char::from(b'0' + (column % 10) as u8))
+        .collect();
+    doc.line(&ruler)?;
+    doc.line("Accents: àáâäçèéêëíñóöúü ÀÉÑÖÜ €")?;
+    doc.centered("Le 1,234.50", true, true)?;
+    doc.qr("paycode-kiosk print test", style.qr)?;
+    doc.centered("If this page is whole, the printer is ready.", false, false)?;
+    doc.finish()
+}
+
+/// The end-of-day report as a receipt.
+pub fn day_report(style: &ReceiptStyle, report: &DayReport, now: DateTime<Utc>) -> Layout<Vec<u8>> {
+    let mut doc = shop_heading(style)?;
+    doc.centered("End of day", true, true)?;
+    doc.centered(&report.date.format("%Y-%m-%d").to_string(), true, false)?;
+    doc.rule()?;
+    doc.pair("Terminal", &style.terminal_id)?;
+    doc.pair("Paid sales", &report.paid_count.to_string())?;
+    doc.pair(
+        "Total paid",
+        &report.paid_total.display(style.currency_style),
+    )?;
+    doc.pair("Expired", &report.expired.to_string())?;
+    doc.pair("Cancelled", &report.cancelled.to_string())?;
+    doc.pair("Failed", &report.failed.to_string())?;
+    if report.open > 0 {
+        doc.pair("Still open", &report.open.to_string())?;
+    }
+    let time = |at: Option<DateTime<FixedOffset>>| {
+        at.map(|at| at.format("%H:%M").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    doc.pair("First sale", &time(report.first_sale))?;
+    doc.pair("Last sale", &time(report.last_sale))?;
+    doc.rule()?;
+    doc.pair(
+        "Printed",
+        &now.with_timezone(&style.zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    )?;
+    doc.finish()
+}
+
+fn shop_heading(style: &ReceiptStyle) -> Layout<Document> {
+    let mut doc = Document::new(style.width, style.code_page)?;
+    doc.centered(&style.merchant_name, true, true)?;
+    for line in &style.header {
+        doc.centered(line, false, false)?;
+    }
+    Ok(doc)
+}
+
+/// Breaks text into lines of at most `width` characters, at spaces where it can.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|word| !word.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let needed = word.len() + usize::from(used > 0);
+            if used + needed <= width {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than a line is cut.
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// A QR code as an ESC/POS raster image (`GS v 0`), each module `dots` wide, with the quiet
+/// zone the standard asks for.
+pub fn qr_raster(data: &str, dots: usize) -> Layout<Vec<u8>> {
+    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
+        .map_err(|error| LayoutError(format!("QR code: {error}")))?;
+    let modules = code.width();
+    let quiet = 4;
+    let side = (modules + 2 * quiet) * dots;
+    let row_bytes = side.div_ceil(8);
+    let mut image = vec![0u8; row_bytes * side];
+    for y in 0..side {
+        for x in 0..side {
+            let (mx, my) = (
+                (x / dots).wrapping_sub(quiet),
+                (y / dots).wrapping_sub(quiet),
+            );
+            if mx < modules && my < modules && code[(mx, my)] == qrcode::Color::Dark {
+                image[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+    }
+    let [xl, xh] = u16::try_from(row_bytes)
+        .map_err(|_| LayoutError("QR image too wide".into()))?
+        .to_le_bytes();
+    let [yl, yh] = u16::try_from(side)
+        .map_err(|_| LayoutError("QR image too tall".into()))?
+        .to_le_bytes();
+    let mut command = vec![0x1D, b'v', b'0', 0, xl, xh, yl, yh];
+    command.extend_from_slice(&image);
+    Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_cuts_long_words() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("a  b", 10), ["a b"]);
+    }
+
+    #[test]
+    fn a_document_starts_with_init_and_code_page_and_ends_with_a_cut() {
+        let mut doc = Document::new(32, CodePage::Pc858).expect("document");
+        doc.line("hello").expect("line");
+        let bytes = doc.finish().expect("bytes");
+        assert_eq!(&bytes[..5], &[0x1B, b'@', 0x1B, b't', 19]);
+        assert!(bytes.ends_with(&[0x1D, b'V', b'A', 0]));
+        // escpos ends a line with "print and feed one line".
+        assert!(bytes.windows(8).any(|w| w == b"hello\x1bd\x01"));
+    }
+
+    #[test]
+    fn raster_qr_has_a_well_formed_header() {
+        let bytes = qr_raster("pmc-1", 4).expect("raster");
+        assert_eq!(&bytes[..4], &[0x1D, b'v', b'0', 0]);
+        let row_bytes = usize::from(u16::from_le_bytes([bytes[4], bytes[5]]));
+        let rows = usize::from(u16::from_le_bytes([bytes[6], bytes[7]]));
+        assert_eq!(bytes.len(), 8 + row_bytes * rows);
+        // 21 modules plus 8 of quiet zone, 4 dots each.
+        assert_eq!(rows, 29 * 4);
+    }
+}

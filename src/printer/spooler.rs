@@ -1,0 +1,311 @@
+//! The printer queue: one thread that owns the printer, prints every receipt the journal says
+//! is owed as soon as the printer can take it, and runs the one-off jobs (reprint, test page,
+//! report) people ask for.
+//!
+//! The journal is the queue: a receipt is owed from the moment its sale is paid until the bytes
+//! have left for the printer, so a printer that is out of paper, unplugged or switched off
+//! loses nothing. Owed receipts are tried again on a timer and at once when the printer's
+//! device node reappears. A crash between sending and recording "printed" prints that receipt
+//! twice rather than never.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::sync::{oneshot, watch};
+
+use super::receipt::{self, ReceiptStyle};
+use super::{PrintError, PrinterPort, PrinterStatus};
+use crate::journal::{Journal, Receipt, StoredSale};
+use crate::report::DayReport;
+use crate::sale::Phase;
+
+/// How often the queue looks at the printer.
+#[derive(Debug, Clone, Copy)]
+pub struct SpoolTiming {
+    /// Owed receipts are tried again, and the status refreshed, this often.
+    pub retry_every: Duration,
+    /// The device node is looked for this often, to print as soon as it is plugged back in.
+    pub presence_poll: Duration,
+}
+
+impl Default for SpoolTiming {
+    fn default() -> Self {
+        SpoolTiming {
+            retry_every: Duration::from_secs(15),
+            presence_poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What the screen and the command line show about the printer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterState {
+    pub device: String,
+    pub status: PrinterStatus,
+    /// Receipts of paid sales not printed yet.
+    pub owed: usize,
+    /// The sale whose receipt printed last.
+    pub last_printed: Option<i64>,
+}
+
+/// A one-off print.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// A sale's receipt again (marked as a copy unless it was still owed).
+    Reprint(i64),
+    TestPage,
+    Report(DayReport),
+}
+
+#[derive(Debug)]
+enum Request {
+    Owed(i64),
+    Print(Job, oneshot::Sender<Result<(), PrintError>>),
+    Check(oneshot::Sender<PrinterState>),
+}
+
+/// The queue's front door. Clones share the one printer thread, which ends when the last
+/// clone is dropped.
+#[derive(Debug, Clone)]
+pub struct PrinterHandle {
+    requests: mpsc::Sender<Request>,
+    state: watch::Receiver<PrinterState>,
+}
+
+impl PrinterHandle {
+    /// Starts the printer thread; it prints whatever the journal already owes right away.
+    pub fn start(
+        port: Box<dyn PrinterPort>,
+        journal: Journal,
+        style: ReceiptStyle,
+        timing: SpoolTiming,
+    ) -> std::io::Result<PrinterHandle> {
+        let (requests, inbox) = mpsc::channel();
+        let (state_sender, state) = watch::channel(PrinterState {
+            device: port.describe(),
+            status: PrinterStatus::Unknown,
+            owed: 0,
+            last_printed: None,
+        });
+        let spool = Spool {
+            port,
+            journal,
+            style,
+            state: state_sender,
+        };
+        std::thread::Builder::new()
+            .name("printer".into())
+            .spawn(move || spool.run(&inbox, timing))?;
+        Ok(PrinterHandle { requests, state })
+    }
+
+    /// A paid sale's receipt is owed: print it when the printer can.
+    pub fn receipt_owed(&self, sale: i64) {
+        if self.requests.send(Request::Owed(sale)).is_err() {
+            tracing::warn!(
+                sale,
+                "the printer queue has stopped; the receipt stays owed"
+            );
+        }
+    }
+
+    /// Prints `job` now, or says why it cannot.
+    pub async fn print(&self, job: Job) -> Result<(), PrintError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request::Print(job, reply))
+            .map_err(|_| PrintError::Stopped)?;
+        answer.await.map_err(|_| PrintError::Stopped)?
+    }
+
+    /// Asks the printer for its status now.
+    pub async fn check(&self) -> Result<PrinterState, PrintError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request::Check(reply))
+            .map_err(|_| PrintError::Stopped)?;
+        answer.await.map_err(|_| PrintError::Stopped)
+    }
+
+    pub fn state(&self) -> watch::Receiver<PrinterState> {
+        self.state.clone()
+    }
+}
+
+struct Spool {
+    port: Box<dyn PrinterPort>,
+    journal: Journal,
+    style: ReceiptStyle,
+    state: watch::Sender<PrinterState>,
+}
+
+impl Spool {
+    fn run(mut self, inbox: &mpsc::Receiver<Request>, timing: SpoolTiming) {
+        let mut present = self.port.present();
+        let mut next_try = Instant::now();
+        loop {
+            let wait = next_try
+                .saturating_duration_since(Instant::now())
+                .min(timing.presence_poll);
+            match inbox.recv_timeout(wait) {
+                Ok(Request::Owed(sale)) => {
+                    tracing::debug!(sale, "receipt owed");
+                    self.print_owed();
+                    next_try = Instant::now() + timing.retry_every;
+                }
+                Ok(Request::Print(job, reply)) => {
+                    let _ = reply.send(self.run_job(job));
+                }
+                Ok(Request::Check(reply)) => {
+                    self.refresh();
+                    self.count_owed();
+                    let _ = reply.send(self.state.borrow().clone());
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+            let now_present = self.port.present();
+            if now_present != present {
+                present = now_present;
+                if present {
+                    tracing::info!(device = %self.port.describe(), "the printer is back");
+                    next_try = Instant::now();
+                } else {
+                    self.refresh();
+                }
+            }
+            if Instant::now() >= next_try {
+                self.print_owed();
+                next_try = Instant::now() + timing.retry_every;
+            }
+        }
+    }
+
+    fn refresh(&mut self) -> PrinterStatus {
+        let status = if self.port.present() {
+            self.port.status()
+        } else {
+            PrinterStatus::Unreachable(format!("{} is not there", self.port.describe()))
+        };
+        self.set_status(status.clone());
+        status
+    }
+
+    fn set_status(&self, status: PrinterStatus) {
+        self.state.send_if_modified(|state| {
+            if state.status == status {
+                return false;
+            }
+            if status.is_problem() {
+                tracing::warn!(device = %state.device, "printer {status}");
+            } else {
+                tracing::info!(device = %state.device, "printer {status}");
+            }
+            state.status = status;
+            true
+        });
+    }
+
+    fn count_owed(&self) -> Vec<StoredSale> {
+        match self.journal.owed_receipts() {
+            Ok(owed) => {
+                self.state.send_if_modified(|state| {
+                    let changed = state.owed != owed.len();
+                    state.owed = owed.len();
+                    changed
+                });
+                owed
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot read the owed receipts");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Prints every owed receipt, oldest first, while the printer takes them.
+    fn print_owed(&mut self) {
+        let status = self.refresh();
+        let owed = self.count_owed();
+        if owed.is_empty() || !status.can_print() {
+            return;
+        }
+        for sale in owed {
+            let number = sale.record.number;
+            if let Err(error) = self.print_sale(&sale, false) {
+                tracing::warn!(sale = number, %error, "receipt not printed; it stays owed");
+                if let PrintError::Transport(reason) = error {
+                    self.set_status(PrinterStatus::Unreachable(reason));
+                }
+                break;
+            }
+            self.mark_printed(number);
+        }
+        self.count_owed();
+    }
+
+    fn mark_printed(&self, number: i64) {
+        if let Err(error) = self.journal.set_receipt(number, Receipt::Printed) {
+            tracing::error!(sale = number, %error, "printed, but the journal cannot record it");
+        }
+        tracing::info!(sale = number, "receipt printed");
+        self.state
+            .send_modify(|state| state.last_printed = Some(number));
+    }
+
+    fn print_sale(&mut self, sale: &StoredSale, copy: bool) -> Result<(), PrintError> {
+        let number = sale.record.number;
+        let paid_at = self.journal.paid_at(number)?.unwrap_or(sale.updated_at);
+        let bytes = receipt::sale_receipt(&self.style, sale, paid_at, copy)?;
+        let name = format!("sale-{number}{}", if copy { "-copy" } else { "" });
+        self.port.send(&name, &bytes)
+    }
+
+    fn run_job(&mut self, job: Job) -> Result<(), PrintError> {
+        let status = self.refresh();
+        if !status.can_print() {
+            return Err(PrintError::NotReady(status));
+        }
+        let now = Utc::now();
+        let sent = match job {
+            Job::Reprint(number) => {
+                let sale = self
+                    .journal
+                    .sale(number)?
+                    .ok_or_else(|| PrintError::Refused(format!("there is no sale {number}")))?;
+                if sale.record.phase != Phase::Paid {
+                    return Err(PrintError::Refused(format!(
+                        "sale {number} was not paid ({}), so it has no receipt",
+                        sale.record.phase.as_str().replace('_', " ")
+                    )));
+                }
+                let owed = sale.receipt_owed();
+                self.print_sale(&sale, !owed)?;
+                if owed {
+                    self.mark_printed(number);
+                    self.count_owed();
+                }
+                Ok(())
+            }
+            Job::TestPage => {
+                let bytes = receipt::test_page(&self.style, &self.port.describe(), now)?;
+                self.port.send(
+                    &format!("test-page-{}", now.format("%Y%m%d-%H%M%S")),
+                    &bytes,
+                )
+            }
+            Job::Report(report) => {
+                let bytes = receipt::day_report(&self.style, &report, now)?;
+                self.port.send(
+                    &format!("report-{}", report.date.format("%Y-%m-%d")),
+                    &bytes,
+                )
+            }
+        };
+        if let Err(PrintError::Transport(reason)) = &sent {
+            self.set_status(PrinterStatus::Unreachable(reason.clone()));
+        }
+        sent
+    }
+}

@@ -1,0 +1,156 @@
+//! The end-of-day report: how many sales a day brought, what they came to, and how many did
+//! not end in a payment. The command line prints it; the printer prints it as a receipt.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+
+use crate::journal::{Journal, JournalError, StoredSale};
+use crate::money::{Currency, Money};
+use crate::sale::Phase;
+
+/// One local day's sales, counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayReport {
+    pub date: NaiveDate,
+    pub paid_count: usize,
+    pub paid_total: Money,
+    pub expired: usize,
+    pub cancelled: usize,
+    pub failed: usize,
+    /// Sales still waiting for an outcome (the report was made while they were open).
+    pub open: usize,
+    pub first_sale: Option<DateTime<FixedOffset>>,
+    pub last_sale: Option<DateTime<FixedOffset>>,
+}
+
+impl DayReport {
+    /// Counts the sales started on `date` in the time zone `zone`.
+    pub fn from_sales(
+        date: NaiveDate,
+        zone: FixedOffset,
+        currency: Currency,
+        sales: &[StoredSale],
+    ) -> DayReport {
+        let mut report = DayReport {
+            date,
+            paid_count: 0,
+            paid_total: Money::new(currency, 0),
+            expired: 0,
+            cancelled: 0,
+            failed: 0,
+            open: 0,
+            first_sale: None,
+            last_sale: None,
+        };
+        for sale in sales {
+            match sale.record.phase {
+                Phase::Paid => {
+                    report.paid_count += 1;
+                    report.paid_total.minor += sale.record.amount().minor;
+                }
+                Phase::Expired => report.expired += 1,
+                Phase::Cancelled => report.cancelled += 1,
+                Phase::Failed => report.failed += 1,
+                _ => report.open += 1,
+            }
+            let started = sale.created_at.with_timezone(&zone);
+            report.first_sale = Some(report.first_sale.map_or(started, |t| t.min(started)));
+            report.last_sale = Some(report.last_sale.map_or(started, |t| t.max(started)));
+        }
+        report
+    }
+
+    /// Reads the day's sales from the journal and counts them.
+    pub fn for_day(
+        journal: &Journal,
+        date: NaiveDate,
+        zone: FixedOffset,
+        currency: Currency,
+    ) -> Result<DayReport, JournalError> {
+        let (from, until) = day_bounds(date, zone);
+        let sales = journal.between(from, until)?;
+        Ok(DayReport::from_sales(date, zone, currency, &sales))
+    }
+}
+
+/// The UTC instants a local day starts and ends at.
+pub fn day_bounds(date: NaiveDate, zone: FixedOffset) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = zone
+        .from_local_datetime(&date.and_time(NaiveTime::MIN))
+        .single()
+        .map(|start| start.with_timezone(&Utc))
+        .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc());
+    (start, start + Duration::days(1))
+}
+
+/// The terminal's local time zone as it is now.
+pub fn local_zone() -> FixedOffset {
+    *chrono::Local::now().offset()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Receipt;
+    use crate::monime::NewPaymentCode;
+    use crate::sale::SaleRecord;
+
+    fn sale(number: i64, minor: i64, phase: Phase, at: &str) -> StoredSale {
+        let request = NewPaymentCode {
+            name: "sale".into(),
+            amount: Money::new(Currency::Sle, minor),
+            duration: "10m".into(),
+            reference: None,
+            metadata: Default::default(),
+            authorized_providers: vec![],
+            authorized_phone_number: None,
+            customer_name: None,
+            financial_account_id: None,
+        };
+        let mut record = SaleRecord::new(number, format!("key-{number}"), request);
+        record.phase = phase;
+        let at = DateTime::parse_from_rfc3339(at)
+            .expect("test time")
+            .to_utc();
+        StoredSale {
+            record,
+            terminal_id: "T1".into(),
+            created_at: at,
+            updated_at: at,
+            receipt: Receipt::Owed,
+        }
+    }
+
+    #[test]
+    fn a_day_is_counted_by_outcome_and_summed_over_paid_sales_only() {
+        let zone = FixedOffset::east_opt(3600).expect("offset");
+        let date = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+        let sales = [
+            sale(1, 1250, Phase::Paid, "2026-11-22T07:05:00Z"),
+            sale(2, 999, Phase::Expired, "2026-11-22T09:00:00Z"),
+            sale(3, 50_000, Phase::Paid, "2026-11-22T12:30:00Z"),
+            sale(4, 700, Phase::Cancelled, "2026-11-22T13:00:00Z"),
+            sale(5, 100, Phase::Failed, "2026-11-22T14:00:00Z"),
+            sale(6, 100, Phase::AwaitingPayment, "2026-11-22T18:45:00Z"),
+        ];
+        let report = DayReport::from_sales(date, zone, Currency::Sle, &sales);
+        assert_eq!(report.paid_count, 2);
+        assert_eq!(report.paid_total, Money::new(Currency::Sle, 51_250));
+        assert_eq!(
+            (report.expired, report.cancelled, report.failed, report.open),
+            (1, 1, 1, 1)
+        );
+        let first = report.first_sale.expect("first");
+        let last = report.last_sale.expect("last");
+        assert_eq!(first.format("%H:%M").to_string(), "08:05");
+        assert_eq!(last.format("%H:%M").to_string(), "19:45");
+    }
+
+    #[test]
+    fn a_local_day_starts_at_local_midnight() {
+        let zone = FixedOffset::west_opt(2 * 3600).expect("offset");
+        let date = NaiveDate::from_ymd_opt(2026, 1, 31).expect("date");
+        let (from, until) = day_bounds(date, zone);
+        assert_eq!(from.to_rfc3339(), "2026-01-31T02:00:00+00:00");
+        assert_eq!(until.to_rfc3339(), "2026-02-01T02:00:00+00:00");
+    }
+}
