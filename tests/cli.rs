@@ -341,3 +341,72 @@ async fn sigterm_cancels_the_code_at_monime_and_exits_3() {
         paycode_kiosk::monime::CodeStatus::Cancelled
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
+    use paycode_kiosk::printer::emulator::StatusAnswers;
+    use paycode_kiosk::printer::pty::PtyPrinter;
+
+    let setup = setup(
+        SimulatorOptions {
+            auto_pay_after: Some(Duration::from_millis(500)),
+            processing_time: Duration::from_millis(200),
+            ..SimulatorOptions::default()
+        },
+        "code_duration = \"1m\"",
+    )
+    .await;
+    let pty = PtyPrinter::start(42, Some(StatusAnswers::READY)).expect("pty");
+    let mut config = std::fs::read_to_string(&setup.config).expect("config");
+    config.push_str(&format!(
+        "[printer]\ndevice = \"{}\"\nwidth_chars = 42\nbaud = 9600\n",
+        pty.path().display()
+    ));
+    std::fs::write(&setup.config, config).expect("config");
+
+    let output = run(args(&["charge", "7.25"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("Receipt: printed"), "{stdout}");
+    assert!(pty.wait_for_cuts(1, Duration::from_secs(5)));
+    assert!(pty.emulator().paper().text().contains("Le 7.25"));
+
+    let output = run(args(&["reprint", "--last"], &setup.config)).await;
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert!(pty.wait_for_cuts(2, Duration::from_secs(5)));
+    assert!(
+        pty.emulator().documents()[1]
+            .text()
+            .contains("*** COPY ***")
+    );
+
+    let output = run(args(&["print-test"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("ready"), "the status is shown: {stdout}");
+    assert!(pty.wait_for_cuts(3, Duration::from_secs(5)));
+
+    let output = run(args(&["report", "--print"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let paid_line = stdout
+        .lines()
+        .find(|line| line.starts_with("Paid sales"))
+        .unwrap_or_else(|| panic!("no paid count:\n{stdout}"));
+    assert!(paid_line.ends_with(" 1"), "{paid_line}");
+    assert!(stdout.contains("Le 7.25"), "{stdout}");
+    assert!(pty.wait_for_cuts(4, Duration::from_secs(5)));
+
+    pty.set_status(Some(StatusAnswers::PAPER_OUT));
+    let output = run(args(&["print-test"], &setup.config)).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).1.contains("out of paper"),
+        "{:?}",
+        text(&output)
+    );
+    let output = run(args(&["reprint", "99"], &setup.config)).await;
+    assert_eq!(output.status.code(), Some(1));
+    let output = run(args(&["report", "--date", "22/11/2026"], &setup.config)).await;
+    assert_eq!(output.status.code(), Some(1), "a bad date is refused");
+}

@@ -108,13 +108,14 @@ impl CodePage {
             } else if c.is_control() || c.is_whitespace() {
                 out.push(' ');
             } else {
+                // deunicode answers in ASCII, with nothing for a combining accent (whose
+                // letter was already printed) and `None` for what it cannot spell.
                 let substitute = deunicode::deunicode_char(c).unwrap_or("?").trim_end();
-                // deunicode answers in ASCII; keep only what a printer shows.
-                let shown: String = substitute
-                    .chars()
-                    .filter(|s| s.is_ascii_graphic() || *s == ' ')
-                    .collect();
-                out.push_str(if shown.is_empty() { "?" } else { &shown });
+                out.extend(
+                    substitute
+                        .chars()
+                        .filter(|s| s.is_ascii_graphic() || *s == ' '),
+                );
             }
         }
         out
@@ -225,6 +226,8 @@ mod tests {
         assert_eq!(CodePage::Pc437.printable("€5"), "EUR5");
         assert_eq!(CodePage::Pc858.printable("“Ọjà”"), "\"Ojà\"");
         assert_eq!(CodePage::Pc858.printable("北"), "Bei");
+        assert_eq!(CodePage::Pc858.printable("Ẹ̀kó"), "Ekó");
+        assert_eq!(CodePage::Pc858.printable("\u{E000}"), "?");
         assert_eq!(CodePage::Pc858.printable("a\tb\u{7}"), "a b ");
         assert_eq!(CodePage::Pc866.printable("Привет"), "Привет");
     }

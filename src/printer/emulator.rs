@@ -500,7 +500,8 @@ impl Paper {
     }
 
     /// The paper as plain text: one line a printed line, justified in the paper's columns, a
-    /// QR code as `[QR: text]`, an image as `[image WxH]`, a cut as a row of `=`.
+    /// QR code as `[QR: text]`, an image as `[image WxH]`, a cut as a row of `=`. Double-size
+    /// text shows as ordinary letters; `render` draws it as printed.
     pub fn text(&self) -> String {
         self.render_text(true)
     }
@@ -515,8 +516,10 @@ impl Paper {
         for block in &self.blocks {
             let (content, columns, justify) = match block {
                 Block::Line { spans, justify } => {
+                    // Double-width text is written once, so it is placed by its letters.
                     let text: String = spans.iter().map(|s| s.text.as_str()).collect();
-                    (text, spans_columns(spans), *justify)
+                    let columns = text.chars().count();
+                    (text, columns, *justify)
                 }
                 Block::Image {
                     width,
@@ -731,7 +734,7 @@ mod tests {
         printer.feed(
             b"\x1b@\x1ba\x01\x1bE\x01\x1d!\x11BIG\x1bd\x01\x1bE\x00\x1d!\x00\x1ba\x00plain\n",
         );
-        assert_eq!(printer.paper().text(), "             BIG\nplain\n");
+        assert_eq!(printer.paper().text(), "              BIG\nplain\n");
         let Block::Line { spans, justify } = &printer.paper().blocks()[0] else {
             panic!("a line first");
         };

@@ -1,0 +1,390 @@
+//! The printer as a shop has it: the real serial code writing through a pseudo-terminal to the
+//! virtual printer, which reads the ESC/POS bytes back and answers status queries, or does not.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use paycode_kiosk::config::FlowControl;
+use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
+use paycode_kiosk::money::{Currency, CurrencyStyle, Money};
+use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
+use paycode_kiosk::printer::emulator::{Emulator, StatusAnswers};
+use paycode_kiosk::printer::pty::PtyPrinter;
+use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
+use paycode_kiosk::printer::serial::SerialPrinter;
+use paycode_kiosk::printer::spooler::Job;
+use paycode_kiosk::printer::{
+    CodePage, PrintError, PrinterHandle, PrinterPort, PrinterStatus, ReceiptQr, SpoolTiming,
+};
+use paycode_kiosk::sale::{CodeInfo, Phase};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn style(width: usize, merchant: &str) -> ReceiptStyle {
+    ReceiptStyle {
+        merchant_name: merchant.into(),
+        terminal_id: "SHOP1-TILL1".into(),
+        header: vec!["12 Siaka Stevens Street".into(), "Freetown".into()],
+        footer: "Thank you!".into(),
+        width,
+        code_page: CodePage::Pc858,
+        qr: ReceiptQr::Native,
+        currency_style: CurrencyStyle::Symbol,
+        zone: FixedOffset::east_opt(0).expect("UTC"),
+    }
+}
+
+fn request(minor: i64, reference: Option<&str>) -> NewPaymentCode {
+    NewPaymentCode {
+        name: "Shop sale".into(),
+        amount: Money::new(Currency::Sle, minor),
+        duration: "10m".into(),
+        reference: reference.map(String::from),
+        metadata: Default::default(),
+        authorized_providers: vec![],
+        authorized_phone_number: None,
+        customer_name: None,
+        financial_account_id: None,
+    }
+}
+
+/// Writes a paid sale into the journal, its receipt owed, and gives its number.
+fn paid_sale(journal: &Journal, minor: i64) -> i64 {
+    let now = Utc::now();
+    let mut record = journal
+        .begin_sale("SHOP1-TILL1", &uuid(), now, |_| {
+            request(minor, Some("INV-7"))
+        })
+        .expect("begin");
+    record.code = Some(CodeInfo {
+        id: format!("pmc-test{}", record.number),
+        ussd_code: format!("*715*1*{:08}#", record.number),
+        expire_time: None,
+    });
+    record.phase = Phase::Paid;
+    record.payment = Some(ProcessedPayment {
+        provider_id: Some("m17".into()),
+        order_number: Some("ORD-55".into()),
+        payment_id: Some("pay-abc".into()),
+        ..Default::default()
+    });
+    journal.save(&record, now, Some("paid")).expect("save");
+    record.number
+}
+
+fn uuid() -> String {
+    format!("key-{}", rand_suffix())
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+fn receipt_state(journal: &Journal, number: i64) -> Receipt {
+    journal
+        .sale(number)
+        .expect("read")
+        .expect("the sale is there")
+        .receipt
+}
+
+async fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    condition()
+}
+
+fn fast() -> SpoolTiming {
+    SpoolTiming {
+        retry_every: Duration::from_millis(200),
+        presence_poll: Duration::from_millis(50),
+    }
+}
+
+fn spooler(device: &Path, journal: &Journal) -> PrinterHandle {
+    let port = SerialPrinter::new(device.to_path_buf(), 115_200, FlowControl::None);
+    PrinterHandle::start(Box::new(port), journal.clone(), style(32, "Shop"), fast())
+        .expect("printer thread")
+}
+
+#[test]
+fn every_byte_arrives_at_9600_and_115200_baud() {
+    // A raster QR makes the document several kilobytes: many chunks.
+    let mut image_style = style(48, "Baud test");
+    image_style.qr = ReceiptQr::Image;
+    let document = receipt::test_page(&image_style, "pty", Utc::now()).expect("layout");
+    assert!(document.len() > 4000, "{} bytes", document.len());
+    for baud in [9600, 115_200] {
+        let pty = PtyPrinter::start(48, Some(StatusAnswers::READY)).expect("pty");
+        let mut port = SerialPrinter::new(pty.path().to_path_buf(), baud, FlowControl::None);
+        assert_eq!(port.status(), PrinterStatus::Ready, "at {baud}");
+        port.send("test", &document).expect("sent");
+        assert!(pty.wait_for_cuts(1, WAIT), "at {baud}: no cut arrived");
+        let received = pty.received();
+        assert!(
+            received.ends_with(&document),
+            "at {baud}: {} of {} bytes arrived intact",
+            received.len(),
+            document.len()
+        );
+        let emulator = pty.emulator();
+        assert!(
+            emulator.unknown_commands().is_empty(),
+            "{:?}",
+            emulator.unknown_commands()
+        );
+        assert!(emulator.paper().text().contains("Baud test"));
+    }
+}
+
+#[test]
+fn status_answers_are_read_as_the_printer_means_them() {
+    let cases = [
+        (Some(StatusAnswers::READY), PrinterStatus::Ready),
+        (Some(StatusAnswers::PAPER_LOW), PrinterStatus::PaperLow),
+        (Some(StatusAnswers::PAPER_OUT), PrinterStatus::PaperOut),
+        (Some(StatusAnswers::COVER_OPEN), PrinterStatus::CoverOpen),
+        (None, PrinterStatus::NotAnswering),
+    ];
+    for (answers, expected) in cases {
+        let pty = PtyPrinter::start(32, answers).expect("pty");
+        let mut port = SerialPrinter::new(pty.path().to_path_buf(), 19200, FlowControl::None);
+        assert_eq!(port.status(), expected, "answers {answers:?}");
+    }
+    let mut absent = SerialPrinter::new("/dev/no-such-printer".into(), 19200, FlowControl::None);
+    match absent.status() {
+        PrinterStatus::Unreachable(reason) => {
+            assert!(reason.contains("plugged in"), "{reason}")
+        }
+        other => panic!("an absent device is {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_printer_that_answers_no_status_still_gets_the_receipt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");
+    let pty = PtyPrinter::start(32, None).expect("pty");
+    let printer = spooler(pty.path(), &journal);
+    let sale = paid_sale(&journal, 12_550);
+    printer.receipt_owed(sale);
+    assert!(wait_until(|| receipt_state(&journal, sale) == Receipt::Printed).await);
+    assert!(pty.wait_for_cuts(1, WAIT));
+    assert_eq!(printer.state().borrow().status, PrinterStatus::NotAnswering);
+    let text = pty.emulator().paper().text();
+    assert!(
+        text.contains("Le 125.50") && text.contains("PAID"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paper_out_keeps_the_receipt_owed_until_the_paper_is_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");
+    let pty = PtyPrinter::start(32, Some(StatusAnswers::PAPER_OUT)).expect("pty");
+    let printer = spooler(pty.path(), &journal);
+    let sale = paid_sale(&journal, 500);
+    printer.receipt_owed(sale);
+    let state = printer.state();
+    assert!(
+        wait_until(|| state.borrow().status == PrinterStatus::PaperOut && state.borrow().owed == 1)
+            .await
+    );
+    // Several retries go by without printing.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(pty.emulator().cuts(), 0);
+    assert_eq!(receipt_state(&journal, sale), Receipt::Owed);
+    let refused = printer.print(Job::TestPage).await;
+    assert!(
+        matches!(refused, Err(PrintError::NotReady(PrinterStatus::PaperOut))),
+        "{refused:?}"
+    );
+
+    pty.set_status(Some(StatusAnswers::READY));
+    assert!(wait_until(|| receipt_state(&journal, sale) == Receipt::Printed).await);
+    assert!(pty.wait_for_cuts(1, WAIT));
+    assert_eq!(state.borrow().owed, 0);
+    assert_eq!(state.borrow().last_printed, Some(sale));
+    // Printed once, not once per retry.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(pty.emulator().cuts(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unplugged_printer_gets_its_receipts_when_it_returns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");
+    // A stable name, as udev gives a USB printer, pointing at whichever pty is "plugged in".
+    let device = dir.path().join("ttyUSB-printer");
+    let first = PtyPrinter::start(32, Some(StatusAnswers::READY)).expect("pty");
+    std::os::unix::fs::symlink(first.path(), &device).expect("link");
+    let printer = spooler(&device, &journal);
+    let one = paid_sale(&journal, 100);
+    printer.receipt_owed(one);
+    assert!(wait_until(|| receipt_state(&journal, one) == Receipt::Printed).await);
+
+    // Unplugged: the node goes, the open port dies.
+    std::fs::remove_file(&device).expect("unplug");
+    drop(first);
+    let state = printer.state();
+    assert!(wait_until(|| matches!(state.borrow().status, PrinterStatus::Unreachable(_))).await);
+    let two = paid_sale(&journal, 200);
+    let three = paid_sale(&journal, 300);
+    printer.receipt_owed(two);
+    printer.receipt_owed(three);
+    assert!(wait_until(|| state.borrow().owed == 2).await);
+    assert_eq!(receipt_state(&journal, two), Receipt::Owed);
+
+    // Plugged back in.
+    let second = PtyPrinter::start(32, Some(StatusAnswers::READY)).expect("pty");
+    std::os::unix::fs::symlink(second.path(), &device).expect("replug");
+    assert!(wait_until(|| receipt_state(&journal, three) == Receipt::Printed).await);
+    assert!(second.wait_for_cuts(2, WAIT));
+    let text = second.emulator().paper().text();
+    let (at_two, at_three) = (text.find("Le 2.00"), text.find("Le 3.00"));
+    assert!(
+        at_two.is_some() && at_two < at_three,
+        "oldest first:\n{text}"
+    );
+    assert_eq!(state.borrow().status, PrinterStatus::Ready);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_owed_before_a_restart_print_at_start_and_reprints_say_copy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");
+    let sale = paid_sale(&journal, 4_200);
+    let pty = PtyPrinter::start(32, Some(StatusAnswers::READY)).expect("pty");
+    let printer = spooler(pty.path(), &journal);
+    assert!(wait_until(|| receipt_state(&journal, sale) == Receipt::Printed).await);
+    printer.print(Job::Reprint(sale)).await.expect("reprint");
+    assert!(pty.wait_for_cuts(2, WAIT));
+    let documents = pty.emulator().documents();
+    assert!(!documents[0].text().contains("COPY"));
+    assert!(documents[1].text().contains("*** COPY ***"));
+
+    let unpaid = journal
+        .begin_sale("SHOP1-TILL1", "unpaid-key", Utc::now(), |_| {
+            request(100, None)
+        })
+        .expect("begin")
+        .number;
+    let refused = printer.print(Job::Reprint(unpaid)).await;
+    assert!(
+        matches!(&refused, Err(PrintError::Refused(message)) if message.contains("not paid")),
+        "{refused:?}"
+    );
+}
+
+/// A fixed sale for the golden receipts.
+fn golden_sale() -> (StoredSale, DateTime<Utc>) {
+    let at = DateTime::parse_from_rfc3339("2026-11-22T14:03:00Z")
+        .expect("time")
+        .to_utc();
+    let mut record = paycode_kiosk::sale::SaleRecord::new(
+        1042,
+        "key".into(),
+        request(1_234_550, Some("Facture Nº 7 – Łukasz")),
+    );
+    record.phase = Phase::Paid;
+    record.code = Some(CodeInfo {
+        id: "pmc-Z8fK2mQ9xLw4RtY7uVbN3cDe".into(),
+        ussd_code: "*715*1*88214407#".into(),
+        expire_time: None,
+    });
+    record.payment = Some(ProcessedPayment {
+        provider_id: Some("m18".into()),
+        order_number: Some("9911-4482".into()),
+        payment_id: Some("pay-Gh5sK1mNq8Zx".into()),
+        ..Default::default()
+    });
+    let sale = StoredSale {
+        record,
+        terminal_id: "SHOP1-TILL1".into(),
+        created_at: at,
+        updated_at: at,
+        receipt: Receipt::Owed,
+    };
+    (sale, at)
+}
+
+#[test]
+fn golden_receipts_for_each_paper_width() {
+    let (sale, paid_at) = golden_sale();
+    // Yoruba, Polish and Greek letters: kept where PC858 has them, stand-ins where not.
+    let merchant = "Ọjà Mama Ẹ̀kó Café Łódź Ω";
+    for width in [32, 42, 48] {
+        let bytes =
+            receipt::sale_receipt(&style(width, merchant), &sale, paid_at, false).expect("layout");
+        let mut printer = Emulator::new(width, None);
+        printer.feed(&bytes);
+        assert!(printer.unknown_commands().is_empty());
+        let text = printer.paper().text();
+        for line in text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("[QR:"))
+        {
+            assert!(
+                line.chars().count() <= width,
+                "too wide at {width}: {line:?}"
+            );
+            assert!(
+                !line.contains('?'),
+                "unprintable character at {width}: {line:?}"
+            );
+        }
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(format!("receipt-{width}.txt"));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(golden.parent().expect("folder")).expect("folder");
+            std::fs::write(&golden, &text).expect("write golden");
+            // The README's picture of a receipt.
+            let preview = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("docs/receipt-{width}-columns.png"));
+            printer.paper().save_png(&preview).expect("write preview");
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_else(|error| {
+            panic!("{}: {error} (UPDATE_GOLDEN=1 writes it)", golden.display())
+        });
+        assert_eq!(text, expected, "receipt at {width} columns changed");
+    }
+}
+
+#[test]
+fn the_receipt_preview_shows_the_amount_in_large_bold_type() {
+    let (sale, paid_at) = golden_sale();
+    let bytes = receipt::sale_receipt(&style(32, "Shop"), &sale, paid_at, false).expect("layout");
+    let mut printer = Emulator::new(32, None);
+    printer.feed(&bytes);
+    let amount = printer
+        .paper()
+        .blocks()
+        .iter()
+        .find_map(|block| match block {
+            paycode_kiosk::printer::emulator::Block::Line { spans, .. } => spans
+                .iter()
+                .find(|span| span.text.contains("12,345.50"))
+                .cloned(),
+            _ => None,
+        })
+        .expect("the amount is printed");
+    assert!(amount.bold && amount.width == 2 && amount.height == 2);
+    let image = printer.paper().render();
+    assert_eq!(image.width(), 32 * 12 + 32);
+    let dark = image.pixels().filter(|pixel| pixel.0[0] < 128).count();
+    assert!(
+        dark > 5_000,
+        "the preview is nearly blank: {dark} dark pixels"
+    );
+}
