@@ -67,6 +67,8 @@ pub struct KioskConfig {
     /// The largest amount the keypad accepts, in minor units.
     pub max_amount_minor: i64,
     pub qr_payload: QrPayload,
+    /// Seconds the PAID screen stays before the next sale; `None` waits for New sale.
+    pub paid_screen_secs: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -206,6 +208,7 @@ impl Config {
                 currency_style: CurrencyStyle::Symbol,
                 max_amount_minor: DEFAULT_MAX_AMOUNT_MINOR,
                 qr_payload: QrPayload::default(),
+                paid_screen_secs: None,
             },
             printer: Some(PrinterConfig {
                 device: PrinterDevice::Virtual(data_dir.join("receipts")),
@@ -309,6 +312,7 @@ struct RawKiosk {
     currency_style: Option<CurrencyStyle>,
     max_amount: Option<AmountText>,
     qr_payload: Option<QrPayload>,
+    paid_screen_secs: Option<u32>,
 }
 
 /// An amount in the file may be written `5000` or `"5000.00"`; a TOML float is refused so that
@@ -538,6 +542,15 @@ impl RawKiosk {
         if max_amount_minor <= 0 {
             return Err("[kiosk] max_amount must be more than zero".into());
         }
+        let paid_screen_secs = match self.paid_screen_secs {
+            None | Some(0) => None,
+            Some(secs @ 3..=600) => Some(secs),
+            Some(secs) => {
+                return Err(format!(
+                    "[kiosk] paid_screen_secs {secs}: use 3 to 600 seconds, or 0 to keep the PAID screen until New sale"
+                ));
+            }
+        };
         Ok(KioskConfig {
             merchant_name,
             terminal_id,
@@ -546,6 +559,7 @@ impl RawKiosk {
             currency_style: self.currency_style.unwrap_or_default(),
             max_amount_minor,
             qr_payload: self.qr_payload.unwrap_or_default(),
+            paid_screen_secs,
         })
     }
 }
@@ -786,6 +800,7 @@ mod tests {
             ("[kiosk]\nadmin_pin = \"12a4\"", "admin_pin"),
             ("[kiosk]\nmax_amount = 12.5", "quotes"),
             ("[kiosk]\nmax_amount = \"-3\"", "max_amount"),
+            ("[kiosk]\npaid_screen_secs = 1", "paid_screen_secs"),
             ("[printer]\ndevice = \"/dev/ttyUSB0\"\nbaud = 1234", "baud"),
             (
                 "[printer]\ndevice = \"/dev/ttyUSB0\"\nwidth_chars = 40",

@@ -13,3 +13,4 @@ pub mod report;
 pub mod sale;
 pub mod secret;
 pub mod simulator;
+pub mod ui;

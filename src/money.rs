@@ -172,7 +172,7 @@ pub fn parse_minor_units(text: &str) -> Result<i64, AmountError> {
         .ok_or_else(overflow)
 }
 
-fn group_thousands(value: u64) -> String {
+pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {

@@ -157,6 +157,16 @@ fn parse_width(text: &str) -> Result<u16, String> {
 
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    let Some(command) = cli.command else {
+        // The screen owns the main thread; its async runtime runs beside it.
+        return match crate::ui::run(cli.config.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -168,7 +178,7 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(dispatch(cli));
+    let outcome = runtime.block_on(dispatch(cli.config.as_deref(), command));
     match outcome {
         Ok(code) => code,
         Err(message) => {
@@ -178,51 +188,49 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-async fn dispatch(cli: Cli) -> Result<ExitCode, String> {
-    let config_path = cli.config.as_deref();
-    match cli.command {
-        None => run_terminal(config_path).await,
-        Some(Command::Charge {
+async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Charge {
             amount,
             phone,
             reference,
-        }) => {
+        } => {
             let terminal = Terminal::open(config_path).await?;
             charge::run(&terminal, &amount, phone.as_deref(), reference.as_deref()).await
         }
-        Some(Command::History { limit }) => {
+        Command::History { limit } => {
             let terminal = Terminal::open(config_path).await?;
             history::history(&terminal, limit).await
         }
-        Some(Command::Recover { cancel_pending }) => {
+        Command::Recover { cancel_pending } => {
             let terminal = Terminal::open(config_path).await?;
             history::recover(&terminal, cancel_pending).await
         }
-        Some(Command::PrintTest) => {
+        Command::PrintTest => {
             let terminal = Terminal::open(config_path).await?;
             printing::print_test(&terminal).await
         }
-        Some(Command::Reprint { sale, last: _ }) => {
+        Command::Reprint { sale, last: _ } => {
             let terminal = Terminal::open(config_path).await?;
             printing::reprint(&terminal, sale).await
         }
-        Some(Command::Report { date, print }) => {
+        Command::Report { date, print } => {
             let terminal = Terminal::open(config_path).await?;
             printing::report(&terminal, date, print).await
         }
-        Some(Command::VirtualPrinter { width, out, silent }) => {
+        Command::VirtualPrinter { width, out, silent } => {
             printing::virtual_printer(usize::from(width), &out, !silent).await
         }
-        Some(Command::CheckConfig { online }) => check_config(config_path, online).await,
-        Some(Command::Codes { action }) => {
+        Command::CheckConfig { online } => check_config(config_path, online).await,
+        Command::Codes { action } => {
             let config = require_config(config_path)?;
             codes::run(&config, action).await
         }
-        Some(Command::Simulate {
+        Command::Simulate {
             port,
             auto_pay_after,
             rate_limit,
-        }) => {
+        } => {
             let options = SimulatorOptions {
                 port,
                 auto_pay_after: auto_pay_after.map(Duration::from_secs),
@@ -254,12 +262,25 @@ const DEMO_PAYS_AFTER: Duration = Duration::from_secs(6);
 const DEMO_PAYMENT_TAKES: Duration = Duration::from_secs(2);
 
 impl Terminal {
+    /// For a command: in demo mode the simulated customer pays every code by itself.
     pub async fn open(cli_path: Option<&Path>) -> Result<Terminal, String> {
+        Terminal::open_with(cli_path, Some(DEMO_PAYS_AFTER)).await
+    }
+
+    /// For the screen: in demo mode the customer pays when the cashier taps the demo button.
+    pub async fn open_for_screen(cli_path: Option<&Path>) -> Result<Terminal, String> {
+        Terminal::open_with(cli_path, None).await
+    }
+
+    async fn open_with(
+        cli_path: Option<&Path>,
+        demo_pays_after: Option<Duration>,
+    ) -> Result<Terminal, String> {
         let (config, simulator) = match load_config(cli_path)? {
             Some(config) => (config, None),
             None => {
                 let simulator = SimulatorHandle::start(SimulatorOptions {
-                    auto_pay_after: Some(DEMO_PAYS_AFTER),
+                    auto_pay_after: demo_pays_after,
                     processing_time: DEMO_PAYMENT_TAKES,
                     ..SimulatorOptions::default()
                 })
@@ -289,22 +310,6 @@ impl Terminal {
             simulator,
         })
     }
-}
-
-/// The terminal with no command. The touchscreen comes with the UI; until then demo mode shows
-/// one whole sale in the terminal, and a configured terminal says what to run.
-async fn run_terminal(cli_path: Option<&Path>) -> Result<ExitCode, String> {
-    let terminal = Terminal::open(cli_path).await?;
-    if terminal.simulator.is_none() {
-        return Err("the touchscreen is not part of this build yet: use `paycode-kiosk charge AMOUNT` (see --help)".into());
-    }
-    println!(
-        "Demo mode: no configuration found, so this runs against the built-in Monime simulator,\n\
-         whose customer pays each code after {} seconds. Journal: {}\n",
-        DEMO_PAYS_AFTER.as_secs(),
-        terminal.services.journal.path().display()
-    );
-    charge::run(&terminal, "25.00", None, None).await
 }
 
 /// The configuration, or `None` for demo mode.

@@ -1,0 +1,244 @@
+//! The amount as the cashier types it: digits, `00` and one decimal point, with the terminal's
+//! limits enforced key by key, so that what the screen shows is always a valid amount or empty.
+
+use crate::money::{Currency, CurrencyStyle, Money, group_thousands};
+
+/// A key of the amount keypad (or its keyboard equivalent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeypadKey {
+    Digit(u8),
+    DoubleZero,
+    Point,
+    Backspace,
+    Clear,
+}
+
+impl KeypadKey {
+    /// The key a keypad button or keyboard character stands for.
+    pub fn parse(text: &str) -> Option<KeypadKey> {
+        Some(match text {
+            "00" => KeypadKey::DoubleZero,
+            "." | "," => KeypadKey::Point,
+            "back" | "\u{8}" | "\u{7f}" => KeypadKey::Backspace,
+            "clear" | "c" | "C" => KeypadKey::Clear,
+            digit if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() => {
+                KeypadKey::Digit(digit.as_bytes()[0] - b'0')
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Why a key press was refused (shown briefly under the amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+/// The amount being typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmountEntry {
+    whole: String,
+    fraction: Option<String>,
+    currency: Currency,
+    max_minor: i64,
+}
+
+impl AmountEntry {
+    pub fn new(currency: Currency, max_minor: i64) -> AmountEntry {
+        AmountEntry {
+            whole: String::new(),
+            fraction: None,
+            currency,
+            max_minor,
+        }
+    }
+
+    /// Starts from an amount, as "Try again" does.
+    pub fn with_amount(amount: Money, max_minor: i64) -> AmountEntry {
+        let unit = 10_i64.pow(Currency::DECIMALS);
+        let mut entry = AmountEntry::new(amount.currency, max_minor);
+        entry.whole = (amount.minor / unit).to_string();
+        let cents = amount.minor % unit;
+        if cents != 0 {
+            entry.fraction = Some(format!("{cents:02}").trim_end_matches('0').to_string());
+        }
+        entry
+    }
+
+    pub fn clear(&mut self) {
+        self.whole.clear();
+        self.fraction = None;
+    }
+
+    pub fn press(&mut self, key: KeypadKey) -> Result<(), Refusal> {
+        let before = self.clone();
+        match key {
+            KeypadKey::Clear => self.clear(),
+            KeypadKey::Backspace => match &mut self.fraction {
+                Some(fraction) if !fraction.is_empty() => {
+                    fraction.pop();
+                }
+                Some(_) => self.fraction = None,
+                None => {
+                    self.whole.pop();
+                }
+            },
+            KeypadKey::Point => {
+                if self.fraction.is_some() {
+                    return Err(Refusal("The amount already has a decimal point".into()));
+                }
+                self.fraction = Some(String::new());
+            }
+            KeypadKey::Digit(digit) => self.push_digit(digit)?,
+            KeypadKey::DoubleZero => {
+                self.push_digit(0)?;
+                if let Err(refusal) = self.push_digit(0) {
+                    *self = before;
+                    return Err(refusal);
+                }
+            }
+        }
+        if self.minor_units() > self.max_minor {
+            let limit = Money::new(self.currency, self.max_minor);
+            *self = before;
+            return Err(Refusal(format!(
+                "The most this terminal takes is {}",
+                limit.display(CurrencyStyle::Symbol)
+            )));
+        }
+        Ok(())
+    }
+
+    fn push_digit(&mut self, digit: u8) -> Result<(), Refusal> {
+        let c = char::from(b'0' + digit.min(9));
+        match &mut self.fraction {
+            Some(fraction) if fraction.len() >= Currency::DECIMALS as usize => Err(Refusal(
+                format!("Only {} digits after the point", Currency::DECIMALS),
+            )),
+            Some(fraction) => {
+                fraction.push(c);
+                Ok(())
+            }
+            // No leading zeros: "0" then "5" is 5.
+            None if self.whole == "0" => {
+                self.whole = c.to_string();
+                Ok(())
+            }
+            None => {
+                self.whole.push(c);
+                Ok(())
+            }
+        }
+    }
+
+    fn minor_units(&self) -> i64 {
+        let unit = 10_i64.pow(Currency::DECIMALS);
+        let whole: i64 = self.whole.parse().unwrap_or(0);
+        let fraction = self.fraction.as_deref().unwrap_or("");
+        let cents: i64 = format!("{fraction:0<2}").parse().unwrap_or(0);
+        whole.saturating_mul(unit).saturating_add(cents)
+    }
+
+    /// The amount to charge; `None` while it is empty or zero.
+    pub fn amount(&self) -> Option<Money> {
+        let minor = self.minor_units();
+        (minor > 0).then(|| Money::new(self.currency, minor))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.whole.is_empty() && self.fraction.is_none()
+    }
+
+    /// As typed, with thousands grouped: "Le 1,234.5".
+    pub fn display(&self, style: CurrencyStyle) -> String {
+        let label = match style {
+            CurrencyStyle::Symbol => self.currency.symbol(),
+            CurrencyStyle::Code => self.currency.code(),
+        };
+        let whole = if self.whole.is_empty() {
+            "0".to_string()
+        } else {
+            group_thousands(self.whole.parse().unwrap_or(0))
+        };
+        match &self.fraction {
+            Some(fraction) => format!("{label} {whole}.{fraction}"),
+            None => format!("{label} {whole}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(keys: &str) -> AmountEntry {
+        let mut entry = AmountEntry::new(Currency::Sle, 100_000_00);
+        for key in keys.split(' ') {
+            let _ = entry.press(KeypadKey::parse(key).expect("a key"));
+        }
+        entry
+    }
+
+    #[test]
+    fn the_amount_shows_as_typed_with_grouping() {
+        assert_eq!(typed("1 2 3 4").display(CurrencyStyle::Symbol), "Le 1,234");
+        assert_eq!(
+            typed("1 2 3 4 .").display(CurrencyStyle::Symbol),
+            "Le 1,234."
+        );
+        assert_eq!(typed("1 2 . 5").display(CurrencyStyle::Code), "SLE 12.5");
+        assert_eq!(
+            typed("1 2 . 5").amount(),
+            Some(Money::new(Currency::Sle, 1250))
+        );
+        assert_eq!(
+            typed("5 00").amount(),
+            Some(Money::new(Currency::Sle, 50_000))
+        );
+        assert_eq!(typed("0 0 7").display(CurrencyStyle::Symbol), "Le 7");
+        assert_eq!(
+            AmountEntry::new(Currency::Sle, 1).display(CurrencyStyle::Symbol),
+            "Le 0"
+        );
+    }
+
+    #[test]
+    fn limits_are_enforced_as_you_type() {
+        let mut entry = typed("1 . 2 5");
+        assert!(entry.press(KeypadKey::Digit(9)).is_err(), "a third decimal");
+        assert!(entry.press(KeypadKey::Point).is_err(), "a second point");
+        assert_eq!(entry.amount(), Some(Money::new(Currency::Sle, 125)));
+
+        let mut entry = typed("1 0 0 0 0");
+        let refusal = entry
+            .press(KeypadKey::DoubleZero)
+            .expect_err("over the limit");
+        assert!(refusal.0.contains("100,000.00"), "{refusal:?}");
+        assert_eq!(entry.display(CurrencyStyle::Symbol), "Le 10,000");
+        let mut entry = typed("9 9 9 9 9");
+        assert!(entry.press(KeypadKey::DoubleZero).is_err());
+        assert_eq!(
+            entry.display(CurrencyStyle::Symbol),
+            "Le 99,999",
+            "00 is all or nothing"
+        );
+    }
+
+    #[test]
+    fn backspace_and_clear_undo() {
+        let mut entry = typed("1 2 . 5");
+        entry.press(KeypadKey::Backspace).expect("backspace");
+        assert_eq!(entry.display(CurrencyStyle::Symbol), "Le 12.");
+        entry.press(KeypadKey::Backspace).expect("backspace");
+        assert_eq!(entry.display(CurrencyStyle::Symbol), "Le 12");
+        entry.press(KeypadKey::Clear).expect("clear");
+        assert!(entry.is_empty() && entry.amount().is_none());
+        assert!(typed("0 0").amount().is_none(), "zero cannot be charged");
+    }
+
+    #[test]
+    fn try_again_starts_from_the_same_amount() {
+        let entry = AmountEntry::with_amount(Money::new(Currency::Sle, 123_450), 1_000_000_00);
+        assert_eq!(entry.display(CurrencyStyle::Symbol), "Le 1,234.5");
+        assert_eq!(entry.amount(), Some(Money::new(Currency::Sle, 123_450)));
+    }
+}

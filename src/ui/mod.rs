@@ -1,0 +1,458 @@
+//! The touchscreen. Slint runs on the main thread and only draws; every tap and key goes to the
+//! `Flow` (src/ui/flow.rs), which decides the next screen and hands work to a worker task on
+//! the tokio runtime. The worker runs sales through the controller, talks to the printer queue
+//! and sends news back with `invoke_from_event_loop`, so the screen never waits on the network.
+
+pub mod flow;
+pub mod keypad;
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Local;
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use tokio::sync::{Mutex, mpsc};
+
+use crate::cli::Terminal;
+use crate::controller::{SaleExtras, SaleHandle, code_request, resume_unsettled, start_sale};
+use crate::printer::spooler::Job;
+use crate::qr::QrPayload;
+use crate::report::{DayReport, local_zone};
+use flow::{Action, Flow, Intent, News, Screen, Settings, View};
+use keypad::KeypadKey;
+
+slint::include_modules!();
+
+/// How long the demo customer's payment takes once "Customer pays" is tapped.
+const DEMO_PAYMENT_TAKES: Duration = Duration::from_secs(2);
+const HISTORY_LENGTH: usize = 50;
+
+/// Runs the terminal's window until it is closed.
+pub fn run(config_path: Option<&Path>) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    let terminal = runtime.block_on(Terminal::open_for_screen(config_path))?;
+    if terminal.simulator.is_some() {
+        tracing::info!(
+            journal = %terminal.services.journal.path().display(),
+            "demo mode: no configuration found, selling against the built-in simulator"
+        );
+    }
+    let window = MainWindow::new().map_err(|error| {
+        format!(
+            "cannot open the window: {error} (on a desktop, is DISPLAY or WAYLAND_DISPLAY set? \
+             SLINT_BACKEND picks the backend)"
+        )
+    })?;
+    let app = App::start(&window, terminal, runtime.handle());
+    let shown = window.run();
+    drop(app);
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    shown.map_err(|error| format!("the window failed: {error}"))
+}
+
+/// A running terminal screen: keep it alive as long as the window.
+pub struct App {
+    _tick: slint::Timer,
+    _actions: mpsc::UnboundedSender<Action>,
+}
+
+struct UiState {
+    flow: Flow,
+    qr_payload: QrPayload,
+    /// The USSD code the QR image on screen was made from.
+    qr_for: String,
+}
+
+thread_local! {
+    /// The screen's state, reached by news the worker posts to the UI thread.
+    static STATE: RefCell<Option<Rc<RefCell<UiState>>>> = const { RefCell::new(None) };
+}
+
+impl App {
+    /// Wires `window` to a terminal: callbacks, the one-second tick and the worker task.
+    pub fn start(window: &MainWindow, terminal: Terminal, runtime: &tokio::runtime::Handle) -> App {
+        let config = &terminal.config;
+        let settings = Settings {
+            merchant_name: config.kiosk.merchant_name.clone(),
+            terminal_id: config.kiosk.terminal_id.clone(),
+            currency: config.monime.currency,
+            currency_style: config.kiosk.currency_style,
+            max_amount_minor: config.kiosk.max_amount_minor,
+            admin_pin: config.kiosk.admin_pin.clone(),
+            demo: terminal.simulator.is_some(),
+            paid_screen_secs: config.kiosk.paid_screen_secs,
+            has_printer: terminal.printer.is_some(),
+        };
+        let state = Rc::new(RefCell::new(UiState {
+            flow: Flow::new(settings),
+            qr_payload: config.kiosk.qr_payload,
+            qr_for: String::new(),
+        }));
+        STATE.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&state)));
+
+        let (actions, inbox) = mpsc::unbounded_channel();
+        let weak = window.as_weak();
+        let post = move |news: News| {
+            let _ = weak.upgrade_in_event_loop(move |window| {
+                STATE.with(|slot| {
+                    if let Some(state) = slot.borrow().as_ref() {
+                        state.borrow_mut().flow.news(news);
+                        apply(&window, &mut state.borrow_mut());
+                    }
+                });
+            });
+        };
+        runtime.spawn(worker(terminal, inbox, post));
+
+        bind_callbacks(window, &state, &actions);
+        let tick = slint::Timer::default();
+        let weak = window.as_weak();
+        let tick_state = Rc::clone(&state);
+        tick.start(
+            slint::TimerMode::Repeated,
+            Duration::from_secs(1),
+            move || {
+                if let Some(window) = weak.upgrade() {
+                    tick_state.borrow_mut().flow.tick();
+                    apply(&window, &mut tick_state.borrow_mut());
+                }
+            },
+        );
+        apply(window, &mut state.borrow_mut());
+        App {
+            _tick: tick,
+            _actions: actions,
+        }
+    }
+}
+
+fn bind_callbacks(
+    window: &MainWindow,
+    state: &Rc<RefCell<UiState>>,
+    actions: &mpsc::UnboundedSender<Action>,
+) {
+    let kiosk = window.global::<Kiosk>();
+    let context = || (window.as_weak(), Rc::clone(state), actions.clone());
+    let on = |intent: Intent| {
+        let (weak, state, actions) = context();
+        move || dispatch(&weak, &state, &actions, intent.clone())
+    };
+    kiosk.on_charge(on(Intent::Charge));
+    kiosk.on_cancel(on(Intent::Cancel));
+    kiosk.on_confirm_cancel_pressed(on(Intent::ConfirmCancel));
+    kiosk.on_keep_waiting(on(Intent::KeepWaiting));
+    kiosk.on_new_sale(on(Intent::NewSale));
+    kiosk.on_try_again(on(Intent::TryAgain));
+    kiosk.on_open_history(on(Intent::OpenHistory));
+    kiosk.on_open_admin(on(Intent::OpenAdmin));
+    kiosk.on_back(on(Intent::Back));
+    kiosk.on_test_print(on(Intent::TestPrint));
+    kiosk.on_print_report(on(Intent::PrintReport));
+    kiosk.on_check_network(on(Intent::CheckNetwork));
+    kiosk.on_demo_pay(on(Intent::DemoPay));
+    let (weak, key_state, key_actions) = context();
+    kiosk.on_key(move |key| {
+        if let Some(key) = KeypadKey::parse(&key) {
+            dispatch(&weak, &key_state, &key_actions, Intent::Key(key));
+        }
+    });
+    let (weak, reprint_state, reprint_actions) = context();
+    kiosk.on_reprint(move |number| {
+        let sale = (number >= 0).then_some(i64::from(number));
+        dispatch(
+            &weak,
+            &reprint_state,
+            &reprint_actions,
+            Intent::Reprint(sale),
+        );
+    });
+    let (weak, keyboard_state, keyboard_actions) = context();
+    kiosk.on_keyboard(move |text| {
+        let Some(window) = weak.upgrade() else {
+            return false;
+        };
+        let mut state = keyboard_state.borrow_mut();
+        let Some(sent) = state.flow.keyboard(&text) else {
+            return false;
+        };
+        for action in sent {
+            let _ = keyboard_actions.send(action);
+        }
+        apply(&window, &mut state);
+        true
+    });
+}
+
+/// Hands a tap to the flow, its work to the worker, and redraws.
+fn dispatch(
+    weak: &slint::Weak<MainWindow>,
+    state: &Rc<RefCell<UiState>>,
+    actions: &mpsc::UnboundedSender<Action>,
+    intent: Intent,
+) {
+    let Some(window) = weak.upgrade() else { return };
+    let mut state = state.borrow_mut();
+    for action in state.flow.intent(intent) {
+        let _ = actions.send(action);
+    }
+    apply(&window, &mut state);
+}
+
+/// Puts the flow's view on screen.
+fn apply(window: &MainWindow, state: &mut UiState) {
+    let view = state.flow.view();
+    let kiosk = window.global::<Kiosk>();
+    if view.ussd_for_qr != state.qr_for {
+        state.qr_for = view.ussd_for_qr.clone();
+        match qr_image(&state.qr_payload.for_ussd(&view.ussd_for_qr)) {
+            Some(image) if !view.ussd_for_qr.is_empty() => {
+                kiosk.set_qr(image);
+                kiosk.set_has_qr(true);
+            }
+            _ => kiosk.set_has_qr(false),
+        }
+    }
+    set_view(&kiosk, &view);
+}
+
+fn set_view(kiosk: &Kiosk, view: &View) {
+    kiosk.set_page(match view.screen.unwrap_or(Screen::Amount) {
+        Screen::Amount => Page::Amount,
+        Screen::Payment => Page::Payment,
+        Screen::Paid => Page::Paid,
+        Screen::Outcome => Page::Outcome,
+        Screen::History => Page::History,
+        Screen::AdminPin => Page::AdminPin,
+        Screen::Admin => Page::Admin,
+    });
+    kiosk.set_merchant(view.merchant.as_str().into());
+    kiosk.set_clock(Local::now().format("%H:%M").to_string().into());
+    kiosk.set_demo(view.demo);
+    kiosk.set_network_ok(view.network_ok);
+    kiosk.set_network_text(view.network_text.as_str().into());
+    kiosk.set_printer_ok(view.printer_ok);
+    kiosk.set_printer_text(view.printer_text.as_str().into());
+    kiosk.set_amount_text(view.amount_text.as_str().into());
+    kiosk.set_amount_empty(view.amount_empty);
+    kiosk.set_can_charge(view.can_charge);
+    kiosk.set_notice(view.notice.as_str().into());
+    kiosk.set_pay_amount(view.pay_amount.as_str().into());
+    kiosk.set_ussd(view.ussd.as_str().into());
+    kiosk.set_countdown(view.countdown.as_str().into());
+    kiosk.set_status_line(view.status_line.as_str().into());
+    kiosk.set_connection_lost(view.connection_lost);
+    kiosk.set_confirm_cancel(view.confirm_cancel);
+    kiosk.set_can_cancel(view.can_cancel);
+    kiosk.set_receipt_text(view.receipt_text.as_str().into());
+    kiosk.set_receipt_problem(view.receipt_problem);
+    kiosk.set_can_reprint(view.can_reprint);
+    kiosk.set_outcome_title(view.outcome_title.as_str().into());
+    kiosk.set_outcome_reason(view.outcome_reason.as_str().into());
+    kiosk.set_retry_amount(view.retry_amount.as_str().into());
+    let rows: Vec<HistoryRow> = view
+        .history
+        .iter()
+        .map(|row| HistoryRow {
+            number: i32::try_from(row.number).unwrap_or(i32::MAX),
+            time: row.time.as_str().into(),
+            amount: row.amount.as_str().into(),
+            status: row.status.as_str().into(),
+            receipt: row.receipt.as_str().into(),
+            can_reprint: row.can_reprint,
+        })
+        .collect();
+    if kiosk.get_history().row_count() != rows.len()
+        || (0..rows.len()).any(|i| kiosk.get_history().row_data(i).as_ref() != rows.get(i))
+    {
+        kiosk.set_history(ModelRc::new(VecModel::from(rows)));
+    }
+    let lines: Vec<SharedString> = view.admin_lines.iter().map(|l| l.into()).collect();
+    kiosk.set_admin_lines(ModelRc::new(VecModel::from(lines)));
+    kiosk.set_pin_dots(view.pin_dots.as_str().into());
+}
+
+/// The QR code as an image, ten pixels a module with a two-module margin; the screen scales it
+/// without smoothing.
+fn qr_image(payload: &str) -> Option<slint::Image> {
+    let code = crate::qr::encode(payload).ok()?;
+    let scale = 10;
+    let margin = 2;
+    let modules = code.width();
+    let side = (modules + 2 * margin) * scale;
+    let mut buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(
+        u32::try_from(side).ok()?,
+        u32::try_from(side).ok()?,
+    );
+    let colors = code.to_colors();
+    for (index, pixel) in buffer.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = (index % side / scale, index / side / scale);
+        let dark = x >= margin
+            && y >= margin
+            && x - margin < modules
+            && y - margin < modules
+            && colors[(y - margin) * modules + (x - margin)] == qrcode::Color::Dark;
+        let value = if dark { 0 } else { 255 };
+        *pixel = slint::Rgb8Pixel::new(value, value, value);
+    }
+    Some(slint::Image::from_rgb8(buffer))
+}
+
+/// The worker: runs what the flow asks for and reports back through `post`.
+async fn worker(
+    terminal: Terminal,
+    mut inbox: mpsc::UnboundedReceiver<Action>,
+    post: impl Fn(News) + Send + Sync + Clone + 'static,
+) {
+    let terminal = Arc::new(terminal);
+    if let Some(printer) = &terminal.printer {
+        let mut state = printer.state();
+        let post = post.clone();
+        tokio::spawn(async move {
+            loop {
+                let current = state.borrow_and_update().clone();
+                post(News::Printer(current));
+                if state.changed().await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let current: Arc<Mutex<Option<SaleHandle>>> = Arc::default();
+    // Sales a power cut interrupted settle on their own; the newest unsettled one is shown.
+    match resume_unsettled(&terminal.services).await {
+        Ok(handles) => {
+            if let Some(newest) = handles
+                .into_iter()
+                .filter(|handle| !handle.updates.borrow().is_final())
+                .last()
+            {
+                post(News::Resumed(Box::new(newest.updates.borrow().clone())));
+                follow(&newest, post.clone());
+                *current.lock().await = Some(newest);
+            }
+        }
+        Err(error) => post(News::Message(format!("Earlier sales: {error}"))),
+    }
+    while let Some(action) = inbox.recv().await {
+        let terminal = Arc::clone(&terminal);
+        let post = post.clone();
+        match action {
+            Action::StartSale(amount) => {
+                let config = terminal.config.clone();
+                let started = start_sale(&terminal.services, move |number| {
+                    code_request(&config, number, amount, &SaleExtras::default())
+                })
+                .await;
+                match started {
+                    Ok(handle) => {
+                        follow(&handle, post);
+                        *current.lock().await = Some(handle);
+                    }
+                    Err(error) => post(News::StartFailed(error.to_string())),
+                }
+            }
+            Action::CancelSale => {
+                if let Some(handle) = current.lock().await.as_ref() {
+                    handle.cancel();
+                }
+            }
+            other => {
+                tokio::spawn(async move { post(errand(&terminal, other).await) });
+            }
+        }
+    }
+}
+
+/// Sends every state of the sale to the screen until it is settled.
+fn follow(handle: &SaleHandle, post: impl Fn(News) + Send + 'static) {
+    let mut updates = handle.updates.clone();
+    tokio::spawn(async move {
+        loop {
+            let sale = updates.borrow_and_update().clone();
+            let done = sale.is_final();
+            post(News::Sale(Box::new(sale)));
+            if done || updates.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// The one-off actions: each answers with one piece of news.
+async fn errand(terminal: &Terminal, action: Action) -> News {
+    let printed = |what: &str, result: Result<(), crate::printer::PrintError>| match result {
+        Ok(()) => News::Message(format!("{what} sent to the printer")),
+        Err(error) => News::Message(format!("{what} not printed: {error}")),
+    };
+    match action {
+        Action::Reprint(number) => match &terminal.printer {
+            Some(printer) => printed(
+                &format!("Receipt of sale {number}"),
+                printer.print(Job::Reprint(number)).await,
+            ),
+            None => News::Message("This terminal has no printer".into()),
+        },
+        Action::TestPrint => match &terminal.printer {
+            Some(printer) => printed("Test page", printer.print(Job::TestPage).await),
+            None => News::Message("This terminal has no printer".into()),
+        },
+        Action::PrintReport => {
+            let journal = terminal.services.journal.clone();
+            let currency = terminal.config.monime.currency;
+            let today = Local::now().date_naive();
+            let report = tokio::task::spawn_blocking(move || {
+                DayReport::for_day(&journal, today, local_zone(), currency)
+            })
+            .await;
+            match (report, &terminal.printer) {
+                (Ok(Ok(report)), Some(printer)) => printed(
+                    "End-of-day report",
+                    printer.print(Job::Report(report)).await,
+                ),
+                (Ok(Ok(_)), None) => News::Message("This terminal has no printer".into()),
+                (Ok(Err(error)), _) => News::Message(error.to_string()),
+                (Err(error), _) => News::Message(error.to_string()),
+            }
+        }
+        Action::LoadHistory => {
+            let journal = terminal.services.journal.clone();
+            match tokio::task::spawn_blocking(move || journal.recent(HISTORY_LENGTH)).await {
+                Ok(Ok(sales)) => News::History(sales),
+                Ok(Err(error)) => News::Message(error.to_string()),
+                Err(error) => News::Message(error.to_string()),
+            }
+        }
+        Action::CheckNetwork => {
+            match terminal
+                .services
+                .client
+                .list_page(&Default::default(), 1, None)
+                .await
+            {
+                Ok(_) => News::Network {
+                    ok: true,
+                    text: format!("Monime: reachable at {}", Local::now().format("%H:%M:%S")),
+                },
+                Err(error) => News::Network {
+                    ok: false,
+                    text: format!("Monime: {error}"),
+                },
+            }
+        }
+        Action::DemoPay(code) => match &terminal.simulator {
+            Some(simulator) => match simulator.pay(&code, Some(DEMO_PAYMENT_TAKES)) {
+                Ok(_) => News::Message(String::new()),
+                Err(error) => News::Message(format!("The demo customer cannot pay: {error}")),
+            },
+            None => News::Message(String::new()),
+        },
+        Action::StartSale(_) | Action::CancelSale => News::Message(String::new()),
+    }
+}
