@@ -50,6 +50,20 @@ impl PrinterStatus {
         )
     }
 
+    /// A word or two for a status bar.
+    pub fn short(&self) -> &'static str {
+        match self {
+            PrinterStatus::Unknown => "checking",
+            PrinterStatus::Ready => "ready",
+            PrinterStatus::PaperLow => "paper low",
+            PrinterStatus::PaperOut => "out of paper",
+            PrinterStatus::CoverOpen => "cover open",
+            PrinterStatus::Offline => "offline",
+            PrinterStatus::NotAnswering => "connected",
+            PrinterStatus::Unreachable(_) => "not connected",
+        }
+    }
+
     /// A problem the cashier should see and can fix.
     pub fn is_problem(&self) -> bool {
         matches!(

@@ -180,7 +180,10 @@ impl PrinterPort for SerialPrinter {
 
 fn open_failure(device: &std::path::Path, error: serialport::Error) -> String {
     let what = match error.kind() {
-        serialport::ErrorKind::NoDevice => "no such device (is the printer plugged in and on?)",
+        // serialport reports a port another program holds (TIOCEXCL, flock) as NoDevice.
+        serialport::ErrorKind::NoDevice => {
+            "in use by another program (the kiosk service? `systemctl stop paycode-kiosk` frees it)"
+        }
         serialport::ErrorKind::Io(std::io::ErrorKind::NotFound) => {
             "no such device (is the printer plugged in and on?)"
         }

@@ -84,6 +84,10 @@ impl SimulatorHandle {
         self.lock().push_fault(rule);
     }
 
+    pub fn clear_faults(&self) {
+        self.lock().clear_faults();
+    }
+
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.lock().requests().to_vec()
     }

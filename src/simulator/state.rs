@@ -194,6 +194,11 @@ impl SimState {
         self.faults.push(rule);
     }
 
+    /// Drops every fault still waiting: the network is well again.
+    pub fn clear_faults(&mut self) {
+        self.faults.clear();
+    }
+
     pub fn requests(&self) -> &[RequestRecord] {
         &self.requests
     }

@@ -151,6 +151,8 @@ pub struct Flow {
     printer: Option<PrinterState>,
     network: (bool, String),
     history: Vec<StoredSale>,
+    /// The highest sale number the worker has reported.
+    newest_seen: i64,
 }
 
 const PIN_MAX: usize = 8;
@@ -173,6 +175,7 @@ impl Flow {
             printer: None,
             network: (true, "Monime: not contacted yet".into()),
             history: Vec::new(),
+            newest_seen: 0,
         }
     }
 
@@ -354,10 +357,13 @@ impl Flow {
     }
 
     fn sale_changed(&mut self, sale: Sale) {
-        // News of an older sale (still settling after the cashier moved on) is not shown.
+        // News of an older sale (still settling after the cashier moved on) is not shown: the
+        // sale being started is the first one newer than any seen.
+        let number = sale.record.number;
         let current = self.sale.as_ref().map(|s| s.record.number);
-        let waiting_for_it = self.starting.is_some() && current.is_none();
-        if current != Some(sale.record.number) && !waiting_for_it {
+        let the_new_one = self.starting.is_some() && current.is_none() && number > self.newest_seen;
+        self.newest_seen = self.newest_seen.max(number);
+        if current != Some(number) && !the_new_one {
             return;
         }
         self.starting = None;
@@ -365,7 +371,12 @@ impl Flow {
             Connection::Ok => (true, "Monime: connected".into()),
             Connection::Lost { message, .. } => (false, format!("Monime: {message}")),
         };
-        self.seconds_left = sale.time_left(chrono::Utc::now()).map(|d| d.as_secs());
+        // The countdown is set when a code arrives and then runs on the screen's own clock
+        // (`tick`), so that it is smooth and tests can drive it with mock time.
+        let expiry = |sale: &Sale| sale.record.code.as_ref().and_then(|code| code.expire_time);
+        if self.sale.as_ref().and_then(expiry) != expiry(&sale) || self.seconds_left.is_none() {
+            self.seconds_left = sale.time_left(chrono::Utc::now()).map(|d| d.as_secs());
+        }
         if sale.is_final() && self.screen == Screen::Payment {
             self.confirm_cancel = false;
             self.paid_for_secs = 0;
@@ -409,7 +420,11 @@ impl Flow {
             merchant: self.settings.merchant_name.clone(),
             demo: self.settings.demo,
             network_ok: self.network.0,
-            network_text: self.network.1.clone(),
+            network_text: if self.network.0 {
+                "Monime online".into()
+            } else {
+                "Monime offline".into()
+            },
             printer_ok,
             printer_text,
             amount_text: self.entry.display(style),
@@ -451,10 +466,7 @@ impl Flow {
         match &self.printer {
             None => (true, "Printer".into()),
             Some(state) => {
-                let mut text = match &state.status {
-                    status if status.is_problem() => format!("Printer {status}"),
-                    _ => "Printer ready".into(),
-                };
+                let mut text = format!("Printer {}", state.status.short());
                 if state.owed > 0 {
                     text.push_str(&format!(" ({} owed)", state.owed));
                 }

@@ -171,7 +171,7 @@ mod tests {
     use super::*;
 
     fn typed(keys: &str) -> AmountEntry {
-        let mut entry = AmountEntry::new(Currency::Sle, 100_000_00);
+        let mut entry = AmountEntry::new(Currency::Sle, 10_000_000);
         for key in keys.split(' ') {
             let _ = entry.press(KeypadKey::parse(key).expect("a key"));
         }
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn try_again_starts_from_the_same_amount() {
-        let entry = AmountEntry::with_amount(Money::new(Currency::Sle, 123_450), 1_000_000_00);
+        let entry = AmountEntry::with_amount(Money::new(Currency::Sle, 123_450), 100_000_000);
         assert_eq!(entry.display(CurrencyStyle::Symbol), "Le 1,234.5");
         assert_eq!(entry.amount(), Some(Money::new(Currency::Sle, 123_450)));
     }

@@ -326,8 +326,9 @@ async fn worker(
     }
     let current: Arc<Mutex<Option<SaleHandle>>> = Arc::default();
     // Sales a power cut interrupted settle on their own; the newest unsettled one is shown.
+    // (Not in demo mode: its simulator starts empty each time, so they can only fail.)
     match resume_unsettled(&terminal.services).await {
-        Ok(handles) => {
+        Ok(handles) if terminal.simulator.is_none() => {
             if let Some(newest) = handles
                 .into_iter()
                 .filter(|handle| !handle.updates.borrow().is_final())
@@ -338,6 +339,7 @@ async fn worker(
                 *current.lock().await = Some(newest);
             }
         }
+        Ok(_) => {}
         Err(error) => post(News::Message(format!("Earlier sales: {error}"))),
     }
     while let Some(action) = inbox.recv().await {

@@ -1,0 +1,499 @@
+//! The touchscreen, headless: Slint's testing backend with the software renderer draws real
+//! pixels, taps go to buttons found by their accessible labels, keys go in as key events, and
+//! every sale runs through the real controller against the simulator over HTTP, with receipts
+//! on a virtual printer behind a pseudo-terminal. Mock time drives the screen's clock.
+//!
+//! Slint's platform can be set once per process, so this file holds one test that runs the
+//! scenarios in turn.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
+
+use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use paycode_kiosk::cli::Terminal;
+use paycode_kiosk::printer::emulator::StatusAnswers;
+use paycode_kiosk::printer::pty::PtyPrinter;
+use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
+use slint::platform::{Key, WindowEvent};
+use slint::{ComponentHandle, Model};
+
+type Outcome = Result<(), String>;
+
+fn ensure(condition: bool, message: impl FnOnce() -> String) -> Outcome {
+    if condition { Ok(()) } else { Err(message()) }
+}
+
+struct Rig {
+    runtime: tokio::runtime::Handle,
+    sim: SimulatorHandle,
+    printer: PtyPrinter,
+    dir: tempfile::TempDir,
+}
+
+impl Rig {
+    /// A terminal configured for the simulator and the pty printer; `extra` goes in [monime].
+    fn terminal(&self, name: &str, extra: &str) -> Terminal {
+        let folder = self.dir.path().join(name);
+        std::fs::create_dir_all(&folder).expect("folder");
+        let config = folder.join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[monime]\nbase_url = \"{}\"\nspace_id = \"{}\"\naccess_token = \"{}\"\n{extra}\n\
+                 [kiosk]\nmerchant_name = \"Mama Salone Shop\"\nterminal_id = \"TILL-1\"\n\
+                 poll_interval_ms = 250\nadmin_pin = \"4821\"\n\
+                 [printer]\ndevice = \"{}\"\n\
+                 [storage]\npath = \"journal.sqlite\"\n",
+                self.sim.base_url(),
+                paycode_kiosk::config::DEMO_SPACE_ID,
+                paycode_kiosk::config::DEMO_ACCESS_TOKEN,
+                self.printer.path().display(),
+            ),
+        )
+        .expect("config");
+        self.runtime
+            .block_on(Terminal::open(Some(&config)))
+            .expect("terminal")
+    }
+
+    /// Waits (in real time, with the screen's event loop running) for `condition`.
+    async fn until(&self, what: &str, mut condition: impl FnMut() -> bool) -> Outcome {
+        for _ in 0..750 {
+            if condition() {
+                return Ok(());
+            }
+            let _ = self
+                .runtime
+                .spawn(async { tokio::time::sleep(Duration::from_millis(20)).await })
+                .await;
+        }
+        Err(format!("timed out waiting for {what}"))
+    }
+}
+
+fn tap(window: &MainWindow, label: &str) -> Outcome {
+    let button = ElementHandle::find_by_accessible_label(window, label)
+        .next()
+        .ok_or_else(|| format!("no \"{label}\" on the {:?} page", page(window)))?;
+    button.invoke_accessible_default_action();
+    Ok(())
+}
+
+fn press(window: &MainWindow, key: impl Into<slint::SharedString>) {
+    let text: slint::SharedString = key.into();
+    window
+        .window()
+        .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+    window
+        .window()
+        .dispatch_event(WindowEvent::KeyReleased { text });
+}
+
+fn page(window: &MainWindow) -> Page {
+    window.global::<Kiosk>().get_page()
+}
+
+fn snapshot(window: &MainWindow) -> Result<image::RgbaImage, String> {
+    let pixels = window
+        .window()
+        .take_snapshot()
+        .map_err(|error| format!("snapshot: {error}"))?;
+    image::RgbaImage::from_raw(pixels.width(), pixels.height(), pixels.as_bytes().to_vec())
+        .ok_or_else(|| "snapshot buffer has the wrong size".to_string())
+}
+
+/// Saves a screenshot into target/ (and docs/screenshots/ with UPDATE_SCREENSHOTS=1).
+fn screenshot(window: &MainWindow, name: &str) -> Outcome {
+    let image = snapshot(window)?;
+    let dark = image.pixels().filter(|p| p.0[0] < 100).count();
+    ensure(dark > 500, || format!("{name}: the screen is blank"))?;
+    let mut folders = vec![PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")];
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        folders.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
+    }
+    for folder in folders {
+        std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+        image
+            .save(folder.join(format!("{name}.png")))
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// A window on screen with its terminal; hidden (which lets its terminal stop) when dropped.
+struct Shown {
+    window: MainWindow,
+    _app: App,
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        let _ = self.window.hide();
+    }
+}
+
+fn open(rig: &Rig, name: &str, extra: &str) -> Result<Shown, String> {
+    let window = MainWindow::new().map_err(|e| e.to_string())?;
+    window.window().set_size(slint::PhysicalSize::new(800, 480));
+    window.show().map_err(|e| e.to_string())?;
+    let app = App::start(&window, rig.terminal(name, extra), &rig.runtime);
+    Ok(Shown { window, _app: app })
+}
+
+/// Keypad by label, the payment screen's QR read back from its pixels, the countdown on mock
+/// time, the customer paying, the receipt printed.
+async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
+    let shown = open(rig, "keypad", "code_duration = \"10m\"")?;
+    let window = &shown.window;
+    let kiosk = window.global::<Kiosk>();
+    for label in ["1", "2", "5", "Decimal point", "5", "0", "Backspace"] {
+        tap(window, label)?;
+    }
+    ensure(kiosk.get_amount_text() == "Le 125.5", || {
+        format!("typed {}", kiosk.get_amount_text())
+    })?;
+    ensure(kiosk.get_can_charge(), || "Charge is enabled".into())?;
+    screenshot(window, "amount")?;
+    tap(window, "Charge")?;
+    ensure(page(window) == Page::Payment, || {
+        "the payment page opens at once".into()
+    })?;
+    rig.until("the code", || !kiosk.get_ussd().is_empty())
+        .await?;
+    ensure(kiosk.get_pay_amount() == "Le 125.50", || {
+        kiosk.get_pay_amount().into()
+    })?;
+
+    let ussd = kiosk.get_ussd().to_string();
+    let decoded = decode_qr(&snapshot(window)?)?;
+    let expected = format!("tel:{}", ussd.replace('#', "%23"));
+    ensure(decoded == expected, || {
+        format!("the QR holds {decoded:?}, not {expected:?}")
+    })?;
+
+    let before = seconds(&kiosk.get_countdown())?;
+    ensure((590..=600).contains(&before), || {
+        format!("countdown {before}")
+    })?;
+    // The screen's clock ticks once a second; Slint fires a timer once per time update.
+    for _ in 0..65 {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+    }
+    let after = seconds(&kiosk.get_countdown())?;
+    ensure(after == before - 65, || {
+        format!("65 s of mock time took the countdown from {before} to {after}")
+    })?;
+    screenshot(window, "payment")?;
+
+    let code = rig
+        .sim
+        .codes()
+        .into_iter()
+        .find(|code| code.ussd_code == ussd)
+        .ok_or("the simulator has the code")?;
+    rig.sim.pay(&code.id, Some(Duration::from_millis(600)))?;
+    rig.until("payment in progress", || {
+        kiosk.get_status_line().contains("Payment in progress")
+    })
+    .await?;
+    rig.until("the paid page", || page(window) == Page::Paid)
+        .await?;
+    rig.until("the receipt", || {
+        kiosk.get_receipt_text() == "Receipt printed"
+    })
+    .await?;
+    let receipt = rig.printer.emulator().paper().text();
+    ensure(
+        receipt.contains("Le 125.50") && receipt.contains(&code.id),
+        || receipt,
+    )?;
+    screenshot(window, "paid")?;
+    tap(window, "New sale")?;
+    ensure(
+        page(window) == Page::Amount && kiosk.get_amount_text() == "Le 0",
+        || "New sale clears the amount".into(),
+    )
+}
+
+/// A physical keyboard: digits and Enter charge, Escape asks before cancelling, Enter
+/// confirms, and Try again charges the same amount.
+async fn keyboard_cancel_and_try_again(rig: &Rig) -> Outcome {
+    let shown = open(rig, "keyboard", "code_duration = \"10m\"")?;
+    let window = &shown.window;
+    let kiosk = window.global::<Kiosk>();
+    for key in ["4", "2", "0", "0"] {
+        press(window, key);
+    }
+    press(window, Key::Backspace);
+    ensure(kiosk.get_amount_text() == "Le 420", || {
+        format!("typed {}", kiosk.get_amount_text())
+    })?;
+    press(window, Key::Return);
+    rig.until("the code", || kiosk.get_can_cancel()).await?;
+    press(window, Key::Escape);
+    ensure(kiosk.get_confirm_cancel(), || "Escape asks first".into())?;
+    screenshot(window, "cancel-confirm")?;
+    press(window, Key::Escape);
+    ensure(!kiosk.get_confirm_cancel(), || {
+        "a second Escape keeps waiting".into()
+    })?;
+    tap(window, "Cancel payment")?;
+    tap(window, "Cancel code")?;
+    rig.until("the cancelled page", || page(window) == Page::Outcome)
+        .await?;
+    ensure(kiosk.get_outcome_title() == "Cancelled", || {
+        kiosk.get_outcome_title().into()
+    })?;
+    screenshot(window, "cancelled")?;
+    press(window, Key::Return);
+    ensure(page(window) == Page::Payment, || "Enter tries again".into())?;
+    ensure(kiosk.get_pay_amount() == "Le 420.00", || {
+        kiosk.get_pay_amount().into()
+    })?;
+    rig.until("the second code", || kiosk.get_can_cancel())
+        .await?;
+    tap(window, "Cancel payment")?;
+    press(window, Key::Return);
+    rig.until("the second cancel", || page(window) == Page::Outcome)
+        .await
+}
+
+/// The network drops while a code is on screen: the screen says so, keeps checking, and the
+/// sale still ends paid. Meanwhile Monime takes 5 s to answer and the screen keeps answering.
+async fn connection_lost_and_slow_answers(rig: &Rig) -> Outcome {
+    let shown = open(rig, "network", "code_duration = \"10m\"")?;
+    let window = &shown.window;
+    let kiosk = window.global::<Kiosk>();
+    rig.sim.push_fault(FaultRule {
+        endpoint: Endpoint::Create,
+        fault: Fault::Delay { ms: 5000 },
+        times: 1,
+    });
+    press(window, "9");
+    press(window, Key::Return);
+    // While the create is held for 5 s, the screen takes keys and redraws.
+    press(window, Key::Escape);
+    ensure(kiosk.get_status_line() == "Getting a payment code", || {
+        kiosk.get_status_line().into()
+    })?;
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+    screenshot(window, "getting-code")?;
+    ensure(kiosk.get_ussd().is_empty(), || {
+        "Monime's answer was still being held".into()
+    })?;
+    rig.until("the code", || !kiosk.get_ussd().is_empty())
+        .await?;
+
+    rig.sim.push_fault(FaultRule {
+        endpoint: Endpoint::Get,
+        fault: Fault::DropConnection,
+        times: 1000,
+    });
+    rig.until("connection lost", || kiosk.get_connection_lost())
+        .await?;
+    ensure(
+        kiosk.get_status_line().contains("Connection lost") && !kiosk.get_network_ok(),
+        || kiosk.get_status_line().into(),
+    )?;
+    screenshot(window, "connection-lost")?;
+    let code = rig
+        .sim
+        .codes()
+        .into_iter()
+        .find(|c| c.amount_minor == 900)
+        .ok_or("the code")?;
+    rig.sim.pay(&code.id, Some(Duration::ZERO))?;
+    rig.sim.clear_faults();
+    rig.until("paid after the network came back", || {
+        page(window) == Page::Paid
+    })
+    .await
+}
+
+/// A code nobody pays expires: the screen says so in plain words.
+async fn expiry(rig: &Rig) -> Outcome {
+    let shown = open(rig, "expiry", "code_duration = \"2s\"")?;
+    let window = &shown.window;
+    let kiosk = window.global::<Kiosk>();
+    press(window, "3");
+    press(window, Key::Return);
+    rig.until("the expired page", || page(window) == Page::Outcome)
+        .await?;
+    ensure(kiosk.get_outcome_title() == "Code expired", || {
+        kiosk.get_outcome_title().into()
+    })?;
+    ensure(
+        kiosk.get_outcome_reason().contains("Nothing was charged"),
+        || kiosk.get_outcome_reason().into(),
+    )?;
+    screenshot(window, "expired")
+}
+
+/// History with reprint, and the admin pages behind the PIN.
+async fn history_and_admin(rig: &Rig) -> Outcome {
+    let shown = open(rig, "keypad", "")?;
+    let window = &shown.window;
+    let kiosk = window.global::<Kiosk>();
+    tap(window, "History")?;
+    rig.until("the history", || kiosk.get_history().row_count() > 0)
+        .await?;
+    ensure(page(window) == Page::History, || {
+        format!("history page, not {:?}", page(window))
+    })?;
+    screenshot(window, "history")?;
+    let cuts = rig.printer.emulator().cuts();
+    tap(window, "Reprint sale 1")?;
+    rig.until("the reprint", || rig.printer.emulator().cuts() > cuts)
+        .await
+        .map_err(|error| format!("{error}: {}", kiosk.get_notice()))?;
+    tap(window, "Back")?;
+    tap(window, "Admin")?;
+    for key in ["1", "1", "1", "1"] {
+        tap(window, key)?;
+    }
+    tap(window, "Unlock")?;
+    ensure(kiosk.get_notice() == "Wrong PIN", || {
+        kiosk.get_notice().into()
+    })?;
+    for key in ["4", "8", "2", "1"] {
+        tap(window, key)?;
+    }
+    screenshot(window, "admin-pin")?;
+    tap(window, "Unlock")?;
+    ensure(page(window) == Page::Admin, || "the PIN opens admin".into())?;
+    rig.until("the network check", || {
+        kiosk
+            .get_admin_lines()
+            .iter()
+            .any(|line| line.contains("reachable"))
+    })
+    .await?;
+    tap(window, "Test print")?;
+    rig.until("the test page", || {
+        kiosk.get_notice().contains("Test page sent")
+    })
+    .await?;
+    rig.printer.set_status(Some(StatusAnswers::PAPER_OUT));
+    tap(window, "End-of-day report")?;
+    rig.until("the refusal", || {
+        kiosk.get_notice().contains("out of paper")
+    })
+    .await?;
+    ensure(!kiosk.get_printer_ok(), || {
+        "the status bar shows the printer problem".into()
+    })?;
+    screenshot(window, "admin")?;
+    rig.printer.set_status(Some(StatusAnswers::READY));
+    Ok(())
+}
+
+/// The layout holds at the other supported screen sizes: every key inside the window.
+fn layouts(rig: &Rig) -> Outcome {
+    let shown = open(rig, "layout", "")?;
+    let window = &shown.window;
+    for (width, height) in [(800, 480), (1024, 600), (1280, 800)] {
+        window
+            .window()
+            .set_size(slint::PhysicalSize::new(width, height));
+        let image = snapshot(window)?;
+        ensure(image.width() == width && image.height() == height, || {
+            format!("snapshot at {width}x{height}")
+        })?;
+        for label in [
+            "7",
+            "00",
+            "Backspace",
+            "Clear",
+            "Charge",
+            "History",
+            "Admin",
+        ] {
+            let element = ElementHandle::find_by_accessible_label(window, label)
+                .next()
+                .ok_or_else(|| format!("{label} missing at {width}x{height}"))?;
+            let (position, size) = (element.absolute_position(), element.size());
+            ensure(
+                position.x >= 0.0
+                    && position.y >= 0.0
+                    && position.x + size.width <= width as f32 + 0.5
+                    && position.y + size.height <= height as f32 + 0.5
+                    && size.height >= 48.0,
+                || format!("{label} at {position:?} size {size:?} in {width}x{height}"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn decode_qr(image: &image::RgbaImage) -> Result<String, String> {
+    let gray = image::DynamicImage::ImageRgba8(image.clone()).to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(gray);
+    let grids = prepared.detect_grids();
+    let grid = grids.first().ok_or("no QR code on the screen")?;
+    grid.decode()
+        .map(|(_, text)| text)
+        .map_err(|error| format!("the QR code does not decode: {error}"))
+}
+
+fn seconds(countdown: &str) -> Result<i64, String> {
+    let (minutes, seconds) = countdown
+        .split_once(':')
+        .ok_or_else(|| format!("countdown {countdown:?}"))?;
+    let parse = |part: &str| part.parse::<i64>().map_err(|e| format!("{countdown}: {e}"));
+    Ok(parse(minutes)? * 60 + parse(seconds)?)
+}
+
+#[test]
+fn the_touchscreen_sells_end_to_end() {
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: true,
+        renderer_name: Some("software".into()),
+    })))
+    .expect("the testing platform");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sim = runtime
+        .block_on(SimulatorHandle::start(SimulatorOptions::default()))
+        .expect("simulator");
+    let rig = Rc::new(Rig {
+        runtime: runtime.handle().clone(),
+        sim,
+        printer: PtyPrinter::start(32, Some(StatusAnswers::READY)).expect("pty printer"),
+        dir: tempfile::tempdir().expect("tempdir"),
+    });
+    let results: Rc<RefCell<Vec<(&str, Outcome)>>> = Rc::default();
+    let (scenario_rig, scenario_results) = (Rc::clone(&rig), Rc::clone(&results));
+    slint::spawn_local(async move {
+        let rig = &*scenario_rig;
+        let record = |name, outcome| scenario_results.borrow_mut().push((name, outcome));
+        record("keypad to paid", a_sale_from_keypad_to_paid(rig).await);
+        record(
+            "keyboard, cancel, try again",
+            keyboard_cancel_and_try_again(rig).await,
+        );
+        record(
+            "connection lost",
+            connection_lost_and_slow_answers(rig).await,
+        );
+        record("expiry", expiry(rig).await);
+        record("history and admin", history_and_admin(rig).await);
+        record("layouts", layouts(rig));
+        let _ = slint::quit_event_loop();
+    })
+    .expect("spawn");
+    slint::run_event_loop_until_quit().expect("event loop");
+    let failures: Vec<String> = results
+        .borrow()
+        .iter()
+        .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
+        .collect();
+    assert_eq!(results.borrow().len(), 6, "every scenario ran");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
