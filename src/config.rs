@@ -461,9 +461,9 @@ impl RawMonime {
                 .credentials_directory
                 .as_ref()
                 .map(|dir| dir.join(TOKEN_CREDENTIAL));
-            let path = match (&self.access_token_file, credential) {
-                (Some(path), _) => base_dir.join(path),
-                (None, Some(path)) => path,
+            let (path, from_credential) = match (&self.access_token_file, credential) {
+                (Some(path), _) => (base_dir.join(path), false),
+                (None, Some(path)) => (path, true),
                 (None, None) => {
                     return Err(format!(
                         "no Monime access token: set [monime] access_token_file (or access_token), or ${TOKEN_ENV}"
@@ -476,7 +476,15 @@ impl RawMonime {
                     path.display()
                 )
             })?;
-            (text, format!("the token file {}", path.display()))
+            let origin = if from_credential {
+                // What systemd hands over; the technician edits the file it came from.
+                format!(
+                    "the credential {TOKEN_CREDENTIAL} (on a terminal: /etc/paycode-kiosk/credentials/{TOKEN_CREDENTIAL})"
+                )
+            } else {
+                format!("the token file {}", path.display())
+            };
+            (text, origin)
         };
         let token = token.trim();
         if token.is_empty() {

@@ -51,10 +51,33 @@ pub fn run(config_path: Option<&Path>) -> Result<(), String> {
         )
     })?;
     let app = App::start(&window, terminal, runtime.handle());
+    let watchdog = systemd_watchdog();
     let shown = window.run();
+    drop(watchdog);
     drop(app);
     runtime.shutdown_timeout(Duration::from_secs(2));
     shown.map_err(|error| format!("the window failed: {error}"))
+}
+
+/// Tells systemd the terminal is up, and pings its watchdog from the UI thread, so that a
+/// frozen screen stops the pings and systemd restarts it. Outside systemd this does nothing.
+fn systemd_watchdog() -> Option<slint::Timer> {
+    if let Err(error) = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]) {
+        tracing::warn!(%error, "cannot tell systemd the terminal is ready");
+    }
+    let mut usec = 0;
+    if !sd_notify::watchdog_enabled(false, &mut usec) {
+        return None;
+    }
+    let timer = slint::Timer::default();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_micros(usec / 3),
+        || {
+            let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+        },
+    );
+    Some(timer)
 }
 
 /// A running terminal screen: keep it alive as long as the window.
