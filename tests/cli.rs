@@ -368,12 +368,12 @@ async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("Receipt: printed"), "{stdout}");
-    assert!(pty.wait_for_cuts(1, Duration::from_secs(5)));
+    assert!(pty.wait_for_cuts(1, Duration::from_secs(20)));
     assert!(pty.emulator().paper().text().contains("Le 7.25"));
 
     let output = run(args(&["reprint", "--last"], &setup.config)).await;
     assert!(output.status.success(), "{:?}", text(&output));
-    assert!(pty.wait_for_cuts(2, Duration::from_secs(5)));
+    assert!(pty.wait_for_cuts(2, Duration::from_secs(20)));
     assert!(
         pty.emulator().documents()[1]
             .text()
@@ -384,7 +384,7 @@ async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("ready"), "the status is shown: {stdout}");
-    assert!(pty.wait_for_cuts(3, Duration::from_secs(5)));
+    assert!(pty.wait_for_cuts(3, Duration::from_secs(20)));
 
     let output = run(args(&["report", "--print"], &setup.config)).await;
     let (stdout, stderr) = text(&output);
@@ -395,7 +395,7 @@ async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
         .unwrap_or_else(|| panic!("no paid count:\n{stdout}"));
     assert!(paid_line.ends_with(" 1"), "{paid_line}");
     assert!(stdout.contains("Le 7.25"), "{stdout}");
-    assert!(pty.wait_for_cuts(4, Duration::from_secs(5)));
+    assert!(pty.wait_for_cuts(4, Duration::from_secs(20)));
 
     pty.set_status(Some(StatusAnswers::PAPER_OUT));
     let output = run(args(&["print-test"], &setup.config)).await;

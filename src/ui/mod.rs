@@ -303,7 +303,7 @@ fn set_view(kiosk: &Kiosk, view: &View) {
 
 /// The QR code as an image, ten pixels a module with a two-module margin; the screen scales it
 /// without smoothing.
-fn qr_image(payload: &str) -> Option<slint::Image> {
+pub fn qr_image(payload: &str) -> Option<slint::Image> {
     let code = crate::qr::encode(payload).ok()?;
     let scale = 10;
     let margin = 2;

@@ -1,0 +1,513 @@
+//! What a cashier and a shop owner would notice, measured: charge-to-QR latency, how soon a
+//! payment shows as PAID for each poll interval, connections per sale, memory over many
+//! sales, receipt size and time on the wire, and full-frame render times.
+//!
+//! `cargo bench --bench kiosk` runs it all, optimised, and prints a Markdown table of medians
+//! (also saved to target/bench/kiosk.md). `cargo test --bench kiosk` (a debug build, as CI
+//! has) or `cargo bench --bench kiosk -- --quick` is the short run.
+//! Goals are reported, never asserted: these machines are shared and noisy.
+//!
+//! The screen runs headless (Slint's testing backend with the software renderer) against the
+//! simulator over loopback HTTP, through the same `App`, worker and controller as the terminal.
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
+use paycode_kiosk::cli::Terminal;
+use paycode_kiosk::journal::StoredSale;
+use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
+use paycode_kiosk::printer::{CodePage, ReceiptQr};
+use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
+use slint::ComponentHandle;
+
+struct Bench {
+    quick: bool,
+    runtime: tokio::runtime::Handle,
+    sim: SimulatorHandle,
+    dir: tempfile::TempDir,
+    rows: RefCell<Vec<[String; 4]>>,
+}
+
+impl Bench {
+    fn row(&self, what: &str, figure: String, goal: &str, verdict: &str) {
+        self.rows.borrow_mut().push([
+            what.to_string(),
+            figure,
+            goal.to_string(),
+            verdict.to_string(),
+        ]);
+    }
+
+    fn samples(&self, full: usize, quick: usize) -> usize {
+        if self.quick { quick } else { full }
+    }
+
+    fn terminal(&self, name: &str, poll_ms: u64) -> Terminal {
+        let folder = self.dir.path().join(name);
+        std::fs::create_dir_all(&folder).expect("folder");
+        let config = folder.join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[monime]\nbase_url = \"{}\"\nspace_id = \"{}\"\naccess_token = \"{}\"\n\
+                 code_duration = \"10m\"\n[kiosk]\npoll_interval_ms = {poll_ms}\n\
+                 [storage]\npath = \"journal.sqlite\"\n",
+                self.sim.base_url(),
+                paycode_kiosk::config::DEMO_SPACE_ID,
+                paycode_kiosk::config::DEMO_ACCESS_TOKEN,
+            ),
+        )
+        .expect("config");
+        self.runtime
+            .block_on(Terminal::open(Some(&config)))
+            .expect("terminal")
+    }
+
+    fn open(&self, name: &str, poll_ms: u64) -> (MainWindow, App) {
+        let window = MainWindow::new().expect("window");
+        window.window().set_size(slint::PhysicalSize::new(800, 480));
+        window.show().expect("show");
+        let app = App::start(&window, self.terminal(name, poll_ms), &self.runtime);
+        (window, app)
+    }
+
+    /// Lets the event loop run for about `ms` of real time.
+    async fn pause(&self, ms: u64) {
+        let _ = self
+            .runtime
+            .spawn(async move { tokio::time::sleep(Duration::from_millis(ms)).await })
+            .await;
+    }
+
+    async fn until(&self, mut condition: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !condition() {
+            assert!(Instant::now() < deadline, "the screen never got there");
+            self.pause(1).await;
+        }
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// Sells `amount` keys' worth through the screen and returns the code's id once it shows.
+async fn charge(bench: &Bench, window: &MainWindow, key: &str) -> String {
+    let kiosk = window.global::<Kiosk>();
+    kiosk.invoke_key(key.into());
+    kiosk.invoke_charge();
+    bench.until(|| kiosk.get_has_qr()).await;
+    let ussd = kiosk.get_ussd().to_string();
+    bench
+        .sim
+        .codes()
+        .into_iter()
+        .find(|code| code.ussd_code == ussd)
+        .map(|code| code.id)
+        .expect("the simulator made the code")
+}
+
+/// From the tap on Charge to a rendered frame holding the QR code, against the create's
+/// own round trip measured on the same loopback.
+async fn charge_to_qr(bench: &Bench) {
+    let (window, _app) = bench.open("charge", 1000);
+    let kiosk = window.global::<Kiosk>();
+    let client = bench.terminal("charge-rtt", 1000).services.client.clone();
+    let mut screen = Vec::new();
+    let mut round_trips = Vec::new();
+    for run in 0..bench.samples(30, 8) {
+        // Steady state: the client spaces requests 250 ms apart, so a create right after the
+        // last sale's cancel would wait for that gap.
+        bench.pause(400).await;
+        kiosk.invoke_key("7".into());
+        let started = Instant::now();
+        kiosk.invoke_charge();
+        bench.until(|| kiosk.get_has_qr()).await;
+        window.window().take_snapshot().expect("frame");
+        screen.push(ms(started.elapsed()));
+        kiosk.invoke_cancel();
+        kiosk.invoke_confirm_cancel_pressed();
+        bench.until(|| kiosk.get_page() == Page::Outcome).await;
+        kiosk.invoke_new_sale();
+
+        let request = paycode_kiosk::controller::code_request(
+            &bench.terminal("charge-rtt", 1000).config,
+            1_000_000 + run as i64,
+            paycode_kiosk::money::Money::new(paycode_kiosk::money::Currency::Sle, 700),
+            &Default::default(),
+        );
+        let client = client.clone();
+        let key = format!(
+            "rtt-{run}-{}",
+            Utc::now().timestamp_nanos_opt().unwrap_or(0)
+        );
+        let elapsed = bench
+            .runtime
+            .spawn(async move {
+                let started = Instant::now();
+                client.create(&request, &key).await.expect("create");
+                started.elapsed()
+            })
+            .await
+            .expect("round trip");
+        round_trips.push(ms(elapsed));
+    }
+    let (screen, round_trip) = (median(screen), median(round_trips));
+    let above = screen - round_trip;
+    bench.row(
+        "Charge tap to QR frame, above the create's round trip",
+        format!("{above:.1} ms (tap to frame {screen:.1} ms, round trip {round_trip:.1} ms)"),
+        "≤ 5 ms",
+        if above <= 5.0 { "met" } else { "missed" },
+    );
+}
+
+/// From the simulator completing the payment to the PAID frame, for each poll interval and
+/// network delay, with the status requests a second that cost.
+async fn paid_detection(bench: &Bench) {
+    let intervals: &[u64] = if bench.quick {
+        &[250, 1000]
+    } else {
+        &[250, 500, 1000, 2000]
+    };
+    let delays: &[u64] = if bench.quick { &[0] } else { &[0, 150] };
+    let mut table = String::new();
+    for &delay in delays {
+        for &interval in intervals {
+            let (window, _app) = bench.open(&format!("paid-{interval}-{delay}"), interval);
+            let kiosk = window.global::<Kiosk>();
+            let mut latencies = Vec::new();
+            let mut rates = Vec::new();
+            for sample in 0..bench.samples(10, 3) {
+                if delay > 0 {
+                    bench.sim.push_fault(FaultRule {
+                        endpoint: Endpoint::Get,
+                        fault: Fault::Delay { ms: delay },
+                        times: 10_000,
+                    });
+                }
+                let id = charge(bench, &window, "5").await;
+                let shown = Instant::now();
+                // The customer pays at a different point of the poll cycle each time, after
+                // a few polls, as a real customer dialling the code would.
+                bench
+                    .pause(3 * interval + (sample as u64 * 397) % interval.max(1))
+                    .await;
+                let paid_from = Instant::now();
+                bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
+                bench.until(|| kiosk.get_page() == Page::Paid).await;
+                window.window().take_snapshot().expect("frame");
+                latencies.push(ms(paid_from.elapsed()));
+                rates.push(gets(bench, &id) as f64 / shown.elapsed().as_secs_f64());
+                bench.sim.clear_faults();
+                kiosk.invoke_new_sale();
+            }
+            let latency = median(latencies);
+            let rate = median(rates);
+            let _ = writeln!(
+                table,
+                "| {interval} ms | {delay} ms | {latency:.0} ms | {rate:.2} |"
+            );
+            if interval == 1000 && delay == 0 {
+                bench.row(
+                    "Payment completed to PAID frame, 1 s polling",
+                    format!("{latency:.0} ms at {rate:.2} status requests/s"),
+                    "≤ 600 ms at ≤ 1 request/s",
+                    if latency <= 600.0 && rate <= 1.0 {
+                        "met"
+                    } else {
+                        "missed"
+                    },
+                );
+            }
+        }
+    }
+    println!(
+        "\nPaid detection (median of {} sales each)\n\n| poll interval | network delay | completed to PAID frame | status requests/s |\n|---|---|---|---|\n{table}",
+        bench.samples(10, 3)
+    );
+}
+
+fn gets(bench: &Bench, id: &str) -> usize {
+    bench
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.endpoint == Endpoint::Get && r.path.ends_with(id))
+        .count()
+}
+
+/// TCP connections a whole sale opens (over plain HTTP on loopback).
+async fn connections(bench: &Bench) {
+    let (window, _app) = bench.open("connections", 250);
+    let kiosk = window.global::<Kiosk>();
+    // A first sale warms the client's pool, as a terminal's day would.
+    let id = charge(bench, &window, "3").await;
+    bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
+    bench.until(|| kiosk.get_page() == Page::Paid).await;
+    kiosk.invoke_new_sale();
+    let before = bench.sim.connections_accepted();
+    let sales = bench.samples(10, 3);
+    for _ in 0..sales {
+        let id = charge(bench, &window, "3").await;
+        bench.pause(600).await;
+        bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
+        bench.until(|| kiosk.get_page() == Page::Paid).await;
+        kiosk.invoke_new_sale();
+    }
+    let per_sale = (bench.sim.connections_accepted() - before) as f64 / sales as f64;
+    bench.row(
+        "TCP connections per sale (kept-alive client)",
+        format!("{per_sale:.2}"),
+        "1 per sale, not 1 per request",
+        if per_sale <= 1.0 { "met" } else { "missed" },
+    );
+}
+
+/// Memory over many sales through the screen: peak, and growth from sale 10 to the last.
+async fn memory(bench: &Bench) {
+    let (window, _app) = bench.open("memory", 250);
+    let kiosk = window.global::<Kiosk>();
+    let sales = bench.samples(100, 20);
+    let mut at_ten = 0;
+    for sale in 1..=sales {
+        let id = charge(bench, &window, "2").await;
+        bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
+        bench.until(|| kiosk.get_page() == Page::Paid).await;
+        kiosk.invoke_new_sale();
+        if sale == 10 {
+            at_ten = status_kib("VmRSS");
+        }
+    }
+    let (last, peak) = (status_kib("VmRSS"), status_kib("VmHWM"));
+    let growth = last as i64 - at_ten as i64;
+    bench.row(
+        &format!("Peak RSS over {sales} sales (bench process, incl. simulator)"),
+        format!(
+            "{:.1} MB; sale 10 → {sales}: {growth:+} KiB",
+            peak as f64 / 1024.0
+        ),
+        "≤ 40 MB, no growth",
+        if peak <= 40 * 1024 && growth <= 512 {
+            "met"
+        } else {
+            "missed"
+        },
+    );
+}
+
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|line| line.starts_with(field))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Receipt bytes and their time on a 9600-baud wire (10 bits a byte), native QR against a
+/// raster QR.
+fn receipts(bench: &Bench) {
+    let sale = sample_sale();
+    for (qr, name) in [
+        (ReceiptQr::Native, "native QR"),
+        (ReceiptQr::Image, "raster QR"),
+    ] {
+        for width in [32, 48] {
+            let style = ReceiptStyle {
+                merchant_name: "Mama Salone Shop".into(),
+                terminal_id: "TILL-1".into(),
+                header: vec!["12 Siaka Stevens Street".into(), "Freetown".into()],
+                footer: "Thank you!".into(),
+                width,
+                code_page: CodePage::Pc858,
+                qr,
+                currency_style: paycode_kiosk::money::CurrencyStyle::Symbol,
+                zone: chrono::FixedOffset::east_opt(0).expect("UTC"),
+            };
+            let bytes = receipt::sale_receipt(&style, &sale, Utc::now(), false)
+                .expect("layout")
+                .len();
+            let seconds = bytes as f64 * 10.0 / 9600.0;
+            bench.row(
+                &format!("Receipt, {width} columns, {name}"),
+                format!("{bytes} bytes, {seconds:.2} s at 9600 baud"),
+                "≤ 1 s at 9600 baud",
+                if seconds <= 1.0 { "met" } else { "missed" },
+            );
+        }
+    }
+}
+
+fn sample_sale() -> StoredSale {
+    use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
+    use paycode_kiosk::sale::{CodeInfo, Phase, SaleRecord};
+    let request = NewPaymentCode {
+        name: "Mama Salone Shop sale 1042".into(),
+        amount: paycode_kiosk::money::Money::new(paycode_kiosk::money::Currency::Sle, 1_234_550),
+        duration: "10m".into(),
+        reference: Some("INV-1042".into()),
+        metadata: Default::default(),
+        authorized_providers: vec![],
+        authorized_phone_number: None,
+        customer_name: None,
+        financial_account_id: None,
+    };
+    let mut record = SaleRecord::new(1042, "key".into(), request);
+    record.phase = Phase::Paid;
+    record.code = Some(CodeInfo {
+        id: "pmc-Z8fK2mQ9xLw4RtY7uVbN3cDe".into(),
+        ussd_code: "*715*1*8821440712#".into(),
+        expire_time: None,
+    });
+    record.payment = Some(ProcessedPayment {
+        provider_id: Some("m17".into()),
+        order_number: Some("9911-4482".into()),
+        payment_id: Some("pay-Gh5sK1mNq8Zx".into()),
+        ..Default::default()
+    });
+    StoredSale {
+        record,
+        terminal_id: "TILL-1".into(),
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+        receipt: paycode_kiosk::journal::Receipt::Owed,
+    }
+}
+
+/// Full-frame software rendering of each screen at the smallest and largest sizes.
+fn rendering(bench: &Bench) {
+    let window = MainWindow::new().expect("window");
+    window.show().expect("show");
+    let kiosk = window.global::<Kiosk>();
+    kiosk.set_merchant("Mama Salone Shop".into());
+    kiosk.set_amount_text("Le 1,250.5".into());
+    kiosk.set_pay_amount("Le 1,250.50".into());
+    kiosk.set_ussd("*715*1*8821440712#".into());
+    kiosk.set_countdown("9:41".into());
+    kiosk.set_status_line("Waiting for payment".into());
+    if let Some(qr) = paycode_kiosk::ui::qr_image("tel:*715*1*8821440712%23") {
+        kiosk.set_qr(qr);
+        kiosk.set_has_qr(true);
+    }
+    kiosk.set_outcome_title("Code expired".into());
+    kiosk.set_receipt_text("Receipt printed".into());
+    let pages = [
+        (Page::Amount, "amount"),
+        (Page::Payment, "payment"),
+        (Page::Paid, "paid"),
+        (Page::Outcome, "outcome"),
+        (Page::History, "history"),
+        (Page::Admin, "admin"),
+    ];
+    let mut table = String::new();
+    for (width, height) in [(800, 480), (1280, 800)] {
+        window
+            .window()
+            .set_size(slint::PhysicalSize::new(width, height));
+        for (page, name) in pages {
+            kiosk.set_page(page);
+            window.window().take_snapshot().expect("warm-up frame");
+            let times: Vec<f64> = (0..bench.samples(30, 5))
+                .map(|_| {
+                    let started = Instant::now();
+                    window.window().take_snapshot().expect("frame");
+                    ms(started.elapsed())
+                })
+                .collect();
+            let _ = writeln!(
+                table,
+                "| {width}x{height} | {name} | {:.1} ms |",
+                median(times)
+            );
+        }
+    }
+    let _ = window.hide();
+    println!(
+        "\nFull-frame software render (Window::take_snapshot, median)\n\n| size | screen | frame |\n|---|---|---|\n{table}"
+    );
+}
+
+/// The stripped release binary, if one has been built.
+fn binary_size(bench: &Bench) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/paycode-kiosk");
+    let figure = match std::fs::metadata(&path) {
+        Ok(meta) => format!(
+            "{:.1} MB (x86_64, {})",
+            meta.len() as f64 / 1_048_576.0,
+            path.display()
+        ),
+        Err(_) => "not built (cargo build --release)".into(),
+    };
+    bench.row("Release binary, stripped", figure, "-", "");
+}
+
+fn main() {
+    // `cargo bench` passes --bench; under `cargo test` this is the short run.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|arg| arg == "--quick") || !args.iter().any(|arg| arg == "--bench");
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: false,
+        threading: true,
+        renderer_name: Some("software".into()),
+    })))
+    .expect("the testing platform");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sim = runtime
+        .block_on(SimulatorHandle::start(SimulatorOptions::default()))
+        .expect("simulator");
+    let bench = Rc::new(Bench {
+        quick,
+        runtime: runtime.handle().clone(),
+        sim,
+        dir: tempfile::tempdir().expect("tempdir"),
+        rows: RefCell::default(),
+    });
+    receipts(&bench);
+    let running = Rc::clone(&bench);
+    slint::spawn_local(async move {
+        rendering(&running);
+        charge_to_qr(&running).await;
+        paid_detection(&running).await;
+        connections(&running).await;
+        memory(&running).await;
+        let _ = slint::quit_event_loop();
+    })
+    .expect("spawn");
+    slint::run_event_loop_until_quit().expect("event loop");
+    binary_size(&bench);
+
+    let mut report = String::from("| measure | figure | goal | |\n|---|---|---|---|\n");
+    for [what, figure, goal, verdict] in bench.rows.borrow().iter() {
+        let _ = writeln!(report, "| {what} | {figure} | {goal} | {verdict} |");
+    }
+    println!(
+        "\n{}\n{report}",
+        if quick {
+            "Short run (--quick)"
+        } else {
+            "Full run"
+        }
+    );
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    if std::fs::create_dir_all(&folder).is_ok() {
+        let _ = std::fs::write(folder.join("kiosk.md"), report);
+    }
+}
