@@ -440,6 +440,134 @@ fn rendering(bench: &Bench) {
     );
 }
 
+/// Start-up and idle CPU of the real terminal process: the release binary in demo mode in a
+/// window on Xvfb with the software renderer. Skipped (and said so) without Xvfb, xdotool or
+/// a release binary.
+fn desktop(bench: &Bench) {
+    use std::process::{Command, Stdio};
+    let binary =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/paycode-kiosk");
+    let have = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !binary.exists() || !have("Xvfb") || !have("xdotool") {
+        bench.row(
+            "Start-up, idle CPU (desktop process)",
+            "not measured: needs target/release/paycode-kiosk, Xvfb and xdotool".into(),
+            "≤ 300 ms, ≤ 1 % of a core",
+            "",
+        );
+        return;
+    }
+    let display = ":87";
+    let Ok(mut xvfb) = Command::new("Xvfb")
+        .args([display, "-screen", "0", "800x480x24"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return;
+    };
+    std::thread::sleep(Duration::from_millis(800));
+    let home = tempfile::tempdir().expect("home");
+    let xdotool = |args: &[&str]| {
+        Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", display)
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    let started = Instant::now();
+    let Ok(mut kiosk) = Command::new(&binary)
+        .env("DISPLAY", display)
+        .env("HOME", home.path())
+        .env("SLINT_BACKEND", "winit-software")
+        .env_remove("PAYCODE_KIOSK_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        let _ = xvfb.kill();
+        return;
+    };
+    let mut window = String::new();
+    while window.is_empty() && started.elapsed() < Duration::from_secs(20) {
+        window = xdotool(&["search", "--onlyvisible", "--name", "paycode-kiosk"]);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let startup = ms(started.elapsed());
+    let window = window.lines().next().unwrap_or_default().to_string();
+    let seconds = if bench.quick { 5 } else { 15 };
+    std::thread::sleep(Duration::from_secs(2));
+    let amount_cpu = cpu_share(kiosk.id(), seconds);
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["type", "--window", &window, "1250"]);
+    xdotool(&["key", "--window", &window, "Return"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let payment_cpu = cpu_share(kiosk.id(), seconds);
+    let peak = std::fs::read_to_string(format!("/proc/{}/status", kiosk.id()))
+        .unwrap_or_default()
+        .lines()
+        .find(|line| line.starts_with("VmHWM"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<u64>().ok())
+        .unwrap_or(0);
+    let _ = kiosk.kill();
+    let _ = kiosk.wait();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    bench.row(
+        "Process start to window on screen (Xvfb, software renderer, 800x480)",
+        format!("{startup:.0} ms"),
+        "≤ 300 ms to first frame",
+        if startup <= 300.0 { "met" } else { "missed" },
+    );
+    bench.row(
+        &format!("CPU while idle on the amount screen ({seconds} s)"),
+        format!("{:.2} % of a core", amount_cpu * 100.0),
+        "≤ 1 %",
+        if amount_cpu <= 0.01 { "met" } else { "missed" },
+    );
+    bench.row(
+        &format!("CPU while waiting on the payment screen, countdown running ({seconds} s)"),
+        format!("{:.2} % of a core", payment_cpu * 100.0),
+        "≤ 1 %",
+        if payment_cpu <= 0.01 { "met" } else { "missed" },
+    );
+    bench.row(
+        "Peak RSS of the terminal process (demo, one sale shown)",
+        format!("{:.1} MB", peak as f64 / 1024.0),
+        "≤ 40 MB",
+        if peak <= 40 * 1024 { "met" } else { "missed" },
+    );
+}
+
+/// The share of one core a process used over `seconds`.
+fn cpu_share(pid: u32, seconds: u64) -> f64 {
+    let ticks = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                // Fields after the command name (which may hold spaces): utime is 14, stime 15.
+                let rest = stat.rsplit_once(')')?.1;
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0)
+    };
+    let before = ticks();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs(seconds));
+    // Linux counts these in USER_HZ, 100 a second on x86_64 and arm64.
+    let used = ticks().saturating_sub(before) as f64 / 100.0;
+    used / started.elapsed().as_secs_f64()
+}
+
 /// The stripped release binary, if one has been built.
 fn binary_size(bench: &Bench) {
     let path =
@@ -492,6 +620,7 @@ fn main() {
     })
     .expect("spawn");
     slint::run_event_loop_until_quit().expect("event loop");
+    desktop(&bench);
     binary_size(&bench);
 
     let mut report = String::from("| measure | figure | goal | |\n|---|---|---|---|\n");

@@ -373,7 +373,11 @@ async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
 
     let output = run(args(&["reprint", "--last"], &setup.config)).await;
     assert!(output.status.success(), "{:?}", text(&output));
-    assert!(pty.wait_for_cuts(2, Duration::from_secs(20)));
+    assert!(
+        pty.wait_for_cuts(2, Duration::from_secs(20)),
+        "{}",
+        printer_log(&pty)
+    );
     assert!(
         pty.emulator().documents()[1]
             .text()
@@ -384,7 +388,11 @@ async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("ready"), "the status is shown: {stdout}");
-    assert!(pty.wait_for_cuts(3, Duration::from_secs(20)));
+    assert!(
+        pty.wait_for_cuts(3, Duration::from_secs(20)),
+        "{}",
+        printer_log(&pty)
+    );
 
     let output = run(args(&["report", "--print"], &setup.config)).await;
     let (stdout, stderr) = text(&output);
@@ -409,4 +417,17 @@ async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
     assert_eq!(output.status.code(), Some(1));
     let output = run(args(&["report", "--date", "22/11/2026"], &setup.config)).await;
     assert_eq!(output.status.code(), Some(1), "a bad date is refused");
+}
+
+fn printer_log(pty: &paycode_kiosk::printer::pty::PtyPrinter) -> String {
+    let received = pty.received();
+    let emulator = pty.emulator();
+    format!(
+        "{} bytes, {} cuts, unknown {:?}, tail {:?}\n{}",
+        received.len(),
+        emulator.cuts(),
+        emulator.unknown_commands(),
+        &received[received.len().saturating_sub(80)..],
+        emulator.paper().text()
+    )
 }

@@ -18,6 +18,10 @@ pub struct PtyPrinter {
     path: PathBuf,
     shared: Arc<Shared>,
     reader: Option<JoinHandle<()>>,
+    /// The terminal end held open, as a printer's cable is always there: when the last
+    /// process using a pty closes it, the kernel may drop what the printer end has not read
+    /// yet (seen here when a short command printed and exited at once).
+    _terminal_end: std::fs::File,
 }
 
 struct Shared {
@@ -36,6 +40,14 @@ impl PtyPrinter {
             .ok_or_else(|| std::io::Error::other("the pty has no device path"))?;
         // The terminal side is opened again by path, as a real printer's would be.
         drop(terminal_end);
+        let held_open = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(libc::O_NOCTTY)
+                .open(&path)?
+        };
         printer_end
             .set_timeout(Duration::from_millis(20))
             .map_err(std::io::Error::from)?;
@@ -52,6 +64,7 @@ impl PtyPrinter {
             path,
             shared,
             reader: Some(reader),
+            _terminal_end: held_open,
         })
     }
 
