@@ -8,7 +8,8 @@
 //! Goals are reported, never asserted: these machines are shared and noisy.
 //!
 //! The screen runs headless (Slint's testing backend with the software renderer) against the
-//! simulator over loopback HTTP, through the same `App`, worker and controller as the terminal.
+//! simulator over loopback HTTPS (a throwaway certificate the client is told to trust), through
+//! the same `App`, worker and controller as the terminal.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -19,9 +20,12 @@ use chrono::Utc;
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use paycode_kiosk::cli::Terminal;
 use paycode_kiosk::journal::StoredSale;
+use paycode_kiosk::monime::{ClientSettings, MonimeClient};
 use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
 use paycode_kiosk::printer::{CodePage, ReceiptQr};
-use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::simulator::{
+    Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions, SimulatorTls,
+};
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
 use slint::ComponentHandle;
 
@@ -29,6 +33,8 @@ struct Bench {
     quick: bool,
     runtime: tokio::runtime::Handle,
     sim: SimulatorHandle,
+    /// The simulator's certificate, which each terminal's client trusts.
+    certificate_pem: Vec<u8>,
     dir: tempfile::TempDir,
     rows: RefCell<Vec<[String; 4]>>,
 }
@@ -63,9 +69,16 @@ impl Bench {
             ),
         )
         .expect("config");
-        self.runtime
+        let mut terminal = self
+            .runtime
             .block_on(Terminal::open(Some(&config)))
-            .expect("terminal")
+            .expect("terminal");
+        terminal.services.client = MonimeClient::new(ClientSettings {
+            extra_root_certificate: Some(self.certificate_pem.clone()),
+            ..terminal.services.client.settings().clone()
+        })
+        .expect("client");
+        terminal
     }
 
     fn open(&self, name: &str, poll_ms: u64) -> (MainWindow, App) {
@@ -123,7 +136,8 @@ async fn charge(bench: &Bench, window: &MainWindow, key: &str) -> String {
 async fn charge_to_qr(bench: &Bench) {
     let (window, _app) = bench.open("charge", 1000);
     let kiosk = window.global::<Kiosk>();
-    let client = bench.terminal("charge-rtt", 1000).services.client.clone();
+    let reference = bench.terminal("charge-rtt", 1000);
+    let client = reference.services.client.clone();
     let mut screen = Vec::new();
     let mut round_trips = Vec::new();
     for run in 0..bench.samples(30, 8) {
@@ -142,7 +156,7 @@ async fn charge_to_qr(bench: &Bench) {
         kiosk.invoke_new_sale();
 
         let request = paycode_kiosk::controller::code_request(
-            &bench.terminal("charge-rtt", 1000).config,
+            &reference.config,
             1_000_000 + run as i64,
             paycode_kiosk::money::Money::new(paycode_kiosk::money::Currency::Sle, 700),
             &Default::default(),
@@ -248,30 +262,52 @@ fn gets(bench: &Bench, id: &str) -> usize {
         .count()
 }
 
-/// TCP connections a whole sale opens (over plain HTTP on loopback).
+/// TCP connections and TLS handshakes a whole sale costs, the first of the day and after.
 async fn connections(bench: &Bench) {
     let (window, _app) = bench.open("connections", 250);
     let kiosk = window.global::<Kiosk>();
-    // A first sale warms the client's pool, as a terminal's day would.
-    let id = charge(bench, &window, "3").await;
-    bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
-    bench.until(|| kiosk.get_page() == Page::Paid).await;
-    kiosk.invoke_new_sale();
-    let before = bench.sim.connections_accepted();
-    let sales = bench.samples(10, 3);
-    for _ in 0..sales {
+    let counts = || (bench.sim.connections_accepted(), bench.sim.tls_handshakes());
+    let sell = || async {
         let id = charge(bench, &window, "3").await;
         bench.pause(600).await;
         bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
         bench.until(|| kiosk.get_page() == Page::Paid).await;
         kiosk.invoke_new_sale();
-    }
-    let per_sale = (bench.sim.connections_accepted() - before) as f64 / sales as f64;
+    };
+    let (connects, handshakes) = counts();
+    sell().await;
+    let (warm_connects, warm_handshakes) = counts();
     bench.row(
-        "TCP connections per sale (kept-alive client)",
-        format!("{per_sale:.2}"),
+        "First sale: TCP connects, TLS handshakes",
+        format!(
+            "{}, {} full + {} resumed",
+            warm_connects - connects,
+            warm_handshakes.full - handshakes.full,
+            warm_handshakes.resumed - handshakes.resumed
+        ),
+        "1 per sale",
+        if warm_connects - connects <= 1 {
+            "met"
+        } else {
+            "missed"
+        },
+    );
+    let sales = bench.samples(10, 3);
+    for _ in 0..sales {
+        sell().await;
+    }
+    let (last_connects, last_handshakes) = counts();
+    let per_sale = |count: u64| count as f64 / sales as f64;
+    let connects = per_sale(last_connects - warm_connects);
+    bench.row(
+        &format!("Each later sale (of {sales}): TCP connects, TLS handshakes"),
+        format!(
+            "{connects:.2}, {:.2} full + {:.2} resumed",
+            per_sale(last_handshakes.full - warm_handshakes.full),
+            per_sale(last_handshakes.resumed - warm_handshakes.resumed)
+        ),
         "1 per sale, not 1 per request",
-        if per_sale <= 1.0 { "met" } else { "missed" },
+        if connects <= 1.0 { "met" } else { "missed" },
     );
 }
 
@@ -441,8 +477,8 @@ fn rendering(bench: &Bench) {
 }
 
 /// Start-up and idle CPU of the real terminal process: the release binary in demo mode in a
-/// window on Xvfb with the software renderer. Skipped (and said so) without Xvfb, xdotool or
-/// a release binary.
+/// window on Xvfb with the software renderer. Skipped (and said so) without Xvfb, xdotool,
+/// xwd (x11-apps) or a release binary.
 fn desktop(bench: &Bench) {
     use std::process::{Command, Stdio};
     let binary =
@@ -454,26 +490,16 @@ fn desktop(bench: &Bench) {
             .status()
             .is_ok_and(|status| status.success())
     };
-    if !binary.exists() || !have("Xvfb") || !have("xdotool") {
+    if !binary.exists() || !have("Xvfb") || !have("xdotool") || !have("xwd") {
         bench.row(
             "Start-up, idle CPU (desktop process)",
-            "not measured: needs target/release/paycode-kiosk, Xvfb and xdotool".into(),
+            "not measured: needs target/release/paycode-kiosk, Xvfb, xdotool and xwd".into(),
             "≤ 300 ms, ≤ 1 % of a core",
             "",
         );
         return;
     }
     let display = ":87";
-    let Ok(mut xvfb) = Command::new("Xvfb")
-        .args([display, "-screen", "0", "800x480x24"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    else {
-        return;
-    };
-    std::thread::sleep(Duration::from_millis(800));
-    let home = tempfile::tempdir().expect("home");
     let xdotool = |args: &[&str]| {
         Command::new("xdotool")
             .args(args)
@@ -482,37 +508,43 @@ fn desktop(bench: &Bench) {
             .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
             .unwrap_or_default()
     };
-    let started = Instant::now();
-    let Ok(mut kiosk) = Command::new(&binary)
-        .env("DISPLAY", display)
-        .env("HOME", home.path())
-        .env("SLINT_BACKEND", "winit-software")
-        .env_remove("PAYCODE_KIOSK_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    else {
-        let _ = xvfb.kill();
-        return;
-    };
-    let mut window = String::new();
-    while window.is_empty() && started.elapsed() < Duration::from_secs(20) {
-        window = xdotool(&["search", "--onlyvisible", "--name", "paycode-kiosk"]);
-        std::thread::sleep(Duration::from_millis(5));
+    let home = tempfile::tempdir().expect("home");
+    let mut starts = Vec::new();
+    let mut running = None;
+    for _ in 0..bench.samples(5, 1) {
+        if let Some((mut xvfb, mut kiosk)) = running.take() {
+            stop(&mut kiosk);
+            stop(&mut xvfb);
+        }
+        let Some((xvfb, kiosk, first_frame)) = start_on_xvfb(&binary, display, home.path()) else {
+            break;
+        };
+        starts.push(first_frame);
+        running = Some((xvfb, kiosk));
     }
-    let startup = ms(started.elapsed());
-    let window = window.lines().next().unwrap_or_default().to_string();
-    if window.is_empty() || !matches!(kiosk.try_wait(), Ok(None)) {
-        let _ = kiosk.kill();
-        let _ = xvfb.kill();
+    let not_measured = |why: &str| {
         bench.row(
             "Start-up, idle CPU (desktop process)",
-            "not measured: the release binary showed no window within 20 s".into(),
+            format!("not measured: {why}"),
             "≤ 300 ms, ≤ 1 % of a core",
             "",
-        );
-        return;
+        )
+    };
+    let Some((mut xvfb, mut kiosk)) = running else {
+        return not_measured("the release binary drew no frame within 20 s");
+    };
+    let mut window = String::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while window.is_empty() && Instant::now() < deadline {
+        window = xdotool(&["search", "--onlyvisible", "--name", "paycode-kiosk"]);
     }
+    let Some(window) = window.lines().next().map(str::to_string) else {
+        stop(&mut kiosk);
+        stop(&mut xvfb);
+        return not_measured("xdotool found no window named paycode-kiosk");
+    };
+    let startup = median(starts.iter().map(|(_, seen)| *seen).collect());
+    let unseen = median(starts.iter().map(|(unseen, _)| *unseen).collect());
     let seconds = if bench.quick { 5 } else { 15 };
     std::thread::sleep(Duration::from_secs(2));
     let amount_cpu = cpu_share(kiosk.id(), seconds);
@@ -528,14 +560,15 @@ fn desktop(bench: &Bench) {
         .and_then(|line| line.split_whitespace().nth(1))
         .and_then(|kib| kib.parse::<u64>().ok())
         .unwrap_or(0);
-    let _ = kiosk.kill();
-    let _ = kiosk.wait();
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
+    stop(&mut kiosk);
+    stop(&mut xvfb);
     bench.row(
-        "Process start to window on screen (Xvfb, software renderer, 800x480)",
-        format!("{startup:.0} ms"),
-        "≤ 300 ms to first frame",
+        &format!(
+            "Process start to first frame (Xvfb, software renderer, 800x480, median of {})",
+            starts.len()
+        ),
+        format!("{startup:.0} ms (the screen grab before it, started at {unseen:.0} ms, saw none)"),
+        "≤ 300 ms",
         if startup <= 300.0 { "met" } else { "missed" },
     );
     bench.row(
@@ -556,6 +589,88 @@ fn desktop(bench: &Bench) {
         "≤ 40 MB",
         if peak <= 40 * 1024 { "met" } else { "missed" },
     );
+}
+
+fn stop(process: &mut std::process::Child) {
+    let _ = process.kill();
+    let _ = process.wait();
+}
+
+/// Starts a fresh Xvfb and the terminal on it, and watches the screen until the first frame
+/// is on it: returns both processes and, in ms from the terminal's start, when the last grab
+/// that saw no frame began and when the grab that saw it ended.
+fn start_on_xvfb(
+    binary: &std::path::Path,
+    display: &str,
+    home: &std::path::Path,
+) -> Option<(std::process::Child, std::process::Child, (f64, f64))> {
+    use std::process::{Command, Stdio};
+    let mut xvfb = Command::new("Xvfb")
+        // A black root, so the first frame (the light theme) shows.
+        .args([display, "-br", "-screen", "0", "800x480x24"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    std::thread::sleep(Duration::from_millis(800));
+    let started = Instant::now();
+    let Ok(mut kiosk) = Command::new(binary)
+        .env("DISPLAY", display)
+        .env("HOME", home)
+        .env("SLINT_BACKEND", "winit-software")
+        .env_remove("PAYCODE_KIOSK_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        stop(&mut xvfb);
+        return None;
+    };
+    let mut unseen = 0.0;
+    while started.elapsed() < Duration::from_secs(20) && matches!(kiosk.try_wait(), Ok(None)) {
+        let grab_began = ms(started.elapsed());
+        let shows = Command::new("xwd")
+            .args(["-root", "-silent", "-display", display])
+            .output()
+            .is_ok_and(|grab| shows_theme_background(&grab.stdout));
+        if shows {
+            return Some((xvfb, kiosk, (unseen, ms(started.elapsed()))));
+        }
+        unseen = grab_began;
+    }
+    stop(&mut kiosk);
+    stop(&mut xvfb);
+    None
+}
+
+/// Whether an xwd screen dump (32 bits a pixel) is at least a tenth the theme's background
+/// colour, #eef0f3.
+fn shows_theme_background(xwd: &[u8]) -> bool {
+    let field = |index: usize| {
+        xwd.get(index * 4..index * 4 + 4)
+            .map(|bytes| u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize)
+    };
+    let (Some(header), Some(byte_order), Some(bits), Some(colours)) =
+        (field(0), field(7), field(11), field(19))
+    else {
+        return false;
+    };
+    let Some(pixels) = xwd.get(header + colours * 12..).filter(|_| bits == 32) else {
+        return false;
+    };
+    let background = pixels
+        .chunks_exact(4)
+        .filter(|pixel| {
+            let bytes = [pixel[0], pixel[1], pixel[2], pixel[3]];
+            let value = if byte_order == 0 {
+                u32::from_le_bytes(bytes)
+            } else {
+                u32::from_be_bytes(bytes)
+            };
+            value & 0x00ff_ffff == 0x00ee_f0f3
+        })
+        .count();
+    background * 10 >= pixels.len() / 4
 }
 
 /// The share of one core a process used over `seconds`.
@@ -609,13 +724,22 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let identity = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+        .expect("a test certificate");
     let sim = runtime
-        .block_on(SimulatorHandle::start(SimulatorOptions::default()))
+        .block_on(SimulatorHandle::start_with_tls(
+            SimulatorOptions::default(),
+            SimulatorTls {
+                certificate_der: identity.cert.der().to_vec(),
+                private_key_der: identity.signing_key.serialize_der(),
+            },
+        ))
         .expect("simulator");
     let bench = Rc::new(Bench {
         quick,
         runtime: runtime.handle().clone(),
         sim,
+        certificate_pem: identity.cert.pem().into_bytes(),
         dir: tempfile::tempdir().expect("tempdir"),
         rows: RefCell::default(),
     });

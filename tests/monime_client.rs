@@ -12,7 +12,9 @@ use paycode_kiosk::monime::{
     RetryPolicy,
 };
 use paycode_kiosk::secret::AccessToken;
-use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::simulator::{
+    Endpoint, Fault, FaultRule, Handshakes, SimulatorHandle, SimulatorOptions, SimulatorTls,
+};
 
 async fn simulator() -> SimulatorHandle {
     SimulatorHandle::start(SimulatorOptions::default())
@@ -112,6 +114,55 @@ async fn a_paid_code_carries_monimes_payment_data() {
     assert_eq!(payment.amount, Some(Money::new(Currency::Sle, 500)));
     assert!(payment.order_number.is_some() && payment.payment_id.is_some());
     assert_eq!(payment.provider_name(), Some("Orange Money"));
+}
+
+/// The real TLS path, rustls on ring with the certificate checked: an untrusted server is
+/// refused, and a trusted one serves a code's whole life over one connection and one handshake.
+#[tokio::test]
+async fn https_checks_the_certificate_and_keeps_one_connection() {
+    let identity =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("certificate");
+    let sim = SimulatorHandle::start_with_tls(
+        SimulatorOptions::default(),
+        SimulatorTls {
+            certificate_der: identity.cert.der().to_vec(),
+            private_key_der: identity.signing_key.serialize_der(),
+        },
+    )
+    .await
+    .expect("simulator");
+    assert_eq!(sim.base_url().scheme(), "https");
+
+    let error = client(&sim)
+        .get("pmc-anything")
+        .await
+        .expect_err("a self-signed server is not trusted");
+    let MonimeError::Network { message } = &error else {
+        panic!("not a network error: {error:?}");
+    };
+    assert!(message.contains("certificate"), "{message}");
+    assert_eq!(sim.tls_handshakes(), Handshakes::default());
+
+    let trusting = MonimeClient::new(ClientSettings {
+        extra_root_certificate: Some(identity.cert.pem().into_bytes()),
+        ..settings(&sim)
+    })
+    .expect("client");
+    let connections_before = sim.connections_accepted();
+    let code = trusting.create(&sale(1250), "tls-1").await.expect("create");
+    sim.pay(&code.id, Some(Duration::ZERO)).expect("pay");
+    let paid = trusting.get(&code.id).await.expect("get");
+    assert_eq!(paid.status, CodeStatus::Completed);
+    let other = trusting.create(&sale(700), "tls-2").await.expect("create");
+    trusting.cancel(&other.id).await.expect("cancel");
+    assert_eq!(sim.connections_accepted() - connections_before, 1);
+    assert_eq!(
+        sim.tls_handshakes(),
+        Handshakes {
+            full: 1,
+            resumed: 0
+        }
+    );
 }
 
 #[tokio::test]

@@ -6,6 +6,9 @@
 //! - `POST /_sim/codes/{id}/begin-payment` and `/finish-payment`: a payment held open
 //! - `POST /_sim/faults` with a `FaultRule`: the next requests misbehave
 //! - `GET /_sim/codes`, `GET /_sim/requests`: what the simulator holds and has seen
+//!
+//! `start_with_tls` serves HTTPS with a given certificate instead, so the client's real TLS
+//! path (rustls with ring) is exercised and its handshakes can be counted.
 
 mod state;
 
@@ -22,8 +25,11 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
 
 pub use state::{
     Endpoint, Fault, FaultRule, HANG_HOLD, Outcome, Reply, RequestRecord, SimCode, SimRequest,
@@ -36,8 +42,42 @@ use crate::monime::CodeStatus;
 pub struct SimulatorHandle {
     address: SocketAddr,
     state: Arc<Mutex<SimState>>,
-    connections: Arc<AtomicU64>,
+    counters: Arc<Counters>,
+    tls: bool,
     server: tokio::task::JoinHandle<()>,
+}
+
+/// A certificate and its key for serving HTTPS, both DER (the key PKCS#8).
+#[derive(Clone)]
+pub struct SimulatorTls {
+    pub certificate_der: Vec<u8>,
+    pub private_key_der: Vec<u8>,
+}
+
+impl std::fmt::Debug for SimulatorTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatorTls")
+            .field(
+                "certificate_der",
+                &format_args!("{} bytes", self.certificate_der.len()),
+            )
+            .field("private_key_der", &"<hidden>")
+            .finish()
+    }
+}
+
+/// TLS handshakes the simulator completed, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Handshakes {
+    pub full: u64,
+    pub resumed: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    connections: AtomicU64,
+    full_handshakes: AtomicU64,
+    resumed_handshakes: AtomicU64,
 }
 
 /// The connection was closed on purpose, to simulate a reset or a lost answer.
@@ -48,15 +88,44 @@ struct Dropped;
 impl SimulatorHandle {
     /// Binds `127.0.0.1:port` (0 for any free port) and serves on the current tokio runtime.
     pub async fn start(options: SimulatorOptions) -> std::io::Result<SimulatorHandle> {
+        SimulatorHandle::launch(options, None).await
+    }
+
+    /// As `start`, but serving HTTPS for `127.0.0.1` with `tls`'s certificate.
+    pub async fn start_with_tls(
+        options: SimulatorOptions,
+        tls: SimulatorTls,
+    ) -> std::io::Result<SimulatorHandle> {
+        let certificate = rustls::pki_types::CertificateDer::from(tls.certificate_der);
+        let key = rustls::pki_types::PrivatePkcs8KeyDer::from(tls.private_key_der);
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| {
+            builder
+                .with_no_client_auth()
+                .with_single_cert(vec![certificate], key.into())
+        })
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+        SimulatorHandle::launch(options, Some(TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    async fn launch(
+        options: SimulatorOptions,
+        tls: Option<TlsAcceptor>,
+    ) -> std::io::Result<SimulatorHandle> {
         let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
         let address = listener.local_addr()?;
         let state = Arc::new(Mutex::new(SimState::new(options)));
-        let connections = Arc::new(AtomicU64::new(0));
-        let server = tokio::spawn(serve(listener, state.clone(), connections.clone()));
+        let counters = Arc::new(Counters::default());
+        let secure = tls.is_some();
+        let server = tokio::spawn(serve(listener, tls, state.clone(), counters.clone()));
         Ok(SimulatorHandle {
             address,
             state,
-            connections,
+            counters,
+            tls: secure,
             server,
         })
     }
@@ -66,7 +135,8 @@ impl SimulatorHandle {
     }
 
     pub fn base_url(&self) -> reqwest::Url {
-        reqwest::Url::parse(&format!("http://{}", self.address))
+        let scheme = if self.tls { "https" } else { "http" };
+        reqwest::Url::parse(&format!("{scheme}://{}", self.address))
             .expect("a socket address makes a valid URL")
     }
 
@@ -98,7 +168,15 @@ impl SimulatorHandle {
 
     /// TCP connections accepted so far.
     pub fn connections_accepted(&self) -> u64 {
-        self.connections.load(Ordering::Relaxed)
+        self.counters.connections.load(Ordering::Relaxed)
+    }
+
+    /// TLS handshakes completed so far (none when serving plain HTTP).
+    pub fn tls_handshakes(&self) -> Handshakes {
+        Handshakes {
+            full: self.counters.full_handshakes.load(Ordering::Relaxed),
+            resumed: self.counters.resumed_handshakes.load(Ordering::Relaxed),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, SimState> {
@@ -120,7 +198,12 @@ fn lock(state: &Mutex<SimState>) -> MutexGuard<'_, SimState> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn serve(listener: TcpListener, state: Arc<Mutex<SimState>>, connections: Arc<AtomicU64>) {
+async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    state: Arc<Mutex<SimState>>,
+    counters: Arc<Counters>,
+) {
     // Connection tasks live in the set, so aborting the server task closes them all.
     let mut tasks = JoinSet::new();
     loop {
@@ -132,18 +215,39 @@ async fn serve(listener: TcpListener, state: Arc<Mutex<SimState>>, connections: 
                 continue;
             }
         };
-        let connection = connections.fetch_add(1, Ordering::Relaxed) + 1;
-        let state = state.clone();
+        let connection = counters.connections.fetch_add(1, Ordering::Relaxed) + 1;
+        let (state, counters, tls) = (state.clone(), counters.clone(), tls.clone());
         tasks.spawn(async move {
-            let service = service_fn(move |request| answer(request, state.clone(), connection));
-            if let Err(error) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(%error, connection, "simulator connection ended");
+            let Some(acceptor) = tls else {
+                return serve_http(stream, state, connection).await;
+            };
+            match acceptor.accept(stream).await {
+                Ok(stream) => {
+                    let counter = match stream.get_ref().1.handshake_kind() {
+                        Some(rustls::HandshakeKind::Resumed) => &counters.resumed_handshakes,
+                        _ => &counters.full_handshakes,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    serve_http(stream, state, connection).await;
+                }
+                Err(error) => tracing::debug!(%error, connection, "simulator TLS handshake failed"),
             }
         });
         while tasks.try_join_next().is_some() {}
+    }
+}
+
+async fn serve_http(
+    stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    state: Arc<Mutex<SimState>>,
+    connection: u64,
+) {
+    let service = service_fn(move |request| answer(request, state.clone(), connection));
+    if let Err(error) = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await
+    {
+        tracing::debug!(%error, connection, "simulator connection ended");
     }
 }
 
