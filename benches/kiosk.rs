@@ -54,6 +54,10 @@ impl Bench {
     }
 
     fn terminal(&self, name: &str, poll_ms: u64) -> Terminal {
+        self.terminal_at(&self.sim.base_url(), name, poll_ms)
+    }
+
+    fn terminal_at(&self, monime: &reqwest::Url, name: &str, poll_ms: u64) -> Terminal {
         let folder = self.dir.path().join(name);
         std::fs::create_dir_all(&folder).expect("folder");
         let config = folder.join("config.toml");
@@ -63,7 +67,7 @@ impl Bench {
                 "[monime]\nbase_url = \"{}\"\nspace_id = \"{}\"\naccess_token = \"{}\"\n\
                  code_duration = \"10m\"\n[kiosk]\npoll_interval_ms = {poll_ms}\n\
                  [storage]\npath = \"journal.sqlite\"\n",
-                self.sim.base_url(),
+                monime,
                 paycode_kiosk::config::DEMO_SPACE_ID,
                 paycode_kiosk::config::DEMO_ACCESS_TOKEN,
             ),
@@ -82,10 +86,14 @@ impl Bench {
     }
 
     fn open(&self, name: &str, poll_ms: u64) -> (MainWindow, App) {
+        self.open_terminal(self.terminal(name, poll_ms))
+    }
+
+    fn open_terminal(&self, terminal: Terminal) -> (MainWindow, App) {
         let window = MainWindow::new().expect("window");
         window.window().set_size(slint::PhysicalSize::new(800, 480));
         window.show().expect("show");
-        let app = App::start(&window, self.terminal(name, poll_ms), &self.runtime);
+        let app = App::start(&window, terminal, &self.runtime);
         (window, app)
     }
 
@@ -311,28 +319,56 @@ async fn connections(bench: &Bench) {
     );
 }
 
-/// Memory over many sales through the screen: peak, and growth from sale 10 to the last.
+/// Memory over many sales through the screen: peak, and growth from sale 10 to the last. The
+/// simulator runs in a process of its own here (`paycode-kiosk simulate`), so its growing
+/// record of codes and requests is not counted.
 async fn memory(bench: &Bench) {
-    let (window, _app) = bench.open("memory", 250);
+    let Some((mut simulator, monime)) = simulator_process() else {
+        bench.row(
+            "Peak RSS over 100 sales",
+            "not measured: `paycode-kiosk simulate` did not start".into(),
+            "≤ 40 MB, no growth",
+            "",
+        );
+        return;
+    };
+    let (window, _app) = bench.open_terminal(bench.terminal_at(&monime, "memory", 250));
     let kiosk = window.global::<Kiosk>();
+    let control = reqwest::Client::new();
     let sales = bench.samples(100, 20);
-    let mut at_ten = 0;
+    let halfway = (10 + sales) / 2;
+    let (mut at_ten, mut at_half) = (0, 0);
     for sale in 1..=sales {
-        let id = charge(bench, &window, "2").await;
-        bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
+        kiosk.invoke_key("2".into());
+        kiosk.invoke_charge();
+        bench.until(|| kiosk.get_has_qr()).await;
+        let ussd = kiosk.get_ussd().to_string();
+        let (control, monime) = (control.clone(), monime.clone());
+        bench
+            .runtime
+            .spawn(async move { pay_over_http(&control, &monime, &ussd).await })
+            .await
+            .expect("pay task")
+            .expect("the simulator process takes the payment");
         bench.until(|| kiosk.get_page() == Page::Paid).await;
         kiosk.invoke_new_sale();
         if sale == 10 {
-            at_ten = status_kib("VmRSS");
+            at_ten = status_kib("VmRSS") as i64;
+        }
+        if sale == halfway {
+            at_half = status_kib("VmRSS") as i64;
         }
     }
-    let (last, peak) = (status_kib("VmRSS"), status_kib("VmHWM"));
-    let growth = last as i64 - at_ten as i64;
+    stop(&mut simulator);
+    let (last, peak) = (status_kib("VmRSS") as i64, status_kib("VmHWM"));
+    let growth = last - at_ten;
     bench.row(
-        &format!("Peak RSS over {sales} sales (bench process, incl. simulator)"),
+        &format!("Peak RSS over {sales} sales (terminal and screen, headless)"),
         format!(
-            "{:.1} MB; sale 10 → {sales}: {growth:+} KiB",
-            peak as f64 / 1024.0
+            "{:.1} MB; sale 10 → {sales}: {growth:+} KiB (10 → {halfway}: {:+}, {halfway} → {sales}: {:+})",
+            peak as f64 / 1024.0,
+            at_half - at_ten,
+            last - at_half
         ),
         "≤ 40 MB, no growth",
         if peak <= 40 * 1024 && growth <= 512 {
@@ -341,6 +377,69 @@ async fn memory(bench: &Bench) {
             "missed"
         },
     );
+}
+
+/// `paycode-kiosk simulate` on a free port, and its address.
+fn simulator_process() -> Option<(std::process::Child, reqwest::Url)> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paycode-kiosk"))
+        .args(["simulate", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut first_line = String::new();
+    let read = child.stdout.take().map(|out| {
+        let mut out = std::io::BufReader::new(out);
+        let read = out.read_line(&mut first_line);
+        // The rest drained, so the simulator never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        read
+    });
+    let url = first_line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|url| reqwest::Url::parse(url).ok());
+    match (read, url) {
+        (Some(Ok(_)), Some(url)) => Some((child, url)),
+        _ => {
+            stop(&mut child);
+            None
+        }
+    }
+}
+
+/// The customer pays the code showing `ussd`, through the simulator's control endpoints.
+async fn pay_over_http(
+    control: &reqwest::Client,
+    monime: &reqwest::Url,
+    ussd: &str,
+) -> Result<(), String> {
+    let codes: serde_json::Value = control
+        .get(monime.join("_sim/codes").map_err(|e| e.to_string())?)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let id = codes["result"]
+        .as_array()
+        .and_then(|codes| codes.iter().find(|code| code["ussd_code"] == ussd))
+        .and_then(|code| code["id"].as_str())
+        .ok_or_else(|| format!("no code with USSD {ussd}"))?;
+    control
+        .post(
+            monime
+                .join(&format!("_sim/codes/{id}/pay"))
+                .map_err(|e| e.to_string())?,
+        )
+        .send()
+        .await
+        .and_then(|answer| answer.error_for_status())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn status_kib(field: &str) -> u64 {
@@ -746,11 +845,12 @@ fn main() {
     receipts(&bench);
     let running = Rc::clone(&bench);
     slint::spawn_local(async move {
+        // First, so the peak it reports is this run's alone.
+        memory(&running).await;
         rendering(&running);
         charge_to_qr(&running).await;
         paid_detection(&running).await;
         connections(&running).await;
-        memory(&running).await;
         let _ = slint::quit_event_loop();
     })
     .expect("spawn");
