@@ -211,7 +211,8 @@ async fn paid_detection(bench: &Bench) {
             let kiosk = window.global::<Kiosk>();
             let mut latencies = Vec::new();
             let mut rates = Vec::new();
-            for sample in 0..bench.samples(10, 3) {
+            let samples = bench.samples(11, 3) as u64;
+            for sample in 0..samples {
                 if delay > 0 {
                     bench.sim.push_fault(FaultRule {
                         endpoint: Endpoint::Get,
@@ -221,11 +222,13 @@ async fn paid_detection(bench: &Bench) {
                 }
                 let id = charge(bench, &window, "5").await;
                 let shown = Instant::now();
-                // The customer pays at a different point of the poll cycle each time, after
-                // a few polls, as a real customer dialling the code would.
-                bench
-                    .pause(3 * interval + (sample as u64 * 397) % interval.max(1))
-                    .await;
+                // The customer pays after a few polls, at points spread evenly over the poll
+                // cycle (the interval plus the answer's delay; the middle of each of `samples`
+                // slices): the median is then what a customer paying at a random moment would
+                // see, not an artefact of the sample times.
+                let cycle = interval + delay;
+                let slice = (2 * sample + 1) * cycle / (2 * samples);
+                bench.pause(3 * interval + slice).await;
                 let paid_from = Instant::now();
                 bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
                 bench.until(|| kiosk.get_page() == Page::Paid).await;
@@ -257,7 +260,7 @@ async fn paid_detection(bench: &Bench) {
     }
     println!(
         "\nPaid detection (median of {} sales each)\n\n| poll interval | network delay | completed to PAID frame | status requests/s |\n|---|---|---|---|\n{table}",
-        bench.samples(10, 3)
+        bench.samples(11, 3)
     );
 }
 
