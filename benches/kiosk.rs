@@ -123,13 +123,18 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// Sells `amount` keys' worth through the screen and returns the code's id once it shows.
-async fn charge(bench: &Bench, window: &MainWindow, key: &str) -> String {
+/// Keys `key` and taps Charge; returns the USSD string once the code shows.
+async fn show_code(bench: &Bench, window: &MainWindow, key: &str) -> String {
     let kiosk = window.global::<Kiosk>();
     kiosk.invoke_key(key.into());
     kiosk.invoke_charge();
     bench.until(|| kiosk.get_has_qr()).await;
-    let ussd = kiosk.get_ussd().to_string();
+    kiosk.get_ussd().to_string()
+}
+
+/// As `show_code`, and returns the code's id from the in-process simulator.
+async fn charge(bench: &Bench, window: &MainWindow, key: &str) -> String {
+    let ussd = show_code(bench, window, key).await;
     bench
         .sim
         .codes()
@@ -342,10 +347,7 @@ async fn memory(bench: &Bench) {
     let halfway = (10 + sales) / 2;
     let (mut at_ten, mut at_half) = (0, 0);
     for sale in 1..=sales {
-        kiosk.invoke_key("2".into());
-        kiosk.invoke_charge();
-        bench.until(|| kiosk.get_has_qr()).await;
-        let ussd = kiosk.get_ussd().to_string();
+        let ussd = show_code(bench, &window, "2").await;
         let (control, monime) = (control.clone(), monime.clone());
         bench
             .runtime
@@ -356,14 +358,17 @@ async fn memory(bench: &Bench) {
         bench.until(|| kiosk.get_page() == Page::Paid).await;
         kiosk.invoke_new_sale();
         if sale == 10 {
-            at_ten = status_kib("VmRSS") as i64;
+            at_ten = status_kib("self", "VmRSS") as i64;
         }
         if sale == halfway {
-            at_half = status_kib("VmRSS") as i64;
+            at_half = status_kib("self", "VmRSS") as i64;
         }
     }
     stop(&mut simulator);
-    let (last, peak) = (status_kib("VmRSS") as i64, status_kib("VmHWM"));
+    let (last, peak) = (
+        status_kib("self", "VmRSS") as i64,
+        status_kib("self", "VmHWM"),
+    );
     let growth = last - at_ten;
     bench.row(
         &format!("Peak RSS over {sales} sales (terminal and screen, headless)"),
@@ -445,8 +450,9 @@ async fn pay_over_http(
         .map_err(|e| e.to_string())
 }
 
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// A `kB` field of `/proc/PROCESS/status` (`process` is a pid or `self`); 0 if unreadable.
+fn status_kib(process: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
         .unwrap_or_default()
         .lines()
         .find(|line| line.starts_with(field))
@@ -655,13 +661,7 @@ fn desktop(bench: &Bench) {
     xdotool(&["key", "--window", &window, "Return"]);
     std::thread::sleep(Duration::from_secs(2));
     let payment_cpu = cpu_share(kiosk.id(), seconds);
-    let peak = std::fs::read_to_string(format!("/proc/{}/status", kiosk.id()))
-        .unwrap_or_default()
-        .lines()
-        .find(|line| line.starts_with("VmHWM"))
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|kib| kib.parse::<u64>().ok())
-        .unwrap_or(0);
+    let peak = status_kib(&kiosk.id().to_string(), "VmHWM");
     stop(&mut kiosk);
     stop(&mut xvfb);
     bench.row(
@@ -693,7 +693,18 @@ fn desktop(bench: &Bench) {
     );
 }
 
+/// Asks a child to end (SIGTERM) and waits; kills it after 5 s. Xvfb removes its lock file
+/// only when asked: a killed one leaves /tmp/.X87-lock behind, and a later run finding that
+/// pid reused by another process would not start its display.
 fn stop(process: &mut std::process::Child) {
+    if let Ok(pid) = libc::pid_t::try_from(process.id()) {
+        // SAFETY: kill takes no pointers; the pid is our own child, not yet waited for.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while matches!(process.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let _ = process.kill();
     let _ = process.wait();
 }
