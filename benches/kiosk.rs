@@ -589,8 +589,15 @@ fn rendering(bench: &Bench) {
 /// xwd (x11-apps) or a release binary.
 fn desktop(bench: &Bench) {
     use std::process::{Command, Stdio};
-    let binary =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/paycode-kiosk");
+    let binary = release_binary();
+    let not_measured = |why: &str| {
+        bench.row(
+            "Start-up, idle CPU (desktop process)",
+            format!("not measured: {why}"),
+            "≤ 300 ms, ≤ 1 % of a core",
+            "",
+        )
+    };
     let have = |tool: &str| {
         Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
@@ -599,13 +606,7 @@ fn desktop(bench: &Bench) {
             .is_ok_and(|status| status.success())
     };
     if !binary.exists() || !have("Xvfb") || !have("xdotool") || !have("xwd") {
-        bench.row(
-            "Start-up, idle CPU (desktop process)",
-            "not measured: needs target/release/paycode-kiosk, Xvfb, xdotool and xwd".into(),
-            "≤ 300 ms, ≤ 1 % of a core",
-            "",
-        );
-        return;
+        return not_measured("needs target/release/paycode-kiosk, Xvfb, xdotool and xwd");
     }
     let display = ":87";
     let xdotool = |args: &[&str]| {
@@ -630,14 +631,6 @@ fn desktop(bench: &Bench) {
         starts.push(first_frame);
         running = Some((xvfb, kiosk));
     }
-    let not_measured = |why: &str| {
-        bench.row(
-            "Start-up, idle CPU (desktop process)",
-            format!("not measured: {why}"),
-            "≤ 300 ms, ≤ 1 % of a core",
-            "",
-        )
-    };
     let Some((mut xvfb, mut kiosk)) = running else {
         return not_measured("the release binary drew no frame within 20 s");
     };
@@ -807,10 +800,14 @@ fn cpu_share(pid: u32, seconds: u64) -> f64 {
     used / started.elapsed().as_secs_f64()
 }
 
+/// Where `cargo build --release` puts the terminal; the desktop and size figures use it.
+fn release_binary() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/paycode-kiosk")
+}
+
 /// The stripped release binary, if one has been built.
 fn binary_size(bench: &Bench) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/paycode-kiosk");
+    let path = release_binary();
     let figure = match std::fs::metadata(&path) {
         Ok(meta) => format!(
             "{:.1} MB (x86_64, {})",

@@ -74,7 +74,9 @@ echo "== check-config (under qemu)"
 run check-config --config "$work/config.toml"
 
 echo "== charge 1.00 against the simulator, both under qemu"
-run simulate --port "$port" --auto-pay-after 1 > "$work/simulator.log" 2>&1 &
+# qemu itself in the background (not the `run` function, whose subshell would be the pid
+# killed on exit, leaving qemu and the simulator running).
+qemu-aarch64-static "$binary" simulate --port "$port" --auto-pay-after 1 > "$work/simulator.log" 2>&1 &
 simulator=$!
 for _ in $(seq 1 100); do
     grep -q "listening" "$work/simulator.log" 2>/dev/null && break
