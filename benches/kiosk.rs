@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
-use paycode_kiosk::cli::Terminal;
 use paycode_kiosk::journal::StoredSale;
 use paycode_kiosk::monime::{ClientSettings, MonimeClient};
 use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
@@ -26,6 +25,7 @@ use paycode_kiosk::printer::{CodePage, ReceiptQr};
 use paycode_kiosk::simulator::{
     Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions, SimulatorTls,
 };
+use paycode_kiosk::terminal::Terminal;
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
 use slint::ComponentHandle;
 
@@ -498,17 +498,11 @@ fn receipts(bench: &Bench) {
 fn sample_sale() -> StoredSale {
     use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
     use paycode_kiosk::sale::{CodeInfo, Phase, SaleRecord};
-    let request = NewPaymentCode {
-        name: "Mama Salone Shop sale 1042".into(),
-        amount: paycode_kiosk::money::Money::new(paycode_kiosk::money::Currency::Sle, 1_234_550),
-        duration: "10m".into(),
-        reference: Some("INV-1042".into()),
-        metadata: Default::default(),
-        authorized_providers: vec![],
-        authorized_phone_number: None,
-        customer_name: None,
-        financial_account_id: None,
-    };
+    let request = NewPaymentCode::new(
+        "Mama Salone Shop sale 1042",
+        paycode_kiosk::money::Money::new(paycode_kiosk::money::Currency::Sle, 1_234_550),
+    )
+    .with_reference(Some("INV-1042".into()));
     let mut record = SaleRecord::new(1042, "key".into(), request);
     record.phase = Phase::Paid;
     record.code = Some(CodeInfo {

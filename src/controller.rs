@@ -14,11 +14,7 @@ use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use std::collections::BTreeMap;
-
-use crate::config::Config;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};
-use crate::money::Money;
 use crate::monime::{MonimeClient, NewPaymentCode};
 use crate::printer::PrinterHandle;
 use crate::sale::{Effect, Event, Request, Sale, SaleRecord, Timing};
@@ -49,29 +45,6 @@ pub struct SaleExtras {
     pub reference: Option<String>,
     /// Only this mobile-money number may pay the code.
     pub phone: Option<String>,
-}
-
-/// The create request for sale `number`, as the configuration shapes it.
-pub fn code_request(
-    config: &Config,
-    number: i64,
-    amount: Money,
-    extras: &SaleExtras,
-) -> NewPaymentCode {
-    NewPaymentCode {
-        name: config.code_name_for(number),
-        amount,
-        duration: config.monime.code_duration.clone(),
-        reference: extras.reference.clone(),
-        metadata: BTreeMap::from([
-            ("sale".to_string(), number.to_string()),
-            ("terminal".to_string(), config.kiosk.terminal_id.clone()),
-        ]),
-        authorized_providers: config.monime.authorized_providers.clone(),
-        authorized_phone_number: extras.phone.clone(),
-        customer_name: None,
-        financial_account_id: config.monime.financial_account_id.clone(),
-    }
 }
 
 /// What the cashier can do to a running sale.

@@ -169,32 +169,36 @@ impl Journal {
         build_request: impl FnOnce(i64) -> NewPaymentCode,
     ) -> Result<SaleRecord, JournalError> {
         let mut connection = self.lock();
-        let transaction = connection.transaction().map_err(|e| self.error(e))?;
+        // IMMEDIATE takes the write lock first, so the number read here is still free when the
+        // sale is inserted under it, in one write with its real amount and request.
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
         let time = timestamp(now);
-        transaction
-            .execute(
-                "INSERT INTO sales (terminal_id, created_at, updated_at, amount_minor, currency,
-                                    idempotency_key, request_json, phase)
-                 VALUES (?1, ?2, ?2, 1, '', ?3, '', ?4)",
-                params![
-                    terminal_id,
-                    time,
-                    idempotency_key,
-                    Phase::CreatingCode.as_str()
-                ],
+        let number: i64 = transaction
+            .query_row(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sales'), 0),
+                            COALESCE((SELECT MAX(id) FROM sales), 0)) + 1",
+                [],
+                |row| row.get(0),
             )
             .map_err(|e| self.error(e))?;
-        let number = transaction.last_insert_rowid();
         let request = build_request(number);
         let request_json = serde_json::to_string(&request).map_err(|e| self.error(e))?;
         transaction
             .execute(
-                "UPDATE sales SET amount_minor = ?2, currency = ?3, request_json = ?4 WHERE id = ?1",
+                "INSERT INTO sales (id, terminal_id, created_at, updated_at, amount_minor, currency,
+                                    idempotency_key, request_json, phase)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     number,
+                    terminal_id,
+                    time,
                     request.amount.minor,
                     request.amount.currency.code(),
-                    request_json
+                    idempotency_key,
+                    request_json,
+                    Phase::CreatingCode.as_str()
                 ],
             )
             .map_err(|e| self.error(e))?;
@@ -486,20 +490,14 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
 mod tests {
     use super::*;
     use crate::money::{Currency, Money};
-    use std::collections::BTreeMap;
 
     fn request(number: i64) -> NewPaymentCode {
-        NewPaymentCode {
-            name: format!("Shop sale {number}"),
-            amount: Money::new(Currency::Sle, 1250),
-            duration: "10m".into(),
-            reference: Some("R1".into()),
-            metadata: BTreeMap::from([("sale".into(), number.to_string())]),
-            authorized_providers: Vec::new(),
-            authorized_phone_number: None,
-            customer_name: None,
-            financial_account_id: None,
-        }
+        NewPaymentCode::new(
+            format!("Shop sale {number}"),
+            Money::new(Currency::Sle, 1250),
+        )
+        .with_reference(Some("R1".into()))
+        .with_metadata("sale", number.to_string())
     }
 
     fn open() -> (tempfile::TempDir, Journal) {

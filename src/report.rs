@@ -95,17 +95,7 @@ mod tests {
     use crate::sale::SaleRecord;
 
     fn sale(number: i64, minor: i64, phase: Phase, at: &str) -> StoredSale {
-        let request = NewPaymentCode {
-            name: "sale".into(),
-            amount: Money::new(Currency::Sle, minor),
-            duration: "10m".into(),
-            reference: None,
-            metadata: Default::default(),
-            authorized_providers: vec![],
-            authorized_phone_number: None,
-            customer_name: None,
-            financial_account_id: None,
-        };
+        let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, minor));
         let mut record = SaleRecord::new(number, format!("key-{number}"), request);
         record.phase = phase;
         let at = DateTime::parse_from_rfc3339(at)

@@ -445,7 +445,6 @@ impl Sale {
 mod tests {
     use super::*;
     use crate::money::Currency;
-    use std::collections::BTreeMap;
 
     const POLL: Duration = Duration::from_secs(1);
 
@@ -456,17 +455,7 @@ mod tests {
     }
 
     fn request() -> NewPaymentCode {
-        NewPaymentCode {
-            name: "Shop sale 7".into(),
-            amount: Money::new(Currency::Sle, 1250),
-            duration: "10m".into(),
-            reference: None,
-            metadata: BTreeMap::new(),
-            authorized_providers: Vec::new(),
-            authorized_phone_number: None,
-            customer_name: None,
-            financial_account_id: None,
-        }
+        NewPaymentCode::new("Shop sale 7", Money::new(Currency::Sle, 1250))
     }
 
     fn new_sale() -> Sale {

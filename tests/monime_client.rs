@@ -1,7 +1,6 @@
 //! The Monime client against the simulator, over real HTTP on loopback: every error class, the
 //! retry and idempotency rules, both API shapes, pagination, and a token that never leaks.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,17 +43,10 @@ fn client(sim: &SimulatorHandle) -> MonimeClient {
 }
 
 fn sale(minor: i64) -> NewPaymentCode {
-    NewPaymentCode {
-        name: "Test shop sale 1".into(),
-        amount: Money::new(Currency::Sle, minor),
-        duration: "10m".into(),
-        reference: Some("REF-1".into()),
-        metadata: BTreeMap::from([("terminal".into(), "T1".into())]),
-        authorized_providers: vec!["m17".into(), "m18".into()],
-        authorized_phone_number: None,
-        customer_name: None,
-        financial_account_id: None,
-    }
+    NewPaymentCode::new("Test shop sale 1", Money::new(Currency::Sle, minor))
+        .with_reference(Some("REF-1".into()))
+        .with_metadata("terminal", "T1")
+        .with_providers(vec!["m17".into(), "m18".into()])
 }
 
 fn fault(endpoint: Endpoint, fault: Fault, times: u32) -> FaultRule {

@@ -5,10 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use paycode_kiosk::config::FlowControl;
 use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
 use paycode_kiosk::money::{Currency, CurrencyStyle, Money};
 use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
+use paycode_kiosk::printer::FlowControl;
 use paycode_kiosk::printer::emulator::{Emulator, StatusAnswers};
 use paycode_kiosk::printer::pty::PtyPrinter;
 use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
@@ -36,17 +36,8 @@ fn style(width: usize, merchant: &str) -> ReceiptStyle {
 }
 
 fn request(minor: i64, reference: Option<&str>) -> NewPaymentCode {
-    NewPaymentCode {
-        name: "Shop sale".into(),
-        amount: Money::new(Currency::Sle, minor),
-        duration: "10m".into(),
-        reference: reference.map(String::from),
-        metadata: Default::default(),
-        authorized_providers: vec![],
-        authorized_phone_number: None,
-        customer_name: None,
-        financial_account_id: None,
-    }
+    NewPaymentCode::new("Shop sale", Money::new(Currency::Sle, minor))
+        .with_reference(reference.map(String::from))
 }
 
 /// Writes a paid sale into the journal, its receipt owed, and gives its number.

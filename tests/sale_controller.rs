@@ -1,7 +1,6 @@
 //! Whole sales through the real controller, the real journal and the simulator over real HTTP,
 //! with the faults a shop's network brings.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use paycode_kiosk::config::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
@@ -63,16 +62,13 @@ async fn shop() -> Shop {
 
 fn request(minor: i64, duration: &str) -> impl FnOnce(i64) -> NewPaymentCode + Send + 'static {
     let duration = duration.to_string();
-    move |number| NewPaymentCode {
-        name: format!("Test shop sale {number}"),
-        amount: Money::new(Currency::Sle, minor),
-        duration,
-        reference: None,
-        metadata: BTreeMap::from([("sale".into(), number.to_string())]),
-        authorized_providers: Vec::new(),
-        authorized_phone_number: None,
-        customer_name: None,
-        financial_account_id: None,
+    move |number| {
+        NewPaymentCode::new(
+            format!("Test shop sale {number}"),
+            Money::new(Currency::Sle, minor),
+        )
+        .with_duration(duration)
+        .with_metadata("sale", number.to_string())
     }
 }
 

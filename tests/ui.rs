@@ -12,10 +12,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
-use paycode_kiosk::cli::Terminal;
 use paycode_kiosk::printer::emulator::StatusAnswers;
 use paycode_kiosk::printer::pty::PtyPrinter;
 use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::terminal::Terminal;
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model};

@@ -10,12 +10,13 @@ use std::time::Duration;
 use chrono::Local;
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::Terminal;
-use crate::controller::{SaleExtras, code_request, resume_unsettled, start_sale};
+use crate::controller::{SaleExtras, resume_unsettled, start_sale};
 use crate::journal::Receipt;
 use crate::money::Money;
 use crate::qr;
 use crate::sale::{Phase, Sale};
+use crate::terminal::Terminal;
+use crate::terminal::code_request;
 
 pub const EXIT_EXPIRED: u8 = 2;
 pub const EXIT_CANCELLED: u8 = 3;

@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Local, Utc};
 
-use super::{CodesCommand, monime_client};
+use super::CodesCommand;
 use crate::config::Config;
 use crate::money::CurrencyStyle;
 use crate::monime::{CodeStatus, ListFilter, PaymentCode};
+use crate::terminal::monime_client;
 
 pub async fn run(config: &Config, action: CodesCommand) -> Result<ExitCode, String> {
     let client = monime_client(config)?;

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use chrono::Local;
 
-use super::Terminal;
 use crate::controller::resume_unsettled;
 use crate::journal::{Receipt, StoredSale};
 use crate::money::CurrencyStyle;
 use crate::sale::Phase;
+use crate::terminal::Terminal;
 
 pub async fn history(terminal: &Terminal, limit: usize) -> Result<ExitCode, String> {
     let journal = terminal.services.journal.clone();

@@ -12,13 +12,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, ConfigSource};
-use crate::controller::{Receipts, Services};
-use crate::journal::Journal;
-use crate::monime::{ClientSettings, CodeStatus, MonimeClient};
-use crate::printer::{PrinterHandle, SpoolTiming};
-use crate::sale::Timing;
-use crate::simulator::{SimulatorHandle, SimulatorOptions};
+use crate::config::Config;
+use crate::monime::CodeStatus;
+use crate::printer::PRINTER_WIDTHS;
+use crate::simulator::SimulatorOptions;
+use crate::terminal::{Terminal, monime_client};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -151,8 +149,8 @@ fn parse_status(text: &str) -> Result<CodeStatus, String> {
 fn parse_width(text: &str) -> Result<u16, String> {
     text.parse()
         .ok()
-        .filter(|width| crate::config::PRINTER_WIDTHS.contains(width))
-        .ok_or_else(|| format!("choose one of {:?}", crate::config::PRINTER_WIDTHS))
+        .filter(|width| PRINTER_WIDTHS.contains(width))
+        .ok_or_else(|| format!("choose one of {PRINTER_WIDTHS:?}"))
 }
 
 /// Runs the command line and returns the process exit code.
@@ -247,79 +245,9 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<ExitCo
     }
 }
 
-/// Everything a sale needs, from the configuration or, with none, from demo mode.
-pub struct Terminal {
-    pub config: Config,
-    pub services: Services,
-    /// The printer queue, when the terminal has a printer.
-    pub printer: Option<PrinterHandle>,
-    /// The built-in simulator in demo mode; it serves as long as this lives.
-    pub simulator: Option<SimulatorHandle>,
-}
-
-/// How long a demo customer takes to start paying, and to finish.
-const DEMO_PAYS_AFTER: Duration = Duration::from_secs(6);
-const DEMO_PAYMENT_TAKES: Duration = Duration::from_secs(2);
-
-impl Terminal {
-    /// For a command: in demo mode the simulated customer pays every code by itself.
-    pub async fn open(cli_path: Option<&Path>) -> Result<Terminal, String> {
-        Terminal::open_with(cli_path, Some(DEMO_PAYS_AFTER)).await
-    }
-
-    /// For the screen: in demo mode the customer pays when the cashier taps the demo button.
-    pub async fn open_for_screen(cli_path: Option<&Path>) -> Result<Terminal, String> {
-        Terminal::open_with(cli_path, None).await
-    }
-
-    async fn open_with(
-        cli_path: Option<&Path>,
-        demo_pays_after: Option<Duration>,
-    ) -> Result<Terminal, String> {
-        let (config, simulator) = match load_config(cli_path)? {
-            Some(config) => (config, None),
-            None => {
-                let simulator = SimulatorHandle::start(SimulatorOptions {
-                    auto_pay_after: demo_pays_after,
-                    processing_time: DEMO_PAYMENT_TAKES,
-                    ..SimulatorOptions::default()
-                })
-                .await
-                .map_err(|error| format!("the demo simulator cannot start: {error}"))?;
-                let config = Config::demo(simulator.base_url(), &crate::config::demo_data_dir());
-                (config, Some(simulator))
-            }
-        };
-        let journal = Journal::open(&config.storage.path).map_err(|error| error.to_string())?;
-        let printer = crate::printer::start(&config, &journal, SpoolTiming::default())?;
-        let services = Services {
-            client: monime_client(&config)?,
-            journal,
-            timing: Timing {
-                poll_interval: config.kiosk.poll_interval,
-            },
-            receipts: printer
-                .clone()
-                .map_or(Receipts::NoPrinter, Receipts::Printer),
-            terminal_id: config.kiosk.terminal_id.clone(),
-        };
-        Ok(Terminal {
-            config,
-            services,
-            printer,
-            simulator,
-        })
-    }
-}
-
 /// The configuration, or `None` for demo mode.
-pub fn load_config(cli_path: Option<&Path>) -> Result<Option<Config>, String> {
-    match ConfigSource::locate(cli_path) {
-        ConfigSource::File(path) => Config::load(&path)
-            .map(Some)
-            .map_err(|error| error.to_string()),
-        ConfigSource::Demo => Ok(None),
-    }
+fn load_config(cli_path: Option<&Path>) -> Result<Option<Config>, String> {
+    Config::find(cli_path).map_err(|error| error.to_string())
 }
 
 fn require_config(cli_path: Option<&Path>) -> Result<Config, String> {
@@ -330,11 +258,6 @@ fn require_config(cli_path: Option<&Path>) -> Result<Config, String> {
             crate::config::SYSTEM_CONFIG_PATH
         )
     })
-}
-
-pub(crate) fn monime_client(config: &Config) -> Result<MonimeClient, String> {
-    MonimeClient::new(ClientSettings::from_config(&config.monime))
-        .map_err(|error| error.to_string())
 }
 
 async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<ExitCode, String> {
@@ -353,10 +276,10 @@ async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<ExitCode,
     println!("{source}: valid");
     println!(
         "  Monime     {} (API {}), space {}, {} token",
-        monime.base_url,
-        monime.api_version,
-        monime.space_id,
-        if monime.access_token.is_test_mode() {
+        monime.client.base_url,
+        monime.client.api_version,
+        monime.client.space_id,
+        if monime.client.access_token.is_test_mode() {
             "test-mode"
         } else {
             "live"

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use chrono::{Local, NaiveDate, Utc};
 
-use super::Terminal;
 use crate::printer::emulator::Emulator;
 use crate::printer::pty::PtyPrinter;
 use crate::printer::spooler::Job;
-use crate::printer::{PrinterHandle, PrinterStatus, receipt, receipt_style};
+use crate::printer::{PrinterHandle, PrinterStatus, receipt};
 use crate::report::{DayReport, local_zone};
+use crate::terminal::Terminal;
+use crate::terminal::receipt_style;
 
 fn printer(terminal: &Terminal) -> Result<&PrinterHandle, String> {
     terminal.printer.as_ref().ok_or_else(|| {

@@ -25,7 +25,6 @@ pub use model::{
 };
 pub use retry::{RetryPolicy, backoff_delay};
 
-use crate::config::MonimeConfig;
 use crate::secret::AccessToken;
 use error::{body_excerpt, parse_retry_after};
 use model::WireCode;
@@ -54,13 +53,20 @@ pub struct ClientSettings {
 }
 
 impl ClientSettings {
-    pub fn from_config(config: &MonimeConfig) -> ClientSettings {
+    /// Settings for Monime at `base_url`, with the default retry policy and request spacing.
+    pub fn new(
+        base_url: reqwest::Url,
+        space_id: String,
+        access_token: AccessToken,
+        api_version: ApiVersion,
+        request_timeout: Duration,
+    ) -> ClientSettings {
         ClientSettings {
-            base_url: config.base_url.clone(),
-            space_id: config.space_id.clone(),
-            access_token: config.access_token.clone(),
-            api_version: config.api_version.clone(),
-            request_timeout: config.request_timeout,
+            base_url,
+            space_id,
+            access_token,
+            api_version,
+            request_timeout,
             retry: RetryPolicy::default(),
             min_request_gap: DEFAULT_REQUEST_GAP,
             extra_root_certificate: None,

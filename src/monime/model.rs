@@ -195,6 +195,58 @@ pub struct NewPaymentCode {
 }
 
 impl NewPaymentCode {
+    /// A request for `amount`, named `name` at Monime, lasting ten minutes (Monime's default),
+    /// payable by any provider and any number; the `with_` methods set the rest.
+    pub fn new(name: impl Into<String>, amount: Money) -> NewPaymentCode {
+        NewPaymentCode {
+            name: name.into(),
+            amount,
+            duration: "10m".into(),
+            reference: None,
+            metadata: BTreeMap::new(),
+            authorized_providers: Vec::new(),
+            authorized_phone_number: None,
+            customer_name: None,
+            financial_account_id: None,
+        }
+    }
+
+    /// How long the code can be paid, as Monime writes durations (`"5m"`).
+    pub fn with_duration(mut self, duration: impl Into<String>) -> NewPaymentCode {
+        self.duration = duration.into();
+        self
+    }
+
+    /// The shop's own reference.
+    pub fn with_reference(mut self, reference: Option<String>) -> NewPaymentCode {
+        self.reference = reference;
+        self
+    }
+
+    /// One more metadata entry.
+    pub fn with_metadata(mut self, key: &str, value: impl Into<String>) -> NewPaymentCode {
+        self.metadata.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Only these providers may pay (Monime's ids, such as `m17`); empty allows all.
+    pub fn with_providers(mut self, providers: Vec<String>) -> NewPaymentCode {
+        self.authorized_providers = providers;
+        self
+    }
+
+    /// Only this mobile-money number may pay.
+    pub fn with_phone(mut self, phone: Option<String>) -> NewPaymentCode {
+        self.authorized_phone_number = phone;
+        self
+    }
+
+    /// The account the money lands in; `None` is the space's default.
+    pub fn with_financial_account(mut self, account: Option<String>) -> NewPaymentCode {
+        self.financial_account_id = account;
+        self
+    }
+
     /// The request body in the API's own shape.
     pub fn to_body(&self, version: &ApiVersion) -> Value {
         let amount = json!({ "currency": self.amount.currency.code(), "value": self.amount.minor });
@@ -410,17 +462,11 @@ mod tests {
 
     #[test]
     fn bodies_follow_the_api_shape() {
-        let request = NewPaymentCode {
-            name: "Shop sale 1".into(),
-            amount: Money::new(Currency::Sle, 500),
-            duration: "10m".into(),
-            reference: Some("R1".into()),
-            metadata: BTreeMap::from([("sale".into(), "1".into())]),
-            authorized_providers: vec!["m17".into()],
-            authorized_phone_number: Some("078000000".into()),
-            customer_name: None,
-            financial_account_id: None,
-        };
+        let request = NewPaymentCode::new("Shop sale 1", Money::new(Currency::Sle, 500))
+            .with_reference(Some("R1".into()))
+            .with_metadata("sale", "1")
+            .with_providers(vec!["m17".into()])
+            .with_phone(Some("078000000".into()));
         let caph = request.to_body(&ApiVersion::default());
         assert_eq!(caph["mode"], "one_time");
         assert_eq!(caph["amount"], json!({"currency": "SLE", "value": 500}));

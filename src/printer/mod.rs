@@ -14,13 +14,50 @@ pub mod serial;
 pub mod spooler;
 
 use std::fmt;
+use std::path::PathBuf;
 
-use crate::config::{Config, PrinterDevice};
 use crate::journal::Journal;
+use crate::money::CurrencyStyle;
 
 pub use codepage::CodePage;
 pub use receipt::{ReceiptQr, ReceiptStyle};
+pub use serial::{BAUD_RATES, FlowControl};
 pub use spooler::{PrinterHandle, PrinterState, SpoolTiming};
+
+/// Characters per line of 58 mm (32) and 80 mm (42 with font A on some, 48 on most) printers.
+pub const PRINTER_WIDTHS: [u16; 3] = [32, 42, 48];
+
+/// The terminal's printer: where it is, how to talk to it, and what its paper takes.
+#[derive(Debug, Clone)]
+pub struct PrinterSettings {
+    pub device: PrinterDevice,
+    pub baud: u32,
+    pub flow_control: FlowControl,
+    pub width_chars: u16,
+    pub code_page: CodePage,
+    pub qr: ReceiptQr,
+    /// Lines printed under the merchant's name.
+    pub header: Vec<String>,
+    pub footer: String,
+}
+
+/// Where receipts go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterDevice {
+    /// A serial printer's device node.
+    Serial(PathBuf),
+    /// The virtual printer: a PNG and a text file for each receipt, in this folder.
+    Virtual(PathBuf),
+}
+
+impl fmt::Display for PrinterDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PrinterDevice::Serial(path) => write!(f, "{}", path.display()),
+            PrinterDevice::Virtual(folder) => write!(f, "virtual printer in {}", folder.display()),
+        }
+    }
+}
 
 /// What the printer says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,43 +162,51 @@ pub trait PrinterPort: Send {
     fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), PrintError>;
 }
 
-/// Starts the printer queue the configuration asks for; `None` when it names no printer.
+/// Starts the printer queue for `settings`; `None` when there is no printer.
 pub fn start(
-    config: &Config,
+    settings: Option<&PrinterSettings>,
+    style: ReceiptStyle,
     journal: &Journal,
     timing: SpoolTiming,
 ) -> Result<Option<PrinterHandle>, String> {
-    let Some(printer) = &config.printer else {
+    let Some(printer) = settings else {
         return Ok(None);
     };
-    let columns = usize::from(printer.width_chars);
     let port: Box<dyn PrinterPort> = match &printer.device {
         PrinterDevice::Serial(path) => Box::new(serial::SerialPrinter::new(
             path.clone(),
             printer.baud,
             printer.flow_control,
         )),
-        PrinterDevice::Virtual(folder) => {
-            Box::new(preview::PreviewPrinter::new(folder.clone(), columns))
-        }
+        PrinterDevice::Virtual(folder) => Box::new(preview::PreviewPrinter::new(
+            folder.clone(),
+            usize::from(printer.width_chars),
+        )),
     };
-    PrinterHandle::start(port, journal.clone(), receipt_style(config), timing)
+    PrinterHandle::start(port, journal.clone(), style, timing)
         .map(Some)
         .map_err(|error| format!("cannot start the printer thread: {error}"))
 }
 
-/// How receipts look on this terminal; without a printer, as on a 58 mm one.
-pub fn receipt_style(config: &Config) -> ReceiptStyle {
-    let printer = config.printer.as_ref();
-    ReceiptStyle {
-        merchant_name: config.kiosk.merchant_name.clone(),
-        terminal_id: config.kiosk.terminal_id.clone(),
-        header: printer.map(|p| p.header.clone()).unwrap_or_default(),
-        footer: printer.map(|p| p.footer.clone()).unwrap_or_default(),
-        width: printer.map_or(32, |p| usize::from(p.width_chars)),
-        code_page: printer.map(|p| p.code_page).unwrap_or_default(),
-        qr: printer.map(|p| p.qr).unwrap_or_default(),
-        currency_style: config.kiosk.currency_style,
-        zone: crate::report::local_zone(),
+impl ReceiptStyle {
+    /// How receipts of `merchant_name`'s terminal look on `printer`; without one, as on a
+    /// 58 mm printer.
+    pub fn new(
+        merchant_name: &str,
+        terminal_id: &str,
+        currency_style: CurrencyStyle,
+        printer: Option<&PrinterSettings>,
+    ) -> ReceiptStyle {
+        ReceiptStyle {
+            merchant_name: merchant_name.to_string(),
+            terminal_id: terminal_id.to_string(),
+            header: printer.map(|p| p.header.clone()).unwrap_or_default(),
+            footer: printer.map(|p| p.footer.clone()).unwrap_or_default(),
+            width: printer.map_or(32, |p| usize::from(p.width_chars)),
+            code_page: printer.map(|p| p.code_page).unwrap_or_default(),
+            qr: printer.map(|p| p.qr).unwrap_or_default(),
+            currency_style,
+            zone: crate::report::local_zone(),
+        }
     }
 }

@@ -13,7 +13,20 @@ use escpos::utils::{RealTimeStatusRequest, RealTimeStatusResponse};
 use serialport::{ClearBuffer, SerialPort};
 
 use super::{PrintError, PrinterPort, PrinterStatus};
-use crate::config::FlowControl;
+
+/// Baud rates serial thermal printers are sold with.
+pub const BAUD_RATES: [u32; 6] = [9600, 19200, 38400, 57600, 115200, 230400];
+
+/// How the printer says "wait" when its buffer fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowControl {
+    None,
+    /// XON/XOFF bytes in the data.
+    Software,
+    /// The RTS/CTS lines.
+    Hardware,
+}
 
 /// Bytes written before waiting for them to leave.
 const CHUNK: usize = 256;

@@ -16,11 +16,11 @@ use chrono::Local;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use tokio::sync::{Mutex, mpsc};
 
-use crate::cli::Terminal;
-use crate::controller::{SaleExtras, SaleHandle, code_request, resume_unsettled, start_sale};
+use crate::controller::{SaleExtras, SaleHandle, resume_unsettled, start_sale};
 use crate::printer::spooler::Job;
 use crate::qr::QrPayload;
 use crate::report::{DayReport, local_zone};
+use crate::terminal::{Terminal, code_request};
 use flow::{Action, Flow, Intent, News, Screen, Settings, View};
 use keypad::KeypadKey;
 

@@ -1,0 +1,57 @@
+//! Demo mode's configuration: the built-in simulator, test-mode credentials, a virtual printer
+//! and a journal in the user's data folder. It goes through the same checks as a file, so every
+//! default is the one a file without those keys gets.
+
+use std::path::{Path, PathBuf};
+
+use super::raw::{RawConfig, RawKiosk, RawMonime, RawPrinter, RawStorage};
+use super::{Config, ConfigError, Environment};
+
+/// The space id the simulator accepts by default.
+pub const DEMO_SPACE_ID: &str = "spc-demo";
+/// The token the simulator accepts by default (test mode, as its prefix says).
+pub const DEMO_ACCESS_TOKEN: &str = "mon_test_demo_token";
+
+impl Config {
+    /// The configuration of demo mode: the built-in simulator at `simulator_url`, test-mode
+    /// credentials, and the journal and receipt previews in `data_dir`.
+    pub fn demo(simulator_url: &reqwest::Url, data_dir: &Path) -> Result<Config, ConfigError> {
+        let raw = RawConfig {
+            monime: RawMonime {
+                base_url: Some(simulator_url.to_string()),
+                space_id: Some(DEMO_SPACE_ID.into()),
+                access_token: Some(DEMO_ACCESS_TOKEN.into()),
+                ..RawMonime::default()
+            },
+            kiosk: RawKiosk {
+                merchant_name: Some("Demo Shop".into()),
+                terminal_id: Some("DEMO-1".into()),
+                ..RawKiosk::default()
+            },
+            printer: RawPrinter {
+                device: Some(super::raw::VIRTUAL_PRINTER.into()),
+                header: Some(vec!["12 Siaka Stevens Street, Freetown".into()]),
+                ..RawPrinter::default()
+            },
+            storage: RawStorage {
+                path: Some(data_dir.join("journal.sqlite")),
+            },
+        };
+        // The token and state folder of the environment belong to a real terminal, not the demo.
+        raw.check(None, &Environment::default())
+            .map_err(|message| ConfigError {
+                file: None,
+                message: format!("demo mode: {message}"),
+            })
+    }
+}
+
+/// Where demo mode keeps its journal and receipt previews: the user's data folder.
+pub fn demo_data_dir() -> PathBuf {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    let base = non_empty("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("paycode-kiosk").join("demo")
+}

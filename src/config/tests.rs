@@ -1,0 +1,203 @@
+//! The configuration checks, as a technician meets them: defaults, refusals, the token.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::*;
+use crate::monime::ApiVersion;
+
+const MINIMAL: &str = r#"
+    [monime]
+    space_id = "spc-abc"
+    access_token = "mon_test_abc"
+"#;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(
+        text,
+        Some(Path::new("/etc/kiosk/config.toml")),
+        &Environment::default(),
+    )
+}
+
+fn refusal(text: &str) -> String {
+    parse(text).expect_err("should be refused").to_string()
+}
+
+#[test]
+fn the_example_config_is_valid_with_a_credential() {
+    let credentials = tempfile::tempdir().expect("tempdir");
+    std::fs::write(credentials.path().join(TOKEN_CREDENTIAL), "mon_test_abc\n").expect("token");
+    let env = Environment {
+        credentials_directory: Some(credentials.path().to_path_buf()),
+        ..Environment::default()
+    };
+    let text = include_str!("../../systemd/config.example.toml");
+    let config = Config::parse(text, None, &env).expect("the shipped example is valid");
+    assert_eq!(config.kiosk.admin_pin, "4821");
+    assert_eq!(config.monime.client.access_token.expose(), "mon_test_abc");
+    assert!(config.printer.is_some());
+}
+
+#[test]
+fn minimal_file_gets_the_documented_defaults() {
+    let config = parse(MINIMAL).expect("valid");
+    assert_eq!(
+        config.monime.client.base_url.as_str(),
+        "https://api.monime.io/"
+    );
+    assert_eq!(config.monime.client.api_version, ApiVersion::default());
+    assert_eq!(config.monime.currency, Currency::Sle);
+    assert_eq!(config.monime.code_lifetime, Duration::from_secs(600));
+    assert_eq!(config.kiosk.poll_interval, Duration::from_millis(1000));
+    assert!(config.printer.is_none());
+    assert_eq!(
+        config.storage.path,
+        PathBuf::from("/var/lib/paycode-kiosk/journal.sqlite")
+    );
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    let message = refusal(&format!("{MINIMAL}\n[kiosk]\npoll_intervall_ms = 5\n"));
+    assert!(message.contains("poll_intervall_ms"), "{message}");
+    assert!(message.contains("/etc/kiosk/config.toml"), "{message}");
+    let message = refusal("[monimee]\nspace_id = \"x\"\n");
+    assert!(message.contains("monimee"), "{message}");
+}
+
+#[test]
+fn bad_values_name_their_key_and_what_is_allowed() {
+    let long_footer = format!(
+        "[printer]\ndevice = \"/dev/ttyUSB0\"\nfooter = \"{}\"",
+        "x".repeat(97)
+    );
+    let cases = [
+        ("[kiosk]\npoll_interval_ms = 10", "poll_interval_ms"),
+        ("[kiosk]\nadmin_pin = \"12a4\"", "admin_pin"),
+        ("[kiosk]\nmax_amount = 12.5", "quotes"),
+        ("[kiosk]\nmax_amount = \"-3\"", "max_amount"),
+        ("[kiosk]\npaid_screen_secs = 1", "paid_screen_secs"),
+        ("[printer]\ndevice = \"/dev/ttyUSB0\"\nbaud = 1234", "baud"),
+        (
+            "[printer]\ndevice = \"/dev/ttyUSB0\"\nwidth_chars = 40",
+            "width_chars",
+        ),
+        (
+            "[printer]\ndevice = \"/dev/ttyUSB0\"\nflow_control = \"rts\"",
+            "flow_control",
+        ),
+        ("[printer]\nbaud = 9600", "no device"),
+        (
+            "[printer]\ndevice = \"/dev/ttyUSB0\"\ncode_page = \"utf8\"",
+            "code_page",
+        ),
+        ("[printer]\ndevice = \"/dev/ttyUSB0\"\nqr = \"yes\"", "qr"),
+        (long_footer.as_str(), "footer"),
+    ];
+    for (extra, expected) in cases {
+        let message = refusal(&format!("{MINIMAL}\n{extra}\n"));
+        assert!(message.contains(expected), "{extra}: {message}");
+    }
+    let monime_cases = [
+        ("api_version = \"2023-01-01\"", "api_version"),
+        ("currency = \"EUR\"", "currency"),
+        ("code_duration = \"ten minutes\"", "code_duration"),
+        ("code_name = \"{shop} {sale}\"", "{shop}"),
+        (
+            "code_name = \"{merchant} at the corner of Siaka Stevens Street and Lightfoot Boston Street sale {sale}\"",
+            "3 to 64",
+        ),
+        ("authorized_providers = [\"m17\", \"orange money\"]", "m17"),
+        ("base_url = \"http://api.monime.io\"", "https"),
+        ("base_url = \"not a url\"", "base_url"),
+    ];
+    for (extra, expected) in monime_cases {
+        let message = refusal(&format!("{MINIMAL}{extra}\n"));
+        assert!(message.contains(expected), "{extra}: {message}");
+    }
+}
+
+#[test]
+fn missing_credentials_say_where_to_put_them() {
+    let message = refusal("[monime]\naccess_token = \"mon_test_x\"\n");
+    assert!(message.contains("space_id is missing"), "{message}");
+    let message = refusal("[monime]\nspace_id = \"spc-x\"\n");
+    assert!(message.contains("access_token_file"), "{message}");
+}
+
+#[test]
+fn http_is_allowed_only_on_loopback() {
+    for url in [
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:80",
+    ] {
+        let config = parse(&format!("{MINIMAL}base_url = \"{url}\"\n")).expect(url);
+        assert_eq!(config.monime.client.base_url.scheme(), "http");
+    }
+}
+
+#[test]
+fn token_precedence_environment_then_file_then_credential() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("token"), "mon_test_fromfile\n").expect("write");
+    std::fs::write(dir.path().join(TOKEN_CREDENTIAL), "mon_test_credential").expect("write");
+    let file = dir.path().join("config.toml");
+    let text = "[monime]\nspace_id = \"spc-x\"\naccess_token_file = \"token\"\n";
+    let env = Environment::default();
+    let config = Config::parse(text, Some(&file), &env).expect("valid");
+    assert_eq!(
+        config.monime.client.access_token.expose(),
+        "mon_test_fromfile"
+    );
+
+    let env = Environment {
+        access_token: Some("mon_test_env".into()),
+        ..Environment::default()
+    };
+    let config = Config::parse(text, Some(&file), &env).expect("valid");
+    assert_eq!(config.monime.client.access_token.expose(), "mon_test_env");
+
+    let env = Environment {
+        credentials_directory: Some(dir.path().to_path_buf()),
+        ..Environment::default()
+    };
+    let config =
+        Config::parse("[monime]\nspace_id = \"spc-x\"\n", Some(&file), &env).expect("valid");
+    assert_eq!(
+        config.monime.client.access_token.expose(),
+        "mon_test_credential"
+    );
+}
+
+#[test]
+fn token_with_inner_space_is_refused_without_showing_it() {
+    let message = refusal("[monime]\nspace_id = \"spc-x\"\naccess_token = \"mon_test abc\"\n");
+    assert!(message.contains("spaces"), "{message}");
+    assert!(!message.contains("mon_test abc"), "{message}");
+}
+
+#[test]
+fn config_debug_never_shows_the_token() {
+    let config = parse(MINIMAL).expect("valid");
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("mon_test_abc"), "{shown}");
+}
+
+#[test]
+fn code_name_expands() {
+    let config = parse(&format!(
+        "{MINIMAL}\n[kiosk]\nmerchant_name = \"Mama's Shop\"\n"
+    ))
+    .expect("valid");
+    assert_eq!(config.code_name_for(42), "Mama's Shop sale 42");
+}
+
+#[test]
+fn max_amount_accepts_integers_and_quoted_decimals() {
+    let config = parse(&format!("{MINIMAL}\n[kiosk]\nmax_amount = 5000\n")).expect("valid");
+    assert_eq!(config.kiosk.max_amount_minor, 500_000);
+    let config = parse(&format!("{MINIMAL}\n[kiosk]\nmax_amount = \"99.99\"\n")).expect("valid");
+    assert_eq!(config.kiosk.max_amount_minor, 9_999);
+}
