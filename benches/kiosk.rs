@@ -168,7 +168,7 @@ async fn charge_to_qr(bench: &Bench) {
         bench.until(|| kiosk.get_page() == Page::Outcome).await;
         kiosk.invoke_new_sale();
 
-        let request = paycode_kiosk::controller::code_request(
+        let request = paycode_kiosk::terminal::code_request(
             &reference.config,
             1_000_000 + run as i64,
             paycode_kiosk::money::Money::new(paycode_kiosk::money::Currency::Sle, 700),
