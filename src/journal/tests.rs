@@ -1,0 +1,156 @@
+//! The journal's promises: written before acted on, read back as written, kept across reopening.
+
+use super::*;
+use crate::money::{Currency, Money};
+
+fn request(number: i64) -> NewPaymentCode {
+    NewPaymentCode::new(
+        format!("Shop sale {number}"),
+        Money::new(Currency::Sle, 1250),
+    )
+    .with_reference(Some("R1".into()))
+    .with_metadata("sale", number.to_string())
+}
+
+fn open() -> (tempfile::TempDir, Journal) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(&dir.path().join("state/journal.sqlite")).expect("open");
+    (dir, journal)
+}
+
+#[test]
+fn a_sale_is_stored_before_it_is_sent_and_read_back_whole() {
+    let (_dir, journal) = open();
+    let now = Utc::now();
+    let record = journal
+        .begin_sale("T1", "key-1", now, request)
+        .expect("begin");
+    assert_eq!(record.number, 1);
+    assert_eq!(record.request.name, "Shop sale 1");
+    let unsettled = journal.unsettled().expect("unsettled");
+    assert_eq!(unsettled.len(), 1);
+    assert_eq!(unsettled[0].record, record);
+
+    let mut paid = record.clone();
+    paid.phase = Phase::Paid;
+    paid.code = Some(CodeInfo {
+        id: "pmc-1".into(),
+        ussd_code: "*715*1*1#".into(),
+        expire_time: Some(now),
+    });
+    paid.payment = Some(ProcessedPayment {
+        order_number: Some("ORD".into()),
+        ..ProcessedPayment::default()
+    });
+    journal.save(&paid, now, Some("completed")).expect("save");
+    let stored = journal.sale(1).expect("read").expect("present");
+    assert_eq!(
+        stored.record.code,
+        paid.code.clone().map(|mut c| {
+            c.expire_time = c
+                .expire_time
+                .map(|t| parse_time(&timestamp(t)).expect("time"));
+            c
+        })
+    );
+    assert_eq!(stored.record.payment, paid.payment);
+    assert!(
+        stored.receipt_owed(),
+        "a paid sale owes its receipt until printed"
+    );
+    assert_eq!(journal.unsettled().expect("unsettled").len(), 1);
+    journal.set_receipt(1, Receipt::Printed).expect("printed");
+    assert!(journal.unsettled().expect("unsettled").is_empty());
+    let phases: Vec<Phase> = journal
+        .events(1)
+        .expect("events")
+        .iter()
+        .map(|e| e.phase)
+        .collect();
+    assert_eq!(phases, vec![Phase::CreatingCode, Phase::Paid]);
+}
+
+#[test]
+fn keys_are_unique() {
+    let (_dir, journal) = open();
+    journal
+        .begin_sale("T1", "same", Utc::now(), request)
+        .expect("first");
+    let error = journal
+        .begin_sale("T1", "same", Utc::now(), request)
+        .expect_err("second");
+    assert!(error.message.contains("UNIQUE"), "{error}");
+    assert_eq!(
+        journal.recent(10).expect("recent").len(),
+        1,
+        "the failed one left nothing"
+    );
+}
+
+#[test]
+fn reopening_keeps_everything_and_does_not_migrate_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("journal.sqlite");
+    {
+        let journal = Journal::open(&path).expect("open");
+        journal
+            .begin_sale("T1", "k1", Utc::now(), request)
+            .expect("begin");
+    }
+    let journal = Journal::open(&path).expect("reopen");
+    assert_eq!(journal.recent(5).expect("recent").len(), 1);
+    let version: i64 = journal
+        .lock()
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .expect("version");
+    assert_eq!(version, MIGRATIONS.len() as i64);
+    let synchronous: i64 = journal
+        .lock()
+        .query_row("PRAGMA synchronous", [], |row| row.get(0))
+        .expect("synchronous");
+    assert_eq!(synchronous, 2, "FULL");
+}
+
+#[test]
+fn the_migrations_are_valid() {
+    let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+    assert!(migrations.validate().is_ok());
+}
+
+#[test]
+fn an_unwritable_place_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "x").expect("write");
+    let error = Journal::open(&blocker.join("journal.sqlite")).expect_err("not a folder");
+    assert!(error.to_string().contains("[storage] path"), "{error}");
+}
+
+#[test]
+fn recent_is_newest_first_and_between_selects_by_time() {
+    let (_dir, journal) = open();
+    let start = Utc::now();
+    for index in 0..3 {
+        let at = start + chrono::Duration::hours(index);
+        journal
+            .begin_sale("T1", &format!("k{index}"), at, request)
+            .expect("begin");
+    }
+    let numbers: Vec<i64> = journal
+        .recent(2)
+        .expect("recent")
+        .iter()
+        .map(|s| s.record.number)
+        .collect();
+    assert_eq!(numbers, vec![3, 2]);
+    let window = journal
+        .between(
+            start + chrono::Duration::minutes(30),
+            start + chrono::Duration::hours(2),
+        )
+        .expect("between");
+    assert_eq!(
+        window.iter().map(|s| s.record.number).collect::<Vec<_>>(),
+        vec![2]
+    );
+}
