@@ -82,6 +82,10 @@ pub enum AmountError {
     Empty,
     #[error("\"{0}\" is not an amount: use digits and at most one decimal point, such as 12.50")]
     NotANumber(String),
+    #[error(
+        "\"{0}\" has a comma where it cannot group thousands: use a point for decimals, such as 12.50 (a comma may only separate thousands, as in 1,000.50)"
+    )]
+    DecimalComma(String),
     #[error("\"{0}\" has more than two decimals: amounts go to the cent, such as 12.50")]
     TooManyDecimals(String),
     #[error("the amount must be more than zero")]
@@ -146,11 +150,14 @@ pub fn parse_minor_units(text: &str) -> Result<i64, AmountError> {
     if trimmed.starts_with('-') {
         return Err(AmountError::Negative);
     }
-    let digits_only: String = trimmed.chars().filter(|c| *c != ',').collect();
-    let (whole, fraction) = match digits_only.split_once('.') {
-        Some((whole, fraction)) => (whole, fraction),
-        None => (digits_only.as_str(), ""),
-    };
+    let (grouped_whole, fraction) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+    // Many people write a decimal comma: "1,00" must never be read as one hundred. A comma is
+    // only a thousands separator, between groups of three digits left of the point.
+    if fraction.contains(',') || !commas_group_thousands(grouped_whole) {
+        return Err(AmountError::DecimalComma(trimmed.to_string()));
+    }
+    let whole = grouped_whole.replace(',', "");
+    let whole = whole.as_str();
     let all_digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
     if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
         return Err(AmountError::NotANumber(trimmed.to_string()));
@@ -172,6 +179,16 @@ pub fn parse_minor_units(text: &str) -> Result<i64, AmountError> {
         .ok_or_else(overflow)
 }
 
+/// Whether every comma in `whole` separates thousands: `1,000` and `12,345,678`, not `1,00`.
+fn commas_group_thousands(whole: &str) -> bool {
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    if !whole.contains(',') {
+        return true;
+    }
+    (1..=3).contains(&first.len()) && groups.all(|group| group.len() == 3)
+}
+
 pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
@@ -190,6 +207,23 @@ mod tests {
 
     fn sle(text: &str) -> Result<i64, AmountError> {
         Money::parse(text, Currency::Sle).map(|money| money.minor)
+    }
+
+    #[test]
+    fn a_decimal_comma_is_refused_never_read_as_thousands() {
+        for text in ["1,00", "12,5", "5,00", "1,0000", ",500", "1,000,00", "10,00.50", "1.000,50"] {
+            let refused = sle(text);
+            assert_eq!(
+                refused,
+                Err(AmountError::DecimalComma(text.to_string())),
+                "{text}"
+            );
+            let message = refused.expect_err("refused").to_string();
+            assert!(message.contains("use a point for decimals"), "{message}");
+        }
+        assert_eq!(sle("1,000.50"), Ok(100_050));
+        assert_eq!(sle("12,345,678"), Ok(1_234_567_800));
+        assert_eq!(sle("999,999.99"), Ok(99_999_999));
     }
 
     #[test]
