@@ -81,9 +81,12 @@ pub async fn start_sale(
     let journal = services.journal.clone();
     let terminal_id = services.terminal_id.clone();
     let key = uuid::Uuid::new_v4().to_string();
-    let record =
-        run_blocking(move || journal.begin_sale(&terminal_id, &key, Utc::now(), build_request))
-            .await?;
+    // A full disk is found before a code exists, not halfway through the sale's records.
+    let record = run_blocking(move || {
+        journal.check_free_space()?;
+        journal.begin_sale(&terminal_id, &key, Utc::now(), build_request)
+    })
+    .await?;
     Ok(spawn(services, record, false))
 }
 
@@ -258,6 +261,7 @@ async fn run_blocking<T: Send + 'static>(
             Err(JournalError {
                 path: Default::default(),
                 message: format!("the journal task stopped: {error}"),
+                kind: Default::default(),
             })
         })
 }

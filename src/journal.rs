@@ -8,41 +8,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
-use rusqlite_migration::{M, Migrations};
 
 use crate::monime::{NewPaymentCode, ProcessedPayment};
 use crate::sale::{CodeInfo, Phase, SaleRecord};
 
-/// Schema versions, oldest first. A released migration is never edited: add a new one.
-const MIGRATIONS: &[&str] = &[r#"
-    CREATE TABLE sales (
-        id               INTEGER PRIMARY KEY AUTOINCREMENT,
-        terminal_id      TEXT NOT NULL,
-        created_at       TEXT NOT NULL,
-        updated_at       TEXT NOT NULL,
-        amount_minor     INTEGER NOT NULL CHECK (amount_minor > 0),
-        currency         TEXT NOT NULL,
-        idempotency_key  TEXT NOT NULL UNIQUE,
-        request_json     TEXT NOT NULL,
-        phase            TEXT NOT NULL,
-        code_id          TEXT,
-        ussd_code        TEXT,
-        expire_time      TEXT,
-        cancel_requested INTEGER NOT NULL DEFAULT 0,
-        payment_json     TEXT,
-        failure          TEXT,
-        receipt          TEXT NOT NULL DEFAULT 'owed'
-    );
-    CREATE INDEX sales_unsettled ON sales (phase, receipt);
-    CREATE TABLE sale_events (
-        id       INTEGER PRIMARY KEY AUTOINCREMENT,
-        sale_id  INTEGER NOT NULL REFERENCES sales (id),
-        at       TEXT NOT NULL,
-        phase    TEXT NOT NULL,
-        detail   TEXT
-    );
-    CREATE INDEX sale_events_by_sale ON sale_events (sale_id);
-"#];
+mod backup;
+mod open;
+
+pub use backup::BACKUPS_KEPT;
+pub use open::{MIN_FREE_BYTES, Opened};
 
 /// Whether a paid sale's receipt is still to be printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +75,18 @@ pub struct SaleEvent {
 pub struct JournalError {
     pub path: PathBuf,
     pub message: String,
+    pub kind: ProblemKind,
+}
+
+/// What kind of trouble the journal is in, for what the terminal does about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProblemKind {
+    #[default]
+    Other,
+    /// SQLite cannot read the file as a database: it is moved aside and a fresh one started.
+    Corrupt,
+    /// No room left on its disk: nothing new is started until there is.
+    DiskFull,
 }
 
 /// The journal. Clones share one connection.
@@ -111,50 +97,6 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal file and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let fail = |message: String| JournalError {
-            path: path.to_path_buf(),
-            message,
-        };
-        if let Some(folder) = path
-            .parent()
-            .filter(|folder| !folder.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(folder).map_err(|error| {
-                fail(format!(
-                    "cannot create its folder ({error}); check [storage] path and its permissions"
-                ))
-            })?;
-        }
-        let mut connection = Connection::open(path)
-            .map_err(|error| fail(format!("cannot be opened ({error}); check [storage] path")))?;
-        // WAL lets the history command read while a sale writes. synchronous=FULL makes every
-        // commit reach the storage before the call returns: with WAL, NORMAL may lose the
-        // last commits at a power cut, and the last commit may be "this sale is paid". A sale
-        // writes a handful of rows, so the extra sync per commit costs nothing a cashier sees.
-        connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;
-                 PRAGMA foreign_keys = ON;",
-            )
-            .map_err(|error| fail(format!("cannot be set up ({error})")))?;
-        connection
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|error| fail(format!("cannot be set up ({error})")))?;
-        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
-        migrations.to_latest(&mut connection).map_err(|error| {
-            fail(format!(
-                "its schema cannot be brought up to date ({error}); was it written by a newer paycode-kiosk?"
-            ))
-        })?;
-        Ok(Journal {
-            connection: Arc::new(Mutex::new(connection)),
-            path: path.to_path_buf(),
-        })
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -409,6 +351,7 @@ impl Journal {
         JournalError {
             path: self.path.clone(),
             message: error.to_string(),
+            kind: ProblemKind::Other,
         }
     }
 }

@@ -211,7 +211,9 @@ mod tests {
 
     #[test]
     fn a_decimal_comma_is_refused_never_read_as_thousands() {
-        for text in ["1,00", "12,5", "5,00", "1,0000", ",500", "1,000,00", "10,00.50", "1.000,50"] {
+        for text in [
+            "1,00", "12,5", "5,00", "1,0000", ",500", "1,000,00", "10,00.50", "1.000,50",
+        ] {
             let refused = sle(text);
             assert_eq!(
                 refused,

@@ -4,12 +4,14 @@
 //! (`ui`) and the command line (`cli`) both start from here; nothing below this module knows
 //! about the configuration file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use chrono::Local;
 use std::time::Duration;
 
 use crate::config::Config;
 use crate::controller::{Receipts, SaleExtras, Services};
-use crate::journal::Journal;
+use crate::journal::{Journal, Opened};
 use crate::money::Money;
 use crate::monime::{MonimeClient, NewPaymentCode};
 use crate::printer::{PrinterHandle, ReceiptStyle, SpoolTiming};
@@ -29,6 +31,8 @@ pub struct Terminal {
     pub printer: Option<PrinterHandle>,
     /// The built-in simulator in demo mode; it serves as long as this lives.
     pub simulator: Option<SimulatorHandle>,
+    /// Where a damaged journal was moved when this terminal opened; a fresh one took its place.
+    pub journal_moved_aside: Option<PathBuf>,
 }
 
 impl Terminal {
@@ -38,8 +42,11 @@ impl Terminal {
     }
 
     /// For the screen: in demo mode the customer pays when the cashier taps the demo button.
+    /// The running terminal also keeps the journal's daily backups.
     pub async fn open_for_screen(cli_path: Option<&Path>) -> Result<Terminal, String> {
-        Terminal::open_with(cli_path, None).await
+        let terminal = Terminal::open_with(cli_path, None).await?;
+        tokio::spawn(keep_daily_backups(terminal.services.journal.clone()));
+        Ok(terminal)
     }
 
     async fn open_with(
@@ -61,7 +68,11 @@ impl Terminal {
                 (config, Some(simulator))
             }
         };
-        let journal = Journal::open(&config.storage.path).map_err(|error| error.to_string())?;
+        let Opened {
+            journal,
+            moved_aside: journal_moved_aside,
+        } = Journal::open_or_start_afresh(&config.storage.path, Local::now())
+            .map_err(|error| error.to_string())?;
         let printer = crate::printer::start(
             config.printer.as_ref(),
             receipt_style(&config),
@@ -84,7 +95,25 @@ impl Terminal {
             services,
             printer,
             simulator,
+            journal_moved_aside,
         })
+    }
+}
+
+/// Backs the journal up once a day (checked hourly, so a terminal left on overnight makes the
+/// next day's backup soon after midnight), for as long as the runtime runs.
+async fn keep_daily_backups(journal: Journal) {
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let journal = journal.clone();
+        let today = Local::now().date_naive();
+        match tokio::task::spawn_blocking(move || journal.back_up_daily(today)).await {
+            Ok(Ok(Some(file))) => tracing::info!(backup = %file.display(), "journal backed up"),
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "the journal's daily backup failed"),
+            Err(error) => tracing::warn!(%error, "the journal's backup task stopped"),
+        }
     }
 }
 

@@ -1,5 +1,10 @@
 //! The journal's promises: written before acted on, read back as written, kept across reopening.
 
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use super::open::MIGRATIONS;
 use super::*;
 use crate::money::{Currency, Money};
 
@@ -153,4 +158,105 @@ fn recent_is_newest_first_and_between_selects_by_time() {
         window.iter().map(|s| s.record.number).collect::<Vec<_>>(),
         vec![2]
     );
+}
+
+#[test]
+fn a_damaged_journal_is_kept_aside_and_a_fresh_one_started() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("journal.sqlite");
+    let garbage = b"this was a journal until the SD card failed".repeat(200);
+    std::fs::write(&path, &garbage).expect("write");
+
+    let refused = Journal::open(&path).expect_err("a damaged file is not opened as is");
+    assert_eq!(refused.kind, ProblemKind::Corrupt, "{refused}");
+
+    let when = chrono::Local::now();
+    let opened = Journal::open_or_start_afresh(&path, when).expect("a fresh journal");
+    let aside = opened
+        .moved_aside
+        .expect("the damaged file was moved aside");
+    assert_eq!(
+        aside.file_name().and_then(|name| name.to_str()),
+        Some(format!("journal.sqlite.corrupt-{}", when.format("%Y%m%d-%H%M%S")).as_str())
+    );
+    assert_eq!(
+        std::fs::read(&aside).expect("kept"),
+        garbage,
+        "kept as it was"
+    );
+    let record = opened
+        .journal
+        .begin_sale("T1", "key-1", Utc::now(), request)
+        .expect("the fresh journal sells");
+    assert_eq!(record.number, 1);
+
+    let again = Journal::open_or_start_afresh(&path, chrono::Local::now()).expect("reopen");
+    assert!(again.moved_aside.is_none(), "a good journal stays");
+    assert_eq!(again.journal.recent(5).expect("recent").len(), 1);
+}
+
+#[test]
+fn a_journal_from_a_newer_version_is_not_moved_aside() {
+    let (dir, journal) = open();
+    drop(journal);
+    let path = dir.path().join("state/journal.sqlite");
+    let connection = Connection::open(&path).expect("open");
+    connection
+        .pragma_update(None, "user_version", 99)
+        .expect("version");
+    drop(connection);
+    let refused = Journal::open_or_start_afresh(&path, chrono::Local::now())
+        .expect_err("a newer journal is refused");
+    assert_eq!(refused.kind, ProblemKind::Other);
+    assert!(refused.message.contains("newer"), "{refused}");
+    assert!(path.exists(), "left where it was");
+}
+
+#[test]
+fn a_full_disk_refuses_with_what_is_free() {
+    let (_dir, journal) = open();
+    journal.check_free_space().expect("this machine has room");
+    let refused = journal
+        .check_free_space_above(u64::MAX)
+        .expect_err("no disk has that much");
+    assert_eq!(refused.kind, ProblemKind::DiskFull);
+    assert!(
+        refused.message.contains("the disk is full") && refused.message.contains("free"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_backup_a_day_and_the_newest_seven_kept() {
+    let (_dir, journal) = open();
+    journal
+        .begin_sale("T1", "key-1", Utc::now(), request)
+        .expect("begin");
+    let first_day = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+    for offset in 0..9 {
+        let day = first_day + chrono::Days::new(offset);
+        let written = journal.back_up_daily(day).expect("backup");
+        assert!(written.is_some(), "{day}");
+        assert_eq!(
+            journal.back_up_daily(day).expect("again"),
+            None,
+            "once a day"
+        );
+    }
+    let backups = journal.backups().expect("list");
+    let names: Vec<String> = backups
+        .iter()
+        .filter_map(|path| path.file_name()?.to_str().map(String::from))
+        .collect();
+    assert_eq!(names.len(), BACKUPS_KEPT);
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("journal-2026-11-03.sqlite")
+    );
+    assert_eq!(
+        names.last().map(String::as_str),
+        Some("journal-2026-11-09.sqlite")
+    );
+    let restored = Journal::open(&backups[0]).expect("a backup is a journal");
+    assert_eq!(restored.recent(5).expect("recent").len(), 1);
 }

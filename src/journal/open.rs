@@ -1,0 +1,242 @@
+//! Opening the journal: its folder, SQLite's settings for a power cut, the schema, and what the
+//! terminal does when the file is damaged (kept aside under a dated name, a fresh journal
+//! started) or its disk is full (nothing new starts, and the message says how much is free).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Local};
+use rusqlite::{Connection, ErrorCode};
+use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
+
+use super::{Journal, JournalError, ProblemKind};
+
+/// Schema versions, oldest first. A released migration is never edited: add a new one.
+pub(super) const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE sales (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        terminal_id      TEXT NOT NULL,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        amount_minor     INTEGER NOT NULL CHECK (amount_minor > 0),
+        currency         TEXT NOT NULL,
+        idempotency_key  TEXT NOT NULL UNIQUE,
+        request_json     TEXT NOT NULL,
+        phase            TEXT NOT NULL,
+        code_id          TEXT,
+        ussd_code        TEXT,
+        expire_time      TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        payment_json     TEXT,
+        failure          TEXT,
+        receipt          TEXT NOT NULL DEFAULT 'owed'
+    );
+    CREATE INDEX sales_unsettled ON sales (phase, receipt);
+    CREATE TABLE sale_events (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        sale_id  INTEGER NOT NULL REFERENCES sales (id),
+        at       TEXT NOT NULL,
+        phase    TEXT NOT NULL,
+        detail   TEXT
+    );
+    CREATE INDEX sale_events_by_sale ON sale_events (sale_id);
+"#];
+
+/// Free space on the journal's disk below which no new sale starts. A sale writes a few KiB;
+/// the margin leaves room for the sales under way, their receipts and a day's backup.
+pub const MIN_FREE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The journal as its owner opened it, and what had to be done to open it.
+#[derive(Debug)]
+pub struct Opened {
+    pub journal: Journal,
+    /// Where a damaged journal was moved; a fresh one was started in its place.
+    pub moved_aside: Option<PathBuf>,
+}
+
+impl Journal {
+    /// Opens (or creates) the journal file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        if let Some(folder) = path
+            .parent()
+            .filter(|folder| !folder.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(folder).map_err(|error| {
+                problem(
+                    path,
+                    ProblemKind::Other,
+                    format!("cannot create its folder ({error}); check [storage] path and its permissions"),
+                )
+            })?;
+        }
+        Ok(Journal {
+            connection: Arc::new(Mutex::new(connect(path)?)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens the journal as the running terminal does: a file SQLite cannot read as a journal is
+    /// renamed `journal.sqlite.corrupt-YYYYMMDD-HHMMSS` (kept for a technician, with its WAL)
+    /// and a fresh journal is started, so the terminal goes on selling.
+    pub fn open_or_start_afresh(path: &Path, now: DateTime<Local>) -> Result<Opened, JournalError> {
+        let error = match Journal::open(path) {
+            Ok(journal) => {
+                return Ok(Opened {
+                    journal,
+                    moved_aside: None,
+                });
+            }
+            Err(error) if error.kind == ProblemKind::Corrupt => error,
+            Err(error) => return Err(error),
+        };
+        let aside = PathBuf::from(format!(
+            "{}.corrupt-{}",
+            path.display(),
+            now.format("%Y%m%d-%H%M%S")
+        ));
+        for suffix in ["", "-wal", "-shm"] {
+            let from = PathBuf::from(format!("{}{suffix}", path.display()));
+            let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+            if from.exists() {
+                std::fs::rename(&from, &to).map_err(|rename| {
+                    problem(
+                        path,
+                        ProblemKind::Corrupt,
+                        format!(
+                            "{}; moving it aside failed too ({rename}): move it away by hand",
+                            error.message
+                        ),
+                    )
+                })?;
+            }
+        }
+        tracing::error!(
+            journal = %path.display(),
+            kept_as = %aside.display(),
+            problem = %error.message,
+            "the journal was damaged: it is kept aside and a fresh one is started"
+        );
+        Ok(Opened {
+            journal: Journal::open(path)?,
+            moved_aside: Some(aside),
+        })
+    }
+
+    /// Refuses to start anything new while the journal's disk has less than `MIN_FREE_BYTES`.
+    pub fn check_free_space(&self) -> Result<(), JournalError> {
+        self.check_free_space_above(MIN_FREE_BYTES)
+    }
+
+    /// As `check_free_space`, with the limit given.
+    pub fn check_free_space_above(&self, needed: u64) -> Result<(), JournalError> {
+        let folder = self.path.parent().unwrap_or_else(|| Path::new("."));
+        let stats = rustix::fs::statvfs(folder).map_err(|error| {
+            problem(
+                &self.path,
+                ProblemKind::Other,
+                format!("cannot see how much room its disk has ({error})"),
+            )
+        })?;
+        let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+        if free < needed {
+            return Err(problem(
+                &self.path,
+                ProblemKind::DiskFull,
+                format!(
+                    "the disk is full ({} free): delete old files or fit a larger SD card; no new sale starts until there is room",
+                    human_bytes(free)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// SQLite's connection to the file, set up for power cuts, checked and migrated.
+fn connect(path: &Path) -> Result<Connection, JournalError> {
+    let sqlite = |error: rusqlite::Error, doing: &str| {
+        let kind = kind_of(&error);
+        problem(path, kind, explain(kind, &format!("{doing} ({error})")))
+    };
+    let mut connection = Connection::open(path)
+        .map_err(|error| sqlite(error, "cannot be opened; check [storage] path"))?;
+    // WAL lets the history command read while a sale writes. synchronous=FULL makes every
+    // commit reach the storage before the call returns: with WAL, NORMAL may lose the
+    // last commits at a power cut, and the last commit may be "this sale is paid". A sale
+    // writes a handful of rows, so the extra sync per commit costs nothing a cashier sees.
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;",
+        )
+        .map_err(|error| sqlite(error, "cannot be set up"))?;
+    connection
+        .busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|error| sqlite(error, "cannot be set up"))?;
+    // A file can open and still be damaged inside; quick_check reads every page once, which
+    // for a journal of sales takes milliseconds.
+    let check: String = connection
+        .query_row("PRAGMA quick_check", [], |row| row.get(0))
+        .map_err(|error| sqlite(error, "cannot be read"))?;
+    if check != "ok" {
+        return Err(problem(
+            path,
+            ProblemKind::Corrupt,
+            explain(ProblemKind::Corrupt, &format!("is damaged ({check})")),
+        ));
+    }
+    let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+    migrations.to_latest(&mut connection).map_err(|error| match error {
+        rusqlite_migration::Error::RusqliteError { err, .. } => {
+            sqlite(err, "its schema cannot be brought up to date")
+        }
+        rusqlite_migration::Error::MigrationDefinition(
+            MigrationDefinitionError::DatabaseTooFarAhead,
+        ) => problem(
+            path,
+            ProblemKind::Other,
+            "was written by a newer paycode-kiosk: install that version again, or move the file away to start a fresh journal".into(),
+        ),
+        other => problem(
+            path,
+            ProblemKind::Other,
+            format!("its schema cannot be brought up to date ({other})"),
+        ),
+    })?;
+    Ok(connection)
+}
+
+fn kind_of(error: &rusqlite::Error) -> ProblemKind {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => ProblemKind::Corrupt,
+        Some(ErrorCode::DiskFull) => ProblemKind::DiskFull,
+        _ => ProblemKind::Other,
+    }
+}
+
+fn explain(kind: ProblemKind, what: &str) -> String {
+    match kind {
+        ProblemKind::Corrupt => format!("{what}: the file is damaged"),
+        ProblemKind::DiskFull => {
+            format!("{what}: the disk is full; delete old files or fit a larger SD card")
+        }
+        ProblemKind::Other => what.to_string(),
+    }
+}
+
+fn problem(path: &Path, kind: ProblemKind, message: String) -> JournalError {
+    JournalError {
+        path: path.to_path_buf(),
+        message,
+        kind,
+    }
+}
+
+/// `3.2 MB`, `512 KB`: free space as a technician reads it.
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000_000 => format!("{} KB", bytes / 1000),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
