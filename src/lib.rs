@@ -13,4 +13,5 @@ pub mod report;
 pub mod sale;
 pub mod secret;
 pub mod simulator;
+pub mod sync;
 pub mod ui;

@@ -37,6 +37,7 @@ pub use state::{
 };
 
 use crate::monime::CodeStatus;
+use crate::sync::lock;
 
 /// A running simulator. Dropping it stops the server and closes its connections.
 pub struct SimulatorHandle {
@@ -188,14 +189,6 @@ impl Drop for SimulatorHandle {
     fn drop(&mut self) {
         self.server.abort();
     }
-}
-
-/// The state stays consistent under every lock (each change is one call), so a panic elsewhere
-/// while it was held does not make it unusable.
-fn lock(state: &Mutex<SimState>) -> MutexGuard<'_, SimState> {
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 async fn serve(
