@@ -10,6 +10,10 @@
 //! `start_with_tls` serves HTTPS with a given certificate instead, so the client's real TLS
 //! path (rustls with ring) is exercised and its handshakes can be counted.
 
+mod api;
+mod codes;
+mod faults;
+mod reply;
 mod state;
 
 use std::net::SocketAddr;
@@ -31,10 +35,10 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 
-pub use state::{
-    Endpoint, Fault, FaultRule, HANG_HOLD, Outcome, Reply, RequestRecord, SimCode, SimRequest,
-    SimState, SimulatorOptions,
-};
+pub use codes::SimCode;
+pub use faults::{Endpoint, Fault, FaultRule, HANG_HOLD};
+pub use reply::{Outcome, Reply};
+pub use state::{RequestRecord, SimRequest, SimState, SimulatorOptions};
 
 use crate::monime::CodeStatus;
 use crate::sync::lock;
