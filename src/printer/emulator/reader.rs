@@ -154,14 +154,6 @@ impl Emulator {
         let Some(&command) = bytes.get(1) else {
             return Step::NeedMore;
         };
-        let arg = bytes.get(2).copied();
-        let with_arg = |emulator: &mut Emulator, apply: fn(&mut Emulator, u8)| match arg {
-            Some(n) => {
-                apply(emulator, n);
-                Step::Took(3)
-            }
-            None => Step::NeedMore,
-        };
         match command {
             b'@' => {
                 self.printout.flush_partial_line();
@@ -169,26 +161,28 @@ impl Emulator {
                 self.page = CodePage::Pc437;
                 Step::Took(2)
             }
-            b't' => with_arg(self, |e, n| {
+            b't' => self.with_arg(bytes, |e, n| {
                 e.page = CodePage::from_selector(n).unwrap_or(CodePage::Pc437)
             }),
-            b'E' | b'G' => with_arg(self, |e, n| e.printout.style.bold = n & 1 == 1),
-            b'-' => with_arg(self, |e, n| e.printout.style.underline = n & 3 != 0),
-            b'a' => with_arg(self, |e, n| {
+            b'E' | b'G' => self.with_arg(bytes, |e, n| e.printout.style.bold = n & 1 == 1),
+            b'-' => self.with_arg(bytes, |e, n| e.printout.style.underline = n & 3 != 0),
+            b'a' => self.with_arg(bytes, |e, n| {
                 e.printout.style.justify = match n {
                     1 | b'1' => Justify::Center,
                     2 | b'2' => Justify::Right,
                     _ => Justify::Left,
                 }
             }),
-            b'!' => with_arg(self, |e, n| {
+            b'!' => self.with_arg(bytes, |e, n| {
                 e.printout.style.bold = n & 0x08 != 0;
                 e.printout.style.height = if n & 0x10 != 0 { 2 } else { 1 };
                 e.printout.style.width = if n & 0x20 != 0 { 2 } else { 1 };
                 e.printout.style.underline = n & 0x80 != 0;
             }),
-            b'd' => with_arg(self, |e, n| e.printout.feed_lines(n)),
-            b'M' | b'R' | b'V' | b'{' | b'3' | b'J' | b' ' | b'U' => with_arg(self, |_, _| {}),
+            b'd' => self.with_arg(bytes, |e, n| e.printout.feed_lines(n)),
+            b'M' | b'R' | b'V' | b'{' | b'3' | b'J' | b' ' | b'U' => {
+                self.with_arg(bytes, |_, _| {})
+            }
             b'2' => Step::Took(2),
             b'p' => need(bytes, 5).map_or(Step::NeedMore, |_| Step::Took(5)),
             b'c' => need(bytes, 4).map_or(Step::NeedMore, |_| Step::Took(4)),
@@ -204,24 +198,12 @@ impl Emulator {
             return Step::NeedMore;
         };
         match command {
-            b'!' => match bytes.get(2) {
-                Some(&n) => {
-                    self.printout.style.width = (n >> 4) + 1;
-                    self.printout.style.height = (n & 0x0F) + 1;
-                    Step::Took(3)
-                }
-                None => Step::NeedMore,
-            },
-            b'B' => match bytes.get(2) {
-                Some(&n) => {
-                    self.printout.style.reverse = n & 1 == 1;
-                    Step::Took(3)
-                }
-                None => Step::NeedMore,
-            },
-            b'b' | b'H' | b'h' | b'w' | b'f' => {
-                need(bytes, 3).map_or(Step::NeedMore, |_| Step::Took(3))
-            }
+            b'!' => self.with_arg(bytes, |e, n| {
+                e.printout.style.width = (n >> 4) + 1;
+                e.printout.style.height = (n & 0x0F) + 1;
+            }),
+            b'B' => self.with_arg(bytes, |e, n| e.printout.style.reverse = n & 1 == 1),
+            b'b' | b'H' | b'h' | b'w' | b'f' => self.with_arg(bytes, |_, _| {}),
             b'V' => match bytes.get(2) {
                 Some(65 | 66 | 97 | 98 | 103 | 104) => {
                     need(bytes, 4).map_or(Step::NeedMore, |_| self.cut(4))
@@ -235,6 +217,17 @@ impl Emulator {
                 self.unknown.push(format!("GS {other:#04x}"));
                 Step::Took(2)
             }
+        }
+    }
+
+    /// A three-byte command (`ESC x n`, `GS x n`): applies `n` once it has come.
+    fn with_arg(&mut self, bytes: &[u8], apply: fn(&mut Emulator, u8)) -> Step {
+        match bytes.get(2) {
+            Some(&n) => {
+                apply(self, n);
+                Step::Took(3)
+            }
+            None => Step::NeedMore,
         }
     }
 
