@@ -134,8 +134,7 @@ impl Codes {
         self.codes.retain(|code| code.id != id);
     }
 
-    /// The customer pays: the code goes `processing` and completes after `processing_for`
-    /// (at once when zero; never by itself when `None`, see `finish_payment`).
+    /// `SimState::pay`: a pending, enabled code starts being paid.
     pub(super) fn pay(
         &mut self,
         id: &str,
@@ -154,7 +153,7 @@ impl Codes {
         Ok(code.status)
     }
 
-    /// Completes a payment held open by `pay(id, None, ..)`.
+    /// `SimState::finish_payment`: a code being paid completes now.
     pub(super) fn finish_payment(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), String> {
         let code = self.find_mut(id, now)?;
         if code.status != CodeStatus::Processing {
