@@ -68,8 +68,8 @@ impl Bench {
                  code_duration = \"10m\"\n[kiosk]\npoll_interval_ms = {poll_ms}\n\
                  [storage]\npath = \"journal.sqlite\"\n",
                 monime,
-                paycode_kiosk::config::DEMO_SPACE_ID,
-                paycode_kiosk::config::DEMO_ACCESS_TOKEN,
+                paycode_kiosk::simulator::DEMO_SPACE_ID,
+                paycode_kiosk::simulator::DEMO_ACCESS_TOKEN,
             ),
         )
         .expect("config");

@@ -342,9 +342,7 @@ impl Journal {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while the lock was held cannot leave SQLite half-written: transactions
         // roll back on drop, so the connection is still good to use.
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.connection)
     }
 
     fn error(&self, error: impl std::fmt::Display) -> JournalError {

@@ -13,5 +13,6 @@ pub mod report;
 pub mod sale;
 pub mod secret;
 pub mod simulator;
+pub mod sync;
 pub mod terminal;
 pub mod ui;

@@ -1,9 +1,10 @@
-//! What the payment QR code holds, and how it is drawn in a terminal. Monime documents no QR
-//! format, so the payload is configurable: a `tel:` URI (a phone camera offers to dial it) or
-//! the bare USSD string.
+//! What the payment QR code holds, and how it is drawn: in a terminal, and as a square of dots
+//! for the screen's image, a receipt's raster image and the virtual printer. Monime documents
+//! no QR format, so the payload is configurable: a `tel:` URI (a phone camera offers to dial it)
+//! or the bare USSD string.
 
 use qrcode::render::unicode::Dense1x2;
-use qrcode::{EcLevel, QrCode};
+use qrcode::{Color, EcLevel, QrCode};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -46,6 +47,50 @@ pub fn to_terminal(code: &QrCode) -> String {
     text
 }
 
+/// The light margin the QR standard asks for around a code, in modules.
+pub const QUIET_ZONE: usize = 4;
+
+/// A QR code as a square of dots: each module `scale` dots a side (at least 1), inside a light
+/// margin `margin` modules wide. Screen pixels, printer dots and raster bits all come from here.
+#[derive(Clone)]
+pub struct QrDots {
+    code: QrCode,
+    scale: usize,
+    margin: usize,
+}
+
+impl QrDots {
+    pub fn new(code: QrCode, scale: usize, margin: usize) -> QrDots {
+        QrDots {
+            code,
+            scale,
+            margin,
+        }
+    }
+
+    /// Dots on each side, margin included.
+    pub fn side(&self) -> usize {
+        (self.code.width() + 2 * self.margin) * self.scale
+    }
+
+    /// Whether the dot `x` from the left and `y` from the top is dark; the margin, and
+    /// anything past the side, is light.
+    pub fn is_dark(&self, x: usize, y: usize) -> bool {
+        let modules = self.code.width();
+        let (mx, my) = (
+            (x / self.scale).wrapping_sub(self.margin),
+            (y / self.scale).wrapping_sub(self.margin),
+        );
+        mx < modules && my < modules && self.code[(mx, my)] == Color::Dark
+    }
+
+    /// Every dot, row by row from the top left: `side() * side()` of them.
+    pub fn dots(&self) -> impl Iterator<Item = bool> + '_ {
+        let side = self.side();
+        (0..side * side).map(move |i| self.is_dark(i % side, i / side))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +116,26 @@ mod tests {
         assert_eq!(lines.len(), width.div_ceil(2));
         assert!(lines.iter().all(|line| line.chars().count() == width));
         assert!(drawing.contains('▀') || drawing.contains('▄'));
+    }
+
+    #[test]
+    fn dots_scale_the_modules_inside_a_light_margin() {
+        let code = encode("pmc-1").expect("encodes");
+        let modules = code.width();
+        let colors = code.to_colors();
+        let dots = QrDots::new(code, 3, 2);
+        let side = dots.side();
+        assert_eq!(side, (modules + 4) * 3);
+        let all: Vec<bool> = dots.dots().collect();
+        assert_eq!(all.len(), side * side);
+        for (i, dark) in all.into_iter().enumerate() {
+            let (mx, my) = ((i % side) / 3, (i / side) / 3);
+            let inside = (2..modules + 2).contains(&mx) && (2..modules + 2).contains(&my);
+            let expected = inside && colors[(my - 2) * modules + (mx - 2)] == Color::Dark;
+            assert_eq!(dark, expected, "dot {i}");
+        }
+        // The top left finder pattern starts right after the margin.
+        assert!(!dots.is_dark(5, 5) && dots.is_dark(6, 6));
+        assert!(!dots.is_dark(side, 6), "past the side is light");
     }
 }

@@ -16,7 +16,7 @@ use crate::money::Money;
 use crate::monime::{MonimeClient, NewPaymentCode};
 use crate::printer::{PrinterHandle, ReceiptStyle, SpoolTiming};
 use crate::sale::Timing;
-use crate::simulator::{SimulatorHandle, SimulatorOptions};
+use crate::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID, SimulatorHandle, SimulatorOptions};
 
 /// How long the demo customer's payment takes once they start paying.
 pub const DEMO_PAYMENT_TAKES: Duration = Duration::from_secs(2);
@@ -63,8 +63,12 @@ impl Terminal {
                 })
                 .await
                 .map_err(|error| format!("the demo simulator cannot start: {error}"))?;
-                let config = Config::demo(&simulator.base_url(), &crate::config::demo_data_dir())
-                    .map_err(|error| error.to_string())?;
+                let config = Config::demo(
+                    &simulator.base_url(),
+                    (DEMO_SPACE_ID, DEMO_ACCESS_TOKEN),
+                    &crate::config::demo_data_dir(),
+                )
+                .map_err(|error| error.to_string())?;
                 (config, Some(simulator))
             }
         };

@@ -49,7 +49,7 @@ async fn setup(options: SimulatorOptions, extra_monime: &str) -> Setup {
     let config = dir.path().join("config.toml");
     std::fs::write(
         dir.path().join("token"),
-        format!("{}\n", paycode_kiosk::config::DEMO_ACCESS_TOKEN),
+        format!("{}\n", paycode_kiosk::simulator::DEMO_ACCESS_TOKEN),
     )
     .expect("token");
     std::fs::write(
@@ -59,7 +59,7 @@ async fn setup(options: SimulatorOptions, extra_monime: &str) -> Setup {
              [kiosk]\nmerchant_name = \"Mama Salone Shop\"\npoll_interval_ms = 250\nmax_amount = 1000\n\
              [storage]\npath = \"journal.sqlite\"\n",
             sim.base_url(),
-            paycode_kiosk::config::DEMO_SPACE_ID,
+            paycode_kiosk::simulator::DEMO_SPACE_ID,
         ),
     )
     .expect("config");
@@ -112,7 +112,7 @@ async fn check_config_says_valid_or_names_the_bad_key() {
         "{stdout}"
     );
     assert!(
-        !stdout.contains(paycode_kiosk::config::DEMO_ACCESS_TOKEN),
+        !stdout.contains(paycode_kiosk::simulator::DEMO_ACCESS_TOKEN),
         "the token is never printed"
     );
 

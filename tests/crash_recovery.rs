@@ -37,8 +37,8 @@ poll_interval_ms = 250
 path = "journal.sqlite"
 "#,
         sim.base_url(),
-        paycode_kiosk::config::DEMO_SPACE_ID,
-        paycode_kiosk::config::DEMO_ACCESS_TOKEN,
+        paycode_kiosk::simulator::DEMO_SPACE_ID,
+        paycode_kiosk::simulator::DEMO_ACCESS_TOKEN,
     );
     std::fs::write(&path, text).expect("config written");
     path

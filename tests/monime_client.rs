@@ -4,13 +4,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use paycode_kiosk::config::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
 use paycode_kiosk::money::{Currency, Money};
 use paycode_kiosk::monime::{
     ApiVersion, ClientSettings, CodeStatus, ListFilter, MonimeClient, MonimeError, NewPaymentCode,
     RetryPolicy,
 };
 use paycode_kiosk::secret::AccessToken;
+use paycode_kiosk::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
 use paycode_kiosk::simulator::{
     Endpoint, Fault, FaultRule, Handshakes, SimulatorHandle, SimulatorOptions, SimulatorTls,
 };

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use paycode_kiosk::config::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
 use paycode_kiosk::controller::{Receipts, SaleHandle, Services, resume_unsettled, start_sale};
 use paycode_kiosk::journal::{Journal, Receipt};
 use paycode_kiosk::money::{Currency, Money};
@@ -12,6 +11,7 @@ use paycode_kiosk::monime::{
 };
 use paycode_kiosk::sale::{Phase, Sale, Timing};
 use paycode_kiosk::secret::AccessToken;
+use paycode_kiosk::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
 use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
 
 const POLL: Duration = Duration::from_millis(200);

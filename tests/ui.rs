@@ -48,8 +48,8 @@ impl Rig {
                  [printer]\ndevice = \"{}\"\n\
                  [storage]\npath = \"journal.sqlite\"\n",
                 self.sim.base_url(),
-                paycode_kiosk::config::DEMO_SPACE_ID,
-                paycode_kiosk::config::DEMO_ACCESS_TOKEN,
+                paycode_kiosk::simulator::DEMO_SPACE_ID,
+                paycode_kiosk::simulator::DEMO_ACCESS_TOKEN,
                 self.printer.path().display(),
             ),
         )

@@ -1,4 +1,4 @@
-//! Demo mode's configuration: the built-in simulator, test-mode credentials, a virtual printer
+//! Demo mode's configuration: the built-in simulator, its test-mode credentials, a virtual printer
 //! and a journal in the user's data folder. It goes through the same checks as a file, so every
 //! default is the one a file without those keys gets.
 
@@ -7,20 +7,19 @@ use std::path::{Path, PathBuf};
 use super::raw::{RawConfig, RawKiosk, RawMonime, RawPrinter, RawStorage};
 use super::{Config, ConfigError, Environment};
 
-/// The space id the simulator accepts by default.
-pub const DEMO_SPACE_ID: &str = "spc-demo";
-/// The token the simulator accepts by default (test mode, as its prefix says).
-pub const DEMO_ACCESS_TOKEN: &str = "mon_test_demo_token";
-
 impl Config {
-    /// The configuration of demo mode: the built-in simulator at `simulator_url`, test-mode
-    /// credentials, and the journal and receipt previews in `data_dir`.
-    pub fn demo(simulator_url: &reqwest::Url, data_dir: &Path) -> Result<Config, ConfigError> {
+    /// The configuration of demo mode: the built-in simulator at `simulator_url` with the space
+    /// id and token it accepts, and the journal and receipt previews in `data_dir`.
+    pub fn demo(
+        simulator_url: &reqwest::Url,
+        (space_id, access_token): (&str, &str),
+        data_dir: &Path,
+    ) -> Result<Config, ConfigError> {
         let raw = RawConfig {
             monime: RawMonime {
                 base_url: Some(simulator_url.to_string()),
-                space_id: Some(DEMO_SPACE_ID.into()),
-                access_token: Some(DEMO_ACCESS_TOKEN.into()),
+                space_id: Some(space_id.into()),
+                access_token: Some(access_token.into()),
                 ..RawMonime::default()
             },
             kiosk: RawKiosk {

@@ -18,7 +18,7 @@ use crate::monime::ClientSettings;
 use crate::printer::PrinterSettings;
 use crate::qr::QrPayload;
 
-pub use demo::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID, demo_data_dir};
+pub use demo::demo_data_dir;
 pub use token::{TOKEN_CREDENTIAL, TOKEN_ENV, TokenOrigin};
 
 /// Where an installed terminal keeps its configuration.

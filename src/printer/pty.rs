@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serialport::{SerialPort, TTYPort};
 
 use super::emulator::{Emulator, StatusAnswers};
+use crate::sync::lock;
 
 pub struct PtyPrinter {
     path: PathBuf,
@@ -129,10 +130,4 @@ fn read_loop(mut port: TTYPort, shared: &Shared) {
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::codepage::{ByteSink, CodePage};
 use crate::journal::StoredSale;
 use crate::money::CurrencyStyle;
+use crate::qr::{QUIET_ZONE, QrDots};
 use crate::report::DayReport;
 
 /// How the QR code of the payment code's id is printed, if at all.
@@ -341,21 +342,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 pub fn qr_raster(data: &str, dots: usize) -> Layout<Vec<u8>> {
     let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
         .map_err(|error| LayoutError(format!("QR code: {error}")))?;
-    let modules = code.width();
-    let quiet = 4;
-    let side = (modules + 2 * quiet) * dots;
+    let grid = QrDots::new(code, dots, QUIET_ZONE);
+    let side = grid.side();
     let row_bytes = side.div_ceil(8);
     let mut image = vec![0u8; row_bytes * side];
-    for y in 0..side {
-        for x in 0..side {
-            let (mx, my) = (
-                (x / dots).wrapping_sub(quiet),
-                (y / dots).wrapping_sub(quiet),
-            );
-            if mx < modules && my < modules && code[(mx, my)] == qrcode::Color::Dark {
-                image[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
-            }
-        }
+    for (i, _) in grid.dots().enumerate().filter(|(_, dark)| *dark) {
+        let (x, y) = (i % side, i / side);
+        image[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
     }
     let [xl, xh] = u16::try_from(row_bytes)
         .map_err(|_| LayoutError("QR image too wide".into()))?

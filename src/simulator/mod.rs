@@ -10,6 +10,10 @@
 //! `start_with_tls` serves HTTPS with a given certificate instead, so the client's real TLS
 //! path (rustls with ring) is exercised and its handshakes can be counted.
 
+mod api;
+mod codes;
+mod faults;
+mod reply;
 mod state;
 
 use std::net::SocketAddr;
@@ -31,12 +35,18 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 
-pub use state::{
-    Endpoint, Fault, FaultRule, HANG_HOLD, Outcome, Reply, RequestRecord, SimCode, SimRequest,
-    SimState, SimulatorOptions,
-};
+pub use codes::SimCode;
+pub use faults::{Endpoint, Fault, FaultRule, HANG_HOLD};
+pub use reply::{Outcome, Reply};
+pub use state::{RequestRecord, SimRequest, SimState, SimulatorOptions};
 
 use crate::monime::CodeStatus;
+use crate::sync::lock;
+
+/// The space id the simulator accepts unless told otherwise; demo mode uses it.
+pub const DEMO_SPACE_ID: &str = "spc-demo";
+/// The token the simulator accepts unless told otherwise (test mode, as its prefix says).
+pub const DEMO_ACCESS_TOKEN: &str = "mon_test_demo_token";
 
 /// A running simulator. Dropping it stops the server and closes its connections.
 pub struct SimulatorHandle {
@@ -188,14 +198,6 @@ impl Drop for SimulatorHandle {
     fn drop(&mut self) {
         self.server.abort();
     }
-}
-
-/// The state stays consistent under every lock (each change is one call), so a panic elsewhere
-/// while it was held does not make it unusable.
-fn lock(state: &Mutex<SimState>) -> MutexGuard<'_, SimState> {
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 async fn serve(

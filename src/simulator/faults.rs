@@ -1,0 +1,167 @@
+//! Misbehaviour on purpose: the faults tests script for the next requests to an endpoint, what
+//! each does to the request it hits, and Monime's limit of requests per second on an endpoint.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::reply::{Outcome, Reply, error_reply, throttled};
+
+/// The endpoints a fault or a log line is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    Any,
+    Create,
+    Get,
+    List,
+    Update,
+    Delete,
+    Unknown,
+}
+
+/// What a scripted fault does to the request it hits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Answers with this 5xx status and Monime's error envelope; nothing is done.
+    ServerError { status: u16 },
+    /// Answers 429 with `Retry-After`; nothing is done.
+    RateLimited { retry_after_secs: u64 },
+    /// Closes the connection without an answer; nothing is done.
+    DropConnection,
+    /// Does the work (a create makes its code) and then closes without an answer.
+    DropAfterProcessing,
+    /// Does the work and answers after this many milliseconds.
+    Delay { ms: u64 },
+    /// Never answers (the connection is held for `Hang::HOLD`).
+    Hang,
+    /// Answers 200 with an HTML page.
+    NotJson,
+    /// Answers with this status and body, as given.
+    Raw { status: u16, body: String },
+    /// Does the work and answers in the 2024-08-01 shape.
+    LegacyShape,
+}
+
+/// A fault for the next `times` requests to `endpoint`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultRule {
+    pub endpoint: Endpoint,
+    pub fault: Fault,
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// How long a hanging request is held before the connection is dropped.
+pub const HANG_HOLD: Duration = Duration::from_secs(120);
+
+impl Fault {
+    /// What happens instead of the work, for a fault that stops it; `None` when the work is
+    /// done (`after` may still change its answer).
+    pub(super) fn instead(&self) -> Option<Outcome> {
+        match self {
+            Fault::ServerError { status } => Some(Outcome::Reply(error_reply(
+                *status,
+                "internal_error",
+                "simulated server error",
+            ))),
+            Fault::RateLimited { retry_after_secs } => Some(Outcome::Reply(throttled(
+                *retry_after_secs,
+                "endpoint-limit",
+            ))),
+            Fault::DropConnection => Some(Outcome::Drop),
+            Fault::Hang => Some(Outcome::Hang),
+            Fault::NotJson => Some(Outcome::Reply(Reply {
+                status: 200,
+                headers: vec![("Content-Type", "text/html".into())],
+                body: "<html><body>Gateway login required</body></html>".into(),
+            })),
+            Fault::Raw { status, body } => Some(Outcome::Reply(Reply {
+                status: *status,
+                headers: vec![("Content-Type", "application/json".into())],
+                body: body.clone(),
+            })),
+            Fault::DropAfterProcessing | Fault::Delay { .. } | Fault::LegacyShape => None,
+        }
+    }
+
+    /// The outcome of the work done, as this fault changes it.
+    pub(super) fn after(&self, outcome: Outcome) -> Outcome {
+        match (self, outcome) {
+            (Fault::DropAfterProcessing, _) => Outcome::Drop,
+            (Fault::Delay { ms }, Outcome::Reply(reply)) => {
+                Outcome::ReplyAfter(Duration::from_millis(*ms), reply)
+            }
+            (_, outcome) => outcome,
+        }
+    }
+}
+
+/// The faults waiting for their requests, in the order they were scripted.
+#[derive(Debug, Default)]
+pub(super) struct Faults(Vec<FaultRule>);
+
+impl Faults {
+    pub(super) fn push(&mut self, rule: FaultRule) {
+        self.0.push(rule);
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The fault for a request to `endpoint`, if one is waiting; a rule used `times` times is
+    /// gone.
+    pub(super) fn take(&mut self, endpoint: Endpoint) -> Option<Fault> {
+        let index = self.0.iter().position(|rule| {
+            rule.times > 0 && (rule.endpoint == Endpoint::Any || rule.endpoint == endpoint)
+        })?;
+        let rule = &mut self.0[index];
+        rule.times -= 1;
+        let fault = rule.fault.clone();
+        if rule.times == 0 {
+            self.0.remove(index);
+        }
+        Some(fault)
+    }
+}
+
+/// Requests allowed per second on each endpoint (none: no limit), over a sliding second.
+#[derive(Debug)]
+pub(super) struct RateLimit {
+    per_second: Option<u32>,
+    recent: HashMap<Endpoint, VecDeque<DateTime<Utc>>>,
+}
+
+impl RateLimit {
+    pub(super) fn new(per_second: Option<u32>) -> RateLimit {
+        RateLimit {
+            per_second,
+            recent: HashMap::new(),
+        }
+    }
+
+    /// Counts a request to `endpoint` at `now`, or answers 429 past the limit (not counted).
+    pub(super) fn check(&mut self, endpoint: Endpoint, now: DateTime<Utc>) -> Option<Reply> {
+        let limit = self.per_second?;
+        let window = self.recent.entry(endpoint).or_default();
+        while window
+            .front()
+            .is_some_and(|at| now.signed_duration_since(*at) >= chrono::Duration::seconds(1))
+        {
+            window.pop_front();
+        }
+        if window.len() >= limit as usize {
+            return Some(throttled(1, "endpoint-limit"));
+        }
+        window.push_back(now);
+        None
+    }
+}
