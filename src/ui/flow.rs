@@ -32,8 +32,10 @@ pub enum Intent {
     KeepWaiting,
     NewSale,
     TryAgain,
-    /// Reprint a sale; `None` is the sale on screen.
-    Reprint(Option<i64>),
+    /// Reprint the receipt of the sale on screen.
+    ReprintThisSale,
+    /// Reprint the receipt of a sale in the history.
+    Reprint(i64),
     OpenHistory,
     OpenAdmin,
     Back,
@@ -95,8 +97,9 @@ pub struct HistoryRow {
     pub number: i64,
     pub time: String,
     pub amount: String,
+    /// The outcome and the receipt: "Paid · printed".
     pub status: String,
-    pub receipt: String,
+    pub paid: bool,
     pub can_reprint: bool,
 }
 
@@ -237,7 +240,7 @@ impl Flow {
                 self.new_sale();
                 self.intent(Intent::Key(key))
             }
-            (Screen::Paid, Intent::Reprint(None)) => self
+            (Screen::Paid, Intent::ReprintThisSale) => self
                 .sale
                 .as_ref()
                 .map(|sale| vec![Action::Reprint(sale.record.number)])
@@ -246,7 +249,7 @@ impl Flow {
                 Some(amount) => self.start(amount),
                 None => Vec::new(),
             },
-            (Screen::History, Intent::Reprint(Some(number))) => vec![Action::Reprint(number)],
+            (Screen::History, Intent::Reprint(number)) => vec![Action::Reprint(number)],
             (Screen::AdminPin, Intent::Key(key)) => {
                 match key {
                     KeypadKey::Digit(d) if self.pin.len() < PIN_MAX => {
@@ -569,8 +572,12 @@ fn history_row(sale: &StoredSale, style: CurrencyStyle) -> HistoryRow {
         number: sale.record.number,
         time: local_time(sale.created_at),
         amount: sale.record.amount().display(style),
-        status: status.into(),
-        receipt: receipt.into(),
+        status: if receipt.is_empty() {
+            status.into()
+        } else {
+            format!("{status} · {receipt}")
+        },
+        paid: phase == Phase::Paid,
         can_reprint: phase == Phase::Paid,
     }
 }

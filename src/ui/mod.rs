@@ -173,6 +173,7 @@ fn bind_callbacks(
     kiosk.on_keep_waiting(on(Intent::KeepWaiting));
     kiosk.on_new_sale(on(Intent::NewSale));
     kiosk.on_try_again(on(Intent::TryAgain));
+    kiosk.on_reprint_this_sale(on(Intent::ReprintThisSale));
     kiosk.on_open_history(on(Intent::OpenHistory));
     kiosk.on_open_admin(on(Intent::OpenAdmin));
     kiosk.on_back(on(Intent::Back));
@@ -188,13 +189,8 @@ fn bind_callbacks(
     });
     let (weak, reprint_state, reprint_actions) = context();
     kiosk.on_reprint(move |number| {
-        let sale = (number >= 0).then_some(i64::from(number));
-        dispatch(
-            &weak,
-            &reprint_state,
-            &reprint_actions,
-            Intent::Reprint(sale),
-        );
+        let intent = Intent::Reprint(i64::from(number));
+        dispatch(&weak, &reprint_state, &reprint_actions, intent);
     });
     let (weak, keyboard_state, keyboard_actions) = context();
     kiosk.on_keyboard(move |text| {
@@ -287,7 +283,7 @@ fn set_view(kiosk: &Kiosk, view: &View) {
             time: row.time.as_str().into(),
             amount: row.amount.as_str().into(),
             status: row.status.as_str().into(),
-            receipt: row.receipt.as_str().into(),
+            paid: row.paid,
             can_reprint: row.can_reprint,
         })
         .collect();
