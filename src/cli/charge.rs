@@ -16,6 +16,7 @@ use crate::journal::Receipt;
 use crate::money::Money;
 use crate::qr;
 use crate::sale::{Phase, Sale};
+use crate::ui::words::receipt_label;
 
 pub const EXIT_EXPIRED: u8 = 2;
 pub const EXIT_CANCELLED: u8 = 3;
@@ -188,8 +189,8 @@ async fn receipt_result(terminal: &Terminal, number: i64) -> String {
             Err(error) => return format!("unknown: {error}"),
         };
         match receipt {
-            Receipt::NoPrinter => return "no printer configured".into(),
-            Receipt::Printed => return "printed".into(),
+            Receipt::NoPrinter => return format!("{} configured", receipt_label(receipt)),
+            Receipt::Printed => return receipt_label(receipt).into(),
             Receipt::Owed if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -199,7 +200,8 @@ async fn receipt_result(terminal: &Terminal, number: i64) -> String {
                     None => "no printer".into(),
                 };
                 return format!(
-                    "owed, the printer is {status}; it prints when the kiosk runs and the printer is ready, or with `paycode-kiosk reprint {number}`"
+                    "{}, the printer is {status}; it prints when the kiosk runs and the printer is ready, or with `paycode-kiosk reprint {number}`",
+                    receipt_label(receipt)
                 );
             }
         }

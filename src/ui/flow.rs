@@ -1,11 +1,11 @@
 //! The cashier's screens and the moves between them, as plain Rust: taps, keys, the one-second
 //! tick and news from the worker come in; the next screen's contents (`View`) and work for the
-//! worker (`Action`) come out. The .slint files only draw what `View` says.
-
-use chrono::{DateTime, Local};
+//! worker (`Action`) come out. The .slint files only draw what `View` says; the sentences in it
+//! come from `words`.
 
 use super::keypad::{AmountEntry, KeypadKey};
-use crate::journal::{Receipt, StoredSale};
+use super::words;
+use crate::journal::StoredSale;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::printer::PrinterState;
 use crate::sale::{Connection, Phase, Sale};
@@ -176,7 +176,7 @@ impl Flow {
             paid_for_secs: 0,
             pin: String::new(),
             printer: None,
-            network: (true, "Monime: not contacted yet".into()),
+            network: (true, words::monime_not_contacted()),
             history: Vec::new(),
             newest_seen: 0,
         }
@@ -198,7 +198,7 @@ impl Flow {
             (Screen::Amount, Intent::Charge) => match self.entry.amount() {
                 Some(amount) => self.start(amount),
                 None => {
-                    self.notice = Some("Type the amount first".into());
+                    self.notice = Some(words::TYPE_AMOUNT_FIRST.into());
                     Vec::new()
                 }
             },
@@ -270,7 +270,7 @@ impl Flow {
                     vec![Action::CheckNetwork]
                 } else {
                     self.pin.clear();
-                    self.notice = Some("Wrong PIN".into());
+                    self.notice = Some(words::WRONG_PIN.into());
                     Vec::new()
                 }
             }
@@ -371,8 +371,8 @@ impl Flow {
         }
         self.starting = None;
         self.network = match &sale.connection {
-            Connection::Ok => (true, "Monime: connected".into()),
-            Connection::Lost { message, .. } => (false, format!("Monime: {message}")),
+            Connection::Ok => (true, words::monime_connected()),
+            Connection::Lost { message, .. } => (false, words::monime(message)),
         };
         // The countdown is set when a code arrives and then runs on the screen's own clock
         // (`tick`), so that it is smooth and tests can drive it with mock time.
@@ -423,11 +423,7 @@ impl Flow {
             merchant: self.settings.merchant_name.clone(),
             demo: self.settings.demo,
             network_ok: self.network.0,
-            network_text: if self.network.0 {
-                "Monime online".into()
-            } else {
-                "Monime offline".into()
-            },
+            network_text: words::network_badge(self.network.0).into(),
             printer_ok,
             printer_text,
             amount_text: self.entry.display(style),
@@ -437,13 +433,10 @@ impl Flow {
             pay_amount: amount.map(|a| a.display(style)).unwrap_or_default(),
             ussd: code.map(|c| c.ussd_code.clone()).unwrap_or_default(),
             ussd_for_qr: code.map(|c| c.ussd_code.clone()).unwrap_or_default(),
-            countdown: self
-                .seconds_left
-                .map(|s| format!("{}:{:02}", s / 60, s % 60))
-                .unwrap_or_default(),
+            countdown: self.seconds_left.map(words::countdown).unwrap_or_default(),
             status_line: sale
                 .map(Sale::status_line)
-                .unwrap_or_else(|| "Getting a payment code".into()),
+                .unwrap_or_else(|| words::GETTING_CODE.into()),
             connection_lost: sale.is_some_and(|s| matches!(s.connection, Connection::Lost { .. })),
             confirm_cancel: self.confirm_cancel,
             can_cancel: self.can_cancel(),
@@ -457,25 +450,20 @@ impl Flow {
                 .map(|a| a.display(style))
                 .unwrap_or_default(),
             history: self.history.iter().map(|s| history_row(s, style)).collect(),
-            pin_dots: "●".repeat(self.pin.len()),
-            admin_lines: self.admin_lines(),
+            pin_dots: words::pin_dots(self.pin.len()),
+            admin_lines: words::admin_lines(
+                &self.settings.terminal_id,
+                &self.network.1,
+                self.settings.has_printer,
+                self.printer.as_ref(),
+            ),
         }
     }
 
     fn printer_summary(&self) -> (bool, String) {
-        if !self.settings.has_printer {
-            return (true, "No printer".into());
-        }
-        match &self.printer {
-            None => (true, "Printer".into()),
-            Some(state) => {
-                let mut text = format!("Printer {}", state.status.short());
-                if state.owed > 0 {
-                    text.push_str(&format!(" ({} owed)", state.owed));
-                }
-                (!state.status.is_problem(), text)
-            }
-        }
+        let has_printer = self.settings.has_printer;
+        let ok = !has_printer || self.printer.as_ref().is_none_or(|s| !s.status.is_problem());
+        (ok, words::printer_badge(has_printer, self.printer.as_ref()))
     }
 
     fn receipt_summary(&self) -> (String, bool) {
@@ -483,107 +471,40 @@ impl Flow {
             return (String::new(), false);
         };
         if !self.settings.has_printer {
-            return ("No receipt printer".into(), false);
+            return (words::NO_RECEIPT_PRINTER.into(), false);
         }
         match &self.printer {
             Some(state) if state.last_printed == Some(sale.record.number) => {
-                ("Receipt printed".into(), false)
+                (words::RECEIPT_PRINTED.into(), false)
             }
-            Some(state) if state.status.is_problem() => (
-                format!(
-                    "Printer {}. The receipt prints once it is fixed.",
-                    state.status
-                ),
-                true,
-            ),
-            _ => ("Printing the receipt…".into(), false),
+            Some(state) if state.status.is_problem() => {
+                (words::receipt_waits_for(&state.status), true)
+            }
+            _ => (words::PRINTING_RECEIPT.into(), false),
         }
     }
 
     fn outcome(&self) -> (String, String) {
         if let Some(failure) = &self.start_failure {
-            return (
-                "Sale not started".into(),
-                format!("{failure}. Nothing was charged."),
-            );
+            return words::not_started(failure);
         }
-        let Some(sale) = &self.sale else {
-            return (String::new(), String::new());
-        };
-        match sale.record.phase {
-            Phase::Expired => (
-                "Code expired".into(),
-                "The customer did not pay in time. Nothing was charged.".into(),
-            ),
-            Phase::Cancelled => (
-                "Cancelled".into(),
-                "The code was switched off. Nothing was charged.".into(),
-            ),
-            Phase::Failed => (
-                "Payment failed".into(),
-                format!(
-                    "{}. Nothing was charged.",
-                    sale.record
-                        .failure
-                        .as_deref()
-                        .unwrap_or("Monime gave no reason")
-                ),
-            ),
-            _ => (String::new(), String::new()),
+        match &self.sale {
+            Some(sale) => words::outcome(sale.record.phase, sale.record.failure.as_deref()),
+            None => (String::new(), String::new()),
         }
-    }
-
-    fn admin_lines(&self) -> Vec<String> {
-        let printer = match &self.printer {
-            Some(state) => format!(
-                "Printer: {} ({}), {} receipt(s) owed",
-                state.status, state.device, state.owed
-            ),
-            None if self.settings.has_printer => "Printer: not checked yet".into(),
-            None => "Printer: none configured".into(),
-        };
-        vec![
-            format!(
-                "paycode-kiosk {} · terminal {}",
-                env!("CARGO_PKG_VERSION"),
-                self.settings.terminal_id
-            ),
-            self.network.1.clone(),
-            printer,
-        ]
     }
 }
 
 fn history_row(sale: &StoredSale, style: CurrencyStyle) -> HistoryRow {
     let phase = sale.record.phase;
-    let status = match phase {
-        Phase::Paid => "Paid",
-        Phase::Expired => "Expired",
-        Phase::Cancelled => "Cancelled",
-        Phase::Failed => "Failed",
-        _ => "Open",
-    };
-    let receipt = match (phase, sale.receipt) {
-        (Phase::Paid, Receipt::Printed) => "printed",
-        (Phase::Paid, Receipt::Owed) => "receipt owed",
-        _ => "",
-    };
     HistoryRow {
         number: sale.record.number,
-        time: local_time(sale.created_at),
+        time: words::history_time(sale.created_at),
         amount: sale.record.amount().display(style),
-        status: if receipt.is_empty() {
-            status.into()
-        } else {
-            format!("{status} · {receipt}")
-        },
+        status: words::history_status(phase, sale.receipt),
         paid: phase == Phase::Paid,
         can_reprint: phase == Phase::Paid,
     }
-}
-
-fn local_time(at: DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&Local).format("%d %b %H:%M").to_string()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod flow;
 pub mod keypad;
+pub mod words;
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -359,7 +360,7 @@ async fn worker(
             }
         }
         Ok(_) => {}
-        Err(error) => post(News::Message(format!("Earlier sales: {error}"))),
+        Err(error) => post(News::Message(words::earlier_sales(error))),
     }
     while let Some(action) = inbox.recv().await {
         let terminal = Arc::clone(&terminal);
@@ -424,21 +425,19 @@ fn release_freed_memory() {
 
 /// The one-off actions: each answers with one piece of news.
 async fn errand(terminal: &Terminal, action: Action) -> News {
-    let printed = |what: &str, result: Result<(), crate::printer::PrintError>| match result {
-        Ok(()) => News::Message(format!("{what} sent to the printer")),
-        Err(error) => News::Message(format!("{what} not printed: {error}")),
-    };
+    let no_printer = || News::Message(words::NO_PRINTER.into());
+    let printed = |what: &str, result| News::Message(words::printed(what, result));
     match action {
         Action::Reprint(number) => match &terminal.printer {
             Some(printer) => printed(
-                &format!("Receipt of sale {number}"),
+                &words::reprint(number),
                 printer.print(Job::Reprint(number)).await,
             ),
-            None => News::Message("This terminal has no printer".into()),
+            None => no_printer(),
         },
         Action::TestPrint => match &terminal.printer {
-            Some(printer) => printed("Test page", printer.print(Job::TestPage).await),
-            None => News::Message("This terminal has no printer".into()),
+            Some(printer) => printed(words::TEST_PAGE, printer.print(Job::TestPage).await),
+            None => no_printer(),
         },
         Action::PrintReport => {
             let journal = terminal.services.journal.clone();
@@ -449,11 +448,10 @@ async fn errand(terminal: &Terminal, action: Action) -> News {
             })
             .await;
             match (report, &terminal.printer) {
-                (Ok(Ok(report)), Some(printer)) => printed(
-                    "End-of-day report",
-                    printer.print(Job::Report(report)).await,
-                ),
-                (Ok(Ok(_)), None) => News::Message("This terminal has no printer".into()),
+                (Ok(Ok(report)), Some(printer)) => {
+                    printed(words::DAY_REPORT, printer.print(Job::Report(report)).await)
+                }
+                (Ok(Ok(_)), None) => no_printer(),
                 (Ok(Err(error)), _) => News::Message(error.to_string()),
                 (Err(error), _) => News::Message(error.to_string()),
             }
@@ -475,18 +473,18 @@ async fn errand(terminal: &Terminal, action: Action) -> News {
             {
                 Ok(_) => News::Network {
                     ok: true,
-                    text: format!("Monime: reachable at {}", Local::now().format("%H:%M:%S")),
+                    text: words::monime_reachable(Local::now()),
                 },
                 Err(error) => News::Network {
                     ok: false,
-                    text: format!("Monime: {error}"),
+                    text: words::monime(error),
                 },
             }
         }
         Action::DemoPay(code) => match &terminal.simulator {
             Some(simulator) => match simulator.pay(&code, Some(DEMO_PAYMENT_TAKES)) {
                 Ok(_) => News::Message(String::new()),
-                Err(error) => News::Message(format!("The demo customer cannot pay: {error}")),
+                Err(error) => News::Message(words::demo_cannot_pay(error)),
             },
             None => News::Message(String::new()),
         },
