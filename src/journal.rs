@@ -30,6 +30,23 @@ pub enum Receipt {
 }
 
 impl Receipt {
+    /// A paid sale's receipt in a word or two: "printed", "owed" or "no printer".
+    pub fn label(self) -> &'static str {
+        match self {
+            Receipt::Printed => "printed",
+            Receipt::Owed => "owed",
+            Receipt::NoPrinter => "no printer",
+        }
+    }
+
+    /// The receipt in a list of sales: "receipt printed", "receipt owed", "no printer".
+    pub fn note(self) -> String {
+        match self {
+            Receipt::NoPrinter => self.label().to_string(),
+            _ => format!("receipt {}", self.label()),
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Receipt::Owed => "owed",

@@ -55,6 +55,21 @@ impl Phase {
         )
     }
 
+    /// The phase in a word, as lists show it: "Paid", "Expired", "Cancelled", "Failed", or
+    /// "Open" while the sale is not settled.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Paid => "Paid",
+            Phase::Expired => "Expired",
+            Phase::Cancelled => "Cancelled",
+            Phase::Failed => "Failed",
+            Phase::CreatingCode
+            | Phase::AwaitingPayment
+            | Phase::PaymentInProgress
+            | Phase::Cancelling => "Open",
+        }
+    }
+
     /// The name stored in the journal.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -84,8 +99,8 @@ pub struct CodeInfo {
 
 /// Whether the last request reached Monime.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Connection {
-    Ok,
+pub enum Reachability {
+    Answering,
     Lost {
         since: DateTime<Utc>,
         message: String,
@@ -169,7 +184,7 @@ impl SaleRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sale {
     pub record: SaleRecord,
-    pub connection: Connection,
+    pub reachability: Reachability,
     /// The last thing worth telling the cashier that the phase alone does not say.
     pub notice: Option<String>,
     failures_in_a_row: u32,
@@ -190,7 +205,7 @@ impl Sale {
         };
         let sale = Sale {
             record,
-            connection: Connection::Ok,
+            reachability: Reachability::Answering,
             notice: None,
             failures_in_a_row: 0,
             timing,
@@ -211,11 +226,11 @@ impl Sale {
             Event::CancelPressed => self.cancel_pressed(),
             Event::CheckDue => vec![Effect::Send(self.next_check())],
             Event::Created(code) => {
-                self.connection_ok();
+                self.answered();
                 self.code_created(code)
             }
             Event::Checked(code) | Event::CancelAnswered(code) => {
-                self.connection_ok();
+                self.answered();
                 self.remember_code(&code);
                 self.status_seen(code)
             }
@@ -227,7 +242,7 @@ impl Sale {
 
     /// What the cashier should read under the amount.
     pub fn status_line(&self) -> String {
-        let lost = matches!(self.connection, Connection::Lost { .. });
+        let lost = matches!(self.reachability, Reachability::Lost { .. });
         match self.record.phase {
             Phase::CreatingCode if lost => "Connection lost, still trying to get a code".into(),
             Phase::CreatingCode => "Getting a payment code".into(),
@@ -376,9 +391,9 @@ impl Sale {
 
     fn create_failed(&mut self, error: MonimeError, now: DateTime<Utc>) -> Vec<Effect> {
         if error.is_retryable() {
-            return vec![self.connection_lost(&error, now)];
+            return vec![self.unreachable(&error, now)];
         }
-        self.connection_ok();
+        self.answered();
         // Monime refused the create: no code exists for this key, so there is nothing to switch
         // off, whether or not the cashier pressed cancel.
         if self.record.cancel_requested {
@@ -404,23 +419,23 @@ impl Sale {
         }
         // Any other error (the network, Monime's servers, even a revoked token) leaves a code
         // that may yet be paid: keep checking until Monime answers.
-        vec![self.connection_lost(&error, now)]
+        vec![self.unreachable(&error, now)]
     }
 
     fn cancel_failed(&mut self, error: MonimeError, now: DateTime<Utc>) -> Vec<Effect> {
         // Not re-sent blindly: the next check reads the code, and a code still pending is
         // switched off again from there.
-        vec![self.connection_lost(&error, now)]
+        vec![self.unreachable(&error, now)]
     }
 
-    fn connection_lost(&mut self, error: &MonimeError, now: DateTime<Utc>) -> Effect {
+    fn unreachable(&mut self, error: &MonimeError, now: DateTime<Utc>) -> Effect {
         self.failures_in_a_row += 1;
-        if let Connection::Ok = self.connection {
-            self.connection = Connection::Lost {
+        if let Reachability::Answering = self.reachability {
+            self.reachability = Reachability::Lost {
                 since: now,
                 message: error.to_string(),
             };
-        } else if let Connection::Lost { message, .. } = &mut self.connection {
+        } else if let Reachability::Lost { message, .. } = &mut self.reachability {
             *message = error.to_string();
         }
         let exponent = (self.failures_in_a_row - 1).min(10);
@@ -435,9 +450,9 @@ impl Sale {
         Effect::CheckAfter(wait)
     }
 
-    fn connection_ok(&mut self) {
+    fn answered(&mut self) {
         self.failures_in_a_row = 0;
-        self.connection = Connection::Ok;
+        self.reachability = Reachability::Answering;
     }
 }
 

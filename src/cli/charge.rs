@@ -189,8 +189,8 @@ async fn receipt_result(terminal: &Terminal, number: i64) -> String {
             Err(error) => return format!("unknown: {error}"),
         };
         match receipt {
-            Receipt::NoPrinter => return "no printer configured".into(),
-            Receipt::Printed => return "printed".into(),
+            Receipt::NoPrinter => return format!("{} configured", receipt.label()),
+            Receipt::Printed => return receipt.label().into(),
             Receipt::Owed if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -200,7 +200,8 @@ async fn receipt_result(terminal: &Terminal, number: i64) -> String {
                     None => "no printer".into(),
                 };
                 return format!(
-                    "owed, the printer is {status}; it prints when the kiosk runs and the printer is ready, or with `paycode-kiosk reprint {number}`"
+                    "{}, the printer is {status}; it prints when the kiosk runs and the printer is ready, or with `paycode-kiosk reprint {number}`",
+                    receipt.label()
                 );
             }
         }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::Local;
 
 use crate::controller::resume_unsettled;
-use crate::journal::{Receipt, StoredSale};
+use crate::journal::StoredSale;
 use crate::money::CurrencyStyle;
 use crate::sale::Phase;
 use crate::terminal::Terminal;
@@ -32,11 +32,9 @@ pub async fn history(terminal: &Terminal, limit: usize) -> Result<ExitCode, Stri
 /// One sale on one line: number, time, amount, phase, code, receipt.
 pub fn sale_line(sale: &StoredSale, style: CurrencyStyle) -> String {
     let record = &sale.record;
-    let receipt = match (record.phase, sale.receipt) {
-        (Phase::Paid, Receipt::Owed) => "receipt owed",
-        (Phase::Paid, Receipt::Printed) => "receipt printed",
-        (Phase::Paid, Receipt::NoPrinter) => "no printer",
-        _ => "",
+    let receipt = match record.phase {
+        Phase::Paid => sale.receipt.note(),
+        _ => String::new(),
     };
     let code = record.code.as_ref();
     format!(

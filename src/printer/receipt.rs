@@ -16,6 +16,7 @@ use crate::journal::StoredSale;
 use crate::money::CurrencyStyle;
 use crate::qr::{QUIET_ZONE, QrDots};
 use crate::report::DayReport;
+use crate::sale::Phase;
 
 /// How the QR code of the payment code's id is printed, if at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -273,9 +274,13 @@ pub fn day_report(style: &ReceiptStyle, report: &DayReport, now: DateTime<Utc>) 
         "Total paid",
         &report.paid_total.display(style.currency_style),
     )?;
-    doc.pair("Expired", &report.expired.to_string())?;
-    doc.pair("Cancelled", &report.cancelled.to_string())?;
-    doc.pair("Failed", &report.failed.to_string())?;
+    for (phase, count) in [
+        (Phase::Expired, report.expired),
+        (Phase::Cancelled, report.cancelled),
+        (Phase::Failed, report.failed),
+    ] {
+        doc.pair(phase.label(), &count.to_string())?;
+    }
     if report.open > 0 {
         doc.pair("Still open", &report.open.to_string())?;
     }

@@ -283,7 +283,7 @@ fn an_unreachable_create_is_retried_with_backoff() {
         sale.status_line()
     );
     sale.handle(Event::Created(code(CodeStatus::Pending)), now());
-    assert_eq!(sale.connection, Connection::Ok);
+    assert_eq!(sale.reachability, Reachability::Answering);
     assert_eq!(sale.status_line(), "Waiting for payment");
 }
 
@@ -315,7 +315,7 @@ fn network_errors_while_following_never_end_the_sale() {
         assert_eq!(sale.record.phase, Phase::AwaitingPayment);
         assert_eq!(sale.status_line(), "Connection lost, still checking");
     }
-    let Connection::Lost { since, .. } = &sale.connection else {
+    let Reachability::Lost { since, .. } = &sale.reachability else {
         panic!("lost")
     };
     assert_eq!(*since, now());

@@ -1,14 +1,18 @@
 //! The cashier's screens and the moves between them, as plain Rust: taps, keys, the one-second
 //! tick and news from the worker come in; the next screen's contents (`View`) and work for the
-//! worker (`Action`) come out. The .slint files only draw what `View` says.
+//! worker (`Action`) come out. The .slint files only draw what `View` says; the sentences in it
+//! come from `words`, and `view` makes the `View`.
 
-use chrono::{DateTime, Local};
+mod view;
+
+pub use view::{HistoryRow, View};
 
 use super::keypad::{AmountEntry, KeypadKey};
-use crate::journal::{Receipt, StoredSale};
+use super::words;
+use crate::journal::StoredSale;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::printer::PrinterState;
-use crate::sale::{Connection, Phase, Sale};
+use crate::sale::{Phase, Reachability, Sale};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -32,8 +36,10 @@ pub enum Intent {
     KeepWaiting,
     NewSale,
     TryAgain,
-    /// Reprint a sale; `None` is the sale on screen.
-    Reprint(Option<i64>),
+    /// Reprint the receipt of the sale on screen.
+    ReprintThisSale,
+    /// Reprint the receipt of a sale in the history.
+    Reprint(i64),
     OpenHistory,
     OpenAdmin,
     Back,
@@ -90,50 +96,6 @@ pub struct Settings {
     pub has_printer: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryRow {
-    pub number: i64,
-    pub time: String,
-    pub amount: String,
-    pub status: String,
-    pub receipt: String,
-    pub can_reprint: bool,
-}
-
-/// Everything the screen shows.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct View {
-    pub screen: Option<Screen>,
-    pub merchant: String,
-    pub demo: bool,
-    pub network_ok: bool,
-    pub network_text: String,
-    pub printer_ok: bool,
-    pub printer_text: String,
-    pub amount_text: String,
-    pub amount_empty: bool,
-    pub can_charge: bool,
-    pub notice: String,
-    pub pay_amount: String,
-    pub ussd: String,
-    /// What the QR code encodes; empty while there is no code.
-    pub ussd_for_qr: String,
-    pub countdown: String,
-    pub status_line: String,
-    pub connection_lost: bool,
-    pub confirm_cancel: bool,
-    pub can_cancel: bool,
-    pub receipt_text: String,
-    pub receipt_problem: bool,
-    pub can_reprint: bool,
-    pub outcome_title: String,
-    pub outcome_reason: String,
-    pub retry_amount: String,
-    pub history: Vec<HistoryRow>,
-    pub pin_dots: String,
-    pub admin_lines: Vec<String>,
-}
-
 pub struct Flow {
     settings: Settings,
     screen: Screen,
@@ -173,7 +135,7 @@ impl Flow {
             paid_for_secs: 0,
             pin: String::new(),
             printer: None,
-            network: (true, "Monime: not contacted yet".into()),
+            network: (true, words::monime_not_contacted()),
             history: Vec::new(),
             newest_seen: 0,
         }
@@ -195,7 +157,7 @@ impl Flow {
             (Screen::Amount, Intent::Charge) => match self.entry.amount() {
                 Some(amount) => self.start(amount),
                 None => {
-                    self.notice = Some("Type the amount first".into());
+                    self.notice = Some(words::TYPE_AMOUNT_FIRST.into());
                     Vec::new()
                 }
             },
@@ -237,7 +199,7 @@ impl Flow {
                 self.new_sale();
                 self.intent(Intent::Key(key))
             }
-            (Screen::Paid, Intent::Reprint(None)) => self
+            (Screen::Paid, Intent::ReprintThisSale) => self
                 .sale
                 .as_ref()
                 .map(|sale| vec![Action::Reprint(sale.record.number)])
@@ -246,7 +208,7 @@ impl Flow {
                 Some(amount) => self.start(amount),
                 None => Vec::new(),
             },
-            (Screen::History, Intent::Reprint(Some(number))) => vec![Action::Reprint(number)],
+            (Screen::History, Intent::Reprint(number)) => vec![Action::Reprint(number)],
             (Screen::AdminPin, Intent::Key(key)) => {
                 match key {
                     KeypadKey::Digit(d) if self.pin.len() < PIN_MAX => {
@@ -267,7 +229,7 @@ impl Flow {
                     vec![Action::CheckNetwork]
                 } else {
                     self.pin.clear();
-                    self.notice = Some("Wrong PIN".into());
+                    self.notice = Some(words::WRONG_PIN.into());
                     Vec::new()
                 }
             }
@@ -367,9 +329,9 @@ impl Flow {
             return;
         }
         self.starting = None;
-        self.network = match &sale.connection {
-            Connection::Ok => (true, "Monime: connected".into()),
-            Connection::Lost { message, .. } => (false, format!("Monime: {message}")),
+        self.network = match &sale.reachability {
+            Reachability::Answering => (true, words::monime_connected()),
+            Reachability::Lost { message, .. } => (false, words::monime(message)),
         };
         // The countdown is set when a code arrives and then runs on the screen's own clock
         // (`tick`), so that it is smooth and tests can drive it with mock time.
@@ -403,180 +365,6 @@ impl Flow {
             }
         }
     }
-
-    pub fn view(&self) -> View {
-        let style = self.settings.currency_style;
-        let sale = self.sale.as_ref();
-        let amount = sale
-            .map(|sale| sale.record.amount())
-            .or(self.starting)
-            .or(self.last_amount);
-        let code = sale.and_then(|sale| sale.record.code.as_ref());
-        let (printer_ok, printer_text) = self.printer_summary();
-        let (receipt_text, receipt_problem) = self.receipt_summary();
-        let (outcome_title, outcome_reason) = self.outcome();
-        View {
-            screen: Some(self.screen),
-            merchant: self.settings.merchant_name.clone(),
-            demo: self.settings.demo,
-            network_ok: self.network.0,
-            network_text: if self.network.0 {
-                "Monime online".into()
-            } else {
-                "Monime offline".into()
-            },
-            printer_ok,
-            printer_text,
-            amount_text: self.entry.display(style),
-            amount_empty: self.entry.amount().is_none(),
-            can_charge: self.entry.amount().is_some(),
-            notice: self.notice.clone().unwrap_or_default(),
-            pay_amount: amount.map(|a| a.display(style)).unwrap_or_default(),
-            ussd: code.map(|c| c.ussd_code.clone()).unwrap_or_default(),
-            ussd_for_qr: code.map(|c| c.ussd_code.clone()).unwrap_or_default(),
-            countdown: self
-                .seconds_left
-                .map(|s| format!("{}:{:02}", s / 60, s % 60))
-                .unwrap_or_default(),
-            status_line: sale
-                .map(Sale::status_line)
-                .unwrap_or_else(|| "Getting a payment code".into()),
-            connection_lost: sale.is_some_and(|s| matches!(s.connection, Connection::Lost { .. })),
-            confirm_cancel: self.confirm_cancel,
-            can_cancel: self.can_cancel(),
-            receipt_text,
-            receipt_problem,
-            can_reprint: self.settings.has_printer,
-            outcome_title,
-            outcome_reason,
-            retry_amount: self
-                .last_amount
-                .map(|a| a.display(style))
-                .unwrap_or_default(),
-            history: self.history.iter().map(|s| history_row(s, style)).collect(),
-            pin_dots: "●".repeat(self.pin.len()),
-            admin_lines: self.admin_lines(),
-        }
-    }
-
-    fn printer_summary(&self) -> (bool, String) {
-        if !self.settings.has_printer {
-            return (true, "No printer".into());
-        }
-        match &self.printer {
-            None => (true, "Printer".into()),
-            Some(state) => {
-                let mut text = format!("Printer {}", state.status.short());
-                if state.owed > 0 {
-                    text.push_str(&format!(" ({} owed)", state.owed));
-                }
-                (!state.status.is_problem(), text)
-            }
-        }
-    }
-
-    fn receipt_summary(&self) -> (String, bool) {
-        let Some(sale) = &self.sale else {
-            return (String::new(), false);
-        };
-        if !self.settings.has_printer {
-            return ("No receipt printer".into(), false);
-        }
-        match &self.printer {
-            Some(state) if state.last_printed == Some(sale.record.number) => {
-                ("Receipt printed".into(), false)
-            }
-            Some(state) if state.status.is_problem() => (
-                format!(
-                    "Printer {}. The receipt prints once it is fixed.",
-                    state.status
-                ),
-                true,
-            ),
-            _ => ("Printing the receipt…".into(), false),
-        }
-    }
-
-    fn outcome(&self) -> (String, String) {
-        if let Some(failure) = &self.start_failure {
-            return (
-                "Sale not started".into(),
-                format!("{failure}. Nothing was charged."),
-            );
-        }
-        let Some(sale) = &self.sale else {
-            return (String::new(), String::new());
-        };
-        match sale.record.phase {
-            Phase::Expired => (
-                "Code expired".into(),
-                "The customer did not pay in time. Nothing was charged.".into(),
-            ),
-            Phase::Cancelled => (
-                "Cancelled".into(),
-                "The code was switched off. Nothing was charged.".into(),
-            ),
-            Phase::Failed => (
-                "Payment failed".into(),
-                format!(
-                    "{}. Nothing was charged.",
-                    sale.record
-                        .failure
-                        .as_deref()
-                        .unwrap_or("Monime gave no reason")
-                ),
-            ),
-            _ => (String::new(), String::new()),
-        }
-    }
-
-    fn admin_lines(&self) -> Vec<String> {
-        let printer = match &self.printer {
-            Some(state) => format!(
-                "Printer: {} ({}), {} receipt(s) owed",
-                state.status, state.device, state.owed
-            ),
-            None if self.settings.has_printer => "Printer: not checked yet".into(),
-            None => "Printer: none configured".into(),
-        };
-        vec![
-            format!(
-                "paycode-kiosk {} · terminal {}",
-                env!("CARGO_PKG_VERSION"),
-                self.settings.terminal_id
-            ),
-            self.network.1.clone(),
-            printer,
-        ]
-    }
-}
-
-fn history_row(sale: &StoredSale, style: CurrencyStyle) -> HistoryRow {
-    let phase = sale.record.phase;
-    let status = match phase {
-        Phase::Paid => "Paid",
-        Phase::Expired => "Expired",
-        Phase::Cancelled => "Cancelled",
-        Phase::Failed => "Failed",
-        _ => "Open",
-    };
-    let receipt = match (phase, sale.receipt) {
-        (Phase::Paid, Receipt::Printed) => "printed",
-        (Phase::Paid, Receipt::Owed) => "receipt owed",
-        _ => "",
-    };
-    HistoryRow {
-        number: sale.record.number,
-        time: local_time(sale.created_at),
-        amount: sale.record.amount().display(style),
-        status: status.into(),
-        receipt: receipt.into(),
-        can_reprint: phase == Phase::Paid,
-    }
-}
-
-fn local_time(at: DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&Local).format("%d %b %H:%M").to_string()
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The amount as the cashier types it: digits, `00` and one decimal point, with the terminal's
 //! limits enforced key by key, so that what the screen shows is always a valid amount or empty.
 
-use crate::money::{Currency, CurrencyStyle, Money, group_thousands};
+use super::words;
+use crate::money::{Currency, CurrencyStyle, Money};
 
 /// A key of the amount keypad (or its keyboard equivalent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +85,7 @@ impl AmountEntry {
             },
             KeypadKey::Point => {
                 if self.fraction.is_some() {
-                    return Err(Refusal("The amount already has a decimal point".into()));
+                    return Err(Refusal(words::SECOND_POINT.into()));
                 }
                 self.fraction = Some(String::new());
             }
@@ -100,9 +101,8 @@ impl AmountEntry {
         if self.minor_units() > self.max_minor {
             let limit = Money::new(self.currency, self.max_minor);
             *self = before;
-            return Err(Refusal(format!(
-                "The most this terminal takes is {}",
-                limit.display(CurrencyStyle::Symbol)
+            return Err(Refusal(words::over_the_limit(
+                limit.display(CurrencyStyle::Symbol),
             )));
         }
         Ok(())
@@ -111,9 +111,9 @@ impl AmountEntry {
     fn push_digit(&mut self, digit: u8) -> Result<(), Refusal> {
         let c = char::from(b'0' + digit.min(9));
         match &mut self.fraction {
-            Some(fraction) if fraction.len() >= Currency::DECIMALS as usize => Err(Refusal(
-                format!("Only {} digits after the point", Currency::DECIMALS),
-            )),
+            Some(fraction) if fraction.len() >= Currency::DECIMALS as usize => {
+                Err(Refusal(words::too_many_decimals(Currency::DECIMALS)))
+            }
             Some(fraction) => {
                 fraction.push(c);
                 Ok(())
@@ -148,21 +148,19 @@ impl AmountEntry {
         self.whole.is_empty() && self.fraction.is_none()
     }
 
-    /// As typed, with thousands grouped: "Le 1,234.5".
+    /// As typed, with thousands grouped: "Le 1,234.5". This is the amount as `Money` writes it
+    /// ("Le 1,234.50"), cut back to the decimals typed so far, so that currency and grouping
+    /// are written in one place.
     pub fn display(&self, style: CurrencyStyle) -> String {
-        let label = match style {
-            CurrencyStyle::Symbol => self.currency.symbol(),
-            CurrencyStyle::Code => self.currency.code(),
+        let mut shown = Money::new(self.currency, self.minor_units()).display(style);
+        let decimals = Currency::DECIMALS as usize;
+        let untyped = match &self.fraction {
+            Some(fraction) => decimals.saturating_sub(fraction.len()),
+            // The point too.
+            None => decimals + 1,
         };
-        let whole = if self.whole.is_empty() {
-            "0".to_string()
-        } else {
-            group_thousands(self.whole.parse().unwrap_or(0))
-        };
-        match &self.fraction {
-            Some(fraction) => format!("{label} {whole}.{fraction}"),
-            None => format!("{label} {whole}"),
-        }
+        shown.truncate(shown.len().saturating_sub(untyped));
+        shown
     }
 }
 

@@ -1,0 +1,155 @@
+//! What the screen shows, made from the flow's state: the `View` the Slint glue puts on the
+//! `Kiosk` global, with every sentence in it from `words`.
+
+use super::{Flow, Screen};
+use crate::journal::StoredSale;
+use crate::money::CurrencyStyle;
+use crate::sale::{Phase, Reachability, Sale};
+use crate::ui::words;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub number: i64,
+    pub time: String,
+    pub amount: String,
+    /// The outcome and the receipt: "Paid · printed".
+    pub status: String,
+    pub paid: bool,
+    pub can_reprint: bool,
+}
+
+/// Everything the screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct View {
+    pub screen: Option<Screen>,
+    pub merchant: String,
+    pub demo: bool,
+    pub network_ok: bool,
+    pub network_text: String,
+    pub printer_ok: bool,
+    pub printer_text: String,
+    pub amount_text: String,
+    pub amount_empty: bool,
+    pub can_charge: bool,
+    pub notice: String,
+    pub pay_amount: String,
+    pub ussd: String,
+    /// What the QR code encodes; empty while there is no code.
+    pub ussd_for_qr: String,
+    pub countdown: String,
+    pub status_line: String,
+    pub connection_lost: bool,
+    pub confirm_cancel: bool,
+    pub can_cancel: bool,
+    pub receipt_text: String,
+    pub receipt_problem: bool,
+    pub can_reprint: bool,
+    pub outcome_title: String,
+    pub outcome_reason: String,
+    pub retry_amount: String,
+    pub history: Vec<HistoryRow>,
+    pub pin_dots: String,
+    pub admin_lines: Vec<String>,
+}
+
+impl Flow {
+    pub fn view(&self) -> View {
+        let style = self.settings.currency_style;
+        let sale = self.sale.as_ref();
+        let amount = sale
+            .map(|sale| sale.record.amount())
+            .or(self.starting)
+            .or(self.last_amount);
+        let code = sale.and_then(|sale| sale.record.code.as_ref());
+        let (printer_ok, printer_text) = self.printer_summary();
+        let (receipt_text, receipt_problem) = self.receipt_summary();
+        let (outcome_title, outcome_reason) = self.outcome();
+        View {
+            screen: Some(self.screen),
+            merchant: self.settings.merchant_name.clone(),
+            demo: self.settings.demo,
+            network_ok: self.network.0,
+            network_text: words::network_badge(self.network.0).into(),
+            printer_ok,
+            printer_text,
+            amount_text: self.entry.display(style),
+            amount_empty: self.entry.amount().is_none(),
+            can_charge: self.entry.amount().is_some(),
+            notice: self.notice.clone().unwrap_or_default(),
+            pay_amount: amount.map(|a| a.display(style)).unwrap_or_default(),
+            ussd: code.map(|c| c.ussd_code.clone()).unwrap_or_default(),
+            ussd_for_qr: code.map(|c| c.ussd_code.clone()).unwrap_or_default(),
+            countdown: self.seconds_left.map(words::countdown).unwrap_or_default(),
+            status_line: sale
+                .map(Sale::status_line)
+                .unwrap_or_else(|| words::GETTING_CODE.into()),
+            connection_lost: sale
+                .is_some_and(|s| matches!(s.reachability, Reachability::Lost { .. })),
+            confirm_cancel: self.confirm_cancel,
+            can_cancel: self.can_cancel(),
+            receipt_text,
+            receipt_problem,
+            can_reprint: self.settings.has_printer,
+            outcome_title,
+            outcome_reason,
+            retry_amount: self
+                .last_amount
+                .map(|a| a.display(style))
+                .unwrap_or_default(),
+            history: self.history.iter().map(|s| history_row(s, style)).collect(),
+            pin_dots: words::pin_dots(self.pin.len()),
+            admin_lines: words::admin_lines(
+                &self.settings.terminal_id,
+                &self.network.1,
+                self.settings.has_printer,
+                self.printer.as_ref(),
+            ),
+        }
+    }
+
+    fn printer_summary(&self) -> (bool, String) {
+        let has_printer = self.settings.has_printer;
+        let ok = !has_printer || self.printer.as_ref().is_none_or(|s| !s.status.is_problem());
+        (ok, words::printer_badge(has_printer, self.printer.as_ref()))
+    }
+
+    fn receipt_summary(&self) -> (String, bool) {
+        let Some(sale) = &self.sale else {
+            return (String::new(), false);
+        };
+        if !self.settings.has_printer {
+            return (words::NO_RECEIPT_PRINTER.into(), false);
+        }
+        match &self.printer {
+            Some(state) if state.last_printed == Some(sale.record.number) => {
+                (words::RECEIPT_PRINTED.into(), false)
+            }
+            Some(state) if state.status.is_problem() => {
+                (words::receipt_waits_for(&state.status), true)
+            }
+            _ => (words::PRINTING_RECEIPT.into(), false),
+        }
+    }
+
+    fn outcome(&self) -> (String, String) {
+        if let Some(failure) = &self.start_failure {
+            return words::not_started(failure);
+        }
+        match &self.sale {
+            Some(sale) => words::outcome(sale.record.phase, sale.record.failure.as_deref()),
+            None => (String::new(), String::new()),
+        }
+    }
+}
+
+fn history_row(sale: &StoredSale, style: CurrencyStyle) -> HistoryRow {
+    let phase = sale.record.phase;
+    HistoryRow {
+        number: sale.record.number,
+        time: words::history_time(sale.created_at),
+        amount: sale.record.amount().display(style),
+        status: words::history_status(phase, sale.receipt),
+        paid: phase == Phase::Paid,
+        can_reprint: phase == Phase::Paid,
+    }
+}

@@ -1,0 +1,259 @@
+//! The Slint glue: binds the `Kiosk` global's callbacks to the flow, puts the flow's `View` on
+//! the global, draws the QR image, and ticks the screen's one-second clock. It holds no rules:
+//! what a tap does is `flow`'s business, and the work it causes goes to the `worker`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use chrono::Local;
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use tokio::sync::mpsc;
+
+use super::flow::{Action, Flow, Intent, News, Screen, Settings, View};
+use super::keypad::KeypadKey;
+use super::{HistoryRow, Kiosk, MainWindow, Page, Terminal, worker};
+use crate::qr::QrPayload;
+
+/// A running terminal screen: keep it alive as long as the window.
+pub struct App {
+    _tick: slint::Timer,
+    _actions: mpsc::UnboundedSender<Action>,
+}
+
+struct UiState {
+    flow: Flow,
+    qr_payload: QrPayload,
+    /// The USSD code the QR image on screen was made from.
+    qr_for: String,
+}
+
+thread_local! {
+    /// The screen's state, reached by news the worker posts to the UI thread.
+    static STATE: RefCell<Option<Rc<RefCell<UiState>>>> = const { RefCell::new(None) };
+}
+
+impl App {
+    /// Wires `window` to a terminal: callbacks, the one-second tick and the worker task.
+    pub fn start(window: &MainWindow, terminal: Terminal, runtime: &tokio::runtime::Handle) -> App {
+        let config = &terminal.config;
+        let settings = Settings {
+            merchant_name: config.kiosk.merchant_name.clone(),
+            terminal_id: config.kiosk.terminal_id.clone(),
+            currency: config.monime.currency,
+            currency_style: config.kiosk.currency_style,
+            max_amount_minor: config.kiosk.max_amount_minor,
+            admin_pin: config.kiosk.admin_pin.clone(),
+            demo: terminal.simulator.is_some(),
+            paid_screen_secs: config.kiosk.paid_screen_secs,
+            has_printer: terminal.printer.is_some(),
+        };
+        let state = Rc::new(RefCell::new(UiState {
+            flow: Flow::new(settings),
+            qr_payload: config.kiosk.qr_payload,
+            qr_for: String::new(),
+        }));
+        STATE.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&state)));
+
+        let (actions, inbox) = mpsc::unbounded_channel();
+        let weak = window.as_weak();
+        let post = move |news: News| {
+            let _ = weak.upgrade_in_event_loop(move |window| {
+                STATE.with(|slot| {
+                    if let Some(state) = slot.borrow().as_ref() {
+                        state.borrow_mut().flow.news(news);
+                        apply(&window, &mut state.borrow_mut());
+                    }
+                });
+            });
+        };
+        runtime.spawn(worker::run(terminal, inbox, post));
+
+        bind_callbacks(window, &state, &actions);
+        let tick = slint::Timer::default();
+        let weak = window.as_weak();
+        let tick_state = Rc::clone(&state);
+        tick.start(
+            slint::TimerMode::Repeated,
+            Duration::from_secs(1),
+            move || {
+                if let Some(window) = weak.upgrade() {
+                    tick_state.borrow_mut().flow.tick();
+                    apply(&window, &mut tick_state.borrow_mut());
+                }
+            },
+        );
+        apply(window, &mut state.borrow_mut());
+        App {
+            _tick: tick,
+            _actions: actions,
+        }
+    }
+}
+
+fn bind_callbacks(
+    window: &MainWindow,
+    state: &Rc<RefCell<UiState>>,
+    actions: &mpsc::UnboundedSender<Action>,
+) {
+    let kiosk = window.global::<Kiosk>();
+    let context = || (window.as_weak(), Rc::clone(state), actions.clone());
+    let on = |intent: Intent| {
+        let (weak, state, actions) = context();
+        move || dispatch(&weak, &state, &actions, intent.clone())
+    };
+    kiosk.on_charge(on(Intent::Charge));
+    kiosk.on_cancel(on(Intent::Cancel));
+    kiosk.on_confirm_cancel_pressed(on(Intent::ConfirmCancel));
+    kiosk.on_keep_waiting(on(Intent::KeepWaiting));
+    kiosk.on_new_sale(on(Intent::NewSale));
+    kiosk.on_try_again(on(Intent::TryAgain));
+    kiosk.on_reprint_this_sale(on(Intent::ReprintThisSale));
+    kiosk.on_open_history(on(Intent::OpenHistory));
+    kiosk.on_open_admin(on(Intent::OpenAdmin));
+    kiosk.on_back(on(Intent::Back));
+    kiosk.on_test_print(on(Intent::TestPrint));
+    kiosk.on_print_report(on(Intent::PrintReport));
+    kiosk.on_check_network(on(Intent::CheckNetwork));
+    kiosk.on_demo_pay(on(Intent::DemoPay));
+    let (weak, key_state, key_actions) = context();
+    kiosk.on_key(move |key| {
+        if let Some(key) = KeypadKey::parse(&key) {
+            dispatch(&weak, &key_state, &key_actions, Intent::Key(key));
+        }
+    });
+    let (weak, reprint_state, reprint_actions) = context();
+    kiosk.on_reprint(move |number| {
+        let intent = Intent::Reprint(i64::from(number));
+        dispatch(&weak, &reprint_state, &reprint_actions, intent);
+    });
+    let (weak, keyboard_state, keyboard_actions) = context();
+    kiosk.on_keyboard(move |text| {
+        let Some(window) = weak.upgrade() else {
+            return false;
+        };
+        let mut state = keyboard_state.borrow_mut();
+        let Some(sent) = state.flow.keyboard(&text) else {
+            return false;
+        };
+        for action in sent {
+            let _ = keyboard_actions.send(action);
+        }
+        apply(&window, &mut state);
+        true
+    });
+}
+
+/// Hands a tap to the flow, its work to the worker, and redraws.
+fn dispatch(
+    weak: &slint::Weak<MainWindow>,
+    state: &Rc<RefCell<UiState>>,
+    actions: &mpsc::UnboundedSender<Action>,
+    intent: Intent,
+) {
+    let Some(window) = weak.upgrade() else { return };
+    let mut state = state.borrow_mut();
+    for action in state.flow.intent(intent) {
+        let _ = actions.send(action);
+    }
+    apply(&window, &mut state);
+}
+
+/// Puts the flow's view on screen.
+fn apply(window: &MainWindow, state: &mut UiState) {
+    let view = state.flow.view();
+    let kiosk = window.global::<Kiosk>();
+    if view.ussd_for_qr != state.qr_for {
+        state.qr_for = view.ussd_for_qr.clone();
+        match qr_image(&state.qr_payload.for_ussd(&view.ussd_for_qr)) {
+            Some(image) if !view.ussd_for_qr.is_empty() => {
+                kiosk.set_qr(image);
+                kiosk.set_has_qr(true);
+            }
+            _ => kiosk.set_has_qr(false),
+        }
+    }
+    set_view(&kiosk, &view);
+}
+
+fn set_view(kiosk: &Kiosk, view: &View) {
+    kiosk.set_page(match view.screen.unwrap_or(Screen::Amount) {
+        Screen::Amount => Page::Amount,
+        Screen::Payment => Page::Payment,
+        Screen::Paid => Page::Paid,
+        Screen::Outcome => Page::Outcome,
+        Screen::History => Page::History,
+        Screen::AdminPin => Page::AdminPin,
+        Screen::Admin => Page::Admin,
+    });
+    kiosk.set_merchant(view.merchant.as_str().into());
+    kiosk.set_clock(Local::now().format("%H:%M").to_string().into());
+    kiosk.set_demo(view.demo);
+    kiosk.set_network_ok(view.network_ok);
+    kiosk.set_network_text(view.network_text.as_str().into());
+    kiosk.set_printer_ok(view.printer_ok);
+    kiosk.set_printer_text(view.printer_text.as_str().into());
+    kiosk.set_amount_text(view.amount_text.as_str().into());
+    kiosk.set_amount_empty(view.amount_empty);
+    kiosk.set_can_charge(view.can_charge);
+    kiosk.set_notice(view.notice.as_str().into());
+    kiosk.set_pay_amount(view.pay_amount.as_str().into());
+    kiosk.set_ussd(view.ussd.as_str().into());
+    kiosk.set_countdown(view.countdown.as_str().into());
+    kiosk.set_status_line(view.status_line.as_str().into());
+    kiosk.set_connection_lost(view.connection_lost);
+    kiosk.set_confirm_cancel(view.confirm_cancel);
+    kiosk.set_can_cancel(view.can_cancel);
+    kiosk.set_receipt_text(view.receipt_text.as_str().into());
+    kiosk.set_receipt_problem(view.receipt_problem);
+    kiosk.set_can_reprint(view.can_reprint);
+    kiosk.set_outcome_title(view.outcome_title.as_str().into());
+    kiosk.set_outcome_reason(view.outcome_reason.as_str().into());
+    kiosk.set_retry_amount(view.retry_amount.as_str().into());
+    let rows: Vec<HistoryRow> = view
+        .history
+        .iter()
+        .map(|row| HistoryRow {
+            number: i32::try_from(row.number).unwrap_or(i32::MAX),
+            time: row.time.as_str().into(),
+            amount: row.amount.as_str().into(),
+            status: row.status.as_str().into(),
+            paid: row.paid,
+            can_reprint: row.can_reprint,
+        })
+        .collect();
+    if kiosk.get_history().row_count() != rows.len()
+        || (0..rows.len()).any(|i| kiosk.get_history().row_data(i).as_ref() != rows.get(i))
+    {
+        kiosk.set_history(ModelRc::new(VecModel::from(rows)));
+    }
+    let lines: Vec<SharedString> = view.admin_lines.iter().map(|l| l.into()).collect();
+    kiosk.set_admin_lines(ModelRc::new(VecModel::from(lines)));
+    kiosk.set_pin_dots(view.pin_dots.as_str().into());
+}
+
+/// The QR code as an image, ten pixels a module with a two-module margin; the screen scales it
+/// without smoothing.
+pub fn qr_image(payload: &str) -> Option<slint::Image> {
+    let code = crate::qr::encode(payload).ok()?;
+    let scale = 10;
+    let margin = 2;
+    let modules = code.width();
+    let side = (modules + 2 * margin) * scale;
+    let mut buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(
+        u32::try_from(side).ok()?,
+        u32::try_from(side).ok()?,
+    );
+    let colors = code.to_colors();
+    for (index, pixel) in buffer.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = (index % side / scale, index / side / scale);
+        let dark = x >= margin
+            && y >= margin
+            && x - margin < modules
+            && y - margin < modules
+            && colors[(y - margin) * modules + (x - margin)] == qrcode::Color::Dark;
+        let value = if dark { 0 } else { 255 };
+        *pixel = slint::Rgb8Pixel::new(value, value, value);
+    }
+    Some(slint::Image::from_rgb8(buffer))
+}
