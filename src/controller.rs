@@ -61,14 +61,35 @@ pub struct SaleHandle {
     pub finished: tokio::task::JoinHandle<Sale>,
 }
 
+/// A running sale as another part of the terminal follows it (the screen, for a sale a command
+/// started): watch it and cancel it; whoever started it awaits its end.
+#[derive(Debug, Clone)]
+pub struct SaleLink {
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub updates: watch::Receiver<Sale>,
+}
+
 impl SaleHandle {
     pub fn cancel(&self) {
-        // A sale that already ended has dropped its receiver; there is nothing to cancel then.
-        let _ = self.commands.send(Command::Cancel);
+        self.link().cancel();
     }
 
     pub fn number(&self) -> i64 {
         self.updates.borrow().record.number
+    }
+
+    pub fn link(&self) -> SaleLink {
+        SaleLink {
+            commands: self.commands.clone(),
+            updates: self.updates.clone(),
+        }
+    }
+}
+
+impl SaleLink {
+    pub fn cancel(&self) {
+        // A sale that already ended has dropped its receiver; there is nothing to cancel then.
+        let _ = self.commands.send(Command::Cancel);
     }
 }
 

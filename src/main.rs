@@ -29,5 +29,16 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    paycode_kiosk::cli::run(cli)
+    match cli.command {
+        Some(command) => paycode_kiosk::cli::run(cli.config.as_deref(), command),
+        // No command: the terminal itself. The screen owns the main thread; its async runtime
+        // runs beside it.
+        None => match paycode_kiosk::ui::run(cli.config.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+    }
 }

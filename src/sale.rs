@@ -310,18 +310,18 @@ impl Sale {
     }
 
     fn code_created(&mut self, code: PaymentCode) -> Vec<Effect> {
-        if let Some(amount) = code.amount {
-            if amount != self.record.amount() {
-                // Never take money against a code for another amount: switch it off.
-                self.remember_code(&code);
-                self.record.failure = Some(format!(
-                    "Monime's code is for {amount}, not {}; it was switched off",
-                    self.record.amount()
-                ));
-                self.record.cancel_requested = true;
-                self.record.phase = Phase::Cancelling;
-                return vec![Effect::Send(Request::Cancel)];
-            }
+        if let Some(amount) = code.amount
+            && amount != self.record.amount()
+        {
+            // Never take money against a code for another amount: switch it off.
+            self.remember_code(&code);
+            self.record.failure = Some(format!(
+                "Monime's code is for {amount}, not {}; it was switched off",
+                self.record.amount()
+            ));
+            self.record.cancel_requested = true;
+            self.record.phase = Phase::Cancelling;
+            return vec![Effect::Send(Request::Cancel)];
         }
         self.remember_code(&code);
         self.status_seen(code)

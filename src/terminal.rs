@@ -5,13 +5,15 @@
 //! about the configuration file.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use chrono::Local;
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 use crate::config::Config;
-use crate::controller::{Receipts, SaleExtras, Services};
-use crate::journal::{Journal, Opened};
+use crate::controller::{Receipts, SaleExtras, SaleHandle, SaleLink, Services};
+use crate::journal::Journal;
 use crate::money::Money;
 use crate::monime::{MonimeClient, NewPaymentCode};
 use crate::printer::{PrinterHandle, ReceiptStyle, SpoolTiming};
@@ -33,31 +35,50 @@ pub struct Terminal {
     pub simulator: Option<SimulatorHandle>,
     /// Where a damaged journal was moved when this terminal opened; a fresh one took its place.
     pub journal_moved_aside: Option<PathBuf>,
+    /// Held while this process owns the journal and the printer.
+    _owner: Option<OwnerLock>,
+    /// The screen, when there is one: sales started by a command are shown there.
+    screen: OnceLock<mpsc::UnboundedSender<SaleLink>>,
+}
+
+/// How a process uses the terminal it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// The screen: owns the journal and the printer, keeps the backups; in demo mode the
+    /// customer pays when the cashier taps the demo button.
+    Screen,
+    /// A command that sells or prints, with no terminal running: owns the journal and the
+    /// printer while it runs; in demo mode the customer pays every code by itself.
+    Command,
+    /// A command that only reads (`history`, `report`): reads the journal beside a running
+    /// terminal and never opens the printer.
+    Reading,
 }
 
 impl Terminal {
-    /// For a command: in demo mode the simulated customer pays every code by itself.
+    /// For a command that sells or prints while no terminal runs.
     pub async fn open(cli_path: Option<&Path>) -> Result<Terminal, String> {
-        Terminal::open_with(cli_path, Some(DEMO_PAYS_AFTER)).await
+        Terminal::open_for(cli_path, Use::Command).await
     }
 
-    /// For the screen: in demo mode the customer pays when the cashier taps the demo button.
-    /// The running terminal also keeps the journal's daily backups.
+    /// For the screen. The running terminal also keeps the journal's daily backups.
     pub async fn open_for_screen(cli_path: Option<&Path>) -> Result<Terminal, String> {
-        let terminal = Terminal::open_with(cli_path, None).await?;
+        let terminal = Terminal::open_for(cli_path, Use::Screen).await?;
         tokio::spawn(keep_daily_backups(terminal.services.journal.clone()));
         Ok(terminal)
     }
 
-    async fn open_with(
-        cli_path: Option<&Path>,
-        demo_pays_after: Option<Duration>,
-    ) -> Result<Terminal, String> {
+    /// For a command that only reads the journal: no lock, no printer, nothing resumed.
+    pub async fn open_for_reading(cli_path: Option<&Path>) -> Result<Terminal, String> {
+        Terminal::open_for(cli_path, Use::Reading).await
+    }
+
+    async fn open_for(cli_path: Option<&Path>, use_: Use) -> Result<Terminal, String> {
         let (config, simulator) = match Config::find(cli_path).map_err(|e| e.to_string())? {
             Some(config) => (config, None),
             None => {
                 let simulator = SimulatorHandle::start(SimulatorOptions {
-                    auto_pay_after: demo_pays_after,
+                    auto_pay_after: (use_ != Use::Screen).then_some(DEMO_PAYS_AFTER),
                     processing_time: DEMO_PAYMENT_TAKES,
                     ..SimulatorOptions::default()
                 })
@@ -72,17 +93,25 @@ impl Terminal {
                 (config, Some(simulator))
             }
         };
-        let Opened {
-            journal,
-            moved_aside: journal_moved_aside,
-        } = Journal::open_or_start_afresh(&config.storage.path, Local::now())
-            .map_err(|error| error.to_string())?;
-        let printer = crate::printer::start(
-            config.printer.as_ref(),
-            receipt_style(&config),
-            &journal,
-            SpoolTiming::default(),
-        )?;
+        let journal_path = &config.storage.path;
+        let (owner, journal, journal_moved_aside) = if use_ == Use::Reading {
+            let journal = Journal::open(journal_path).map_err(|error| error.to_string())?;
+            (None, journal, None)
+        } else {
+            let owner = OwnerLock::take(journal_path)?;
+            let opened = Journal::open_or_start_afresh(journal_path, Local::now())
+                .map_err(|error| error.to_string())?;
+            (Some(owner), opened.journal, opened.moved_aside)
+        };
+        let printer = match use_ {
+            Use::Reading => None,
+            Use::Screen | Use::Command => crate::printer::start(
+                config.printer.as_ref(),
+                receipt_style(&config),
+                &journal,
+                SpoolTiming::default(),
+            )?,
+        };
         let services = Services {
             client: monime_client(&config)?,
             journal,
@@ -100,7 +129,102 @@ impl Terminal {
             printer,
             simulator,
             journal_moved_aside,
+            _owner: owner,
+            screen: OnceLock::new(),
         })
+    }
+
+    /// Where the control socket of the terminal owning this journal is.
+    pub fn control_socket(&self) -> PathBuf {
+        control_socket(&self.config)
+    }
+
+    /// Lets the screen show the sales a command starts; called once, by the screen.
+    pub fn attach_screen(&self, screen: mpsc::UnboundedSender<SaleLink>) {
+        let _ = self.screen.set(screen);
+    }
+
+    /// Shows a sale a command started on the screen, if there is one.
+    pub fn show_on_screen(&self, sale: &SaleHandle) {
+        if let Some(screen) = self.screen.get() {
+            let _ = screen.send(sale.link());
+        }
+    }
+}
+
+/// The control socket of the terminal whose journal the configuration names: in the service's
+/// runtime directory (`/run/paycode-kiosk`) for the journal in its state directory, else beside
+/// the journal, so a technician's command finds the same socket the terminal listens on.
+pub fn control_socket(config: &Config) -> PathBuf {
+    const SERVICE_STATE: &str = "/var/lib/paycode-kiosk";
+    const SERVICE_RUNTIME: &str = "/run/paycode-kiosk";
+    let journal = &config.storage.path;
+    let folder = journal.parent().unwrap_or_else(|| Path::new("."));
+    if folder == Path::new(SERVICE_STATE) {
+        return Path::new(SERVICE_RUNTIME).join("control.sock");
+    }
+    folder.join("control.sock")
+}
+
+/// How long to wait for the journal's owner to let go, and how often to look.
+const LOCK_PATIENCE: Duration = Duration::from_secs(3);
+const LOCK_RETRY: Duration = Duration::from_millis(50);
+
+/// The one process that owns a journal (and so its sales and its printer): a lock on
+/// `journal.sqlite.lock` beside it, which the kernel releases when the process ends, however
+/// it ends.
+#[derive(Debug)]
+struct OwnerLock {
+    _file: std::fs::File,
+}
+
+impl OwnerLock {
+    fn take(journal: &Path) -> Result<OwnerLock, String> {
+        let path = PathBuf::from(format!("{}.lock", journal.display()));
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|error| {
+                format!(
+                    "cannot create {} ({error}); check [storage] path",
+                    folder.display()
+                )
+            })?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|error| format!("cannot open the lock file {} ({error})", path.display()))?;
+        // A terminal that is just stopping (or a command just ending) lets go within moments.
+        let mut waited = Duration::ZERO;
+        loop {
+            match file.try_lock() {
+                Err(std::fs::TryLockError::WouldBlock) if waited < LOCK_PATIENCE => {
+                    std::thread::sleep(LOCK_RETRY);
+                    waited += LOCK_RETRY;
+                }
+                result => break Self::taken(file, result, journal, &path),
+            }
+        }
+    }
+
+    fn taken(
+        file: std::fs::File,
+        result: Result<(), std::fs::TryLockError>,
+        journal: &Path,
+        path: &Path,
+    ) -> Result<OwnerLock, String> {
+        match result {
+            Ok(()) => Ok(OwnerLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "another paycode-kiosk owns the journal {} (the running terminal, or a command \
+                 still running) and did not answer on its control socket; wait for it, or stop it",
+                journal.display()
+            )),
+            Err(std::fs::TryLockError::Error(error)) => {
+                Err(format!("cannot lock {} ({error})", path.display()))
+            }
+        }
     }
 }
 

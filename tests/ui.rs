@@ -218,6 +218,99 @@ async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
     )
 }
 
+/// Two processes at once: the screen owns the journal and the printer, and a technician's
+/// `paycode-kiosk charge` is handed to it through the control socket. The sale shows on the
+/// screen, the command prints its progress, one code is made and one receipt printed; a
+/// read-only `history` runs beside it without touching the printer.
+async fn a_command_line_charge_runs_on_the_screen(rig: &Rig) -> Outcome {
+    let shown = open(rig, "owner", "code_duration = \"10m\"")?;
+    let window = &shown.window;
+    let kiosk = window.global::<Kiosk>();
+    let folder = rig.dir.path().join("owner");
+    rig.until("the control socket", || {
+        folder.join("control.sock").exists()
+    })
+    .await?;
+    let codes_before = rig.sim.codes().len();
+    let config = folder.join("config.toml");
+    let command = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_paycode-kiosk"));
+        command
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .env_remove("MONIME_ACCESS_TOKEN")
+            .env_remove("PAYCODE_KIOSK_CONFIG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let mut charge = command(&["charge", "7.25", "--reference", "SSH-1"])
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    rig.until("the command's sale on the screen", || {
+        page(window) == Page::Payment && !kiosk.get_ussd().is_empty()
+    })
+    .await?;
+    ensure(kiosk.get_pay_amount() == "Le 7.25", || {
+        kiosk.get_pay_amount().into()
+    })?;
+
+    let history = command(&["history"]).output().map_err(|e| e.to_string())?;
+    let listed = String::from_utf8_lossy(&history.stdout).into_owned();
+    ensure(
+        history.status.success() && listed.contains("Le 7.25"),
+        || {
+            format!(
+                "history beside the terminal: {listed}{}",
+                String::from_utf8_lossy(&history.stderr)
+            )
+        },
+    )?;
+
+    let ussd = kiosk.get_ussd().to_string();
+    let code = rig
+        .sim
+        .codes()
+        .into_iter()
+        .find(|code| code.ussd_code == ussd)
+        .ok_or("the simulator has the code")?;
+    rig.sim.pay(&code.id, Some(Duration::from_millis(300)))?;
+    rig.until("the paid page", || page(window) == Page::Paid)
+        .await?;
+    let mut status = None;
+    rig.until("the command to finish", || {
+        status = charge.try_wait().ok().flatten();
+        status.is_some()
+    })
+    .await?;
+    let output = charge.wait_with_output().map_err(|e| e.to_string())?;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    ensure(status.is_some_and(|s| s.success()), || {
+        format!("charge exits 0 when paid: {stdout}{stderr}")
+    })?;
+    ensure(
+        stdout.contains("Sale ") && stdout.contains(&ussd) && stdout.contains("PAID"),
+        || format!("the command prints the sale's progress: {stdout}"),
+    )?;
+    ensure(rig.sim.codes().len() == codes_before + 1, || {
+        "one code for the one sale".into()
+    })?;
+    rig.until("the receipt", || {
+        kiosk.get_receipt_text() == "Receipt printed"
+    })
+    .await?;
+    let paper = rig.printer.emulator().paper().text();
+    let receipts = paper.matches(&format!("[QR: {}]", code.id)).count();
+    ensure(receipts == 1 && paper.contains("SSH-1"), || {
+        format!("one receipt for the sale: {paper}")
+    })
+}
+
 /// A physical keyboard: digits and Enter charge, Escape asks before cancelling, Enter
 /// confirms, and Try again charges the same amount.
 async fn keyboard_cancel_and_try_again(rig: &Rig) -> Outcome {
@@ -485,6 +578,10 @@ fn the_touchscreen_sells_end_to_end() {
         record("expiry", expiry(rig).await);
         record("history and admin", history_and_admin(rig).await);
         record("layouts", layouts(rig));
+        record(
+            "a command-line charge on the screen",
+            a_command_line_charge_runs_on_the_screen(rig).await,
+        );
         let _ = slint::quit_event_loop();
     })
     .expect("spawn");
@@ -494,6 +591,6 @@ fn the_touchscreen_sells_end_to_end() {
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect();
-    assert_eq!(results.borrow().len(), 6, "every scenario ran");
+    assert_eq!(results.borrow().len(), 7, "every scenario ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

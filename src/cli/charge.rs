@@ -4,12 +4,11 @@
 //! Exit codes: 0 paid, 2 expired, 3 cancelled, 1 failed or error. Ctrl-C or SIGTERM cancels the
 //! code at Monime first; a second one leaves the sale to `recover`.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::Local;
-use tokio::signal::unix::{SignalKind, signal};
 
+use super::console::{self, say};
 use crate::controller::{SaleExtras, resume_unsettled, start_sale};
 use crate::journal::Receipt;
 use crate::money::Money;
@@ -26,7 +25,7 @@ pub async fn run(
     amount_text: &str,
     phone: Option<&str>,
     reference: Option<&str>,
-) -> Result<ExitCode, String> {
+) -> Result<u8, String> {
     let config = &terminal.config;
     let amount = Money::parse(amount_text, config.monime.currency).map_err(|e| e.to_string())?;
     if amount.minor > config.kiosk.max_amount_minor {
@@ -41,17 +40,32 @@ pub async fn run(
         phone: phone.map(normalize_msisdn).transpose()?,
         reference: reference.map(check_reference).transpose()?,
     };
-    let mut terminate = signal(SignalKind::terminate())
-        .map_err(|error| format!("cannot watch for SIGTERM: {error}"))?;
+    let mut stops = console::stops()?;
 
-    let earlier = resume_unsettled(&terminal.services)
-        .await
-        .map_err(|e| e.to_string())?;
-    if !earlier.is_empty() {
-        println!(
-            "Settling {} earlier unsettled sale(s) alongside this one.",
-            earlier.len()
-        );
+    if console::is_remote() {
+        // The running terminal already follows every unsettled sale; a second one at the
+        // counter while one is under way would take the screen from the cashier.
+        let journal = terminal.services.journal.clone();
+        let unsettled = tokio::task::spawn_blocking(move || journal.unsettled())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        if let Some(busy) = unsettled.iter().find(|sale| !sale.record.phase.is_final()) {
+            return Err(format!(
+                "the terminal is taking sale {} now; try again when it is settled",
+                busy.record.number
+            ));
+        }
+    } else {
+        let earlier = resume_unsettled(&terminal.services)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !earlier.is_empty() {
+            say!(
+                "Settling {} earlier unsettled sale(s) alongside this one.",
+                earlier.len()
+            );
+        }
     }
     let request_config = config.clone();
     let handle = start_sale(&terminal.services, move |number| {
@@ -60,7 +74,8 @@ pub async fn run(
     .await
     .map_err(|error| format!("{error}; nothing was charged"))?;
     let style = config.kiosk.currency_style;
-    println!("Sale {}: {}", handle.number(), amount.display(style));
+    say!("Sale {}: {}", handle.number(), amount.display(style));
+    terminal.show_on_screen(&handle);
 
     let mut updates = handle.updates.clone();
     let mut shown_code = false;
@@ -68,15 +83,13 @@ pub async fn run(
     let mut stop_requests = 0;
     loop {
         let sale = updates.borrow_and_update().clone();
-        if !shown_code {
-            if let Some(code) = &sale.record.code {
-                shown_code = true;
-                show_code(terminal, &sale, &code.ussd_code);
-            }
+        if !shown_code && let Some(code) = &sale.record.code {
+            shown_code = true;
+            show_code(terminal, &sale, &code.ussd_code);
         }
         let line = sale.status_line();
         if line != last_line {
-            println!("{}  {line}", Local::now().format("%H:%M:%S"));
+            say!("{}  {line}", Local::now().format("%H:%M:%S"));
             last_line = line;
         }
         if sale.is_final() {
@@ -88,14 +101,17 @@ pub async fn run(
                     break;
                 }
             }
-            _ = tokio::signal::ctrl_c() => stop_requests += 1,
-            _ = terminate.recv() => stop_requests += 1,
+            stopped = stops.changed() => {
+                if stopped.is_ok() {
+                    stop_requests = *stops.borrow_and_update();
+                }
+            }
         }
         match stop_requests {
             0 => {}
             1 => {
                 if !sale.record.cancel_requested {
-                    println!(
+                    say!(
                         "Cancelling the code at Monime (press Ctrl-C again to leave it to `paycode-kiosk recover`)"
                     );
                     handle.cancel();
@@ -114,11 +130,11 @@ pub async fn run(
         .await
         .map_err(|error| format!("the sale task stopped: {error}"))?;
     if let Some(notice) = &sale.notice {
-        println!("Note: {notice}");
+        say!("Note: {notice}");
     }
     if sale.record.phase == Phase::Paid {
         print_payment(&sale, style);
-        println!(
+        say!(
             "Receipt: {}",
             receipt_result(terminal, sale.record.number).await
         );
@@ -126,28 +142,28 @@ pub async fn run(
     Ok(exit_code(sale.record.phase))
 }
 
-pub fn exit_code(phase: Phase) -> ExitCode {
+pub fn exit_code(phase: Phase) -> u8 {
     match phase {
-        Phase::Paid => ExitCode::SUCCESS,
-        Phase::Expired => ExitCode::from(EXIT_EXPIRED),
-        Phase::Cancelled => ExitCode::from(EXIT_CANCELLED),
-        _ => ExitCode::FAILURE,
+        Phase::Paid => 0,
+        Phase::Expired => EXIT_EXPIRED,
+        Phase::Cancelled => EXIT_CANCELLED,
+        _ => 1,
     }
 }
 
 fn show_code(terminal: &Terminal, sale: &Sale, ussd_code: &str) {
-    println!("Dial {ussd_code} to pay, or scan:");
+    say!("Dial {ussd_code} to pay, or scan:");
     let payload = terminal.config.kiosk.qr_payload.for_ussd(ussd_code);
     match qr::encode(&payload) {
-        Ok(code) => print!("{}", qr::to_terminal(&code)),
-        Err(error) => println!("({error})"),
+        Ok(code) => console::out(qr::to_terminal(&code)),
+        Err(error) => say!("({error})"),
     }
     if let Some(code) = &sale.record.code {
         let expiry = code
             .expire_time
             .map(|at| format!(", expires {}", at.with_timezone(&Local).format("%H:%M:%S")))
             .unwrap_or_default();
-        println!("Code {}{expiry}", code.id);
+        say!("Code {}{expiry}", code.id);
     }
 }
 
@@ -169,7 +185,7 @@ fn print_payment(sale: &Sale, style: crate::money::CurrencyStyle) {
         parts.push(format!("payment {id}"));
     }
     if !parts.is_empty() {
-        println!("Monime: {}", parts.join(", "));
+        say!("Monime: {}", parts.join(", "));
     }
 }
 

@@ -1,7 +1,5 @@
 //! `paycode-kiosk codes list|show|cancel`: a technician's view of the space's payment codes.
 
-use std::process::ExitCode;
-
 use chrono::{DateTime, Local, Utc};
 
 use super::CodesCommand;
@@ -10,7 +8,7 @@ use crate::money::CurrencyStyle;
 use crate::monime::{CodeStatus, ListFilter, PaymentCode};
 use crate::terminal::monime_client;
 
-pub async fn run(config: &Config, action: CodesCommand) -> Result<ExitCode, String> {
+pub async fn run(config: &Config, action: CodesCommand) -> Result<u8, String> {
     let client = monime_client(config)?;
     let style = config.kiosk.currency_style;
     match action {
@@ -57,7 +55,7 @@ pub async fn run(config: &Config, action: CodesCommand) -> Result<ExitCode, Stri
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// One code on one line: id, status, amount, USSD code, expiry.

@@ -3,8 +3,10 @@
 
 mod charge;
 mod codes;
+pub(crate) mod console;
 mod history;
 mod printing;
+pub mod remote;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +18,8 @@ use crate::config::Config;
 use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
 use crate::simulator::SimulatorOptions;
-use crate::terminal::{Terminal, monime_client};
+use crate::terminal::{Terminal, control_socket, monime_client};
+use remote::Acting;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -153,18 +156,9 @@ fn parse_width(text: &str) -> Result<u16, String> {
         .ok_or_else(|| format!("choose one of {PRINTER_WIDTHS:?}"))
 }
 
-/// Runs the command line and returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
-    let Some(command) = cli.command else {
-        // The screen owns the main thread; its async runtime runs beside it.
-        return match crate::ui::run(cli.config.as_deref()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        };
-    };
+/// Runs `command` and returns the process exit code. (With no command the binary runs the
+/// screen, `ui::run`.)
+pub fn run(config_path: Option<&Path>, command: Command) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -176,9 +170,8 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(dispatch(cli.config.as_deref(), command));
-    match outcome {
-        Ok(code) => code,
+    match runtime.block_on(dispatch(config_path, command)) {
+        Ok(code) => ExitCode::from(code),
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -186,35 +179,37 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<ExitCode, String> {
+async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, String> {
     match command {
         Command::Charge {
             amount,
             phone,
             reference,
         } => {
-            let terminal = Terminal::open(config_path).await?;
-            charge::run(&terminal, &amount, phone.as_deref(), reference.as_deref()).await
-        }
-        Command::History { limit } => {
-            let terminal = Terminal::open(config_path).await?;
-            history::history(&terminal, limit).await
+            let acting = Acting::Charge {
+                amount,
+                phone,
+                reference,
+            };
+            carry_out(config_path, acting).await
         }
         Command::Recover { cancel_pending } => {
-            let terminal = Terminal::open(config_path).await?;
-            history::recover(&terminal, cancel_pending).await
+            carry_out(config_path, Acting::Recover { cancel_pending }).await
         }
-        Command::PrintTest => {
-            let terminal = Terminal::open(config_path).await?;
-            printing::print_test(&terminal).await
-        }
+        Command::PrintTest => carry_out(config_path, Acting::PrintTest).await,
         Command::Reprint { sale, last: _ } => {
-            let terminal = Terminal::open(config_path).await?;
-            printing::reprint(&terminal, sale).await
+            carry_out(config_path, Acting::Reprint { sale }).await
         }
-        Command::Report { date, print } => {
-            let terminal = Terminal::open(config_path).await?;
-            printing::report(&terminal, date, print).await
+        Command::Report { date, print: true } => {
+            carry_out(config_path, Acting::PrintReport { date }).await
+        }
+        Command::Report { date, print: false } => {
+            let terminal = Terminal::open_for_reading(config_path).await?;
+            printing::report(&terminal, date, false).await
+        }
+        Command::History { limit } => {
+            let terminal = Terminal::open_for_reading(config_path).await?;
+            history::history(&terminal, limit).await
         }
         Command::VirtualPrinter { width, out, silent } => {
             printing::virtual_printer(usize::from(width), &out, !silent).await
@@ -240,9 +235,23 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<ExitCo
                 .map_err(|error| {
                     format!("the simulator cannot listen on 127.0.0.1:{port}: {error}")
                 })?;
-            Ok(ExitCode::SUCCESS)
+            Ok(0)
         }
     }
+}
+
+/// Hands a command that sells or prints to the running terminal; with none running, this
+/// process takes the journal and the printer and carries it out itself.
+async fn carry_out(config_path: Option<&Path>, acting: Acting) -> Result<u8, String> {
+    let socket = match load_config(config_path)? {
+        Some(config) => control_socket(&config),
+        None => crate::config::demo_data_dir().join("control.sock"),
+    };
+    if let Some(code) = remote::hand_over(&socket, &acting).await? {
+        return Ok(code);
+    }
+    let terminal = Terminal::open(config_path).await?;
+    acting.run(&terminal).await
 }
 
 /// The configuration, or `None` for demo mode.
@@ -260,12 +269,12 @@ fn require_config(cli_path: Option<&Path>) -> Result<Config, String> {
     })
 }
 
-async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<ExitCode, String> {
+async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<u8, String> {
     let Some(config) = load_config(cli_path)? else {
         println!(
             "No configuration file found: the terminal runs in demo mode against its built-in simulator."
         );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     };
     let monime = &config.monime;
     let source = config
@@ -318,5 +327,5 @@ async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<ExitCode,
             .map_err(|error| format!("the configuration is valid but Monime said no: {error}"))?;
         println!("  online     Monime accepted the token and space id");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

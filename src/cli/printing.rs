@@ -1,11 +1,11 @@
 //! The printer's commands: `print-test`, `reprint`, `report` and `virtual-printer`.
 
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::{Local, NaiveDate, Utc};
 
+use super::console::{self, say};
 use crate::printer::emulator::Emulator;
 use crate::printer::pty::PtyPrinter;
 use crate::printer::spooler::Job;
@@ -23,9 +23,9 @@ fn printer(terminal: &Terminal) -> Result<&PrinterHandle, String> {
 /// Asks the printer how it is and says so.
 async fn show_status(printer: &PrinterHandle) -> Result<PrinterStatus, String> {
     let state = printer.check().await.map_err(|error| error.to_string())?;
-    println!("Printer {}: {}", state.device, state.status);
+    say!("Printer {}: {}", state.device, state.status);
     if state.owed > 0 {
-        println!(
+        say!(
             "{} receipt(s) owed; they print as soon as it is ready",
             state.owed
         );
@@ -33,18 +33,18 @@ async fn show_status(printer: &PrinterHandle) -> Result<PrinterStatus, String> {
     Ok(state.status)
 }
 
-pub async fn print_test(terminal: &Terminal) -> Result<ExitCode, String> {
+pub async fn print_test(terminal: &Terminal) -> Result<u8, String> {
     let printer = printer(terminal)?;
     show_status(printer).await?;
     printer
         .print(Job::TestPage)
         .await
         .map_err(|error| format!("the test page was not printed: {error}"))?;
-    println!("Test page sent.");
-    Ok(ExitCode::SUCCESS)
+    say!("Test page sent.");
+    Ok(0)
 }
 
-pub async fn reprint(terminal: &Terminal, sale: Option<i64>) -> Result<ExitCode, String> {
+pub async fn reprint(terminal: &Terminal, sale: Option<i64>) -> Result<u8, String> {
     let printer = printer(terminal)?;
     let number = match sale {
         Some(number) => number,
@@ -63,15 +63,15 @@ pub async fn reprint(terminal: &Terminal, sale: Option<i64>) -> Result<ExitCode,
         .print(Job::Reprint(number))
         .await
         .map_err(|error| format!("sale {number} was not reprinted: {error}"))?;
-    println!("Receipt of sale {number} sent to the printer.");
-    Ok(ExitCode::SUCCESS)
+    say!("Receipt of sale {number} sent to the printer.");
+    Ok(0)
 }
 
 pub async fn report(
     terminal: &Terminal,
     date: Option<NaiveDate>,
     print: bool,
-) -> Result<ExitCode, String> {
+) -> Result<u8, String> {
     let config = &terminal.config;
     let date = date.unwrap_or_else(|| Local::now().date_naive());
     let journal = terminal.services.journal.clone();
@@ -88,15 +88,15 @@ pub async fn report(
         receipt::day_report(&style, &report, Utc::now()).map_err(|error| error.to_string())?;
     let mut paper = Emulator::new(style.width, None);
     paper.feed(&bytes);
-    print!("{}", paper.paper().text_without_cuts());
+    console::out(paper.paper().text_without_cuts());
     if print {
         printer(terminal)?
             .print(Job::Report(report))
             .await
             .map_err(|error| format!("the report was not printed: {error}"))?;
-        println!("Report sent to the printer.");
+        say!("Report sent to the printer.");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// A printer without hardware: a pseudo-terminal whose device path the configuration can name,
@@ -105,14 +105,14 @@ pub async fn virtual_printer(
     width: usize,
     folder: &Path,
     answers_status: bool,
-) -> Result<ExitCode, String> {
+) -> Result<u8, String> {
     use crate::printer::emulator::StatusAnswers;
     std::fs::create_dir_all(folder)
         .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
     let status = answers_status.then_some(StatusAnswers::READY);
     let pty = PtyPrinter::start(width, status)
         .map_err(|error| format!("cannot open a pseudo-terminal: {error}"))?;
-    println!(
+    say!(
         "Virtual printer at {}, {width} columns. Set [printer] device to that path.\n\
          Documents are saved in {}. Ctrl-C stops it.",
         pty.path().display(),
@@ -121,7 +121,7 @@ pub async fn virtual_printer(
     let mut saved = 0;
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+            _ = tokio::signal::ctrl_c() => return Ok(0),
             () = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
         let documents = pty.emulator().documents();
@@ -132,7 +132,7 @@ pub async fn virtual_printer(
             document
                 .save_png(&name.with_extension("png"))
                 .map_err(|error| format!("cannot write {}: {error}", name.display()))?;
-            println!("{}", name.with_extension("png").display());
+            say!("{}", name.with_extension("png").display());
         }
         saved = documents.len();
     }

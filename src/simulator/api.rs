@@ -81,12 +81,11 @@ impl SimState {
         if request.space_id.as_deref() != Some(self.options.space_id.as_str()) {
             return error_reply(403, "forbidden", "the token has no access to this space");
         }
-        if !legacy_path {
-            if let Some(version) = &request.version {
-                if !crate::monime::ApiVersion::CAPH_VERSIONS.contains(&version.as_str()) {
-                    return error_reply(400, "invalid_version", "unsupported Monime-Version");
-                }
-            }
+        if !legacy_path
+            && let Some(version) = &request.version
+            && !crate::monime::ApiVersion::CAPH_VERSIONS.contains(&version.as_str())
+        {
+            return error_reply(400, "invalid_version", "unsupported Monime-Version");
         }
         if let Some(reply) = self.rate_limit.check(route.endpoint(), now) {
             return reply;

@@ -11,7 +11,7 @@ use tokio::sync::{Mutex, mpsc};
 use super::Terminal;
 use super::flow::{Action, News};
 use super::words;
-use crate::controller::{SaleExtras, SaleHandle, resume_unsettled, start_sale};
+use crate::controller::{SaleExtras, SaleLink, resume_unsettled, start_sale};
 use crate::printer::spooler::Job;
 use crate::report::{DayReport, local_zone};
 use crate::terminal::{DEMO_PAYMENT_TAKES, code_request};
@@ -25,7 +25,17 @@ pub async fn run(
     mut inbox: mpsc::UnboundedReceiver<Action>,
     post: impl Fn(News) + Send + Sync + Clone + 'static,
 ) {
+    let (screen, mut commanded_sales) = mpsc::unbounded_channel();
+    terminal.attach_screen(screen);
     let terminal = Arc::new(terminal);
+    let listener = Arc::clone(&terminal);
+    let control = tokio::spawn(async move {
+        if let Err(error) = crate::cli::remote::serve(listener).await {
+            tracing::error!(%error, "commands cannot reach this terminal");
+        }
+    });
+    // When the screen goes, so does the control socket, and with it the terminal and its lock.
+    let _control = AbortOnDrop(control);
     if let Some(printer) = &terminal.printer {
         let mut state = printer.state();
         let post = post.clone();
@@ -39,7 +49,7 @@ pub async fn run(
             }
         });
     }
-    let current: Arc<Mutex<Option<SaleHandle>>> = Arc::default();
+    let current: Arc<Mutex<Option<SaleLink>>> = Arc::default();
     // Sales a power cut interrupted settle on their own; the newest unsettled one is shown.
     // (Not in demo mode: its simulator starts empty each time, so they can only fail.)
     match resume_unsettled(&terminal.services).await {
@@ -49,6 +59,7 @@ pub async fn run(
                 .filter(|handle| !handle.updates.borrow().is_final())
                 .last()
             {
+                let newest = newest.link();
                 post(News::Resumed(Box::new(newest.updates.borrow().clone())));
                 follow(&newest, post.clone());
                 *current.lock().await = Some(newest);
@@ -57,7 +68,20 @@ pub async fn run(
         Ok(_) => {}
         Err(error) => post(News::Message(words::earlier_sales(error))),
     }
-    while let Some(action) = inbox.recv().await {
+    loop {
+        let action = tokio::select! {
+            action = inbox.recv() => match action {
+                Some(action) => action,
+                None => break,
+            },
+            Some(sale) = commanded_sales.recv() => {
+                // A sale a technician's command started: the screen shows it as its own.
+                post(News::Resumed(Box::new(sale.updates.borrow().clone())));
+                follow(&sale, post.clone());
+                *current.lock().await = Some(sale);
+                continue;
+            }
+        };
         let terminal = Arc::clone(&terminal);
         let post = post.clone();
         match action {
@@ -69,8 +93,9 @@ pub async fn run(
                 .await;
                 match started {
                     Ok(handle) => {
-                        follow(&handle, post);
-                        *current.lock().await = Some(handle);
+                        let sale = handle.link();
+                        follow(&sale, post);
+                        *current.lock().await = Some(sale);
                     }
                     Err(error) => post(News::StartFailed(error.to_string())),
                 }
@@ -88,7 +113,7 @@ pub async fn run(
 }
 
 /// Sends every state of the sale to the screen until it is settled.
-fn follow(handle: &SaleHandle, post: impl Fn(News) + Send + 'static) {
+fn follow(handle: &SaleLink, post: impl Fn(News) + Send + 'static) {
     let mut updates = handle.updates.clone();
     tokio::spawn(async move {
         loop {
@@ -187,5 +212,14 @@ async fn errand(terminal: &Terminal, action: Action) -> News {
             None => News::Message(String::new()),
         },
         Action::StartSale(_) | Action::CancelSale => News::Message(String::new()),
+    }
+}
+
+/// Stops a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

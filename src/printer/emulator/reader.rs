@@ -239,17 +239,17 @@ impl Emulator {
         let Some(&n) = bytes.get(2) else {
             return Step::NeedMore;
         };
-        if command == EOT {
-            if let Some(status) = self.status {
-                let answer = match n {
-                    1 => Some(status.printer),
-                    2 => Some(status.offline_cause),
-                    3 => Some(status.error_cause),
-                    4 => Some(status.paper),
-                    _ => None,
-                };
-                self.replies.extend(answer);
-            }
+        if command == EOT
+            && let Some(status) = self.status
+        {
+            let answer = match n {
+                1 => Some(status.printer),
+                2 => Some(status.offline_cause),
+                3 => Some(status.error_cause),
+                4 => Some(status.paper),
+                _ => None,
+            };
+            self.replies.extend(answer);
         }
         Step::Took(3)
     }

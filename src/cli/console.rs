@@ -1,0 +1,96 @@
+//! Where a command's words go, and where its Ctrl-C comes from. A command run in this process
+//! prints to its own stdout and stderr and is stopped by SIGINT or SIGTERM; a command the running
+//! terminal carries out for a technician (`remote`) sends the same lines back over the control
+//! socket and is stopped by the technician's Ctrl-C forwarded there. The commands use `say!` and
+//! `warn!` and `stops()` and never know which.
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+
+/// What the running terminal sends back while it carries out a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Text for stdout, printed as it is.
+    Out(String),
+    /// Text for stderr, printed as it is.
+    Err(String),
+    /// The command is over; the process exits with this code.
+    Exit(u8),
+}
+
+/// A command carried out for a technician on the other end of the control socket.
+pub struct Remote {
+    pub replies: mpsc::UnboundedSender<Reply>,
+    /// How many times the technician pressed Ctrl-C.
+    pub stops: watch::Receiver<u32>,
+}
+
+tokio::task_local! {
+    static REMOTE: Remote;
+}
+
+/// Runs `command` with its words sent to `remote` instead of this process's stdout.
+pub async fn run_remote<T>(remote: Remote, command: impl Future<Output = T>) -> T {
+    REMOTE.scope(remote, command).await
+}
+
+/// Sends `text` to the command's stdout.
+pub fn out(text: String) {
+    let sent = REMOTE.try_with(|remote| remote.replies.send(Reply::Out(text.clone())));
+    if sent.is_err() {
+        print!("{text}");
+    }
+}
+
+/// Sends `text` to the command's stderr.
+pub fn err(text: String) {
+    let sent = REMOTE.try_with(|remote| remote.replies.send(Reply::Err(text.clone())));
+    if sent.is_err() {
+        eprint!("{text}");
+    }
+}
+
+/// Counts the requests to stop: Ctrl-C or SIGTERM here, or the technician's Ctrl-C over the
+/// socket. The count starts at 0.
+pub fn stops() -> Result<watch::Receiver<u32>, String> {
+    if let Ok(stops) = REMOTE.try_with(|remote| remote.stops.clone()) {
+        return Ok(stops);
+    }
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|error| format!("cannot watch for SIGTERM: {error}"))?;
+    let mut interrupt = signal(SignalKind::interrupt())
+        .map_err(|error| format!("cannot watch for Ctrl-C: {error}"))?;
+    let (count, stops) = watch::channel(0);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            count.send_modify(|stops| *stops += 1);
+        }
+    });
+    Ok(stops)
+}
+
+/// Whether the command runs for a technician through the control socket.
+pub fn is_remote() -> bool {
+    REMOTE.try_with(|_| ()).is_ok()
+}
+
+/// `println!` for commands: to this process's stdout, or back over the control socket.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::console::out(format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprintln!` for commands.
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        $crate::cli::console::err(format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub(crate) use {say, say_err};

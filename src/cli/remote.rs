@@ -1,0 +1,214 @@
+//! The control socket: how a technician's command reaches the running terminal. One process owns
+//! the journal and the printer (the terminal, or else the command itself); `charge`, `recover`,
+//! `reprint`, `print-test` and `report --print` are handed to that owner when it runs, so a sale
+//! started over SSH shows on the counter's screen and no two processes drive one sale or one
+//! printer. The socket is a Unix socket (owner and group only, never a network listener); each
+//! connection carries one command as a JSON line, then the command's output back as JSON lines,
+//! and the technician's Ctrl-C the other way.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, watch};
+
+use super::console::{self, Remote, Reply};
+use super::{charge, history, printing};
+use crate::terminal::Terminal;
+
+/// A command that sells or prints: carried out by whichever process owns the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Acting {
+    Charge {
+        amount: String,
+        phone: Option<String>,
+        reference: Option<String>,
+    },
+    Recover {
+        cancel_pending: bool,
+    },
+    Reprint {
+        sale: Option<i64>,
+    },
+    PrintTest,
+    PrintReport {
+        date: Option<NaiveDate>,
+    },
+}
+
+/// What a command's process sends to the running terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+enum Request {
+    Run(Acting),
+    /// The technician pressed Ctrl-C (or the command got SIGTERM).
+    Stop,
+}
+
+impl Acting {
+    /// Carries the command out on `terminal`, which this process owns.
+    pub async fn run(&self, terminal: &Terminal) -> Result<u8, String> {
+        match self {
+            Acting::Charge {
+                amount,
+                phone,
+                reference,
+            } => charge::run(terminal, amount, phone.as_deref(), reference.as_deref()).await,
+            Acting::Recover { cancel_pending } => history::recover(terminal, *cancel_pending).await,
+            Acting::Reprint { sale } => printing::reprint(terminal, *sale).await,
+            Acting::PrintTest => printing::print_test(terminal).await,
+            Acting::PrintReport { date } => printing::report(terminal, *date, true).await,
+        }
+    }
+}
+
+/// Hands `acting` to the terminal listening on `socket` and relays its output here until it is
+/// done. `None` when no terminal listens there.
+pub async fn hand_over(socket: &Path, acting: &Acting) -> Result<Option<u8>, String> {
+    let stream = match UnixStream::connect(socket).await {
+        Ok(stream) => stream,
+        Err(error)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(error) => {
+            return Err(format!(
+                "the running terminal's control socket {} cannot be reached ({error}); run the \
+                 command as the paycode-kiosk user or with sudo",
+                socket.display()
+            ));
+        }
+    };
+    let (reading, mut writing) = stream.into_split();
+    write_line(&mut writing, &Request::Run(acting.clone())).await?;
+    let mut stops = console::stops()?;
+    let mut replies = BufReader::new(reading).lines();
+    loop {
+        tokio::select! {
+            line = replies.next_line() => {
+                let line = line.map_err(|error| format!("the control socket failed: {error}"))?;
+                let Some(line) = line else {
+                    return Err("the terminal stopped before the command was done; \
+                                `paycode-kiosk history` shows where its sale stands".into());
+                };
+                match serde_json::from_str::<Reply>(&line) {
+                    Ok(Reply::Out(text)) => print!("{text}"),
+                    Ok(Reply::Err(text)) => eprint!("{text}"),
+                    Ok(Reply::Exit(code)) => return Ok(Some(code)),
+                    Err(error) => {
+                        return Err(format!(
+                            "the terminal answered something this command does not understand \
+                             ({error}); are the terminal and this command the same version?"
+                        ));
+                    }
+                }
+            }
+            stopped = stops.changed() => {
+                if stopped.is_ok() {
+                    stops.borrow_and_update();
+                    write_line(&mut writing, &Request::Stop).await?;
+                }
+            }
+        }
+    }
+}
+
+/// Listens on the terminal's control socket for as long as the runtime runs. The caller owns
+/// the journal, so a socket file already there was left by a terminal that is gone.
+pub async fn serve(terminal: Arc<Terminal>) -> Result<(), String> {
+    let path = terminal.control_socket();
+    let _ = std::fs::remove_file(&path);
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)
+            .map_err(|error| format!("cannot create {} ({error})", folder.display()))?;
+    }
+    let listener = UnixListener::bind(&path).map_err(|error| {
+        format!(
+            "cannot listen on the control socket {} ({error})",
+            path.display()
+        )
+    })?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660))
+        .map_err(|error| format!("cannot restrict {} ({error})", path.display()))?;
+    tracing::info!(socket = %path.display(), "listening for commands");
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                tokio::spawn(carry_out(Arc::clone(&terminal), stream));
+            }
+            Err(error) => tracing::warn!(%error, "the control socket refused a connection"),
+        }
+    }
+}
+
+/// One command from one connection: run it, send its output back, relay its stops.
+async fn carry_out(terminal: Arc<Terminal>, stream: UnixStream) {
+    let (reading, mut writing) = stream.into_split();
+    let mut requests = BufReader::new(reading).lines();
+    let acting = match requests.next_line().await {
+        Ok(Some(line)) => match serde_json::from_str::<Request>(&line) {
+            Ok(Request::Run(acting)) => acting,
+            Ok(Request::Stop) | Err(_) => {
+                let refusal = Reply::Err(format!(
+                    "error: the terminal does not understand {line:?}; are the terminal and this \
+                     command the same version?\n"
+                ));
+                let _ = write_line(&mut writing, &refusal).await;
+                let _ = write_line(&mut writing, &Reply::Exit(1)).await;
+                return;
+            }
+        },
+        _ => return,
+    };
+    tracing::info!(?acting, "a command over the control socket");
+    let (replies, mut outbox) = mpsc::unbounded_channel();
+    let (count_stops, stops) = watch::channel(0);
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = requests.next_line().await {
+            if let Ok(Request::Stop) = serde_json::from_str(&line) {
+                count_stops.send_modify(|stops| *stops += 1);
+            }
+        }
+    });
+    // The command goes on if the technician's connection drops: a sale under way is followed
+    // on the screen either way.
+    let remote = Remote {
+        replies: replies.clone(),
+        stops,
+    };
+    tokio::spawn(async move {
+        let code = match console::run_remote(remote, acting.run(&terminal)).await {
+            Ok(code) => code,
+            Err(message) => {
+                let _ = replies.send(Reply::Err(format!("error: {message}\n")));
+                1
+            }
+        };
+        let _ = replies.send(Reply::Exit(code));
+    });
+    while let Some(reply) = outbox.recv().await {
+        let done = matches!(reply, Reply::Exit(_));
+        if write_line(&mut writing, &reply).await.is_err() || done {
+            break;
+        }
+    }
+}
+
+async fn write_line(
+    writing: &mut tokio::net::unix::OwnedWriteHalf,
+    message: &impl Serialize,
+) -> Result<(), String> {
+    let mut line = serde_json::to_string(message).map_err(|error| error.to_string())?;
+    line.push('\n');
+    writing
+        .write_all(line.as_bytes())
+        .await
+        .map_err(|error| format!("the control socket failed: {error}"))
+}
