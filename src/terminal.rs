@@ -11,11 +11,11 @@ use chrono::Local;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::controller::{Receipts, SaleExtras, SaleHandle, SaleLink, Services};
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalError};
 use crate::money::Money;
-use crate::monime::{MonimeClient, NewPaymentCode};
+use crate::monime::{MonimeClient, MonimeError, NewPaymentCode};
 use crate::printer::{PrinterHandle, ReceiptStyle, SpoolTiming};
 use crate::sale::Timing;
 use crate::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID, SimulatorHandle, SimulatorOptions};
@@ -41,6 +41,22 @@ pub struct Terminal {
     screen: OnceLock<mpsc::UnboundedSender<SaleLink>>,
 }
 
+/// Why a terminal could not be opened, by kind, so the screen can say what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Monime(#[from] MonimeError),
+    /// Another process owns the journal.
+    #[error("{0}")]
+    Owned(String),
+    #[error("{0}")]
+    Other(String),
+}
+
 /// How a process uses the terminal it opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Use {
@@ -57,24 +73,24 @@ enum Use {
 
 impl Terminal {
     /// For a command that sells or prints while no terminal runs.
-    pub async fn open(cli_path: Option<&Path>) -> Result<Terminal, String> {
+    pub async fn open(cli_path: Option<&Path>) -> Result<Terminal, OpenError> {
         Terminal::open_for(cli_path, Use::Command).await
     }
 
     /// For the screen. The running terminal also keeps the journal's daily backups.
-    pub async fn open_for_screen(cli_path: Option<&Path>) -> Result<Terminal, String> {
+    pub async fn open_for_screen(cli_path: Option<&Path>) -> Result<Terminal, OpenError> {
         let terminal = Terminal::open_for(cli_path, Use::Screen).await?;
         tokio::spawn(keep_daily_backups(terminal.services.journal.clone()));
         Ok(terminal)
     }
 
     /// For a command that only reads the journal: no lock, no printer, nothing resumed.
-    pub async fn open_for_reading(cli_path: Option<&Path>) -> Result<Terminal, String> {
+    pub async fn open_for_reading(cli_path: Option<&Path>) -> Result<Terminal, OpenError> {
         Terminal::open_for(cli_path, Use::Reading).await
     }
 
-    async fn open_for(cli_path: Option<&Path>, use_: Use) -> Result<Terminal, String> {
-        let (config, simulator) = match Config::find(cli_path).map_err(|e| e.to_string())? {
+    async fn open_for(cli_path: Option<&Path>, use_: Use) -> Result<Terminal, OpenError> {
+        let (config, simulator) = match Config::find(cli_path)? {
             Some(config) => (config, None),
             None => {
                 let simulator = SimulatorHandle::start(SimulatorOptions {
@@ -83,24 +99,24 @@ impl Terminal {
                     ..SimulatorOptions::default()
                 })
                 .await
-                .map_err(|error| format!("the demo simulator cannot start: {error}"))?;
+                .map_err(|error| {
+                    OpenError::Other(format!("the demo simulator cannot start: {error}"))
+                })?;
                 let config = Config::demo(
                     &simulator.base_url(),
                     (DEMO_SPACE_ID, DEMO_ACCESS_TOKEN),
                     &crate::config::demo_data_dir(),
-                )
-                .map_err(|error| error.to_string())?;
+                )?;
                 (config, Some(simulator))
             }
         };
         let journal_path = &config.storage.path;
         let (owner, journal, journal_moved_aside) = if use_ == Use::Reading {
-            let journal = Journal::open(journal_path).map_err(|error| error.to_string())?;
+            let journal = Journal::open(journal_path)?;
             (None, journal, None)
         } else {
             let owner = OwnerLock::take(journal_path)?;
-            let opened = Journal::open_or_start_afresh(journal_path, Local::now())
-                .map_err(|error| error.to_string())?;
+            let opened = Journal::open_or_start_afresh(journal_path, Local::now())?;
             (Some(owner), opened.journal, opened.moved_aside)
         };
         let printer = match use_ {
@@ -110,10 +126,11 @@ impl Terminal {
                 receipt_style(&config),
                 &journal,
                 SpoolTiming::default(),
-            )?,
+            )
+            .map_err(OpenError::Other)?,
         };
         let services = Services {
-            client: monime_client(&config)?,
+            client: MonimeClient::new(config.monime.client.clone())?,
             journal,
             timing: Timing {
                 poll_interval: config.kiosk.poll_interval,
@@ -179,14 +196,14 @@ struct OwnerLock {
 }
 
 impl OwnerLock {
-    fn take(journal: &Path) -> Result<OwnerLock, String> {
+    fn take(journal: &Path) -> Result<OwnerLock, OpenError> {
         let path = PathBuf::from(format!("{}.lock", journal.display()));
         if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|error| {
-                format!(
+                OpenError::Other(format!(
                     "cannot create {} ({error}); check [storage] path",
                     folder.display()
-                )
+                ))
             })?;
         }
         let file = std::fs::OpenOptions::new()
@@ -194,7 +211,12 @@ impl OwnerLock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|error| format!("cannot open the lock file {} ({error})", path.display()))?;
+            .map_err(|error| {
+                OpenError::Other(format!(
+                    "cannot open the lock file {} ({error})",
+                    path.display()
+                ))
+            })?;
         // A terminal that is just stopping (or a command just ending) lets go within moments.
         let mut waited = Duration::ZERO;
         loop {
@@ -213,17 +235,18 @@ impl OwnerLock {
         result: Result<(), std::fs::TryLockError>,
         journal: &Path,
         path: &Path,
-    ) -> Result<OwnerLock, String> {
+    ) -> Result<OwnerLock, OpenError> {
         match result {
             Ok(()) => Ok(OwnerLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            Err(std::fs::TryLockError::WouldBlock) => Err(OpenError::Owned(format!(
                 "another paycode-kiosk owns the journal {} (the running terminal, or a command \
                  still running) and did not answer on its control socket; wait for it, or stop it",
                 journal.display()
-            )),
-            Err(std::fs::TryLockError::Error(error)) => {
-                Err(format!("cannot lock {} ({error})", path.display()))
-            }
+            ))),
+            Err(std::fs::TryLockError::Error(error)) => Err(OpenError::Other(format!(
+                "cannot lock {} ({error})",
+                path.display()
+            ))),
         }
     }
 }

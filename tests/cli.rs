@@ -431,3 +431,37 @@ fn printer_log(pty: &paycode_kiosk::printer::pty::PtyPrinter) -> String {
         emulator.paper().text()
     )
 }
+
+/// A system without root certificates (Debian without ca-certificates) is told so; it is not
+/// the network's fault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_root_certificates_never_blames_the_network() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[monime]\nbase_url = \"https://127.0.0.1:9\"\nspace_id = \"spc-x\"\naccess_token = \"mon_test_x\"\n\
+         [storage]\npath = \"journal.sqlite\"\n",
+    )
+    .expect("config");
+    let empty = dir.path().join("no-certificates");
+    std::fs::create_dir_all(&empty).expect("folder");
+    let output = tokio::task::spawn_blocking(move || {
+        kiosk()
+            .args(["check-config", "--online", "--config"])
+            .arg(&config)
+            .env("SSL_CERT_FILE", empty.join("none.pem"))
+            .env("SSL_CERT_DIR", &empty)
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("task");
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("install the ca-certificates package"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("network cable"), "{stderr}");
+}

@@ -16,7 +16,7 @@ use paycode_kiosk::printer::emulator::StatusAnswers;
 use paycode_kiosk::printer::pty::PtyPrinter;
 use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
 use paycode_kiosk::terminal::Terminal;
-use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
+use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page, startup};
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model};
 
@@ -36,6 +36,14 @@ struct Rig {
 impl Rig {
     /// A terminal configured for the simulator and the pty printer; `extra` goes in [monime].
     fn terminal(&self, name: &str, extra: &str) -> Terminal {
+        let config = self.config(name, extra);
+        self.runtime
+            .block_on(Terminal::open(Some(&config)))
+            .expect("terminal")
+    }
+
+    /// Writes the configuration of `terminal` into its folder, and gives its path.
+    fn config(&self, name: &str, extra: &str) -> PathBuf {
         let folder = self.dir.path().join(name);
         std::fs::create_dir_all(&folder).expect("folder");
         let config = folder.join("config.toml");
@@ -54,9 +62,7 @@ impl Rig {
             ),
         )
         .expect("config");
-        self.runtime
-            .block_on(Terminal::open(Some(&config)))
-            .expect("terminal")
+        config
     }
 
     /// Waits (in real time, with the screen's event loop running) for `condition`.
@@ -216,6 +222,57 @@ async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
         page(window) == Page::Amount && kiosk.get_amount_text() == "Le 0",
         || "New sale clears the amount".into(),
     )
+}
+
+/// Start-up never crash-loops: a bad configuration, then a journal another process owns, each
+/// shown on the screen in plain words while the terminal keeps trying; fixed, it starts alone.
+async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
+    let config = rig.config("startup", "");
+    let good = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
+    std::fs::write(
+        &config,
+        good.replace("poll_interval_ms = 250", "poll_interval_ms = 5"),
+    )
+    .map_err(|e| e.to_string())?;
+    let window = MainWindow::new().map_err(|e| e.to_string())?;
+    window.window().set_size(slint::PhysicalSize::new(800, 480));
+    window.show().map_err(|e| e.to_string())?;
+    let kiosk = window.global::<Kiosk>();
+    let starting = startup::start(
+        &window,
+        Some(config.clone()),
+        rig.runtime.clone(),
+        Duration::from_millis(200),
+    );
+    rig.until("the settings problem", || {
+        page(&window) == Page::Starting && kiosk.get_problem_title() == "The settings need fixing"
+    })
+    .await?;
+    ensure(
+        kiosk.get_problem_detail().contains("poll_interval_ms"),
+        || format!("the detail names the key: {}", kiosk.get_problem_detail()),
+    )?;
+    screenshot(&window, "starting-problem")?;
+
+    // Another process takes the journal (its configuration names the same file), then the
+    // settings are fixed: the terminal waits for the journal.
+    let other = config.with_file_name("other.toml");
+    std::fs::write(&other, &good).map_err(|e| e.to_string())?;
+    let owner = rig
+        .runtime
+        .block_on(Terminal::open(Some(&other)))
+        .map_err(|e| e.to_string())?;
+    std::fs::write(&config, &good).map_err(|e| e.to_string())?;
+    rig.until("the busy problem", || {
+        kiosk.get_problem_title() == "The terminal is busy"
+    })
+    .await?;
+    ensure(!starting.started(), || "it waits for the owner".into())?;
+    drop(owner);
+    rig.until("the keypad", || {
+        starting.started() && page(&window) == Page::Amount
+    })
+    .await
 }
 
 /// Two processes at once: the screen owns the journal and the printer, and a technician's
@@ -582,6 +639,10 @@ fn the_touchscreen_sells_end_to_end() {
             "a command-line charge on the screen",
             a_command_line_charge_runs_on_the_screen(rig).await,
         );
+        record(
+            "start-up problems",
+            start_up_problems_are_shown_until_fixed(rig).await,
+        );
         let _ = slint::quit_event_loop();
     })
     .expect("spawn");
@@ -591,6 +652,6 @@ fn the_touchscreen_sells_end_to_end() {
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect();
-    assert_eq!(results.borrow().len(), 7, "every scenario ran");
+    assert_eq!(results.borrow().len(), 8, "every scenario ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

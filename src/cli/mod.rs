@@ -204,11 +204,15 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
             carry_out(config_path, Acting::PrintReport { date }).await
         }
         Command::Report { date, print: false } => {
-            let terminal = Terminal::open_for_reading(config_path).await?;
+            let terminal = Terminal::open_for_reading(config_path)
+                .await
+                .map_err(|error| error.to_string())?;
             printing::report(&terminal, date, false).await
         }
         Command::History { limit } => {
-            let terminal = Terminal::open_for_reading(config_path).await?;
+            let terminal = Terminal::open_for_reading(config_path)
+                .await
+                .map_err(|error| error.to_string())?;
             history::history(&terminal, limit).await
         }
         Command::VirtualPrinter { width, out, silent } => {
@@ -250,7 +254,9 @@ async fn carry_out(config_path: Option<&Path>, acting: Acting) -> Result<u8, Str
     if let Some(code) = remote::hand_over(&socket, &acting).await? {
         return Ok(code);
     }
-    let terminal = Terminal::open(config_path).await?;
+    let terminal = Terminal::open(config_path)
+        .await
+        .map_err(|error| error.to_string())?;
     acting.run(&terminal).await
 }
 

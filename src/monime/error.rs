@@ -43,6 +43,12 @@ pub enum MonimeError {
     #[error("cannot reach Monime ({message}): check the network cable or Wi-Fi")]
     Network { message: String },
 
+    /// The system has no trusted root certificates to check Monime's with: not the network.
+    #[error(
+        "this system cannot check Monime's certificate ({message}): install the ca-certificates package"
+    )]
+    TrustStore { message: String },
+
     #[error("Monime did not answer within {} s: the network may be slow, it will be tried again", after.as_secs())]
     Timeout { after: Duration },
 

@@ -130,8 +130,10 @@ impl MonimeClient {
                 })?;
             builder = builder.add_root_certificate(certificate);
         }
-        let http = builder.build().map_err(|error| MonimeError::Network {
-            message: format!("the HTTP client could not start: {}", error_chain(&error)),
+        // With TLS set up here, the one way the builder fails is finding no root certificate
+        // to trust (a minimal system without ca-certificates): say so, not "network".
+        let http = builder.build().map_err(|error| MonimeError::TrustStore {
+            message: error_chain(&error),
         })?;
         Ok(MonimeClient {
             http,

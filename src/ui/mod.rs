@@ -12,6 +12,7 @@
 
 pub mod flow;
 pub mod keypad;
+pub mod startup;
 mod window;
 pub mod words;
 mod worker;
@@ -32,24 +33,24 @@ pub fn run(config_path: Option<&Path>) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|error| format!("cannot start the async runtime: {error}"))?;
-    let terminal = runtime.block_on(Terminal::open_for_screen(config_path))?;
-    if terminal.simulator.is_some() {
-        tracing::info!(
-            journal = %terminal.services.journal.path().display(),
-            "demo mode: no configuration found, selling against the built-in simulator"
-        );
-    }
     let window = MainWindow::new().map_err(|error| {
         format!(
             "cannot open the window: {error} (on a desktop, is DISPLAY or WAYLAND_DISPLAY set? \
              SLINT_BACKEND picks the backend)"
         )
     })?;
-    let app = App::start(&window, terminal, runtime.handle());
+    // The watchdog is fed from the first frame, also while a start-up problem is on screen:
+    // restarting would not fix a bad configuration, and the screen says what will.
     let watchdog = systemd_watchdog();
+    let terminal = startup::start(
+        &window,
+        config_path.map(Path::to_path_buf),
+        runtime.handle().clone(),
+        startup::RETRY_AFTER,
+    );
     let shown = window.run();
     drop(watchdog);
-    drop(app);
+    drop(terminal);
     runtime.shutdown_timeout(Duration::from_secs(2));
     shown.map_err(|error| format!("the window failed: {error}"))
 }

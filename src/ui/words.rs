@@ -6,9 +6,11 @@ use std::fmt::Display;
 
 use chrono::{DateTime, Local, Utc};
 
-use crate::journal::Receipt;
+use crate::journal::{ProblemKind, Receipt};
+use crate::monime::MonimeError;
 use crate::printer::{PrintError, PrinterState, PrinterStatus};
 use crate::sale::Phase;
+use crate::terminal::OpenError;
 
 /// A sale's outcome in the history list: "Paid · printed", "Paid · receipt owed", "Expired".
 pub fn history_status(phase: Phase, receipt: Receipt) -> String {
@@ -61,6 +63,43 @@ pub fn printer_badge(has_printer: bool, state: Option<&PrinterState>) -> String 
             format!("Printer {} ({} owed)", state.status.short(), state.owed)
         }
         Some(state) => format!("Printer {}", state.status.short()),
+    }
+}
+
+/// The status bar's name before the configuration (and the merchant's name) is read.
+pub const PRODUCT: &str = "paycode-kiosk";
+
+/// Shown while the terminal opens.
+pub const STARTING: &str = "Starting…";
+
+/// Why the terminal cannot start, as a title and what to do, in plain words; the exact error
+/// goes under it in small type for the technician, and to the log.
+pub fn start_problem(error: &OpenError) -> (&'static str, &'static str) {
+    match error {
+        OpenError::Config(_) => (
+            "The settings need fixing",
+            "A technician must correct the configuration file. The terminal tries again by itself.",
+        ),
+        OpenError::Journal(error) if error.kind == ProblemKind::DiskFull => (
+            "The memory card is full",
+            "Free some space or fit a larger card. The terminal tries again by itself.",
+        ),
+        OpenError::Journal(_) => (
+            "The sales record cannot be opened",
+            "Call the technician to check the memory card. The terminal tries again by itself.",
+        ),
+        OpenError::Monime(MonimeError::TrustStore { .. }) => (
+            "Monime cannot be checked",
+            "This system has no security certificates: install ca-certificates. The terminal tries again by itself.",
+        ),
+        OpenError::Owned(_) => (
+            "The terminal is busy",
+            "Another paycode-kiosk program is using the sales record. The terminal tries again by itself.",
+        ),
+        OpenError::Monime(_) | OpenError::Other(_) => (
+            "The terminal cannot start yet",
+            "Call the technician. The terminal tries again by itself.",
+        ),
     }
 }
 

@@ -1,0 +1,91 @@
+//! Starting the terminal without ever crash-looping. The window opens first; the terminal is
+//! then opened on the tokio runtime, and whatever stops it (a mistake in the configuration, a
+//! journal that cannot be opened, a full disk, no root certificates, another process owning the
+//! journal) is shown on the screen in plain words and tried again every few seconds, while the
+//! systemd watchdog keeps being fed. Once the problem is fixed the terminal starts by itself.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
+
+use slint::ComponentHandle;
+
+use super::{App, Kiosk, MainWindow, Page, words};
+use crate::terminal::{OpenError, Terminal};
+
+/// How long the start-up problem stays on screen before the terminal tries again.
+pub const RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// The terminal behind `window`, once it has started; keep it as long as the window.
+#[derive(Default, Clone)]
+pub struct Starting {
+    app: Rc<RefCell<Option<App>>>,
+}
+
+impl Starting {
+    /// Whether the terminal has started.
+    pub fn started(&self) -> bool {
+        self.app.borrow().is_some()
+    }
+}
+
+/// Opens the terminal for `window` in the background, showing each problem and trying again
+/// after `retry_after` until it opens.
+pub fn start(
+    window: &MainWindow,
+    config_path: Option<PathBuf>,
+    runtime: tokio::runtime::Handle,
+    retry_after: Duration,
+) -> Starting {
+    let starting = Starting::default();
+    let kiosk = window.global::<Kiosk>();
+    kiosk.set_page(Page::Starting);
+    kiosk.set_problem_title(words::STARTING.into());
+    kiosk.set_merchant(words::PRODUCT.into());
+    let weak = window.as_weak();
+    let slot = starting.clone();
+    let started = slint::spawn_local(async move {
+        loop {
+            let path = config_path.clone();
+            let opened = runtime
+                .spawn(async move { Terminal::open_for_screen(path.as_deref()).await })
+                .await
+                .unwrap_or_else(|error| {
+                    Err(OpenError::Other(format!(
+                        "the start-up task stopped: {error}"
+                    )))
+                });
+            let Some(window) = weak.upgrade() else { return };
+            match opened {
+                Ok(terminal) => {
+                    if terminal.simulator.is_some() {
+                        tracing::info!(
+                            journal = %terminal.services.journal.path().display(),
+                            "demo mode: no configuration found, selling against the built-in simulator"
+                        );
+                    }
+                    *slot.app.borrow_mut() = Some(App::start(&window, terminal, &runtime));
+                    return;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "the terminal cannot start; trying again");
+                    let (title, advice) = words::start_problem(&error);
+                    let kiosk = window.global::<Kiosk>();
+                    kiosk.set_page(Page::Starting);
+                    kiosk.set_problem_title(title.into());
+                    kiosk.set_problem_advice(advice.into());
+                    kiosk.set_problem_detail(error.to_string().into());
+                }
+            }
+            drop(window);
+            let _ = runtime
+                .spawn(async move { tokio::time::sleep(retry_after).await })
+                .await;
+        }
+    });
+    if let Err(error) = started {
+        tracing::error!(%error, "the start-up task cannot run");
+    }
+    starting
+}
