@@ -465,3 +465,26 @@ async fn no_root_certificates_never_blames_the_network() {
     );
     assert!(!stderr.contains("network cable"), "{stderr}");
 }
+
+/// A damaged journal is kept aside and a fresh one started by the command that owns it;
+/// `history` then says where the damaged one is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_journal_is_kept_aside_and_history_says_so() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let journal = setup.config.with_file_name("journal.sqlite");
+    std::fs::write(&journal, b"the SD card ate this".repeat(100)).expect("damage");
+    let output = run(args(&["recover"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("nothing to recover"), "{stdout}");
+
+    let output = run(args(&["history"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("a damaged journal was kept as")
+            && stderr.contains("journal.sqlite.corrupt-"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("no sales yet"), "{stdout}");
+}

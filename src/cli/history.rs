@@ -16,6 +16,12 @@ pub async fn history(terminal: &Terminal, limit: usize) -> Result<u8, String> {
         .await
         .map_err(|error| error.to_string())?
         .map_err(|error| error.to_string())?;
+    for kept in terminal.services.journal.kept_aside() {
+        say_err!(
+            "note: a damaged journal was kept as {}; its sales are not listed here",
+            kept.display()
+        );
+    }
     if sales.is_empty() {
         say!(
             "no sales yet in {}",

@@ -122,6 +122,32 @@ impl Journal {
         })
     }
 
+    /// Damaged journals that were moved aside from this one's place, oldest first.
+    pub fn kept_aside(&self) -> Vec<PathBuf> {
+        let Some(name) = self.path.file_name().and_then(|name| name.to_str()) else {
+            return Vec::new();
+        };
+        let prefix = format!("{name}.corrupt-");
+        let folder = self.path.parent().unwrap_or_else(|| Path::new("."));
+        let mut kept: Vec<PathBuf> = std::fs::read_dir(folder)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.file_name()
+                    .and_then(|file| file.to_str())
+                    .is_some_and(|file| {
+                        file.starts_with(&prefix)
+                            && !file.ends_with("-wal")
+                            && !file.ends_with("-shm")
+                    })
+            })
+            .collect();
+        kept.sort();
+        kept
+    }
+
     /// Refuses to start anything new while the journal's disk has less than `MIN_FREE_BYTES`.
     pub fn check_free_space(&self) -> Result<(), JournalError> {
         self.check_free_space_above(MIN_FREE_BYTES)

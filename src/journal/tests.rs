@@ -190,6 +190,7 @@ fn a_damaged_journal_is_kept_aside_and_a_fresh_one_started() {
         .expect("the fresh journal sells");
     assert_eq!(record.number, 1);
 
+    assert_eq!(opened.journal.kept_aside(), vec![aside.clone()]);
     let again = Journal::open_or_start_afresh(&path, chrono::Local::now()).expect("reopen");
     assert!(again.moved_aside.is_none(), "a good journal stays");
     assert_eq!(again.journal.recent(5).expect("recent").len(), 1);

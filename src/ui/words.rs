@@ -189,6 +189,10 @@ pub fn printed(what: &str, result: Result<(), PrintError>) -> String {
 }
 
 /// The sales a power cut left unsettled could not be read.
+/// The journal was damaged and put aside when the terminal started.
+pub const JOURNAL_KEPT_ASIDE: &str =
+    "The sales record was damaged and a new one was started. Call the technician.";
+
 pub fn earlier_sales(error: impl Display) -> String {
     format!("Earlier sales: {error}")
 }

@@ -49,6 +49,9 @@ pub async fn run(
             }
         });
     }
+    if terminal.journal_moved_aside.is_some() {
+        post(News::Message(words::JOURNAL_KEPT_ASIDE.into()));
+    }
     let current: Arc<Mutex<Option<SaleLink>>> = Arc::default();
     // Sales a power cut interrupted settle on their own; the newest unsettled one is shown.
     // (Not in demo mode: its simulator starts empty each time, so they can only fail.)
