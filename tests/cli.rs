@@ -488,3 +488,16 @@ async fn a_damaged_journal_is_kept_aside_and_history_says_so() {
     );
     assert!(stdout.contains("no sales yet"), "{stdout}");
 }
+
+/// A decimal comma is refused before any code exists: "1,00" is never charged as 100.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decimal_comma_is_refused_before_any_code() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    for amount in ["1,00", "12,5", "5,00"] {
+        let output = run(args(&["charge", amount], &setup.config)).await;
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{amount}: {stdout}{stderr}");
+        assert!(stderr.contains("use a point for decimals"), "{stderr}");
+    }
+    assert!(setup.sim.codes().is_empty(), "no code was made");
+}

@@ -2,7 +2,7 @@
 //! limits enforced key by key, so that what the screen shows is always a valid amount or empty.
 
 use super::words;
-use crate::money::{Currency, CurrencyStyle, Money};
+use crate::money::{AmountError, Currency, CurrencyStyle, Money, parse_minor_units};
 
 /// A key of the amount keypad (or its keyboard equivalent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,12 +130,16 @@ impl AmountEntry {
         }
     }
 
+    /// The typed amount read by the one amount parser the CLI and the configuration use; the
+    /// keys only ever build digits and one point, so anything it refuses (nothing yet, a number
+    /// too large) counts as no amount or the largest one.
     fn minor_units(&self) -> i64 {
-        let unit = 10_i64.pow(Currency::DECIMALS);
-        let whole: i64 = self.whole.parse().unwrap_or(0);
-        let fraction = self.fraction.as_deref().unwrap_or("");
-        let cents: i64 = format!("{fraction:0<2}").parse().unwrap_or(0);
-        whole.saturating_mul(unit).saturating_add(cents)
+        let typed = format!("{}.{}", self.whole, self.fraction.as_deref().unwrap_or(""));
+        match parse_minor_units(&typed) {
+            Ok(minor) => minor,
+            Err(AmountError::Overflow(_)) => i64::MAX,
+            Err(_) => 0,
+        }
     }
 
     /// The amount to charge; `None` while it is empty or zero.
