@@ -14,7 +14,9 @@ use std::time::Duration;
 use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
 use paycode_kiosk::printer::emulator::StatusAnswers;
 use paycode_kiosk::printer::pty::PtyPrinter;
-use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::simulator::{
+    Endpoint, Fault, FaultRule, SimCode, SimulatorHandle, SimulatorOptions,
+};
 use paycode_kiosk::terminal::Terminal;
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page, startup};
 use slint::platform::{Key, WindowEvent};
@@ -78,6 +80,19 @@ impl Rig {
         }
         Err(format!("timed out waiting for {what}"))
     }
+}
+
+/// The customer pays the code whose USSD string the screen shows; the payment takes
+/// `processing` to complete.
+fn customer_pays(rig: &Rig, ussd: &str, processing: Duration) -> Result<SimCode, String> {
+    let code = rig
+        .sim
+        .codes()
+        .into_iter()
+        .find(|code| code.ussd_code == ussd)
+        .ok_or("the simulator has the code")?;
+    rig.sim.pay(&code.id, Some(processing))?;
+    Ok(code)
 }
 
 fn tap(window: &MainWindow, label: &str) -> Outcome {
@@ -194,13 +209,7 @@ async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
     })?;
     screenshot(window, "payment")?;
 
-    let code = rig
-        .sim
-        .codes()
-        .into_iter()
-        .find(|code| code.ussd_code == ussd)
-        .ok_or("the simulator has the code")?;
-    rig.sim.pay(&code.id, Some(Duration::from_millis(600)))?;
+    let code = customer_pays(rig, &ussd, Duration::from_millis(600))?;
     rig.until("payment in progress", || {
         kiosk.get_status_line().contains("Payment in progress")
     })
@@ -327,13 +336,7 @@ async fn a_command_line_charge_runs_on_the_screen(rig: &Rig) -> Outcome {
     )?;
 
     let ussd = kiosk.get_ussd().to_string();
-    let code = rig
-        .sim
-        .codes()
-        .into_iter()
-        .find(|code| code.ussd_code == ussd)
-        .ok_or("the simulator has the code")?;
-    rig.sim.pay(&code.id, Some(Duration::from_millis(300)))?;
+    let code = customer_pays(rig, &ussd, Duration::from_millis(300))?;
     rig.until("the paid page", || page(window) == Page::Paid)
         .await?;
     let mut status = None;
