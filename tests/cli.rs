@@ -1,74 +1,14 @@
 //! The command line as a technician uses it: the real binary against the simulator.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions};
-
-fn kiosk() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_paycode-kiosk"));
-    command
-        .env_remove("PAYCODE_KIOSK_CONFIG")
-        .env_remove("MONIME_ACCESS_TOKEN")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    command
-}
-
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || kiosk().args(args).output().expect("the binary runs"))
-        .await
-        .expect("task")
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn args(items: &[&str], config: &Path) -> Vec<String> {
-    let mut all: Vec<String> = items.iter().map(|item| item.to_string()).collect();
-    all.push("--config".into());
-    all.push(config.display().to_string());
-    all
-}
-
-struct Setup {
-    sim: SimulatorHandle,
-    config: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-async fn setup(options: SimulatorOptions, extra_monime: &str) -> Setup {
-    let sim = SimulatorHandle::start(options).await.expect("simulator");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        dir.path().join("token"),
-        format!("{}\n", paycode_kiosk::simulator::DEMO_ACCESS_TOKEN),
-    )
-    .expect("token");
-    std::fs::write(
-        &config,
-        format!(
-            "[monime]\nbase_url = \"{}\"\nspace_id = \"{}\"\naccess_token_file = \"token\"\n{extra_monime}\n\
-             [kiosk]\nmerchant_name = \"Mama Salone Shop\"\npoll_interval_ms = 250\nmax_amount = 1000\n\
-             [storage]\npath = \"journal.sqlite\"\n",
-            sim.base_url(),
-            paycode_kiosk::simulator::DEMO_SPACE_ID,
-        ),
-    )
-    .expect("config");
-    Setup {
-        sim,
-        config,
-        _dir: dir,
-    }
-}
+use paycode_kiosk::simulator::SimulatorOptions;
+use support::{add_printer, args, kiosk, run, setup, text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn version_and_help() {
@@ -357,12 +297,7 @@ async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
     )
     .await;
     let pty = PtyPrinter::start(42, Some(StatusAnswers::READY)).expect("pty");
-    let mut config = std::fs::read_to_string(&setup.config).expect("config");
-    config.push_str(&format!(
-        "[printer]\ndevice = \"{}\"\nwidth_chars = 42\nbaud = 9600\n",
-        pty.path().display()
-    ));
-    std::fs::write(&setup.config, config).expect("config");
+    add_printer(&setup.config, &pty);
 
     let output = run(args(&["charge", "7.25"], &setup.config)).await;
     let (stdout, stderr) = text(&output);
