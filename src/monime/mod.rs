@@ -25,6 +25,7 @@ pub use model::{
 };
 pub use retry::{RetryPolicy, backoff_delay};
 
+use crate::clock::Clock;
 use crate::secret::AccessToken;
 use error::{body_excerpt, parse_retry_after};
 use model::WireCode;
@@ -82,6 +83,8 @@ pub struct MonimeClient {
     settings: Arc<ClientSettings>,
     /// When the next request may go out.
     next_slot: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
+    /// Learns Monime's time from every answer's `Date` header.
+    clock: Clock,
 }
 
 /// Whether a request may be sent again after a failure.
@@ -139,11 +142,17 @@ impl MonimeClient {
             http,
             settings: Arc::new(settings),
             next_slot: Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now())),
+            clock: Clock::new(),
         })
     }
 
     pub fn settings(&self) -> &ClientSettings {
         &self.settings
+    }
+
+    /// Monime's time as its answers tell it; shared by the client's clones.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Creates a one-time payment code. `idempotency_key` must be the sale's stored key: sent
@@ -377,12 +386,19 @@ impl MonimeClient {
         if let Some(body) = body {
             request = request.json(body);
         }
+        let sent = Instant::now();
         let response = request
             .send()
             .await
             .map_err(|error| self.transport_error(&error))?;
         let status = response.status();
         let headers = response.headers().clone();
+        let date = headers.get(reqwest::header::DATE);
+        self.clock.heard(
+            date.and_then(|value| value.to_str().ok()),
+            sent,
+            Instant::now(),
+        );
         let bytes = response
             .bytes()
             .await

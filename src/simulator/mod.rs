@@ -7,6 +7,10 @@
 //! - `POST /_sim/faults` with a `FaultRule`: the next requests misbehave
 //! - `GET /_sim/codes`, `GET /_sim/requests`: what the simulator holds and has seen
 //!
+//! Every answer carries a `Date` header, as Monime's do, from the simulator's own clock, which
+//! `SimulatorOptions::clock_offset` and `set_clock_offset` can put ahead of or behind the
+//! machine's.
+//!
 //! `start_with_tls` serves HTTPS with a given certificate instead, so the client's real TLS
 //! path (rustls with ring) is exercised and its handshakes can be counted.
 
@@ -22,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::Utc;
+use chrono::{DateTime, TimeDelta, Utc};
 use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -153,11 +157,20 @@ impl SimulatorHandle {
     /// The customer pays `id`; the payment completes after `processing_for` (`None`: held
     /// open until `finish_payment`).
     pub fn pay(&self, id: &str, processing_for: Option<Duration>) -> Result<CodeStatus, String> {
-        self.lock().pay(id, processing_for, Utc::now())
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.pay(id, processing_for, now)
     }
 
     pub fn finish_payment(&self, id: &str) -> Result<(), String> {
-        self.lock().finish_payment(id, Utc::now())
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.finish_payment(id, now)
+    }
+
+    /// Puts the simulated Monime's clock `offset` ahead of this machine's from now on.
+    pub fn set_clock_offset(&self, offset: TimeDelta) {
+        self.lock().options.clock_offset = offset;
     }
 
     pub fn push_fault(&self, rule: FaultRule) {
@@ -173,7 +186,9 @@ impl SimulatorHandle {
     }
 
     pub fn codes(&self) -> Vec<SimCode> {
-        self.lock().codes(Utc::now())
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.codes(now)
     }
 
     /// TCP connections accepted so far.
@@ -280,9 +295,10 @@ async fn answer(
                 .collect()
         })
         .unwrap_or_default();
+    let clock_offset = lock(&state).options.clock_offset;
     if let Some(control) = path.strip_prefix("/_sim/") {
         let reply = control_request(parts.method.as_str(), control, &body, &state);
-        return Ok(to_response(reply));
+        return Ok(to_response(reply, clock_offset));
     }
     let simulated = SimRequest {
         method: parts.method.to_string(),
@@ -295,12 +311,12 @@ async fn answer(
         body,
         connection,
     };
-    let outcome = lock(&state).handle(&simulated, Utc::now());
+    let outcome = lock(&state).handle(&simulated, Utc::now() + clock_offset);
     match outcome {
-        Outcome::Reply(reply) => Ok(to_response(reply)),
+        Outcome::Reply(reply) => Ok(to_response(reply, clock_offset)),
         Outcome::ReplyAfter(wait, reply) => {
             tokio::time::sleep(wait).await;
-            Ok(to_response(reply))
+            Ok(to_response(reply, clock_offset))
         }
         Outcome::Drop => Err(Dropped),
         Outcome::Hang => {
@@ -321,9 +337,9 @@ fn control_request(method: &str, path: &str, body: &[u8], state: &Mutex<SimState
         headers: vec![("Content-Type", "application/json".into())],
         body: json!({"success": false, "error": {"code": status, "message": message}}).to_string(),
     };
-    let now = Utc::now();
-    let segments: Vec<&str> = path.split('/').collect();
     let mut state = lock(state);
+    let now = simulated_now(&state);
+    let segments: Vec<&str> = path.split('/').collect();
     match (method, segments.as_slice()) {
         ("GET", ["codes"]) => ok(json!(state.codes(now))),
         ("GET", ["requests"]) => ok(json!(state.requests())),
@@ -356,10 +372,20 @@ fn control_request(method: &str, path: &str, body: &[u8], state: &Mutex<SimState
     }
 }
 
-fn to_response(reply: Reply) -> Response<Full<Bytes>> {
+/// The simulated Monime's time now.
+fn simulated_now(state: &SimState) -> DateTime<Utc> {
+    Utc::now() + state.options.clock_offset
+}
+
+/// The HTTP answer, dated by the simulated clock (`clock_offset` ahead of this machine's).
+fn to_response(reply: Reply, clock_offset: TimeDelta) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() = hyper::StatusCode::from_u16(reply.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let date = (Utc::now() + clock_offset).format("%a, %d %b %Y %H:%M:%S GMT");
+    if let Ok(value) = hyper::header::HeaderValue::from_str(&date.to_string()) {
+        response.headers_mut().insert(hyper::header::DATE, value);
+    }
     for (name, value) in reply.headers {
         if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);

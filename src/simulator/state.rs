@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::api::route;
@@ -26,6 +26,9 @@ pub struct SimulatorOptions {
     pub processing_time: Duration,
     /// Requests per second allowed on each endpoint; Monime allows 5 in test mode.
     pub rate_limit_per_second: Option<u32>,
+    /// How far the simulated Monime's clock is ahead of this machine's (behind when negative):
+    /// its codes' times and the `Date` header of its answers follow it.
+    pub clock_offset: TimeDelta,
 }
 
 impl Default for SimulatorOptions {
@@ -37,6 +40,7 @@ impl Default for SimulatorOptions {
             auto_pay_after: None,
             processing_time: Duration::from_secs(2),
             rate_limit_per_second: None,
+            clock_offset: TimeDelta::zero(),
         }
     }
 }

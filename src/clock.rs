@@ -1,0 +1,268 @@
+//! The time sales are filed under. A Raspberry Pi has no battery-backed clock: after a power cut
+//! without network it can start days off, and its sales would be filed under the wrong day.
+//!
+//! Every answer from Monime carries a `Date` header. The clock keeps the latest reading of
+//! Monime's time, tied to the machine's monotonic clock (so when NTP later sets the local clock
+//! right, the reading still holds and the clock is seen to be right at once). While the local
+//! clock is off by more than `OFF_AFTER`, `now` tells Monime's time instead of the local one.
+//! Sale times, the day a sale belongs to, printed times and the payment countdown come from
+//! here; log timestamps keep the local clock.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Local, NaiveDate, TimeDelta, Utc};
+
+use crate::sync::lock;
+
+/// How far the local clock may be from Monime's before Monime's time is used instead.
+pub const OFF_AFTER: TimeDelta = TimeDelta::minutes(2);
+/// An answer that took longer than this places Monime's time too loosely to be used.
+pub const MAX_ROUND_TRIP: Duration = Duration::from_secs(60);
+
+/// Monime's time at one instant of this machine's monotonic clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    monime: DateTime<Utc>,
+    at: Instant,
+}
+
+impl Reading {
+    /// What one answer tells: `date` from its `Date` header, for a request sent at `sent` whose
+    /// answer arrived at `received`. Monime wrote the date somewhere between the two, so the
+    /// middle is the best guess, and the header counts whole seconds, so the true time was half
+    /// a second later on average. `None` when the answer took longer than `MAX_ROUND_TRIP`.
+    pub fn from_answer(date: DateTime<Utc>, sent: Instant, received: Instant) -> Option<Reading> {
+        let round_trip = received.checked_duration_since(sent)?;
+        (round_trip <= MAX_ROUND_TRIP).then(|| Reading {
+            monime: date + TimeDelta::milliseconds(500),
+            at: sent + round_trip / 2,
+        })
+    }
+
+    /// Monime's time at `at`, counted on from the reading by the monotonic clock.
+    fn monime_at(&self, at: Instant) -> DateTime<Utc> {
+        let since = |earlier: Instant, later: Instant| {
+            TimeDelta::from_std(later.saturating_duration_since(earlier)).unwrap_or(TimeDelta::MAX)
+        };
+        if at >= self.at {
+            self.monime + since(self.at, at)
+        } else {
+            self.monime - since(at, self.at)
+        }
+    }
+}
+
+/// The terminal's clock. Clones share one reading: the Monime client feeds it, sales read it.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    reading: Arc<Mutex<Option<Reading>>>,
+}
+
+impl Clock {
+    /// A clock that has not heard from Monime yet: it tells the local time.
+    pub fn new() -> Clock {
+        Clock::default()
+    }
+
+    /// Takes the `Date` header of an answer (`None` or unreadable: nothing is learnt).
+    pub fn heard(&self, date_header: Option<&str>, sent: Instant, received: Instant) {
+        let Some(date) = date_header.and_then(parse_http_date) else {
+            return;
+        };
+        if let Some(reading) = Reading::from_answer(date, sent, received) {
+            self.learn(reading);
+        }
+    }
+
+    /// Keeps `reading` as the latest word on Monime's time.
+    pub fn learn(&self, reading: Reading) {
+        let mut kept = lock(&self.reading);
+        if kept.is_none() {
+            let offset = reading.monime_at(Instant::now()) - Utc::now();
+            if offset.abs() > OFF_AFTER {
+                tracing::warn!(
+                    off_by = %span(offset),
+                    "the local clock is off; sales follow Monime's time"
+                );
+            }
+        }
+        *kept = Some(reading);
+    }
+
+    /// Whether Monime's time has been heard since the terminal started.
+    pub fn has_heard(&self) -> bool {
+        lock(&self.reading).is_some()
+    }
+
+    /// The time to file things under: Monime's when the local clock is off, else the local.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now_at(Utc::now(), Instant::now())
+    }
+
+    /// The local calendar day `now` falls on.
+    pub fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&Local).date_naive()
+    }
+
+    /// Monime's time less the local time; `None` before Monime has been heard.
+    pub fn offset(&self) -> Option<TimeDelta> {
+        self.offset_at(Utc::now(), Instant::now())
+    }
+
+    /// The offset, when it is larger than `OFF_AFTER` either way.
+    pub fn off_by(&self) -> Option<TimeDelta> {
+        self.off_by_at(Utc::now(), Instant::now())
+    }
+
+    pub fn is_off(&self) -> bool {
+        self.off_by().is_some()
+    }
+
+    /// `now` for a local clock reading `local` at monotonic instant `at`.
+    pub fn now_at(&self, local: DateTime<Utc>, at: Instant) -> DateTime<Utc> {
+        local + self.off_by_at(local, at).unwrap_or_default()
+    }
+
+    pub fn offset_at(&self, local: DateTime<Utc>, at: Instant) -> Option<TimeDelta> {
+        lock(&self.reading).map(|reading| reading.monime_at(at) - local)
+    }
+
+    pub fn off_by_at(&self, local: DateTime<Utc>, at: Instant) -> Option<TimeDelta> {
+        self.offset_at(local, at)
+            .filter(|offset| offset.abs() > OFF_AFTER)
+    }
+}
+
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), as servers write it.
+pub fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(text.trim())
+        .ok()
+        .map(|date| date.to_utc())
+}
+
+/// An offset for people, by its largest unit, either way: "3 days", "5 hours", "12 minutes".
+pub fn span(offset: TimeDelta) -> String {
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    let seconds = offset.num_seconds().saturating_abs();
+    // Rounded to the nearest of its unit: a reading half a second short of 3 days is 3 days.
+    let (count, unit) = if seconds >= DAY - HOUR / 2 {
+        ((seconds + DAY / 2) / DAY, "day")
+    } else if seconds >= HOUR - MINUTE / 2 {
+        ((seconds + HOUR / 2) / HOUR, "hour")
+    } else {
+        ((seconds + MINUTE / 2) / MINUTE, "minute")
+    };
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("test time")
+            .to_utc()
+    }
+
+    #[test]
+    fn http_dates_are_read() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(at("1994-11-06T08:49:37Z"))
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn the_reading_is_placed_in_the_middle_of_the_round_trip() {
+        let sent = Instant::now();
+        let received = sent + Duration::from_secs(2);
+        let reading =
+            Reading::from_answer(at("2026-11-25T10:00:00Z"), sent, received).expect("reading");
+        // Monime wrote 10:00:00.5 (on average) one second after `sent`.
+        assert_eq!(reading.monime_at(sent), at("2026-11-25T09:59:59.5Z"));
+        assert_eq!(reading.monime_at(received), at("2026-11-25T10:00:01.5Z"));
+        assert!(
+            Reading::from_answer(at("2026-11-25T10:00:00Z"), received, sent).is_none(),
+            "an answer before its request is nonsense"
+        );
+        let slow = sent + MAX_ROUND_TRIP + Duration::from_secs(1);
+        assert!(Reading::from_answer(at("2026-11-25T10:00:00Z"), sent, slow).is_none());
+    }
+
+    #[test]
+    fn a_clock_three_days_slow_tells_monimes_time() {
+        let clock = Clock::new();
+        let start = Instant::now();
+        let local = at("2026-11-22T10:00:00Z");
+        assert_eq!(
+            clock.now_at(local, start),
+            local,
+            "nothing heard: local time"
+        );
+        assert_eq!(clock.offset_at(local, start), None);
+        clock.heard(
+            Some("Wed, 25 Nov 2026 10:00:00 GMT"),
+            start,
+            start + Duration::from_millis(200),
+        );
+        let offset = clock.offset_at(local, start).expect("heard");
+        assert_eq!(offset, TimeDelta::days(3) + TimeDelta::milliseconds(400));
+        assert_eq!(clock.off_by_at(local, start), Some(offset));
+        // An hour later by both clocks, Monime's time is still counted on.
+        let later = start + Duration::from_secs(3600);
+        assert_eq!(
+            clock.now_at(local + TimeDelta::hours(1), later),
+            at("2026-11-25T11:00:00.4Z")
+        );
+        // NTP sets the local clock right: the reading agrees with it, so the local time is used.
+        let set_right = at("2026-11-25T11:00:03Z");
+        assert_eq!(clock.off_by_at(set_right, later), None);
+        assert_eq!(clock.now_at(set_right, later), set_right);
+    }
+
+    #[test]
+    fn small_differences_keep_the_local_clock() {
+        let clock = Clock::new();
+        let start = Instant::now();
+        let local = at("2026-11-25T10:00:00Z");
+        clock.heard(Some("Wed, 25 Nov 2026 10:01:30 GMT"), start, start);
+        assert_eq!(
+            clock.now_at(local, start),
+            local,
+            "90 s is within the limit"
+        );
+        clock.heard(Some("Wed, 25 Nov 2026 09:57:00 GMT"), start, start);
+        assert_eq!(
+            clock.now_at(local, start),
+            at("2026-11-25T09:57:00.5Z"),
+            "the latest reading counts, and 3 minutes fast is off"
+        );
+        clock.heard(Some("not a date"), start, start);
+        clock.heard(None, start, start);
+        assert_eq!(clock.now_at(local, start), at("2026-11-25T09:57:00.5Z"));
+    }
+
+    #[test]
+    fn offsets_read_by_their_largest_unit() {
+        assert_eq!(
+            span(TimeDelta::days(3) - TimeDelta::milliseconds(600)),
+            "3 days"
+        );
+        assert_eq!(span(-TimeDelta::days(1)), "1 day");
+        assert_eq!(
+            span(TimeDelta::hours(5) + TimeDelta::minutes(10)),
+            "5 hours"
+        );
+        assert_eq!(
+            span(TimeDelta::minutes(59) + TimeDelta::seconds(45)),
+            "1 hour"
+        );
+        assert_eq!(span(-TimeDelta::minutes(3)), "3 minutes");
+        assert_eq!(span(TimeDelta::seconds(150)), "3 minutes");
+    }
+}
