@@ -5,17 +5,21 @@
 //!
 //! Requests for one sale go out one at a time, so a sale never races itself; the client spaces
 //! requests across sales.
+//!
+//! Sale times come from the client's `Clock`, which follows Monime's time when the terminal's
+//! own clock is off; a new sale asks Monime the time first if the clock has not heard it yet.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use crate::clock::Clock;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};
-use crate::monime::{MonimeClient, NewPaymentCode};
+use crate::monime::{ListFilter, MonimeClient, NewPaymentCode};
 use crate::printer::PrinterHandle;
 use crate::sale::{Effect, Event, Request, Sale, SaleRecord, Timing};
 
@@ -36,6 +40,33 @@ pub struct Services {
     pub timing: Timing,
     pub receipts: Receipts,
     pub terminal_id: String,
+}
+
+impl Services {
+    /// The time sales are filed under: the client's clock, which its answers keep.
+    pub fn clock(&self) -> &Clock {
+        self.client.clock()
+    }
+}
+
+/// How long a new sale waits to hear Monime's time before it is filed under the local time.
+pub const TIME_CHECK_LIMIT: Duration = Duration::from_secs(3);
+
+/// Asks Monime for the time (a read of one code's page: any answer is dated) unless the clock
+/// has heard it already, for at most `TIME_CHECK_LIMIT`. Without an answer the local time
+/// stands.
+pub async fn learn_the_time(services: &Services) {
+    if services.clock().has_heard() {
+        return;
+    }
+    let filter = ListFilter::default();
+    let asked = services.client.list_page(&filter, 1, None);
+    match tokio::time::timeout(TIME_CHECK_LIMIT, asked).await {
+        Ok(Ok(_)) => {}
+        // An error answer is dated too: the clock has it even then.
+        Ok(Err(error)) => tracing::debug!(%error, "asking Monime the time"),
+        Err(_) => tracing::debug!("Monime did not tell the time in time"),
+    }
 }
 
 /// What a sale may carry besides its amount.
@@ -99,13 +130,15 @@ pub async fn start_sale(
     services: &Services,
     build_request: impl FnOnce(i64) -> NewPaymentCode + Send + 'static,
 ) -> Result<SaleHandle, JournalError> {
+    learn_the_time(services).await;
     let journal = services.journal.clone();
     let terminal_id = services.terminal_id.clone();
     let key = uuid::Uuid::new_v4().to_string();
+    let now = services.clock().now();
     // A full disk is found before a code exists, not halfway through the sale's records.
     let record = run_blocking(move || {
         journal.check_free_space()?;
-        journal.begin_sale(&terminal_id, &key, Utc::now(), build_request)
+        journal.begin_sale(&terminal_id, &key, now, build_request)
     })
     .await?;
     Ok(spawn(services, record, false))
@@ -187,7 +220,7 @@ async fn drive(
             },
         };
         let before = sale.record.clone();
-        let effects = sale.handle(event, Utc::now());
+        let effects = sale.handle(event, services.clock().now());
         if sale.record != before {
             save(&services, &mut sale).await;
         }
@@ -204,7 +237,8 @@ async fn save(services: &Services, sale: &mut Sale) {
     let journal = services.journal.clone();
     let record = sale.record.clone();
     let detail = sale.status_line();
-    let written = run_blocking(move || journal.save(&record, Utc::now(), Some(&detail))).await;
+    let now = services.clock().now();
+    let written = run_blocking(move || journal.save(&record, now, Some(&detail))).await;
     if let Err(error) = written {
         tracing::error!(sale = sale.record.number, %error, "cannot write the sale to the journal");
         sale.notice = Some(format!("The journal cannot be written: {error}"));

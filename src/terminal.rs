@@ -119,6 +119,8 @@ impl Terminal {
             let opened = Journal::open_or_start_afresh(journal_path, Local::now())?;
             (Some(owner), opened.journal, opened.moved_aside)
         };
+        // The client's clock learns Monime's time; sales, receipts and reports are dated by it.
+        let client = MonimeClient::new(config.monime.client.clone())?;
         let printer = match use_ {
             Use::Reading => None,
             Use::Screen | Use::Command => crate::printer::start(
@@ -126,11 +128,12 @@ impl Terminal {
                 receipt_style(&config),
                 &journal,
                 SpoolTiming::default(),
+                client.clock().clone(),
             )
             .map_err(OpenError::Other)?,
         };
         let services = Services {
-            client: MonimeClient::new(config.monime.client.clone())?,
+            client,
             journal,
             timing: Timing {
                 poll_interval: config.kiosk.poll_interval,

@@ -354,6 +354,59 @@ async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
     assert_eq!(output.status.code(), Some(1), "a bad date is refused");
 }
 
+/// The terminal's clock is three days slow, as a Pi's can be after a power cut without network:
+/// the sale, its receipt and the day report go by Monime's time, and the command says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_is_filed_under_monimes_day_when_the_local_clock_is_wrong() {
+    use paycode_kiosk::printer::emulator::StatusAnswers;
+    use paycode_kiosk::printer::pty::PtyPrinter;
+
+    let ahead = chrono::TimeDelta::days(3);
+    let setup = setup(
+        SimulatorOptions {
+            auto_pay_after: Some(Duration::from_millis(500)),
+            processing_time: Duration::from_millis(200),
+            clock_offset: ahead,
+            ..SimulatorOptions::default()
+        },
+        "code_duration = \"1m\"",
+    )
+    .await;
+    let pty = PtyPrinter::start(42, Some(StatusAnswers::READY)).expect("pty");
+    add_printer(&setup.config, &pty);
+    let monime_day = || {
+        (chrono::Local::now() + ahead)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    // Around midnight the day may turn during the sale: either side of it is Monime's day.
+    let before = monime_day();
+    let output = run(args(&["charge", "1.00"], &setup.config)).await;
+    let days = [before, monime_day()];
+    let on_monimes_day = |text: &str| days.iter().any(|day| text.contains(day.as_str()));
+    let line_of = |text: &str, start: &str| {
+        let line = text.lines().find(|line| line.starts_with(start));
+        line.map(str::to_string).unwrap_or_default()
+    };
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("clock is off by 3 days"), "{stdout}");
+    assert!(pty.wait_for_cuts(1, Duration::from_secs(20)));
+    let date_line = line_of(&pty.emulator().paper().text(), "Date");
+    assert!(on_monimes_day(&date_line), "{date_line} is not {days:?}");
+
+    let output = run(args(&["history"], &setup.config)).await;
+    let sale_line = line_of(&text(&output).0, "#1 ");
+    assert!(on_monimes_day(&sale_line), "{sale_line} is not {days:?}");
+
+    let output = run(args(&["report"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(on_monimes_day(&stdout), "today is Monime's day:\n{stdout}");
+    assert!(line_of(&stdout, "Paid sales").ends_with(" 1"), "{stdout}");
+    assert!(stderr.contains("clock is off by 3 days"), "{stderr}");
+}
+
 fn printer_log(pty: &paycode_kiosk::printer::pty::PtyPrinter) -> String {
     let received = pty.received();
     let emulator = pty.emulator();

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use paycode_kiosk::clock::Clock;
 use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
 use paycode_kiosk::money::{Currency, CurrencyStyle, Money};
 use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
@@ -103,8 +104,14 @@ fn fast() -> SpoolTiming {
 
 fn spooler(device: &Path, journal: &Journal) -> PrinterHandle {
     let port = SerialPrinter::new(device.to_path_buf(), 115_200, FlowControl::None);
-    PrinterHandle::start(Box::new(port), journal.clone(), style(32, "Shop"), fast())
-        .expect("printer thread")
+    PrinterHandle::start(
+        Box::new(port),
+        journal.clone(),
+        style(32, "Shop"),
+        fast(),
+        Clock::new(),
+    )
+    .expect("printer thread")
 }
 
 #[test]

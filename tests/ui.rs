@@ -543,6 +543,36 @@ async fn history_and_admin(rig: &Rig) -> Outcome {
     Ok(())
 }
 
+/// Monime's clock is three days ahead of the terminal's: the status bar says the clock is off,
+/// and the countdown goes by Monime's time.
+async fn clock_off(rig: &Rig) -> Outcome {
+    rig.sim.set_clock_offset(chrono::TimeDelta::days(3));
+    let outcome = sell_with_the_clock_off(rig).await;
+    rig.sim.set_clock_offset(chrono::TimeDelta::zero());
+    outcome
+}
+
+async fn sell_with_the_clock_off(rig: &Rig) -> Outcome {
+    let shown = open(rig, "clock", "code_duration = \"10m\"")?;
+    let (window, kiosk) = (&shown.window, shown.window.global::<Kiosk>());
+    press(window, "4");
+    press(window, Key::Return);
+    rig.until("the code", || !kiosk.get_ussd().is_empty())
+        .await?;
+    let left = seconds(&kiosk.get_countdown())?;
+    ensure((590..=600).contains(&left), || format!("countdown {left}"))?;
+    let text = kiosk.get_network_text();
+    ensure(
+        text == "Clock off by 3 days" && !kiosk.get_network_ok(),
+        || text.to_string(),
+    )?;
+    screenshot(window, "clock-off")?;
+    press(window, Key::Escape);
+    press(window, Key::Return);
+    rig.until("the cancel", || page(window) == Page::Outcome)
+        .await
+}
+
 /// The layout holds at the other supported screen sizes: every key inside the window.
 fn layouts(rig: &Rig) -> Outcome {
     let shown = open(rig, "layout", "")?;
@@ -637,6 +667,7 @@ fn the_touchscreen_sells_end_to_end() {
         );
         record("expiry", expiry(rig).await);
         record("history and admin", history_and_admin(rig).await);
+        record("clock off", clock_off(rig).await);
         record("layouts", layouts(rig));
         record(
             "a command-line charge on the screen",
@@ -655,6 +686,6 @@ fn the_touchscreen_sells_end_to_end() {
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect();
-    assert_eq!(results.borrow().len(), 8, "every scenario ran");
+    assert_eq!(results.borrow().len(), 9, "every scenario ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

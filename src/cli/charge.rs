@@ -89,7 +89,8 @@ pub async fn run(
         }
         let line = sale.status_line();
         if line != last_line {
-            say!("{}  {line}", Local::now().format("%H:%M:%S"));
+            let now = terminal.services.clock().now().with_timezone(&Local);
+            say!("{}  {line}", now.format("%H:%M:%S"));
             last_line = line;
         }
         if sale.is_final() {
@@ -131,6 +132,9 @@ pub async fn run(
         .map_err(|error| format!("the sale task stopped: {error}"))?;
     if let Some(notice) = &sale.notice {
         say!("Note: {notice}");
+    }
+    if let Some(off_by) = terminal.services.clock().off_by() {
+        say!("Note: {}", super::clock_is_off(off_by));
     }
     if sale.record.phase == Phase::Paid {
         print_payment(&sale, style);

@@ -260,6 +260,14 @@ async fn carry_out(config_path: Option<&Path>, acting: Acting) -> Result<u8, Str
     acting.run(&terminal).await
 }
 
+/// What a command says when the terminal's clock is wrong.
+fn clock_is_off(off_by: chrono::TimeDelta) -> String {
+    format!(
+        "this terminal's clock is off by {}; sales are dated by Monime's clock until it is set right",
+        crate::clock::span(off_by)
+    )
+}
+
 /// The configuration, or `None` for demo mode.
 fn load_config(cli_path: Option<&Path>) -> Result<Option<Config>, String> {
     Config::find(cli_path).map_err(|error| error.to_string())

@@ -3,9 +3,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{Local, NaiveDate, Utc};
+use chrono::NaiveDate;
 
-use super::console::{self, say};
+use super::console::{self, say, say_err};
+use crate::controller::learn_the_time;
 use crate::printer::emulator::Emulator;
 use crate::printer::pty::PtyPrinter;
 use crate::printer::spooler::Job;
@@ -73,7 +74,18 @@ pub async fn report(
     print: bool,
 ) -> Result<u8, String> {
     let config = &terminal.config;
-    let date = date.unwrap_or_else(|| Local::now().date_naive());
+    let clock = terminal.services.clock();
+    let date = match date {
+        Some(date) => date,
+        None => {
+            // Today is Monime's today when this terminal's clock is wrong.
+            learn_the_time(&terminal.services).await;
+            clock.today()
+        }
+    };
+    if let Some(off_by) = clock.off_by() {
+        say_err!("Note: {}", super::clock_is_off(off_by));
+    }
     let journal = terminal.services.journal.clone();
     let currency = config.monime.currency;
     let report = tokio::task::spawn_blocking(move || {
@@ -85,7 +97,7 @@ pub async fn report(
     // The screen shows exactly what the paper would.
     let style = receipt_style(config);
     let bytes =
-        receipt::day_report(&style, &report, Utc::now()).map_err(|error| error.to_string())?;
+        receipt::day_report(&style, &report, clock.now()).map_err(|error| error.to_string())?;
     let mut paper = Emulator::new(style.width, None);
     paper.feed(&bytes);
     console::out(paper.paper().text_without_cuts());

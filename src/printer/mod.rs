@@ -16,6 +16,7 @@ pub mod spooler;
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::clock::Clock;
 use crate::journal::Journal;
 use crate::money::CurrencyStyle;
 
@@ -168,6 +169,7 @@ pub fn start(
     style: ReceiptStyle,
     journal: &Journal,
     timing: SpoolTiming,
+    clock: Clock,
 ) -> Result<Option<PrinterHandle>, String> {
     let Some(printer) = settings else {
         return Ok(None);
@@ -183,7 +185,7 @@ pub fn start(
             usize::from(printer.width_chars),
         )),
     };
-    PrinterHandle::start(port, journal.clone(), style, timing)
+    PrinterHandle::start(port, journal.clone(), style, timing, clock)
         .map(Some)
         .map_err(|error| format!("cannot start the printer thread: {error}"))
 }

@@ -11,11 +11,11 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use tokio::sync::{oneshot, watch};
 
 use super::receipt::{self, ReceiptStyle};
 use super::{PrintError, PrinterPort, PrinterStatus};
+use crate::clock::Clock;
 use crate::journal::{Journal, Receipt, StoredSale};
 use crate::report::DayReport;
 use crate::sale::Phase;
@@ -75,11 +75,13 @@ pub struct PrinterHandle {
 
 impl PrinterHandle {
     /// Starts the printer thread; it prints whatever the journal already owes right away.
+    /// Test pages and reports are dated by `clock`.
     pub fn start(
         port: Box<dyn PrinterPort>,
         journal: Journal,
         style: ReceiptStyle,
         timing: SpoolTiming,
+        clock: Clock,
     ) -> std::io::Result<PrinterHandle> {
         let (requests, inbox) = mpsc::channel();
         let (state_sender, state) = watch::channel(PrinterState {
@@ -93,6 +95,7 @@ impl PrinterHandle {
             journal,
             style,
             state: state_sender,
+            clock,
         };
         std::thread::Builder::new()
             .name("printer".into())
@@ -138,6 +141,7 @@ struct Spool {
     journal: Journal,
     style: ReceiptStyle,
     state: watch::Sender<PrinterState>,
+    clock: Clock,
 }
 
 impl Spool {
@@ -267,7 +271,7 @@ impl Spool {
         if !status.can_print() {
             return Err(PrintError::NotReady(status));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let sent = match job {
             Job::Reprint(number) => {
                 let sale = self

@@ -9,6 +9,7 @@ pub use view::{HistoryRow, View};
 
 use super::keypad::{AmountEntry, KeypadKey};
 use super::words;
+use crate::clock::Clock;
 use crate::journal::StoredSale;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::printer::PrinterState;
@@ -79,6 +80,8 @@ pub enum News {
     },
     /// A result worth a line on the screen ("Test page sent", "Printer out of paper").
     Message(String),
+    /// The terminal's clock, which follows Monime's time when the local clock is wrong.
+    Clock(Clock),
 }
 
 /// What does not change while the terminal runs.
@@ -115,6 +118,8 @@ pub struct Flow {
     history: Vec<StoredSale>,
     /// The highest sale number the worker has reported.
     newest_seen: i64,
+    /// Local time until the worker hands over the terminal's clock.
+    clock: Clock,
 }
 
 const PIN_MAX: usize = 8;
@@ -138,6 +143,7 @@ impl Flow {
             network: (true, words::monime_not_contacted()),
             history: Vec::new(),
             newest_seen: 0,
+            clock: Clock::new(),
         }
     }
 
@@ -315,6 +321,7 @@ impl Flow {
             News::History(sales) => self.history = sales,
             News::Network { ok, text } => self.network = (ok, text),
             News::Message(text) => self.notice = Some(text),
+            News::Clock(clock) => self.clock = clock,
         }
     }
 
@@ -337,7 +344,7 @@ impl Flow {
         // (`tick`), so that it is smooth and tests can drive it with mock time.
         let expiry = |sale: &Sale| sale.record.code.as_ref().and_then(|code| code.expire_time);
         if self.sale.as_ref().and_then(expiry) != expiry(&sale) || self.seconds_left.is_none() {
-            self.seconds_left = sale.time_left(chrono::Utc::now()).map(|d| d.as_secs());
+            self.seconds_left = sale.time_left(self.clock.now()).map(|d| d.as_secs());
         }
         if sale.is_final() && self.screen == Screen::Payment {
             self.confirm_cancel = false;
@@ -429,6 +436,42 @@ mod tests {
         assert!(flow.intent(Intent::Charge).is_empty());
         assert_eq!(flow.view().notice, "Type the amount first");
         assert_eq!(flow.screen(), Screen::Amount);
+    }
+
+    #[test]
+    fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
+        use crate::monime::NewPaymentCode;
+        use crate::sale::{CodeInfo, SaleRecord, Timing};
+        use chrono::{DurationRound, TimeDelta, Utc};
+        let mut flow = Flow::new(settings());
+        let monime_now = (Utc::now() + TimeDelta::days(3))
+            .duration_trunc(TimeDelta::seconds(1))
+            .expect("whole seconds");
+        let clock = Clock::new();
+        let now = std::time::Instant::now();
+        clock.heard(Some(&monime_now.to_rfc2822()), now, now);
+        flow.news(News::Clock(clock));
+        assert_eq!(flow.view().network_text, "Clock off by 3 days");
+        assert!(!flow.view().network_ok);
+
+        type_keys(&mut flow, "5\r");
+        let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 500));
+        let mut record = SaleRecord::new(1, "key".into(), request);
+        record.phase = Phase::AwaitingPayment;
+        record.code = Some(CodeInfo {
+            id: "pmc-1".into(),
+            ussd_code: "*715*1*1#".into(),
+            expire_time: Some(monime_now + TimeDelta::minutes(10)),
+        });
+        let timing = Timing {
+            poll_interval: std::time::Duration::from_secs(1),
+        };
+        flow.news(News::Sale(Box::new(Sale::resume(record, false, timing).0)));
+        assert_eq!(
+            flow.view().countdown,
+            "9:59",
+            "10 minutes by Monime's clock"
+        );
     }
 
     #[test]

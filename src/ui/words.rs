@@ -4,7 +4,7 @@
 
 use std::fmt::Display;
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Local, TimeDelta, Utc};
 
 use crate::journal::{ProblemKind, Receipt};
 use crate::monime::MonimeError;
@@ -52,6 +52,12 @@ pub fn network_badge(ok: bool) -> &'static str {
     } else {
         "Monime offline"
     }
+}
+
+/// The status bar's network badge while Monime answers but this terminal's clock is wrong:
+/// "Clock off by 3 days".
+pub fn clock_off(off_by: TimeDelta) -> String {
+    format!("Clock off by {}", crate::clock::span(off_by))
 }
 
 /// The status bar's printer badge: "Printer ready (2 owed)"; `None` before the first check.

@@ -11,7 +11,7 @@ use tokio::sync::{Mutex, mpsc};
 use super::Terminal;
 use super::flow::{Action, News};
 use super::words;
-use crate::controller::{SaleExtras, SaleLink, resume_unsettled, start_sale};
+use crate::controller::{SaleExtras, SaleLink, learn_the_time, resume_unsettled, start_sale};
 use crate::printer::spooler::Job;
 use crate::report::{DayReport, local_zone};
 use crate::terminal::{DEMO_PAYMENT_TAKES, code_request};
@@ -36,6 +36,10 @@ pub async fn run(
     });
     // When the screen goes, so does the control socket, and with it the terminal and its lock.
     let _control = AbortOnDrop(control);
+    post(News::Clock(terminal.services.clock().clone()));
+    // Monime is asked the time at once, so a wrong clock shows before the first sale.
+    let asking = Arc::clone(&terminal);
+    tokio::spawn(async move { learn_the_time(&asking.services).await });
     if let Some(printer) = &terminal.printer {
         let mut state = printer.state();
         let post = post.clone();
@@ -168,7 +172,7 @@ async fn errand(terminal: &Terminal, action: Action) -> News {
         Action::PrintReport => {
             let journal = terminal.services.journal.clone();
             let currency = terminal.config.monime.currency;
-            let today = Local::now().date_naive();
+            let today = terminal.services.clock().today();
             let report = tokio::task::spawn_blocking(move || {
                 DayReport::for_day(&journal, today, local_zone(), currency)
             })
@@ -199,7 +203,9 @@ async fn errand(terminal: &Terminal, action: Action) -> News {
             {
                 Ok(_) => News::Network {
                     ok: true,
-                    text: words::monime_reachable(Local::now()),
+                    text: words::monime_reachable(
+                        terminal.services.clock().now().with_timezone(&Local),
+                    ),
                 },
                 Err(error) => News::Network {
                     ok: false,

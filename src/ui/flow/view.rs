@@ -61,6 +61,7 @@ impl Flow {
             .or(self.starting)
             .or(self.last_amount);
         let code = sale.and_then(|sale| sale.record.code.as_ref());
+        let (network_ok, network_text) = self.network_summary();
         let (printer_ok, printer_text) = self.printer_summary();
         let (receipt_text, receipt_problem) = self.receipt_summary();
         let (outcome_title, outcome_reason) = self.outcome();
@@ -68,8 +69,8 @@ impl Flow {
             screen: Some(self.screen),
             merchant: self.settings.merchant_name.clone(),
             demo: self.settings.demo,
-            network_ok: self.network.0,
-            network_text: words::network_badge(self.network.0).into(),
+            network_ok,
+            network_text,
             printer_ok,
             printer_text,
             amount_text: self.entry.display(style),
@@ -104,6 +105,16 @@ impl Flow {
                 self.settings.has_printer,
                 self.printer.as_ref(),
             ),
+        }
+    }
+
+    /// Monime online or offline; while it answers but this terminal's clock is wrong, that is
+    /// the problem shown: sales follow Monime's time until someone sets the clock right.
+    fn network_summary(&self) -> (bool, String) {
+        let online = self.network.0;
+        match self.clock.off_by() {
+            Some(off_by) if online => (false, words::clock_off(off_by)),
+            _ => (online, words::network_badge(online).into()),
         }
     }
 
