@@ -1,6 +1,8 @@
 //! The printer as a shop has it: the real serial code writing through a pseudo-terminal to the
 //! virtual printer, which reads the ESC/POS bytes back and answers status queries, or does not.
 
+mod support;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -19,6 +21,7 @@ use paycode_kiosk::printer::{
     CodePage, PrintError, PrinterHandle, PrinterPort, PrinterStatus, ReceiptQr, SpoolTiming,
 };
 use paycode_kiosk::sale::{CodeInfo, Phase};
+use paycode_kiosk::simulator::SimulatorOptions;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -285,6 +288,47 @@ async fn receipts_owed_before_a_restart_print_at_start_and_reprints_say_copy() {
 }
 
 /// A fixed sale for the golden receipts.
+/// `recover` after a power cut with the printer back: it waits for the owed receipt to print
+/// and says so; with the printer out of paper it names the receipt still owed and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recover_prints_owed_receipts_and_names_those_that_stay_owed() {
+    let setup = support::setup(SimulatorOptions::default(), "").await;
+    let pty = PtyPrinter::start(42, Some(StatusAnswers::READY)).expect("pty");
+    support::add_printer(&setup.config, &pty);
+    let journal = Journal::open(&setup.journal()).expect("journal");
+    let recover = || support::run(support::args(&["recover"], &setup.config));
+
+    let first = paid_sale(&journal, 725);
+    let output = recover().await;
+    let (stdout, stderr) = support::text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("#{first} Le 7.25: receipt printed")),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(receipt_state(&journal, first), Receipt::Printed);
+    assert!(
+        pty.wait_for_cuts(1, WAIT),
+        "the receipt reached the printer"
+    );
+    assert!(pty.emulator().paper().text().contains("Le 7.25"));
+
+    pty.set_status(Some(StatusAnswers::PAPER_OUT));
+    let second = paid_sale(&journal, 1250);
+    let output = recover().await;
+    let (stdout, stderr) = support::text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "#{second} Le 12.50: receipt still owed: the printer is out of paper"
+        )),
+        "{stdout}"
+    );
+    assert!(stderr.contains("1 receipt(s) still owed"), "{stderr}");
+    assert_eq!(receipt_state(&journal, second), Receipt::Owed);
+    assert_eq!(pty.emulator().cuts(), 1, "nothing printed without paper");
+}
+
 fn golden_sale() -> (StoredSale, DateTime<Utc>) {
     let at = DateTime::parse_from_rfc3339("2026-11-22T14:03:00Z")
         .expect("time")

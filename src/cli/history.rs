@@ -1,21 +1,20 @@
 //! `paycode-kiosk history` and `paycode-kiosk recover`: what the journal holds, and settling
-//! what it holds unsettled.
+//! what it holds unsettled, receipts owed included.
+
+use std::time::Duration;
 
 use chrono::Local;
+use tokio::time::Instant;
 
 use super::console::{self, say, say_err};
 use crate::controller::resume_unsettled;
-use crate::journal::StoredSale;
+use crate::journal::{Journal, JournalError, Receipt, StoredSale};
 use crate::money::CurrencyStyle;
 use crate::sale::Phase;
 use crate::terminal::Terminal;
 
 pub async fn history(terminal: &Terminal, limit: usize) -> Result<u8, String> {
-    let journal = terminal.services.journal.clone();
-    let sales = tokio::task::spawn_blocking(move || journal.recent(limit))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(|error| error.to_string())?;
+    let sales = journal_read(terminal, move |journal| journal.recent(limit)).await?;
     for kept in terminal.services.journal.kept_aside() {
         say_err!(
             "note: a damaged journal was kept as {}; its sales are not listed here",
@@ -55,18 +54,36 @@ pub fn sale_line(sale: &StoredSale, style: CurrencyStyle) -> String {
     )
 }
 
-/// Settles every unsettled sale; with `cancel_pending`, codes nobody is paying are switched off
-/// instead of waited for (a payment already under way still completes and is recorded).
+/// How long `recover` waits for the printer to print the receipts still owed.
+pub const RECEIPTS_WAIT: Duration = Duration::from_secs(30);
+
+/// Settles every unsettled sale, then sees every owed receipt printed; with `cancel_pending`,
+/// codes nobody is paying are switched off instead of waited for (a payment already under way
+/// still completes and is recorded). Exits 1 while a sale is unsettled or a receipt owed.
 pub async fn recover(terminal: &Terminal, cancel_pending: bool) -> Result<u8, String> {
-    if console::is_remote() {
-        return await_settling(terminal, cancel_pending).await;
+    let paid = if console::is_remote() {
+        await_settling(terminal, cancel_pending).await?
+    } else {
+        settle_here(terminal, cancel_pending).await?
+    };
+    match print_owed_receipts(terminal, &paid).await? {
+        0 => Ok(0),
+        owed => Err(format!(
+            "{owed} receipt(s) still owed: fix the printer, then run recover again \
+             (a running terminal prints them by itself)"
+        )),
     }
+}
+
+/// Settles every unsettled sale in this process, which owns the journal; returns the sales
+/// that ended paid.
+async fn settle_here(terminal: &Terminal, cancel_pending: bool) -> Result<Vec<i64>, String> {
     let handles = resume_unsettled(&terminal.services)
         .await
         .map_err(|error| error.to_string())?;
     if handles.is_empty() {
         say!("nothing to recover: every sale in the journal is settled");
-        return Ok(0);
+        return Ok(Vec::new());
     }
     say!("settling {} sale(s)", handles.len());
     if cancel_pending {
@@ -74,14 +91,20 @@ pub async fn recover(terminal: &Terminal, cancel_pending: bool) -> Result<u8, St
     }
     let style = terminal.config.kiosk.currency_style;
     let mut unsettled = 0;
+    let mut paid = Vec::new();
     for handle in handles {
         let number = handle.number();
         match handle.finished.await {
-            Ok(sale) => say!(
-                "#{number} {}: {}",
-                sale.record.amount().display(style),
-                sale.status_line()
-            ),
+            Ok(sale) => {
+                say!(
+                    "#{number} {}: {}",
+                    sale.record.amount().display(style),
+                    sale.status_line()
+                );
+                if sale.record.phase == Phase::Paid {
+                    paid.push(number);
+                }
+            }
             Err(error) => {
                 unsettled += 1;
                 say_err!("#{number} could not be settled: {error}");
@@ -93,23 +116,15 @@ pub async fn recover(terminal: &Terminal, cancel_pending: bool) -> Result<u8, St
             "{unsettled} sale(s) are still unsettled; run recover again"
         ));
     }
-    Ok(0)
+    Ok(paid)
 }
 
 /// `recover` carried out by the running terminal: it follows every unsettled sale itself, so
 /// this waits until the journal holds none; with `cancel_pending`, codes waiting for a payment
-/// are switched off at Monime and the terminal's own checks then see them cancelled.
-async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<u8, String> {
-    let journal = terminal.services.journal.clone();
-    let unsettled = || {
-        let journal = journal.clone();
-        async move {
-            tokio::task::spawn_blocking(move || journal.unsettled())
-                .await
-                .map_err(|error| error.to_string())?
-                .map_err(|error| error.to_string())
-        }
-    };
+/// are switched off at Monime and the terminal's own checks then see them cancelled. Returns the
+/// sales that ended paid.
+async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<Vec<i64>, String> {
+    let unsettled = || journal_read(terminal, |journal| journal.unsettled());
     let open: Vec<_> = unsettled()
         .await?
         .into_iter()
@@ -117,7 +132,7 @@ async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<u8,
         .collect();
     if open.is_empty() {
         say!("nothing to recover: every sale in the journal is settled");
-        return Ok(0);
+        return Ok(Vec::new());
     }
     say!(
         "the running terminal is settling {} sale(s); waiting for them",
@@ -149,18 +164,93 @@ async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<u8,
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
+    let mut paid = Vec::new();
     for sale in open {
         let number = sale.record.number;
-        let journal = terminal.services.journal.clone();
-        if let Ok(Ok(Some(settled))) =
-            tokio::task::spawn_blocking(move || journal.sale(number)).await
+        if let Ok(Some(settled)) = journal_read(terminal, move |journal| journal.sale(number)).await
         {
             say!(
                 "#{number} {}: {}",
                 settled.record.amount().display(style),
                 settled.record.phase.label()
             );
+            if settled.record.phase == Phase::Paid {
+                paid.push(number);
+            }
         }
     }
-    Ok(0)
+    Ok(paid)
+}
+
+/// Waits (at most `RECEIPTS_WAIT`, less when the printer cannot print) while the printer queue
+/// prints every owed receipt; says which printed of those owed when this command began (or when
+/// its printer queue started) and those `paid` now, and names each one still owed and why.
+/// Returns how many stay owed.
+async fn print_owed_receipts(terminal: &Terminal, paid: &[i64]) -> Result<usize, String> {
+    let Some(printer) = &terminal.printer else {
+        return Ok(0);
+    };
+    let deadline = Instant::now() + RECEIPTS_WAIT;
+    let owed_now = journal_read(terminal, |journal| journal.owed_receipts()).await?;
+    let mut watched: Vec<i64> = owed_now.iter().map(|sale| sale.record.number).collect();
+    if !console::is_remote() {
+        // This process's queue started moments ago and may have printed some already.
+        watched.extend(printer.owed_at_start());
+    }
+    watched.extend(paid);
+    watched.sort_unstable();
+    watched.dedup();
+    // A fresh look at the printer (after whatever it is printing now): whether waiting helps.
+    if let Ok(checked) = tokio::time::timeout_at(deadline, printer.check()).await {
+        checked.map_err(|error| error.to_string())?;
+    }
+    // Ctrl-C stops the waiting; what is still owed is named all the same.
+    let mut stops = console::stops()?;
+    let mut stopped = false;
+    let (still_owed, status) = loop {
+        let owed = journal_read(terminal, |journal| journal.owed_receipts()).await?;
+        let status = printer.state().borrow().status.clone();
+        if owed.is_empty() || status.is_problem() || stopped || Instant::now() >= deadline {
+            break (owed, status);
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+            changed = stops.changed() => stopped = changed.is_ok(),
+        }
+    };
+    let style = terminal.config.kiosk.currency_style;
+    let name = |sale: &StoredSale| {
+        let amount = sale.record.amount().display(style);
+        format!("#{} {amount}", sale.record.number)
+    };
+    for number in watched {
+        let sale = journal_read(terminal, move |journal| journal.sale(number)).await?;
+        if let Some(sale) = sale.filter(|sale| sale.receipt == Receipt::Printed) {
+            say!("{}: receipt printed", name(&sale));
+        }
+    }
+    let why = if status.is_problem() {
+        format!("the printer is {status}")
+    } else if stopped {
+        format!("waiting was stopped (the printer is {status})")
+    } else {
+        let waited = RECEIPTS_WAIT.as_secs();
+        format!("not printed within {waited} s (the printer is {status})")
+    };
+    for sale in &still_owed {
+        say!("{}: receipt still owed: {why}", name(sale));
+    }
+    Ok(still_owed.len())
+}
+
+/// Runs a journal read off the async workers.
+async fn journal_read<T: Send + 'static>(
+    terminal: &Terminal,
+    read: impl FnOnce(&Journal) -> Result<T, JournalError> + Send + 'static,
+) -> Result<T, String> {
+    let journal = terminal.services.journal.clone();
+    tokio::task::spawn_blocking(move || read(&journal))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| error.to_string())
 }

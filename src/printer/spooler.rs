@@ -8,7 +8,7 @@
 //! device node reappears. A crash between sending and recording "printed" prints that receipt
 //! twice rather than never.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{oneshot, watch};
@@ -71,6 +71,8 @@ enum Request {
 pub struct PrinterHandle {
     requests: mpsc::Sender<Request>,
     state: watch::Receiver<PrinterState>,
+    /// The sales whose receipts the journal owed when the queue started.
+    owed_at_start: Arc<[i64]>,
 }
 
 impl PrinterHandle {
@@ -83,6 +85,13 @@ impl PrinterHandle {
         timing: SpoolTiming,
         clock: Clock,
     ) -> std::io::Result<PrinterHandle> {
+        let owed_at_start = match journal.owed_receipts() {
+            Ok(owed) => owed.iter().map(|sale| sale.record.number).collect(),
+            Err(error) => {
+                tracing::error!(%error, "cannot read the owed receipts");
+                Arc::default()
+            }
+        };
         let (requests, inbox) = mpsc::channel();
         let (state_sender, state) = watch::channel(PrinterState {
             device: port.describe(),
@@ -100,7 +109,16 @@ impl PrinterHandle {
         std::thread::Builder::new()
             .name("printer".into())
             .spawn(move || spool.run(&inbox, timing))?;
-        Ok(PrinterHandle { requests, state })
+        Ok(PrinterHandle {
+            requests,
+            state,
+            owed_at_start,
+        })
+    }
+
+    /// The sales whose receipts were owed when the queue started; it prints them first.
+    pub fn owed_at_start(&self) -> &[i64] {
+        &self.owed_at_start
     }
 
     /// A paid sale's receipt is owed: print it when the printer can.
