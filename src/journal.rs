@@ -118,6 +118,14 @@ impl Journal {
         &self.path
     }
 
+    /// The folder the journal is in (a bare file name is in the current folder).
+    pub fn folder(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|folder| !folder.as_os_str().is_empty())
+            .unwrap_or_else(|| Path::new("."))
+    }
+
     /// Records a new sale with its idempotency key before anything is sent to Monime. The
     /// request is built from the sale number the journal gives it.
     pub fn begin_sale(

@@ -15,10 +15,7 @@ pub const BACKUPS_KEPT: usize = 7;
 impl Journal {
     /// The folder the backups go in: `backups/` beside the journal.
     pub fn backup_folder(&self) -> PathBuf {
-        self.path
-            .parent()
-            .map(|folder| folder.join("backups"))
-            .unwrap_or_else(|| PathBuf::from("backups"))
+        self.folder().join("backups")
     }
 
     /// Backs the journal up for `day` unless that day has its backup, then removes all but the

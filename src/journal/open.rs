@@ -128,8 +128,7 @@ impl Journal {
             return Vec::new();
         };
         let prefix = format!("{name}.corrupt-");
-        let folder = self.path.parent().unwrap_or_else(|| Path::new("."));
-        let mut kept: Vec<PathBuf> = std::fs::read_dir(folder)
+        let mut kept: Vec<PathBuf> = std::fs::read_dir(self.folder())
             .into_iter()
             .flatten()
             .filter_map(Result::ok)
@@ -155,8 +154,7 @@ impl Journal {
 
     /// As `check_free_space`, with the limit given.
     pub fn check_free_space_above(&self, needed: u64) -> Result<(), JournalError> {
-        let folder = self.path.parent().unwrap_or_else(|| Path::new("."));
-        let stats = rustix::fs::statvfs(folder).map_err(|error| {
+        let stats = rustix::fs::statvfs(self.folder()).map_err(|error| {
             problem(
                 &self.path,
                 ProblemKind::Other,

@@ -261,3 +261,16 @@ fn a_backup_a_day_and_the_newest_seven_kept() {
     let restored = Journal::open(&backups[0]).expect("a backup is a journal");
     assert_eq!(restored.recent(5).expect("recent").len(), 1);
 }
+
+#[test]
+fn a_journal_named_without_a_folder_is_in_the_current_one() {
+    let journal = Journal {
+        connection: Arc::new(Mutex::new(Connection::open_in_memory().expect("memory"))),
+        path: PathBuf::from("journal.sqlite"),
+    };
+    assert_eq!(journal.folder(), Path::new("."));
+    journal
+        .check_free_space()
+        .expect("the current folder has room");
+    assert_eq!(journal.backup_folder(), Path::new("./backups"));
+}

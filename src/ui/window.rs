@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use super::flow::{Action, Flow, Intent, News, Screen, Settings, View};
 use super::keypad::KeypadKey;
 use super::{HistoryRow, Kiosk, MainWindow, Page, Terminal, worker};
+use crate::clock::Clock;
 use crate::qr::QrPayload;
 
 /// A running terminal screen: keep it alive as long as the window.
@@ -26,6 +27,8 @@ struct UiState {
     qr_payload: QrPayload,
     /// The USSD code the QR image on screen was made from.
     qr_for: String,
+    /// Monime's time when the terminal's clock is off; the status bar's clock shows it.
+    clock: Clock,
 }
 
 thread_local! {
@@ -52,6 +55,7 @@ impl App {
             flow: Flow::new(settings),
             qr_payload: config.kiosk.qr_payload,
             qr_for: String::new(),
+            clock: terminal.services.clock().clone(),
         }));
         STATE.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&state)));
 
@@ -174,6 +178,8 @@ fn apply(window: &MainWindow, state: &mut UiState) {
         }
     }
     set_view(&kiosk, &view);
+    let time = state.clock.now().with_timezone(&Local);
+    kiosk.set_clock(time.format("%H:%M").to_string().into());
 }
 
 fn set_view(kiosk: &Kiosk, view: &View) {
@@ -187,7 +193,6 @@ fn set_view(kiosk: &Kiosk, view: &View) {
         Screen::Admin => Page::Admin,
     });
     kiosk.set_merchant(view.merchant.as_str().into());
-    kiosk.set_clock(Local::now().format("%H:%M").to_string().into());
     kiosk.set_demo(view.demo);
     kiosk.set_network_ok(view.network_ok);
     kiosk.set_network_text(view.network_text.as_str().into());
