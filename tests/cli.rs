@@ -1,74 +1,14 @@
 //! The command line as a technician uses it: the real binary against the simulator.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions};
-
-fn kiosk() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_paycode-kiosk"));
-    command
-        .env_remove("PAYCODE_KIOSK_CONFIG")
-        .env_remove("MONIME_ACCESS_TOKEN")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    command
-}
-
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || kiosk().args(args).output().expect("the binary runs"))
-        .await
-        .expect("task")
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn args(items: &[&str], config: &Path) -> Vec<String> {
-    let mut all: Vec<String> = items.iter().map(|item| item.to_string()).collect();
-    all.push("--config".into());
-    all.push(config.display().to_string());
-    all
-}
-
-struct Setup {
-    sim: SimulatorHandle,
-    config: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-async fn setup(options: SimulatorOptions, extra_monime: &str) -> Setup {
-    let sim = SimulatorHandle::start(options).await.expect("simulator");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        dir.path().join("token"),
-        format!("{}\n", paycode_kiosk::simulator::DEMO_ACCESS_TOKEN),
-    )
-    .expect("token");
-    std::fs::write(
-        &config,
-        format!(
-            "[monime]\nbase_url = \"{}\"\nspace_id = \"{}\"\naccess_token_file = \"token\"\n{extra_monime}\n\
-             [kiosk]\nmerchant_name = \"Mama Salone Shop\"\npoll_interval_ms = 250\nmax_amount = 1000\n\
-             [storage]\npath = \"journal.sqlite\"\n",
-            sim.base_url(),
-            paycode_kiosk::simulator::DEMO_SPACE_ID,
-        ),
-    )
-    .expect("config");
-    Setup {
-        sim,
-        config,
-        _dir: dir,
-    }
-}
+use common::cli::{args, charge_until, every_time, kiosk, run, setup, text};
+use paycode_kiosk::simulator::{Endpoint, Fault, SimulatorOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn version_and_help() {
@@ -430,4 +370,99 @@ fn printer_log(pty: &paycode_kiosk::printer::pty::PtyPrinter) -> String {
         &received[received.len().saturating_sub(80)..],
         emulator.paper().text()
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charge_exits_4_when_monime_cannot_find_the_code_and_history_shows_it() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let body = r#"{"success":false,"messages":[],"error":{"code":404,"reason":"not_found","message":"payment code not found","details":[]}}"#;
+    setup.sim.push_fault(every_time(
+        Endpoint::Get,
+        Fault::Raw {
+            status: 404,
+            body: body.into(),
+        },
+    ));
+    let output = run(args(
+        &["charge", "3", "--unknown-after", "2"],
+        &setup.config,
+    ))
+    .await;
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(4), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Monime cannot find the code, still checking")
+            && stdout.contains("Payment not confirmed")
+            && stdout.contains("Check the Monime dashboard"),
+        "{stdout}"
+    );
+    assert!(!stdout.to_lowercase().contains("charged"), "{stdout}");
+
+    let output = run(args(&["history"], &setup.config)).await;
+    let (stdout, _) = text(&output);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("#1"))
+        .expect("sale 1");
+    assert!(line.contains(" unknown "), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_an_undeliverable_cancel_exits_within_the_bound() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    // Every cancel is held unanswered.
+    setup
+        .sim
+        .push_fault(every_time(Endpoint::Update, Fault::Hang));
+    let (status, stdout, stderr, took) =
+        charge_until(&setup.config, &["7"], "Waiting for payment").await;
+    let took = took.expect("signalled");
+    let bound = paycode_kiosk::sale::CANCEL_GIVES_UP_AFTER;
+    assert!(
+        took >= bound - Duration::from_secs(1) && took < bound + Duration::from_secs(5),
+        "exited {took:?} after SIGTERM"
+    );
+    assert_eq!(status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Cancel not confirmed; the sale is left for recover"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("paycode-kiosk recover"), "{stderr}");
+    let output = run(args(&["history"], &setup.config)).await;
+    assert!(
+        text(&output).0.contains("cancelling"),
+        "{:?}",
+        text(&output)
+    );
+
+    setup.sim.clear_faults();
+    let output = run(args(&["recover"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("Cancelled: nothing was paid"), "{stdout}");
+    assert_eq!(
+        setup.sim.codes()[0].status,
+        paycode_kiosk::monime::CodeStatus::Cancelled
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_key_is_said_with_where_the_key_came_from() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let body = r#"{"success":false,"messages":[],"error":{"code":401,"reason":"unauthenticated","message":"the token was revoked","details":[]}}"#;
+    setup.sim.push_fault(every_time(
+        Endpoint::Get,
+        Fault::Raw {
+            status: 401,
+            body: body.into(),
+        },
+    ));
+    let (status, stdout, _, _) =
+        charge_until(&setup.config, &["2"], "Monime refused this terminal's key").await;
+    assert!(
+        stdout.contains("the token was revoked") && stdout.contains("the token file"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("onnection lost"), "{stdout}");
+    assert_eq!(status.code(), Some(3), "the cancel went through: {stdout}");
 }

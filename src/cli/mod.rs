@@ -41,7 +41,10 @@ pub struct Cli {
 pub enum Command {
     /// Take one payment without the screen: show the code, follow it, report the outcome
     ///
-    /// Exit code 0 paid, 2 expired, 3 cancelled, 1 failed. Ctrl-C cancels the code at Monime.
+    /// Exit code 0 paid, 2 expired, 3 cancelled, 4 unknown (Monime cannot find the code: check
+    /// the Monime dashboard before handing over goods), 1 failed or error. Ctrl-C cancels the
+    /// code at Monime; a cancel Monime does not confirm within 30 s leaves the sale to
+    /// `recover`.
     Charge {
         /// Amount, such as 12.50
         amount: String,
@@ -51,6 +54,9 @@ pub enum Command {
         /// The shop's reference for this sale
         #[arg(long, value_name = "TEXT")]
         reference: Option<String>,
+        /// Seconds of "not found" from Monime before the sale ends unknown (for tests)
+        #[arg(long, value_name = "SECONDS", hide = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        unknown_after: Option<u64>,
     },
     /// List recent sales from the journal
     History {
@@ -192,9 +198,16 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<ExitCo
             amount,
             phone,
             reference,
+            unknown_after,
         } => {
             let terminal = Terminal::open(config_path).await?;
-            charge::run(&terminal, &amount, phone.as_deref(), reference.as_deref()).await
+            let order = charge::Order {
+                amount: &amount,
+                phone: phone.as_deref(),
+                reference: reference.as_deref(),
+                unknown_after: unknown_after.map(Duration::from_secs),
+            };
+            charge::run(&terminal, order).await
         }
         Command::History { limit } => {
             let terminal = Terminal::open(config_path).await?;
@@ -315,7 +328,13 @@ async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<ExitCode,
         client
             .list_page(&Default::default(), 1, None)
             .await
-            .map_err(|error| format!("the configuration is valid but Monime said no: {error}"))?;
+            .map_err(|error| {
+                let mut message = format!("the configuration is valid but Monime said no: {error}");
+                if error.refuses_key() {
+                    message.push_str(&format!(". The key is read from {}", monime.token_origin));
+                }
+                message
+            })?;
         println!("  online     Monime accepted the token and space id");
     }
     Ok(ExitCode::SUCCESS)

@@ -38,6 +38,8 @@ pub struct View {
     pub ussd_for_qr: String,
     pub countdown: String,
     pub status_line: String,
+    /// The sale is not getting Monime's word on its code (no answer, errors, a refused key,
+    /// "not found"): the status line turns amber.
     pub connection_lost: bool,
     pub confirm_cancel: bool,
     pub can_cancel: bool,
@@ -46,6 +48,9 @@ pub struct View {
     pub can_reprint: bool,
     pub outcome_title: String,
     pub outcome_reason: String,
+    /// Nobody can vouch for the outcome (unknown, a cancel unconfirmed): amber, and no Try
+    /// again, which could charge twice.
+    pub outcome_unsure: bool,
     pub retry_amount: String,
     pub history: Vec<HistoryRow>,
     pub pin_dots: String,
@@ -68,7 +73,7 @@ impl Flow {
             screen: Some(self.screen),
             merchant: self.settings.merchant_name.clone(),
             demo: self.settings.demo,
-            network_ok: self.network.0,
+            network_ok: self.network.0.ok(),
             network_text: words::network_badge(self.network.0).into(),
             printer_ok,
             printer_text,
@@ -83,8 +88,9 @@ impl Flow {
             status_line: sale
                 .map(Sale::status_line)
                 .unwrap_or_else(|| words::GETTING_CODE.into()),
-            connection_lost: sale
-                .is_some_and(|s| matches!(s.reachability, Reachability::Lost { .. })),
+            connection_lost: sale.is_some_and(|s| {
+                s.reachability != Reachability::Answering || s.not_found_since.is_some()
+            }),
             confirm_cancel: self.confirm_cancel,
             can_cancel: self.can_cancel(),
             receipt_text,
@@ -92,6 +98,7 @@ impl Flow {
             can_reprint: self.settings.has_printer,
             outcome_title,
             outcome_reason,
+            outcome_unsure: self.outcome_unsure(),
             retry_amount: self
                 .last_amount
                 .map(|a| a.display(style))
@@ -136,6 +143,7 @@ impl Flow {
             return words::not_started(failure);
         }
         match &self.sale {
+            Some(sale) if sale.left_for_recover => words::cancel_not_confirmed(),
             Some(sale) => words::outcome(sale.record.phase, sale.record.failure.as_deref()),
             None => (String::new(), String::new()),
         }

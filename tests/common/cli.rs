@@ -1,0 +1,120 @@
+//! What the command-line tests share: the real binary, its output, and a configuration for a
+//! simulator.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+
+pub fn kiosk() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_paycode-kiosk"));
+    command
+        .env_remove("PAYCODE_KIOSK_CONFIG")
+        .env_remove("MONIME_ACCESS_TOKEN")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    command
+}
+
+pub async fn run(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || kiosk().args(args).output().expect("the binary runs"))
+        .await
+        .expect("task")
+}
+
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+pub fn args(items: &[&str], config: &Path) -> Vec<String> {
+    let mut all: Vec<String> = items.iter().map(|item| item.to_string()).collect();
+    all.push("--config".into());
+    all.push(config.display().to_string());
+    all
+}
+
+pub struct Setup {
+    pub sim: SimulatorHandle,
+    pub config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn setup(options: SimulatorOptions, extra_monime: &str) -> Setup {
+    let sim = SimulatorHandle::start(options).await.expect("simulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        dir.path().join("token"),
+        format!("{}\n", paycode_kiosk::simulator::DEMO_ACCESS_TOKEN),
+    )
+    .expect("token");
+    std::fs::write(
+        &config,
+        format!(
+            "[monime]\nbase_url = \"{}\"\nspace_id = \"{}\"\naccess_token_file = \"token\"\n{extra_monime}\n\
+             [kiosk]\nmerchant_name = \"Mama Salone Shop\"\npoll_interval_ms = 250\nmax_amount = 1000\n\
+             [storage]\npath = \"journal.sqlite\"\n",
+            sim.base_url(),
+            paycode_kiosk::simulator::DEMO_SPACE_ID,
+        ),
+    )
+    .expect("config");
+    Setup {
+        sim,
+        config,
+        _dir: dir,
+    }
+}
+
+/// Runs `charge` with `extra` arguments; on the first line containing `signal_on`, SIGTERM.
+/// Gives the exit status, stdout, stderr, and how long the exit took after the signal.
+pub async fn charge_until(
+    config: &Path,
+    extra: &[&str],
+    signal_on: &'static str,
+) -> (std::process::ExitStatus, String, String, Option<Duration>) {
+    let mut command = kiosk();
+    command
+        .arg("charge")
+        .args(extra)
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("charge");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = Vec::new();
+        let mut signalled = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("line");
+            if signalled.is_none() && line.contains(signal_on) {
+                let status = Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+                assert!(status.expect("kill runs").success());
+                signalled = Some(std::time::Instant::now());
+            }
+            lines.push(line);
+        }
+        let output = child.wait_with_output().expect("exit");
+        let took = signalled.map(|at| at.elapsed());
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status, lines.join("\n"), stderr, took)
+    })
+    .await
+    .expect("task")
+}
+
+pub fn every_time(endpoint: Endpoint, fault: Fault) -> FaultRule {
+    FaultRule {
+        endpoint,
+        fault,
+        times: 10_000,
+    }
+}
