@@ -405,6 +405,13 @@ async fn charge_exits_4_when_monime_cannot_find_the_code_and_history_shows_it() 
         .find(|l| l.starts_with("#1"))
         .expect("sale 1");
     assert!(line.contains(" unknown "), "{line}");
+    let output = run(args(&["report"], &setup.config)).await;
+    let (stdout, _) = text(&output);
+    let unknown = stdout
+        .lines()
+        .find(|l| l.starts_with("Unknown"))
+        .unwrap_or_else(|| panic!("no unknown count:\n{stdout}"));
+    assert!(unknown.ends_with(" 1"), "{unknown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,8 +61,12 @@ impl Flow {
     pub fn view(&self) -> View {
         let style = self.settings.currency_style;
         let sale = self.sale.as_ref();
+        // Once paid, what Monime says was paid, as the receipt prints it.
         let amount = sale
-            .map(|sale| sale.record.amount())
+            .map(|sale| match sale.record.phase {
+                Phase::Paid => sale.record.paid_amount(),
+                _ => sale.record.amount(),
+            })
             .or(self.starting)
             .or(self.last_amount);
         let code = sale.and_then(|sale| sale.record.code.as_ref());
