@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::cli::{args, charge_until, every_time, kiosk, run, setup, text};
+use common::monime_says;
 use paycode_kiosk::simulator::{Endpoint, Fault, SimulatorOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,13 +376,9 @@ fn printer_log(pty: &paycode_kiosk::printer::pty::PtyPrinter) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn charge_exits_4_when_monime_cannot_find_the_code_and_history_shows_it() {
     let setup = setup(SimulatorOptions::default(), "").await;
-    let body = r#"{"success":false,"messages":[],"error":{"code":404,"reason":"not_found","message":"payment code not found","details":[]}}"#;
     setup.sim.push_fault(every_time(
         Endpoint::Get,
-        Fault::Raw {
-            status: 404,
-            body: body.into(),
-        },
+        monime_says(404, "not_found", "payment code not found"),
     ));
     let output = run(args(
         &["charge", "3", "--unknown-after", "2"],
@@ -456,13 +453,9 @@ async fn sigterm_with_an_undeliverable_cancel_exits_within_the_bound() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_key_is_said_with_where_the_key_came_from() {
     let setup = setup(SimulatorOptions::default(), "").await;
-    let body = r#"{"success":false,"messages":[],"error":{"code":401,"reason":"unauthenticated","message":"the token was revoked","details":[]}}"#;
     setup.sim.push_fault(every_time(
         Endpoint::Get,
-        Fault::Raw {
-            status: 401,
-            body: body.into(),
-        },
+        monime_says(401, "unauthenticated", "the token was revoked"),
     ));
     let (status, stdout, _, _) =
         charge_until(&setup.config, &["2"], "Monime refused this terminal's key").await;

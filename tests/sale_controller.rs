@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{code_id, codes_for_key, finish, request, sell, shop, shop_with, wait_for};
+use common::{code_id, codes_for_key, finish, request, sell, shop, shop_with, stored, wait_for};
 use paycode_kiosk::controller::{Services, resume_unsettled, start_sale};
 use paycode_kiosk::journal::Receipt;
 use paycode_kiosk::monime::{ApiVersion, ClientSettings, CodeStatus, MonimeClient};
@@ -45,12 +45,7 @@ async fn a_sale_is_paid_only_once_monime_says_completed() {
             .is_some()
     );
 
-    let stored = shop
-        .services
-        .journal
-        .sale(sale.record.number)
-        .expect("read")
-        .expect("stored");
+    let stored = stored(&shop, sale.record.number);
     assert_eq!(stored.record.phase, Phase::Paid);
     assert_eq!(stored.receipt, Receipt::NoPrinter);
     let phases: Vec<Phase> = shop

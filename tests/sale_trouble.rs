@@ -6,24 +6,24 @@ mod common;
 
 use std::time::Duration;
 
-use common::{POLL, Shop, code_id, finish, request, shop, wait_for};
+use common::cli::every_time;
+use common::{POLL, Shop, code_id, finish, monime_says, request, shop, stored, wait_for};
 use paycode_kiosk::controller::{SaleHandle, resume_unsettled, start_sale_with};
 use paycode_kiosk::monime::CodeStatus;
 use paycode_kiosk::sale::{Bounds, KEY_REFUSED, Phase, Reachability};
-use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule};
+use paycode_kiosk::simulator::{Endpoint, Fault};
 
-async fn sell_within(shop: &Shop, bounds: Bounds) -> SaleHandle {
-    start_sale_with(&shop.services, bounds, request(100, "10m"))
+/// A sale held to `bounds`, once its code is on screen: the handle and the code's id.
+async fn awaiting_within(shop: &Shop, bounds: Bounds) -> (SaleHandle, String) {
+    let handle = start_sale_with(&shop.services, bounds, request(100, "10m"))
         .await
-        .expect("sale starts")
-}
-
-fn always(endpoint: Endpoint, fault: Fault) -> FaultRule {
-    FaultRule {
-        endpoint,
-        fault,
-        times: 10_000,
-    }
+        .expect("sale starts");
+    let id = code_id(&handle).await;
+    wait_for(&handle, "awaiting", |s| {
+        s.record.phase == Phase::AwaitingPayment
+    })
+    .await;
+    (handle, id)
 }
 
 #[tokio::test]
@@ -33,12 +33,7 @@ async fn a_code_deleted_at_monime_mid_sale_ends_unknown_not_failed() {
         unknown_after: Duration::from_secs(2),
         ..Bounds::ATTENDED
     };
-    let handle = sell_within(&shop, bounds).await;
-    let id = code_id(&handle).await;
-    wait_for(&handle, "awaiting", |s| {
-        s.record.phase == Phase::AwaitingPayment
-    })
-    .await;
+    let (handle, id) = awaiting_within(&shop, bounds).await;
     shop.services.client.delete(&id).await.expect("deleted");
     let checking = wait_for(&handle, "not found", |s| s.not_found_since.is_some()).await;
     assert_eq!(
@@ -54,13 +49,10 @@ async fn a_code_deleted_at_monime_mid_sale_ends_unknown_not_failed() {
     let sale = finish(handle).await;
     assert_eq!(sale.record.phase, Phase::Unknown);
     assert!(sale.status_line().contains("Check the Monime dashboard"));
-    let stored = shop
-        .services
-        .journal
-        .sale(sale.record.number)
-        .expect("read")
-        .expect("stored");
-    assert_eq!(stored.record.phase, Phase::Unknown);
+    assert_eq!(
+        stored(&shop, sale.record.number).record.phase,
+        Phase::Unknown
+    );
     let gets = shop
         .sim
         .requests()
@@ -73,15 +65,10 @@ async fn a_code_deleted_at_monime_mid_sale_ends_unknown_not_failed() {
 #[tokio::test]
 async fn a_key_revoked_mid_sale_is_reported_as_refused_and_the_code_still_followed() {
     let shop = shop().await;
-    let handle = sell_within(&shop, Bounds::ATTENDED).await;
-    code_id(&handle).await;
-    let body = r#"{"success":false,"messages":[],"error":{"code":401,"reason":"unauthenticated","message":"the token was revoked","details":[]}}"#;
-    shop.sim.push_fault(always(
+    let (handle, _) = awaiting_within(&shop, Bounds::ATTENDED).await;
+    shop.sim.push_fault(every_time(
         Endpoint::Get,
-        Fault::Raw {
-            status: 401,
-            body: body.into(),
-        },
+        monime_says(401, "unauthenticated", "the token was revoked"),
     ));
     let refused = wait_for(&handle, "the refused key", |s| {
         matches!(s.reachability, Reachability::KeyRefused { .. })
@@ -117,14 +104,10 @@ async fn a_cancel_that_hangs_is_given_up_on_time_and_left_for_recover() {
         cancel_for: Some(Duration::from_secs(1)),
         ..Bounds::ATTENDED
     };
-    let handle = sell_within(&shop, bounds).await;
-    let id = code_id(&handle).await;
-    wait_for(&handle, "awaiting", |s| {
-        s.record.phase == Phase::AwaitingPayment
-    })
-    .await;
+    let (handle, id) = awaiting_within(&shop, bounds).await;
     // The cancel is sent and never answered (held for minutes).
-    shop.sim.push_fault(always(Endpoint::Update, Fault::Hang));
+    shop.sim
+        .push_fault(every_time(Endpoint::Update, Fault::Hang));
     let pressed = std::time::Instant::now();
     handle.cancel();
     let sale = finish(handle).await;

@@ -7,7 +7,7 @@ pub mod cli;
 use std::time::Duration;
 
 use paycode_kiosk::controller::{Receipts, SaleHandle, Services, start_sale};
-use paycode_kiosk::journal::Journal;
+use paycode_kiosk::journal::{Journal, StoredSale};
 use paycode_kiosk::money::{Currency, Money};
 use paycode_kiosk::monime::{
     ApiVersion, ClientSettings, MonimeClient, NewPaymentCode, RetryPolicy,
@@ -15,7 +15,7 @@ use paycode_kiosk::monime::{
 use paycode_kiosk::sale::{Sale, Timing};
 use paycode_kiosk::secret::AccessToken;
 use paycode_kiosk::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
-use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::simulator::{Fault, SimulatorHandle, SimulatorOptions};
 
 pub const POLL: Duration = Duration::from_millis(200);
 
@@ -122,4 +122,23 @@ pub fn codes_for_key(shop: &Shop, key: &str) -> usize {
         .iter()
         .filter(|code| code.idempotency_key == key)
         .count()
+}
+
+/// The sale as the journal holds it.
+pub fn stored(shop: &Shop, number: i64) -> StoredSale {
+    shop.services
+        .journal
+        .sale(number)
+        .expect("read")
+        .expect("stored")
+}
+
+/// Monime answering `status` with its error envelope, as the simulator's `Raw` fault.
+pub fn monime_says(status: u16, reason: &str, message: &str) -> Fault {
+    let body = serde_json::json!({"success": false, "messages": [], "error": {
+        "code": status, "reason": reason, "message": message, "details": []}});
+    Fault::Raw {
+        status,
+        body: body.to_string(),
+    }
 }

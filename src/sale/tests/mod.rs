@@ -262,6 +262,9 @@ fn a_refused_create_fails_in_monimes_words() {
         now(),
     );
     assert_eq!(sale.record.phase, Phase::Failed);
+    // The key was used before: a code from an earlier try may exist.
+    assert!(!sale.status_line().contains("Nothing was charged"));
+    assert!(sale.status_line().contains("Monime dashboard"));
 }
 
 #[test]

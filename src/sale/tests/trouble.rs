@@ -226,17 +226,7 @@ fn nothing_was_charged_only_on_monimes_word() {
             sale.status_line()
         );
     }
-    // A key used before: a code from an earlier try may exist.
-    let mut sale = new_sale();
-    sale.handle(
-        Event::CreateFailed(MonimeError::IdempotencyConflict {
-            message: "x".into(),
-        }),
-        now(),
-    );
-    assert_eq!(sale.record.phase, Phase::Failed);
-    assert!(!sale.status_line().contains("Nothing was charged"));
-    assert!(sale.status_line().contains("Monime dashboard"));
+    // A key used before: see `a_refused_create_fails_in_monimes_words`.
     // No clear answer: the create goes again, nothing is concluded.
     for unclear in [
         not_found(),
