@@ -8,7 +8,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MonimeError {
     #[error(
-        "Monime refused the access token ({message}): check that it is this space's token and not revoked"
+        "Monime refused the access token ({message}): check that the access_token is this space's and not revoked"
     )]
     Unauthenticated { message: String },
 
