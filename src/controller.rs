@@ -21,7 +21,7 @@ use crate::clock::Clock;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};
 use crate::monime::{ListFilter, MonimeClient, NewPaymentCode};
 use crate::printer::PrinterHandle;
-use crate::sale::{Effect, Event, Request, Sale, SaleRecord, Timing};
+use crate::sale::{Bounds, Effect, Event, Request, Sale, SaleRecord, Timing};
 
 /// Where the receipts of paid sales go.
 #[derive(Debug, Clone)]
@@ -125,9 +125,19 @@ impl SaleLink {
 }
 
 /// Starts a new sale: its idempotency key and request are written to the journal first, then
-/// the create goes out. `build_request` gets the sale number the journal gave.
+/// the create goes out. `build_request` gets the sale number the journal gave. Someone waits
+/// on it, so it is held to `Bounds::ATTENDED`.
 pub async fn start_sale(
     services: &Services,
+    build_request: impl FnOnce(i64) -> NewPaymentCode + Send + 'static,
+) -> Result<SaleHandle, JournalError> {
+    start_sale_with(services, Bounds::ATTENDED, build_request).await
+}
+
+/// `start_sale` with other bounds.
+pub async fn start_sale_with(
+    services: &Services,
+    bounds: Bounds,
     build_request: impl FnOnce(i64) -> NewPaymentCode + Send + 'static,
 ) -> Result<SaleHandle, JournalError> {
     learn_the_time(services).await;
@@ -141,27 +151,45 @@ pub async fn start_sale(
         journal.begin_sale(&terminal_id, &key, now, build_request)
     })
     .await?;
-    Ok(spawn(services, record, false))
+    Ok(spawn(services, record, false, bounds))
 }
 
-/// Takes up a sale read back from the journal.
+/// Takes up a sale read back from the journal, to settle it (`Bounds::SETTLING`).
 pub fn resume_sale(services: &Services, stored: StoredSale) -> SaleHandle {
     let owed = stored.receipt_owed();
-    spawn(services, stored.record, owed)
+    spawn(services, stored.record, owed, Bounds::SETTLING)
 }
 
-/// Resumes every unsettled sale in the journal, each on its own task.
+/// Resumes every unsettled sale in the journal, each on its own task, until each is settled
+/// (`Bounds::SETTLING`: a cancel is never given up, as `recover` needs).
 pub async fn resume_unsettled(services: &Services) -> Result<Vec<SaleHandle>, JournalError> {
+    resume_unsettled_with(services, Bounds::SETTLING).await
+}
+
+/// `resume_unsettled` with other bounds: the screen resumes a sale the cashier may cancel.
+pub async fn resume_unsettled_with(
+    services: &Services,
+    bounds: Bounds,
+) -> Result<Vec<SaleHandle>, JournalError> {
     let journal = services.journal.clone();
     let unsettled = run_blocking(move || journal.unsettled()).await?;
     Ok(unsettled
         .into_iter()
-        .map(|stored| resume_sale(services, stored))
+        .map(|stored| {
+            let owed = stored.receipt_owed();
+            spawn(services, stored.record, owed, bounds)
+        })
         .collect())
 }
 
-fn spawn(services: &Services, record: SaleRecord, receipt_owed: bool) -> SaleHandle {
+fn spawn(
+    services: &Services,
+    record: SaleRecord,
+    receipt_owed: bool,
+    bounds: Bounds,
+) -> SaleHandle {
     let (sale, effects) = Sale::resume(record, receipt_owed, services.timing);
+    let sale = sale.with_bounds(bounds);
     let (commands, command_receiver) = mpsc::unbounded_channel();
     let (updates_sender, updates) = watch::channel(sale.clone());
     let finished = tokio::spawn(drive(
@@ -193,7 +221,7 @@ async fn drive(
     let mut commands_open = true;
     apply(&services, &sale, first_effects, &mut queue, &mut check_at).await;
     loop {
-        if sale.is_final() {
+        if sale.is_done() {
             break;
         }
         if in_flight.is_none() {
@@ -202,6 +230,10 @@ async fn drive(
                 .map(|request| send(&services, &sale, request));
         }
         let timer_armed = in_flight.is_none() && check_at.is_some();
+        // The deadline comes even while a request hangs: a give-up is never held up by one.
+        let deadline = sale
+            .deadline()
+            .map(|at| Instant::now() + (at - services.clock().now()).to_std().unwrap_or_default());
         let event = tokio::select! {
             command = commands.recv(), if commands_open => match command {
                 Some(Command::Cancel) => Event::CancelPressed,
@@ -218,6 +250,9 @@ async fn drive(
                 check_at = None;
                 Event::CheckDue
             },
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                Event::DeadlinePassed
+            },
         };
         let before = sale.record.clone();
         let effects = sale.handle(event, services.clock().now());
@@ -226,6 +261,14 @@ async fn drive(
         }
         updates.send_replace(sale.clone());
         apply(&services, &sale, effects, &mut queue, &mut check_at).await;
+    }
+    if sale.left_for_recover {
+        // The journal keeps the sale unsettled; its history says why it stopped here.
+        tracing::warn!(
+            sale = sale.record.number,
+            "Monime did not confirm the cancel; the sale is left for recover"
+        );
+        save(&services, &mut sale).await;
     }
     updates.send_replace(sale.clone());
     sale

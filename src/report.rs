@@ -1,5 +1,6 @@
-//! The end-of-day report: how many sales a day brought, what they came to, and how many did
-//! not end in a payment. The command line prints it; the printer prints it as a receipt.
+//! The end-of-day report: how many sales a day brought, what they came to (one total per
+//! currency: amounts in different currencies are never added), and how many did not end in a
+//! payment. The command line prints it; the printer prints it as a receipt.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
@@ -12,10 +13,14 @@ use crate::sale::Phase;
 pub struct DayReport {
     pub date: NaiveDate,
     pub paid_count: usize,
-    pub paid_total: Money,
+    /// What the paid sales came to (at what Monime says was paid), one amount per currency in
+    /// the order of their codes; the terminal's own currency at zero when nothing was paid.
+    pub paid_totals: Vec<Money>,
     pub expired: usize,
     pub cancelled: usize,
     pub failed: usize,
+    /// Sales that ended without Monime's word on the payment (see the Monime dashboard).
+    pub unknown: usize,
     /// Sales still waiting for an outcome (the report was made while they were open).
     pub open: usize,
     pub first_sale: Option<DateTime<FixedOffset>>,
@@ -33,10 +38,11 @@ impl DayReport {
         let mut report = DayReport {
             date,
             paid_count: 0,
-            paid_total: Money::new(currency, 0),
+            paid_totals: Vec::new(),
             expired: 0,
             cancelled: 0,
             failed: 0,
+            unknown: 0,
             open: 0,
             first_sale: None,
             last_sale: None,
@@ -45,18 +51,40 @@ impl DayReport {
             match sale.record.phase {
                 Phase::Paid => {
                     report.paid_count += 1;
-                    report.paid_total.minor += sale.record.amount().minor;
+                    report.add_paid(sale.record.paid_amount());
                 }
                 Phase::Expired => report.expired += 1,
                 Phase::Cancelled => report.cancelled += 1,
                 Phase::Failed => report.failed += 1,
-                _ => report.open += 1,
+                Phase::Unknown => report.unknown += 1,
+                Phase::CreatingCode
+                | Phase::AwaitingPayment
+                | Phase::PaymentInProgress
+                | Phase::Cancelling => report.open += 1,
             }
             let started = sale.created_at.with_timezone(&zone);
             report.first_sale = Some(report.first_sale.map_or(started, |t| t.min(started)));
             report.last_sale = Some(report.last_sale.map_or(started, |t| t.max(started)));
         }
+        if report.paid_totals.is_empty() {
+            report.paid_totals.push(Money::new(currency, 0));
+        }
         report
+    }
+
+    /// Adds a paid amount to the total of its own currency.
+    fn add_paid(&mut self, amount: Money) {
+        match self
+            .paid_totals
+            .iter_mut()
+            .find(|total| total.currency == amount.currency)
+        {
+            Some(total) => total.minor += amount.minor,
+            None => {
+                self.paid_totals.push(amount);
+                self.paid_totals.sort_by_key(|total| total.currency.code());
+            }
+        }
     }
 
     /// Reads the day's sales from the journal and counts them.
@@ -124,15 +152,48 @@ mod tests {
         ];
         let report = DayReport::from_sales(date, zone, Currency::Sle, &sales);
         assert_eq!(report.paid_count, 2);
-        assert_eq!(report.paid_total, Money::new(Currency::Sle, 51_250));
+        assert_eq!(report.paid_totals, [Money::new(Currency::Sle, 51_250)]);
         assert_eq!(
             (report.expired, report.cancelled, report.failed, report.open),
             (1, 1, 1, 1)
         );
+        assert_eq!(report.unknown, 0);
         let first = report.first_sale.expect("first");
         let last = report.last_sale.expect("last");
         assert_eq!(first.format("%H:%M").to_string(), "08:05");
         assert_eq!(last.format("%H:%M").to_string(), "19:45");
+    }
+
+    #[test]
+    fn two_currencies_are_never_added_together() {
+        let zone = FixedOffset::east_opt(0).expect("offset");
+        let date = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+        let mut dollars = sale(2, 300, Phase::Paid, "2026-11-22T10:00:00Z");
+        dollars.record.request.amount = Money::new(Currency::Usd, 300);
+        let mut paid_otherwise = sale(4, 500, Phase::Paid, "2026-11-22T12:00:00Z");
+        paid_otherwise.record.payment = Some(crate::monime::ProcessedPayment {
+            amount: Some(Money::new(Currency::Sle, 450)),
+            ..Default::default()
+        });
+        let sales = [
+            sale(1, 1250, Phase::Paid, "2026-11-22T09:00:00Z"),
+            dollars,
+            sale(3, 100, Phase::Unknown, "2026-11-22T11:00:00Z"),
+            paid_otherwise,
+        ];
+        let report = DayReport::from_sales(date, zone, Currency::Usd, &sales);
+        assert_eq!(report.paid_count, 3);
+        assert_eq!(
+            report.paid_totals,
+            [
+                Money::new(Currency::Sle, 1700),
+                Money::new(Currency::Usd, 300)
+            ],
+            "SLE first, each summed on its own, at what Monime says was paid"
+        );
+        assert_eq!((report.unknown, report.open), (1, 0));
+        let empty = DayReport::from_sales(date, zone, Currency::Usd, &[]);
+        assert_eq!(empty.paid_totals, [Money::new(Currency::Usd, 0)]);
     }
 
     #[test]

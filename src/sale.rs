@@ -9,7 +9,18 @@
 //!   races a payment ends paid when Monime says so.
 //! - Expiry is Monime's word; the local countdown is only for display.
 //! - A network error never ends a sale: it is checked again, with backoff, until Monime answers.
+//! - A code Monime cannot find (404) is not a failure: it is checked again, and after
+//!   `UNKNOWN_AFTER` of 404s the sale ends `Unknown`, sending the cashier to the dashboard.
+//! - A refused key (401, 403) is said as such, and the code is still followed, slowly: the
+//!   customer may pay it, and the key may be fixed.
+//! - A cancel Monime does not confirm within `CANCEL_GIVES_UP_AFTER` is given up: the sale is
+//!   left for `recover` rather than holding the cashier (or a stopping `charge`) forever.
+//! - "Nothing was charged" only on Monime's word (see `status`).
 //! - A create is only ever re-sent with the sale's one idempotency key, so a sale has one code.
+
+mod phase;
+mod status;
+mod trouble;
 
 use std::time::Duration;
 
@@ -19,73 +30,48 @@ use serde::{Deserialize, Serialize};
 use crate::money::Money;
 use crate::monime::{CodeStatus, MonimeError, NewPaymentCode, PaymentCode, ProcessedPayment};
 
+pub use phase::Phase;
+pub use status::{CANCEL_LEFT_FOR_RECOVER, CHECK_THE_DASHBOARD, KEY_REFUSED, NOTHING_CHARGED};
+pub use trouble::Reachability;
+
 /// Longest wait between two checks while Monime cannot be reached.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// How long Monime may answer "not found" for a code this terminal made before the sale ends
+/// `Phase::Unknown`. Short gaps in Monime's records heal well within it.
+pub const UNKNOWN_AFTER: Duration = Duration::from_secs(120);
+/// How long a cancel may go unconfirmed by Monime before it is given up and the sale left for
+/// `recover`: long enough to ride out a short outage, short enough for a waiting cashier.
+pub const CANCEL_GIVES_UP_AFTER: Duration = Duration::from_secs(30);
+/// How often a code is checked while Monime refuses the terminal's key: slowly, since only a
+/// fixed key ends it, but still, since the customer may pay meanwhile.
+pub const KEY_REFUSED_RECHECK: Duration = Duration::from_secs(15);
 
-/// Where a sale is. The first five are unsettled; the last four never change again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    CreatingCode,
-    AwaitingPayment,
-    PaymentInProgress,
-    Cancelling,
-    Paid,
-    Expired,
-    Cancelled,
-    Failed,
+/// How long a sale keeps at something that is not getting anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// 404s for this long end the sale `Unknown`.
+    pub unknown_after: Duration,
+    /// A cancel unconfirmed for this long is given up; `None` keeps trying until it is
+    /// confirmed, as `recover` does (it is where given-up sales are left).
+    pub cancel_for: Option<Duration>,
 }
 
-impl Phase {
-    pub const ALL: [Phase; 8] = [
-        Phase::CreatingCode,
-        Phase::AwaitingPayment,
-        Phase::PaymentInProgress,
-        Phase::Cancelling,
-        Phase::Paid,
-        Phase::Expired,
-        Phase::Cancelled,
-        Phase::Failed,
-    ];
+impl Bounds {
+    /// For a sale someone is waiting on: the screen and `charge`.
+    pub const ATTENDED: Bounds = Bounds {
+        unknown_after: UNKNOWN_AFTER,
+        cancel_for: Some(CANCEL_GIVES_UP_AFTER),
+    };
+    /// For settling sales (`recover`, sales resumed in the background): keep trying.
+    pub const SETTLING: Bounds = Bounds {
+        unknown_after: UNKNOWN_AFTER,
+        cancel_for: None,
+    };
+}
 
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Phase::Paid | Phase::Expired | Phase::Cancelled | Phase::Failed
-        )
-    }
-
-    /// The phase in a word, as lists show it: "Paid", "Expired", "Cancelled", "Failed", or
-    /// "Open" while the sale is not settled.
-    pub fn label(self) -> &'static str {
-        match self {
-            Phase::Paid => "Paid",
-            Phase::Expired => "Expired",
-            Phase::Cancelled => "Cancelled",
-            Phase::Failed => "Failed",
-            Phase::CreatingCode
-            | Phase::AwaitingPayment
-            | Phase::PaymentInProgress
-            | Phase::Cancelling => "Open",
-        }
-    }
-
-    /// The name stored in the journal.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::CreatingCode => "creating_code",
-            Phase::AwaitingPayment => "awaiting_payment",
-            Phase::PaymentInProgress => "payment_in_progress",
-            Phase::Cancelling => "cancelling",
-            Phase::Paid => "paid",
-            Phase::Expired => "expired",
-            Phase::Cancelled => "cancelled",
-            Phase::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Phase> {
-        Phase::ALL.into_iter().find(|phase| phase.as_str() == text)
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds::ATTENDED
     }
 }
 
@@ -95,16 +81,6 @@ pub struct CodeInfo {
     pub id: String,
     pub ussd_code: String,
     pub expire_time: Option<DateTime<Utc>>,
-}
-
-/// Whether the last request reached Monime.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reachability {
-    Answering,
-    Lost {
-        since: DateTime<Utc>,
-        message: String,
-    },
 }
 
 /// What happened.
@@ -119,6 +95,8 @@ pub enum Event {
     /// The wait asked for by `Effect::CheckAfter` is over.
     CheckDue,
     CancelPressed,
+    /// `Sale::deadline` has come, whatever is in flight.
+    DeadlinePassed,
 }
 
 /// A request to Monime about this sale.
@@ -178,6 +156,14 @@ impl SaleRecord {
     pub fn amount(&self) -> Money {
         self.request.amount
     }
+
+    /// What the customer paid: Monime's figure when it gave one, else the sale's amount.
+    pub fn paid_amount(&self) -> Money {
+        self.payment
+            .as_ref()
+            .and_then(|payment| payment.amount)
+            .unwrap_or_else(|| self.amount())
+    }
 }
 
 /// One sale from its stored idempotency key to a final phase.
@@ -185,10 +171,18 @@ impl SaleRecord {
 pub struct Sale {
     pub record: SaleRecord,
     pub reachability: Reachability,
+    /// Since when Monime has answered "not found" for the sale's code; cleared once it finds it.
+    pub not_found_since: Option<DateTime<Utc>>,
+    /// The cancel went unconfirmed for `Bounds::cancel_for`: the sale is no longer driven, and
+    /// stays unsettled in the journal for `recover` (or the terminal's next start).
+    pub left_for_recover: bool,
     /// The last thing worth telling the cashier that the phase alone does not say.
     pub notice: Option<String>,
     failures_in_a_row: u32,
+    /// When the sale last entered `Cancelling`, while it is there.
+    cancelling_since: Option<DateTime<Utc>>,
     timing: Timing,
+    bounds: Bounds,
 }
 
 impl Sale {
@@ -206,25 +200,50 @@ impl Sale {
         let sale = Sale {
             record,
             reachability: Reachability::Answering,
+            not_found_since: None,
+            left_for_recover: false,
             notice: None,
             failures_in_a_row: 0,
+            cancelling_since: None,
             timing,
+            bounds: Bounds::default(),
         };
         (sale, effects)
+    }
+
+    /// The same sale held to other bounds (`Bounds::ATTENDED` unless told).
+    pub fn with_bounds(self, bounds: Bounds) -> Sale {
+        Sale { bounds, ..self }
     }
 
     pub fn is_final(&self) -> bool {
         self.record.phase.is_final()
     }
 
+    /// Nothing more will happen to the sale here: it is settled, or left for `recover`.
+    pub fn is_done(&self) -> bool {
+        self.is_final() || self.left_for_recover
+    }
+
+    /// When the sale gives up if nothing changes before then, even with a request in flight:
+    /// the end of its time for a cancel. The controller sends `Event::DeadlinePassed` then.
+    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+        if self.is_done() {
+            return None;
+        }
+        let limit = chrono::Duration::from_std(self.bounds.cancel_for?).ok()?;
+        Some(self.cancelling_since? + limit)
+    }
+
     /// Applies one event at time `now`.
     pub fn handle(&mut self, event: Event, now: DateTime<Utc>) -> Vec<Effect> {
-        if self.is_final() {
+        if self.is_done() {
             return Vec::new();
         }
-        match event {
+        let effects = match event {
             Event::CancelPressed => self.cancel_pressed(),
             Event::CheckDue => vec![Effect::Send(self.next_check())],
+            Event::DeadlinePassed => Vec::new(),
             Event::Created(code) => {
                 self.answered();
                 self.code_created(code)
@@ -235,39 +254,15 @@ impl Sale {
                 self.status_seen(code)
             }
             Event::CreateFailed(error) => self.create_failed(error, now),
-            Event::CheckFailed(error) => self.check_failed(error, now),
-            Event::CancelFailed(error) => self.cancel_failed(error, now),
+            Event::CheckFailed(error) | Event::CancelFailed(error) => {
+                self.request_failed(&error, now)
+            }
+        };
+        if self.cancel_overdue(now) {
+            self.left_for_recover = true;
+            return Vec::new();
         }
-    }
-
-    /// What the cashier should read under the amount.
-    pub fn status_line(&self) -> String {
-        let lost = matches!(self.reachability, Reachability::Lost { .. });
-        match self.record.phase {
-            Phase::CreatingCode if lost => "Connection lost, still trying to get a code".into(),
-            Phase::CreatingCode => "Getting a payment code".into(),
-            Phase::AwaitingPayment if lost => "Connection lost, still checking".into(),
-            Phase::AwaitingPayment => "Waiting for payment".into(),
-            Phase::PaymentInProgress if lost => {
-                "Payment in progress; connection lost, still checking".into()
-            }
-            Phase::PaymentInProgress if self.record.cancel_requested => {
-                "Payment in progress: the cancel waits for its outcome".into()
-            }
-            Phase::PaymentInProgress => "Payment in progress".into(),
-            Phase::Cancelling if lost => "Cancelling; connection lost, still trying".into(),
-            Phase::Cancelling => "Cancelling".into(),
-            Phase::Paid if self.record.cancel_requested => {
-                "PAID: the customer paid before the cancel took effect".into()
-            }
-            Phase::Paid => "PAID".into(),
-            Phase::Expired => "The code expired before it was paid".into(),
-            Phase::Cancelled => "Cancelled: nothing was paid".into(),
-            Phase::Failed => format!(
-                "Failed: {}",
-                self.record.failure.as_deref().unwrap_or("no reason given")
-            ),
-        }
+        effects
     }
 
     /// Time left before the code expires, for the countdown on screen.
@@ -377,10 +372,13 @@ impl Sale {
                 Vec::new()
             }
             CodeStatus::Cancelled => {
-                self.record.phase = if self.record.failure.is_some() {
-                    Phase::Failed
-                } else {
-                    Phase::Cancelled
+                // Monime's word that the code was switched off unpaid.
+                self.record.phase = match self.record.failure.take() {
+                    Some(failure) => {
+                        self.record.failure = Some(format!("{failure}. {NOTHING_CHARGED}"));
+                        Phase::Failed
+                    }
+                    None => Phase::Cancelled,
                 };
                 Vec::new()
             }
@@ -389,70 +387,10 @@ impl Sale {
         }
     }
 
-    fn create_failed(&mut self, error: MonimeError, now: DateTime<Utc>) -> Vec<Effect> {
-        if error.is_retryable() {
-            return vec![self.unreachable(&error, now)];
-        }
-        self.answered();
-        // Monime refused the create: no code exists for this key, so there is nothing to switch
-        // off, whether or not the cashier pressed cancel.
-        if self.record.cancel_requested {
-            self.record.phase = Phase::Cancelled;
-        } else {
-            self.record.phase = Phase::Failed;
-            self.record.failure = Some(error.to_string());
-        }
-        Vec::new()
-    }
-
-    fn check_failed(&mut self, error: MonimeError, now: DateTime<Utc>) -> Vec<Effect> {
-        if let MonimeError::NotFound { .. } = error {
-            let id = self
-                .record
-                .code
-                .as_ref()
-                .map(|code| code.id.as_str())
-                .unwrap_or("?");
-            self.record.phase = Phase::Failed;
-            self.record.failure = Some(format!("Monime no longer knows the code {id}"));
-            return Vec::new();
-        }
-        // Any other error (the network, Monime's servers, even a revoked token) leaves a code
-        // that may yet be paid: keep checking until Monime answers.
-        vec![self.unreachable(&error, now)]
-    }
-
-    fn cancel_failed(&mut self, error: MonimeError, now: DateTime<Utc>) -> Vec<Effect> {
-        // Not re-sent blindly: the next check reads the code, and a code still pending is
-        // switched off again from there.
-        vec![self.unreachable(&error, now)]
-    }
-
-    fn unreachable(&mut self, error: &MonimeError, now: DateTime<Utc>) -> Effect {
-        self.failures_in_a_row += 1;
-        if let Reachability::Answering = self.reachability {
-            self.reachability = Reachability::Lost {
-                since: now,
-                message: error.to_string(),
-            };
-        } else if let Reachability::Lost { message, .. } = &mut self.reachability {
-            *message = error.to_string();
-        }
-        let exponent = (self.failures_in_a_row - 1).min(10);
-        let mut wait = self
-            .timing
-            .poll_interval
-            .saturating_mul(1 << exponent)
-            .min(MAX_BACKOFF);
-        if let MonimeError::RateLimited { retry_after, .. } = error {
-            wait = wait.max(*retry_after);
-        }
-        Effect::CheckAfter(wait)
-    }
-
     fn answered(&mut self) {
         self.failures_in_a_row = 0;
         self.reachability = Reachability::Answering;
+        self.not_found_since = None;
     }
 }
 

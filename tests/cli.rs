@@ -1,14 +1,15 @@
 //! The command line as a technician uses it: the real binary against the simulator.
 
-mod support;
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use paycode_kiosk::simulator::SimulatorOptions;
-use support::{add_printer, args, kiosk, run, setup, text};
+use common::cli::{add_printer, args, charge_until, every_time, kiosk, run, setup, text};
+use common::monime_says;
+use paycode_kiosk::simulator::{Endpoint, Fault, SimulatorOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn version_and_help() {
@@ -488,4 +489,98 @@ async fn a_decimal_comma_is_refused_before_any_code() {
         assert!(stderr.contains("use a point for decimals"), "{stderr}");
     }
     assert!(setup.sim.codes().is_empty(), "no code was made");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charge_exits_4_when_monime_cannot_find_the_code_and_history_shows_it() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    setup.sim.push_fault(every_time(
+        Endpoint::Get,
+        monime_says(404, "not_found", "payment code not found"),
+    ));
+    let output = run(args(
+        &["charge", "3", "--unknown-after", "2"],
+        &setup.config,
+    ))
+    .await;
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(4), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Monime cannot find the code, still checking")
+            && stdout.contains("Payment not confirmed")
+            && stdout.contains("Check the Monime dashboard"),
+        "{stdout}"
+    );
+    assert!(!stdout.to_lowercase().contains("charged"), "{stdout}");
+
+    let output = run(args(&["history"], &setup.config)).await;
+    let (stdout, _) = text(&output);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("#1"))
+        .expect("sale 1");
+    assert!(line.contains(" unknown "), "{line}");
+    let output = run(args(&["report"], &setup.config)).await;
+    let (stdout, _) = text(&output);
+    let unknown = stdout
+        .lines()
+        .find(|l| l.starts_with("Unknown"))
+        .unwrap_or_else(|| panic!("no unknown count:\n{stdout}"));
+    assert!(unknown.ends_with(" 1"), "{unknown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_an_undeliverable_cancel_exits_within_the_bound() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    // Every cancel is held unanswered.
+    setup
+        .sim
+        .push_fault(every_time(Endpoint::Update, Fault::Hang));
+    let (status, stdout, stderr, took) =
+        charge_until(&setup.config, &["7"], "Waiting for payment").await;
+    let took = took.expect("signalled");
+    let bound = paycode_kiosk::sale::CANCEL_GIVES_UP_AFTER;
+    assert!(
+        took >= bound - Duration::from_secs(1) && took < bound + Duration::from_secs(5),
+        "exited {took:?} after SIGTERM"
+    );
+    assert_eq!(status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Cancel not confirmed; the sale is left for recover"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("paycode-kiosk recover"), "{stderr}");
+    let output = run(args(&["history"], &setup.config)).await;
+    assert!(
+        text(&output).0.contains("cancelling"),
+        "{:?}",
+        text(&output)
+    );
+
+    setup.sim.clear_faults();
+    let output = run(args(&["recover"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("Cancelled: nothing was paid"), "{stdout}");
+    assert_eq!(
+        setup.sim.codes()[0].status,
+        paycode_kiosk::monime::CodeStatus::Cancelled
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_key_is_said_with_where_the_key_came_from() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    setup.sim.push_fault(every_time(
+        Endpoint::Get,
+        monime_says(401, "unauthenticated", "the token was revoked"),
+    ));
+    let (status, stdout, _, _) =
+        charge_until(&setup.config, &["2"], "Monime refused this terminal's key").await;
+    assert!(
+        stdout.contains("the token was revoked") && stdout.contains("the token file"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("onnection lost"), "{stdout}");
+    assert_eq!(status.code(), Some(3), "the cancel went through: {stdout}");
 }

@@ -1,7 +1,7 @@
 //! The printer as a shop has it: the real serial code writing through a pseudo-terminal to the
 //! virtual printer, which reads the ESC/POS bytes back and answers status queries, or does not.
 
-mod support;
+mod common;
 
 use std::path::Path;
 use std::time::Duration;
@@ -292,15 +292,15 @@ async fn receipts_owed_before_a_restart_print_at_start_and_reprints_say_copy() {
 /// and says so; with the printer out of paper it names the receipt still owed and why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recover_prints_owed_receipts_and_names_those_that_stay_owed() {
-    let setup = support::setup(SimulatorOptions::default(), "").await;
+    let setup = common::cli::setup(SimulatorOptions::default(), "").await;
     let pty = PtyPrinter::start(42, Some(StatusAnswers::READY)).expect("pty");
-    support::add_printer(&setup.config, &pty);
+    common::cli::add_printer(&setup.config, &pty);
     let journal = Journal::open(&setup.journal()).expect("journal");
-    let recover = || support::run(support::args(&["recover"], &setup.config));
+    let recover = || common::cli::run(common::cli::args(&["recover"], &setup.config));
 
     let first = paid_sale(&journal, 725);
     let output = recover().await;
-    let (stdout, stderr) = support::text(&output);
+    let (stdout, stderr) = common::cli::text(&output);
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(
         stdout.contains(&format!("#{first} Le 7.25: receipt printed")),
@@ -316,7 +316,7 @@ async fn recover_prints_owed_receipts_and_names_those_that_stay_owed() {
     pty.set_status(Some(StatusAnswers::PAPER_OUT));
     let second = paid_sale(&journal, 1250);
     let output = recover().await;
-    let (stdout, stderr) = support::text(&output);
+    let (stdout, stderr) = common::cli::text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
         stdout.contains(&format!(

@@ -6,8 +6,10 @@
 //! Slint's platform can be set once per process, so this file holds one test that runs the
 //! scenarios in turn.
 
+mod screen;
+
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -19,14 +21,9 @@ use paycode_kiosk::simulator::{
 };
 use paycode_kiosk::terminal::Terminal;
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page, startup};
-use slint::platform::{Key, WindowEvent};
+use screen::{Outcome, decode_qr, ensure, page, press, screenshot, seconds, snapshot, tap};
+use slint::platform::Key;
 use slint::{ComponentHandle, Model};
-
-type Outcome = Result<(), String>;
-
-fn ensure(condition: bool, message: impl FnOnce() -> String) -> Outcome {
-    if condition { Ok(()) } else { Err(message()) }
-}
 
 struct Rig {
     runtime: tokio::runtime::Handle,
@@ -93,55 +90,6 @@ fn customer_pays(rig: &Rig, ussd: &str, processing: Duration) -> Result<SimCode,
         .ok_or("the simulator has the code")?;
     rig.sim.pay(&code.id, Some(processing))?;
     Ok(code)
-}
-
-fn tap(window: &MainWindow, label: &str) -> Outcome {
-    let button = ElementHandle::find_by_accessible_label(window, label)
-        .next()
-        .ok_or_else(|| format!("no \"{label}\" on the {:?} page", page(window)))?;
-    button.invoke_accessible_default_action();
-    Ok(())
-}
-
-fn press(window: &MainWindow, key: impl Into<slint::SharedString>) {
-    let text: slint::SharedString = key.into();
-    window
-        .window()
-        .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
-    window
-        .window()
-        .dispatch_event(WindowEvent::KeyReleased { text });
-}
-
-fn page(window: &MainWindow) -> Page {
-    window.global::<Kiosk>().get_page()
-}
-
-fn snapshot(window: &MainWindow) -> Result<image::RgbaImage, String> {
-    let pixels = window
-        .window()
-        .take_snapshot()
-        .map_err(|error| format!("snapshot: {error}"))?;
-    image::RgbaImage::from_raw(pixels.width(), pixels.height(), pixels.as_bytes().to_vec())
-        .ok_or_else(|| "snapshot buffer has the wrong size".to_string())
-}
-
-/// Saves a screenshot into target/ (and docs/screenshots/ with UPDATE_SCREENSHOTS=1).
-fn screenshot(window: &MainWindow, name: &str) -> Outcome {
-    let image = snapshot(window)?;
-    let dark = image.pixels().filter(|p| p.0[0] < 100).count();
-    ensure(dark > 500, || format!("{name}: the screen is blank"))?;
-    let mut folders = vec![PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")];
-    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
-        folders.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
-    }
-    for folder in folders {
-        std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
-        image
-            .save(folder.join(format!("{name}.png")))
-            .map_err(|e| format!("{name}: {e}"))?;
-    }
-    Ok(())
 }
 
 /// A window on screen with its terminal; hidden (which lets its terminal stop) when dropped.
@@ -466,6 +414,47 @@ async fn connection_lost_and_slow_answers(rig: &Rig) -> Outcome {
     .await
 }
 
+/// Monime refuses the terminal's key mid-sale: the screen and the status bar say so, not
+/// "connection lost", and the cashier can still cancel.
+async fn key_refused(rig: &Rig) -> Outcome {
+    let shown = open(rig, "key", "code_duration = \"10m\"")?;
+    let window = &shown.window;
+    let kiosk = window.global::<Kiosk>();
+    ensure(kiosk.get_network_text() == "Monime not contacted", || {
+        format!("before any request: {}", kiosk.get_network_text())
+    })?;
+    press(window, "5");
+    press(window, Key::Return);
+    rig.until("the code", || kiosk.get_can_cancel()).await?;
+    ensure(kiosk.get_network_text() == "Monime online", || {
+        kiosk.get_network_text().into()
+    })?;
+    rig.sim.push_fault(FaultRule {
+        endpoint: Endpoint::Get,
+        fault: Fault::Raw {
+            status: 401,
+            body: r#"{"success":false,"error":{"code":401,"message":"revoked"}}"#.into(),
+        },
+        times: 1000,
+    });
+    rig.until("the refused key", || {
+        kiosk.get_status_line() == "Monime refused this terminal's key. Call the technician."
+    })
+    .await?;
+    ensure(
+        kiosk.get_network_text() == "Monime refused the key"
+            && !kiosk.get_network_ok()
+            && kiosk.get_connection_lost(),
+        || kiosk.get_network_text().into(),
+    )?;
+    screenshot(window, "key-refused")?;
+    rig.sim.clear_faults();
+    tap(window, "Cancel payment")?;
+    tap(window, "Cancel code")?;
+    rig.until("the cancelled page", || page(window) == Page::Outcome)
+        .await
+}
+
 /// A code nobody pays expires: the screen says so in plain words.
 async fn expiry(rig: &Rig) -> Outcome {
     let shown = open(rig, "expiry", "code_duration = \"2s\"")?;
@@ -611,24 +600,6 @@ fn layouts(rig: &Rig) -> Outcome {
     Ok(())
 }
 
-fn decode_qr(image: &image::RgbaImage) -> Result<String, String> {
-    let gray = image::DynamicImage::ImageRgba8(image.clone()).to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(gray);
-    let grids = prepared.detect_grids();
-    let grid = grids.first().ok_or("no QR code on the screen")?;
-    grid.decode()
-        .map(|(_, text)| text)
-        .map_err(|error| format!("the QR code does not decode: {error}"))
-}
-
-fn seconds(countdown: &str) -> Result<i64, String> {
-    let (minutes, seconds) = countdown
-        .split_once(':')
-        .ok_or_else(|| format!("countdown {countdown:?}"))?;
-    let parse = |part: &str| part.parse::<i64>().map_err(|e| format!("{countdown}: {e}"));
-    Ok(parse(minutes)? * 60 + parse(seconds)?)
-}
-
 #[test]
 fn the_touchscreen_sells_end_to_end() {
     slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
@@ -665,6 +636,7 @@ fn the_touchscreen_sells_end_to_end() {
             "connection lost",
             connection_lost_and_slow_answers(rig).await,
         );
+        record("key refused", key_refused(rig).await);
         record("expiry", expiry(rig).await);
         record("history and admin", history_and_admin(rig).await);
         record("clock off", clock_off(rig).await);
@@ -686,6 +658,6 @@ fn the_touchscreen_sells_end_to_end() {
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect();
-    assert_eq!(results.borrow().len(), 9, "every scenario ran");
+    assert_eq!(results.borrow().len(), 10, "every scenario ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -1,31 +1,45 @@
 //! `paycode-kiosk charge AMOUNT`: one whole sale without the screen, through the same
 //! controller the touchscreen uses. It is how a technician checks a deployed terminal over SSH.
 //!
-//! Exit codes: 0 paid, 2 expired, 3 cancelled, 1 failed or error. Ctrl-C or SIGTERM cancels the
-//! code at Monime first; a second one leaves the sale to `recover`.
+//! Exit codes: 0 paid, 2 expired, 3 cancelled, 4 unknown (Monime cannot find the code: check
+//! the dashboard), 1 failed or error. Ctrl-C or SIGTERM cancels the code at Monime first; a
+//! second one, or a cancel Monime does not confirm within `sale::CANCEL_GIVES_UP_AFTER`, leaves
+//! the sale to `recover`.
 
 use std::time::Duration;
 
 use chrono::Local;
 
 use super::console::{self, say};
-use crate::controller::{SaleExtras, resume_unsettled, start_sale};
+use crate::controller::{SaleExtras, resume_unsettled, start_sale_with};
 use crate::journal::Receipt;
 use crate::money::Money;
 use crate::qr;
-use crate::sale::{Phase, Sale};
+use crate::sale::{Bounds, Phase, Reachability, Sale};
 use crate::terminal::Terminal;
 use crate::terminal::code_request;
 
 pub const EXIT_EXPIRED: u8 = 2;
 pub const EXIT_CANCELLED: u8 = 3;
+pub const EXIT_UNKNOWN: u8 = 4;
 
-pub async fn run(
-    terminal: &Terminal,
-    amount_text: &str,
-    phone: Option<&str>,
-    reference: Option<&str>,
-) -> Result<u8, String> {
+/// What to charge, as the command line gave it.
+#[derive(Debug, Clone, Copy)]
+pub struct Order<'a> {
+    pub amount: &'a str,
+    pub phone: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    /// Instead of `sale::UNKNOWN_AFTER` (tests).
+    pub unknown_after: Option<Duration>,
+}
+
+pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
+    let Order {
+        amount: amount_text,
+        phone,
+        reference,
+        unknown_after,
+    } = order;
     let config = &terminal.config;
     let amount = Money::parse(amount_text, config.monime.currency).map_err(|e| e.to_string())?;
     if amount.minor > config.kiosk.max_amount_minor {
@@ -68,7 +82,11 @@ pub async fn run(
         }
     }
     let request_config = config.clone();
-    let handle = start_sale(&terminal.services, move |number| {
+    let bounds = Bounds {
+        unknown_after: unknown_after.unwrap_or(Bounds::ATTENDED.unknown_after),
+        ..Bounds::ATTENDED
+    };
+    let handle = start_sale_with(&terminal.services, bounds, move |number| {
         code_request(&request_config, number, amount, &extras)
     })
     .await
@@ -91,9 +109,14 @@ pub async fn run(
         if line != last_line {
             let now = terminal.services.clock().now().with_timezone(&Local);
             say!("{}  {line}", now.format("%H:%M:%S"));
+            if let Reachability::KeyRefused { message, .. } = &sale.reachability {
+                let origin = &config.monime.token_origin;
+                say!("          {message}. The key is read from {origin}.");
+                tracing::error!(sale = sale.record.number, key_from = %origin, "{message}");
+            }
             last_line = line;
         }
-        if sale.is_final() {
+        if sale.is_done() {
             break;
         }
         tokio::select! {
@@ -136,6 +159,12 @@ pub async fn run(
     if let Some(off_by) = terminal.services.clock().off_by() {
         say!("Note: {}", super::clock_is_off(off_by));
     }
+    if sale.left_for_recover {
+        return Err(format!(
+            "sale {} stays in the journal; `paycode-kiosk recover` settles it",
+            sale.record.number
+        ));
+    }
     if sale.record.phase == Phase::Paid {
         print_payment(&sale, style);
         say!(
@@ -151,6 +180,7 @@ pub fn exit_code(phase: Phase) -> u8 {
         Phase::Paid => 0,
         Phase::Expired => EXIT_EXPIRED,
         Phase::Cancelled => EXIT_CANCELLED,
+        Phase::Unknown => EXIT_UNKNOWN,
         _ => 1,
     }
 }

@@ -44,7 +44,10 @@ pub struct Cli {
 pub enum Command {
     /// Take one payment without the screen: show the code, follow it, report the outcome
     ///
-    /// Exit code 0 paid, 2 expired, 3 cancelled, 1 failed. Ctrl-C cancels the code at Monime.
+    /// Exit code 0 paid, 2 expired, 3 cancelled, 4 unknown (Monime cannot find the code: check
+    /// the Monime dashboard before handing over goods), 1 failed or error. Ctrl-C cancels the
+    /// code at Monime; a cancel Monime does not confirm within 30 s leaves the sale to
+    /// `recover`.
     Charge {
         /// Amount, such as 12.50
         amount: String,
@@ -54,6 +57,9 @@ pub enum Command {
         /// The shop's reference for this sale
         #[arg(long, value_name = "TEXT")]
         reference: Option<String>,
+        /// Seconds of "not found" from Monime before the sale ends unknown (for tests)
+        #[arg(long, value_name = "SECONDS", hide = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        unknown_after: Option<u64>,
     },
     /// List recent sales from the journal
     History {
@@ -185,11 +191,13 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
             amount,
             phone,
             reference,
+            unknown_after,
         } => {
             let acting = Acting::Charge {
                 amount,
                 phone,
                 reference,
+                unknown_after,
             };
             carry_out(config_path, acting).await
         }
@@ -338,7 +346,13 @@ async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<u8, Strin
         client
             .list_page(&Default::default(), 1, None)
             .await
-            .map_err(|error| format!("the configuration is valid but Monime said no: {error}"))?;
+            .map_err(|error| {
+                let mut message = format!("the configuration is valid but Monime said no: {error}");
+                if error.refuses_key() {
+                    message.push_str(&format!(". The key is read from {}", monime.token_origin));
+                }
+                message
+            })?;
         println!("  online     Monime accepted the token and space id");
     }
     Ok(0)

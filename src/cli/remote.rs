@@ -27,6 +27,9 @@ pub enum Acting {
         amount: String,
         phone: Option<String>,
         reference: Option<String>,
+        /// Seconds of "not found" before the sale ends unknown, instead of the usual bound
+        /// (tests).
+        unknown_after: Option<u64>,
     },
     Recover {
         cancel_pending: bool,
@@ -56,7 +59,16 @@ impl Acting {
                 amount,
                 phone,
                 reference,
-            } => charge::run(terminal, amount, phone.as_deref(), reference.as_deref()).await,
+                unknown_after,
+            } => {
+                let order = charge::Order {
+                    amount,
+                    phone: phone.as_deref(),
+                    reference: reference.as_deref(),
+                    unknown_after: unknown_after.map(std::time::Duration::from_secs),
+                };
+                charge::run(terminal, order).await
+            }
             Acting::Recover { cancel_pending } => history::recover(terminal, *cancel_pending).await,
             Acting::Reprint { sale } => printing::reprint(terminal, *sale).await,
             Acting::PrintTest => printing::print_test(terminal).await,

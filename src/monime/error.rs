@@ -8,7 +8,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MonimeError {
     #[error(
-        "Monime refused the access token ({message}): check access_token in the config and that the token is not revoked"
+        "Monime refused the access token ({message}): check that the access_token is this space's and not revoked"
     )]
     Unauthenticated { message: String },
 
@@ -74,6 +74,25 @@ impl MonimeError {
         matches!(
             self,
             MonimeError::Network { .. } | MonimeError::Timeout { .. }
+        )
+    }
+
+    /// True when something answered over HTTP, even with an error: Monime is online. A page
+    /// that is not Monime's (a captive portal's HTML) does not count, nor does no answer.
+    pub fn is_answer(&self) -> bool {
+        !matches!(
+            self,
+            MonimeError::Network { .. }
+                | MonimeError::Timeout { .. }
+                | MonimeError::Malformed { .. }
+        )
+    }
+
+    /// Monime refused the caller's key (401) or its use of the space (403).
+    pub fn refuses_key(&self) -> bool {
+        matches!(
+            self,
+            MonimeError::Unauthenticated { .. } | MonimeError::Forbidden { .. }
         )
     }
 

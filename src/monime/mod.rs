@@ -8,6 +8,7 @@
 
 pub mod duration;
 mod error;
+mod list;
 mod model;
 mod retry;
 
@@ -20,6 +21,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub use error::MonimeError;
+pub use list::Page;
 pub use model::{
     ApiVersion, CodeStatus, ListFilter, NewPaymentCode, PaymentCode, ProcessedPayment,
 };
@@ -108,14 +110,6 @@ struct Pagination {
     next: Option<String>,
 }
 
-/// One page of the list endpoint.
-#[derive(Debug, Clone)]
-pub struct Page {
-    pub codes: Vec<PaymentCode>,
-    /// The cursor of the next page; `None` on the last.
-    pub next: Option<String>,
-}
-
 impl MonimeClient {
     pub fn new(settings: ClientSettings) -> Result<MonimeClient, MonimeError> {
         // reqwest is built without a TLS provider of its own (see Cargo.toml); a second install
@@ -191,73 +185,6 @@ impl MonimeClient {
             .call(Method::GET, &path, &[], None, None, RetryRule::WhenSafe)
             .await?;
         code_from(envelope.result)
-    }
-
-    /// Reads one page of codes, newest first as Monime orders them.
-    pub async fn list_page(
-        &self,
-        filter: &ListFilter,
-        limit: usize,
-        after: Option<&str>,
-    ) -> Result<Page, MonimeError> {
-        let mut query: Vec<(&str, String)> =
-            vec![("limit", limit.clamp(1, MAX_PAGE_SIZE).to_string())];
-        if let Some(status) = filter.status {
-            query.push(("status", status.as_str().to_string()));
-        }
-        if let Some(mode) = &filter.mode {
-            query.push(("mode", mode.clone()));
-        }
-        if let Some(ussd_code) = &filter.ussd_code {
-            query.push(("ussd_code", ussd_code.clone()));
-        }
-        if let Some(cursor) = after {
-            query.push(("after", cursor.to_string()));
-        }
-        let path = self.settings.api_version.collection_path().to_string();
-        let envelope = self
-            .call(Method::GET, &path, &query, None, None, RetryRule::WhenSafe)
-            .await?;
-        let codes = match envelope.result {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|item| code_from(Some(item)))
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(MonimeError::Malformed {
-                    message: "the list's result is not a list".into(),
-                });
-            }
-        };
-        let next = envelope
-            .pagination
-            .and_then(|pagination| pagination.next)
-            .filter(|cursor| !cursor.is_empty());
-        Ok(Page { codes, next })
-    }
-
-    /// Reads codes page after page, following `pagination.next`, until `max_items` or the end.
-    pub async fn list(
-        &self,
-        filter: &ListFilter,
-        max_items: usize,
-    ) -> Result<Vec<PaymentCode>, MonimeError> {
-        let mut codes = Vec::new();
-        let mut cursor: Option<String> = None;
-        while codes.len() < max_items {
-            let page = self
-                .list_page(filter, max_items - codes.len(), cursor.as_deref())
-                .await?;
-            let reached_end = page.codes.is_empty() || page.next.is_none();
-            codes.extend(page.codes);
-            if reached_end || page.next == cursor {
-                break;
-            }
-            cursor = page.next;
-        }
-        codes.truncate(max_items);
-        Ok(codes)
     }
 
     /// Switches a code off so nobody can pay it any more, and returns it as Monime then sees it.

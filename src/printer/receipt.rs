@@ -200,7 +200,12 @@ pub fn sale_receipt(
     )?;
     doc.pair("Sale", &record.number.to_string())?;
     doc.rule()?;
-    doc.centered(&record.amount().display(style.currency_style), true, true)?;
+    // What Monime says was paid, where it says so.
+    doc.centered(
+        &record.paid_amount().display(style.currency_style),
+        true,
+        true,
+    )?;
     doc.centered("PAID", true, true)?;
     doc.rule()?;
     if let Some(payment) = &record.payment {
@@ -270,14 +275,15 @@ pub fn day_report(style: &ReceiptStyle, report: &DayReport, now: DateTime<Utc>) 
     doc.rule()?;
     doc.pair("Terminal", &style.terminal_id)?;
     doc.pair("Paid sales", &report.paid_count.to_string())?;
-    doc.pair(
-        "Total paid",
-        &report.paid_total.display(style.currency_style),
-    )?;
+    // One line a currency: amounts in different currencies are never added.
+    for total in &report.paid_totals {
+        doc.pair("Total paid", &total.display(style.currency_style))?;
+    }
     for (phase, count) in [
         (Phase::Expired, report.expired),
         (Phase::Cancelled, report.cancelled),
         (Phase::Failed, report.failed),
+        (Phase::Unknown, report.unknown),
     ] {
         doc.pair(phase.label(), &count.to_string())?;
     }
@@ -369,6 +375,7 @@ pub fn qr_raster(data: &str, dots: usize) -> Layout<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::{Currency, Money};
 
     #[test]
     fn wrapping_breaks_at_spaces_and_cuts_long_words() {
@@ -387,6 +394,84 @@ mod tests {
         assert!(bytes.ends_with(&[0x1D, b'V', b'A', 0]));
         // escpos ends a line with "print and feed one line".
         assert!(bytes.windows(8).any(|w| w == b"hello\x1bd\x01"));
+    }
+
+    fn paper_text(style: &ReceiptStyle, bytes: &[u8]) -> String {
+        let mut paper = crate::printer::emulator::Emulator::new(style.width, None);
+        paper.feed(bytes);
+        paper.paper().text_without_cuts()
+    }
+
+    fn paid_sale(paid: Option<Money>) -> StoredSale {
+        let request = crate::monime::NewPaymentCode::new("sale", Money::new(Currency::Sle, 1250));
+        let mut record = crate::sale::SaleRecord::new(7, "key-7".into(), request);
+        record.phase = Phase::Paid;
+        record.payment = Some(crate::monime::ProcessedPayment {
+            amount: paid,
+            ..Default::default()
+        });
+        StoredSale {
+            record,
+            terminal_id: "T1".into(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            receipt: crate::journal::Receipt::Owed,
+        }
+    }
+
+    #[test]
+    fn the_receipt_shows_what_monime_says_was_paid() {
+        let style = ReceiptStyle::new("Shop", "T1", CurrencyStyle::Symbol, None);
+        let said = paid_sale(Some(Money::new(Currency::Sle, 1200)));
+        let text = paper_text(
+            &style,
+            &sale_receipt(&style, &said, Utc::now(), false).unwrap(),
+        );
+        assert!(
+            text.contains("Le 12.00") && !text.contains("Le 12.50"),
+            "{text}"
+        );
+        let unsaid = paid_sale(None);
+        let text = paper_text(
+            &style,
+            &sale_receipt(&style, &unsaid, Utc::now(), false).unwrap(),
+        );
+        assert!(text.contains("Le 12.50"), "{text}");
+    }
+
+    #[test]
+    fn the_day_report_totals_each_currency_on_its_own_line() {
+        let style = ReceiptStyle::new("Shop", "T1", CurrencyStyle::Code, None);
+        let report = DayReport {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"),
+            paid_count: 3,
+            paid_totals: vec![
+                Money::new(Currency::Sle, 1700),
+                Money::new(Currency::Usd, 300),
+            ],
+            expired: 0,
+            cancelled: 0,
+            failed: 0,
+            unknown: 2,
+            open: 0,
+            first_sale: None,
+            last_sale: None,
+        };
+        let text = paper_text(&style, &day_report(&style, &report, Utc::now()).unwrap());
+        let totals: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("Total paid"))
+            .collect();
+        assert_eq!(totals.len(), 2, "{text}");
+        assert!(
+            totals[0].ends_with("SLE 17.00") && totals[1].ends_with("USD 3.00"),
+            "{text}"
+        );
+        let unknown = text
+            .lines()
+            .find(|l| l.starts_with("Unknown"))
+            .expect("unknown");
+        assert!(unknown.ends_with(" 2"), "{unknown}");
     }
 
     #[test]

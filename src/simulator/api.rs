@@ -97,7 +97,7 @@ impl SimState {
                 Ok(code) => success(render(code)),
                 Err(_) => error_reply(404, "not_found", "payment code not found"),
             },
-            Route::List => self.list(request, answer_legacy, now),
+            Route::List => self.list(request, legacy_path, answer_legacy, now),
             Route::Update(id) => self.update(id, &request.body, answer_legacy, now),
             Route::Delete(id) => self.delete(id, now),
             Route::Unknown => unreachable!("answered above"),
@@ -158,12 +158,21 @@ impl SimState {
         reply
     }
 
-    fn list(&mut self, request: &SimRequest, legacy: bool, now: DateTime<Utc>) -> Reply {
+    /// The list. The 2024-08-01 list (`legacy_path`) takes only `after`, `before` and `limit`
+    /// and, like Monime, ignores any other filter it is sent.
+    fn list(
+        &mut self,
+        request: &SimRequest,
+        legacy_path: bool,
+        legacy: bool,
+        now: DateTime<Utc>,
+    ) -> Reply {
         let query = |name: &str| {
+            let filter = !matches!(name, "limit" | "after" | "before");
             request
                 .query
                 .iter()
-                .find(|(key, _)| key == name)
+                .find(|(key, _)| key == name && !(legacy_path && filter))
                 .map(|(_, value)| value.as_str())
         };
         let limit = match query("limit").map(str::parse::<usize>) {

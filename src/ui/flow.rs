@@ -20,7 +20,7 @@ pub enum Screen {
     Amount,
     Payment,
     Paid,
-    /// Expired, cancelled or failed.
+    /// Expired, cancelled, failed, unknown, or a cancel left unconfirmed.
     Outcome,
     History,
     AdminPin,
@@ -64,6 +64,35 @@ pub enum Action {
     DemoPay(String),
 }
 
+/// What the terminal last heard from Monime, as the status bar shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// No request yet since the terminal started.
+    NotContacted,
+    /// The last request was answered, if only with an error.
+    Online,
+    /// The last request had no answer.
+    Offline,
+    /// Monime refused the terminal's key.
+    KeyRefused,
+}
+
+impl Link {
+    /// Where the last request of a sale left the link.
+    pub fn of(reachability: &Reachability) -> Link {
+        match reachability {
+            Reachability::Answering | Reachability::Erring { .. } => Link::Online,
+            Reachability::KeyRefused { .. } => Link::KeyRefused,
+            Reachability::Lost { .. } => Link::Offline,
+        }
+    }
+
+    /// No red light: nothing is known to be wrong.
+    pub fn ok(self) -> bool {
+        matches!(self, Link::NotContacted | Link::Online)
+    }
+}
+
 /// News from the worker.
 #[derive(Debug, Clone)]
 pub enum News {
@@ -74,10 +103,14 @@ pub enum News {
     StartFailed(String),
     Printer(PrinterState),
     History(Vec<StoredSale>),
+    /// The status bar's link and the admin screen's line about Monime.
     Network {
-        ok: bool,
+        link: Link,
         text: String,
     },
+    /// Where the terminal's Monime key was read from, for the technician's words when Monime
+    /// refuses it.
+    KeyOrigin(String),
     /// A result worth a line on the screen ("Test page sent", "Printer out of paper").
     Message(String),
     /// The terminal's clock, which follows Monime's time when the local clock is wrong.
@@ -114,7 +147,8 @@ pub struct Flow {
     paid_for_secs: u32,
     pin: String,
     printer: Option<PrinterState>,
-    network: (bool, String),
+    network: (Link, String),
+    key_origin: Option<String>,
     history: Vec<StoredSale>,
     /// The highest sale number the worker has reported.
     newest_seen: i64,
@@ -140,7 +174,8 @@ impl Flow {
             paid_for_secs: 0,
             pin: String::new(),
             printer: None,
-            network: (true, words::monime_not_contacted()),
+            network: (Link::NotContacted, words::monime_not_contacted()),
+            key_origin: None,
             history: Vec::new(),
             newest_seen: 0,
             clock: Clock::new(),
@@ -210,6 +245,8 @@ impl Flow {
                 .as_ref()
                 .map(|sale| vec![Action::Reprint(sale.record.number)])
                 .unwrap_or_default(),
+            // After an outcome nobody can vouch for, a second code could charge twice.
+            (Screen::Outcome, Intent::TryAgain) if self.outcome_unsure() => Vec::new(),
             (Screen::Outcome, Intent::TryAgain) => match self.last_amount {
                 Some(amount) => self.start(amount),
                 None => Vec::new(),
@@ -294,6 +331,16 @@ impl Flow {
         self.start_failure = None;
     }
 
+    /// The sale on screen ended without Monime's word on the payment: unknown, or a cancel
+    /// left unconfirmed.
+    fn outcome_unsure(&self) -> bool {
+        self.start_failure.is_none()
+            && self
+                .sale
+                .as_ref()
+                .is_some_and(|sale| sale.left_for_recover || sale.record.phase == Phase::Unknown)
+    }
+
     fn can_cancel(&self) -> bool {
         match &self.sale {
             Some(sale) => !sale.is_final() && !sale.record.cancel_requested,
@@ -319,7 +366,8 @@ impl Flow {
             }
             News::Printer(state) => self.printer = Some(state),
             News::History(sales) => self.history = sales,
-            News::Network { ok, text } => self.network = (ok, text),
+            News::Network { link, text } => self.network = (link, text),
+            News::KeyOrigin(origin) => self.key_origin = Some(origin),
             News::Message(text) => self.notice = Some(text),
             News::Clock(clock) => self.clock = clock,
         }
@@ -336,9 +384,16 @@ impl Flow {
             return;
         }
         self.starting = None;
+        let link = Link::of(&sale.reachability);
         self.network = match &sale.reachability {
-            Reachability::Answering => (true, words::monime_connected()),
-            Reachability::Lost { message, .. } => (false, words::monime(message)),
+            Reachability::Answering => (link, words::monime_connected()),
+            Reachability::KeyRefused { message, .. } => (
+                link,
+                words::key_refused(message, self.key_origin.as_deref()),
+            ),
+            Reachability::Erring { message, .. } | Reachability::Lost { message, .. } => {
+                (link, words::monime(message))
+            }
         };
         // The countdown is set when a code arrives and then runs on the screen's own clock
         // (`tick`), so that it is smooth and tests can drive it with mock time.
@@ -346,7 +401,7 @@ impl Flow {
         if self.sale.as_ref().and_then(expiry) != expiry(&sale) || self.seconds_left.is_none() {
             self.seconds_left = sale.time_left(self.clock.now()).map(|d| d.as_secs());
         }
-        if sale.is_final() && self.screen == Screen::Payment {
+        if sale.is_done() && self.screen == Screen::Payment {
             self.confirm_cancel = false;
             self.paid_for_secs = 0;
             self.screen = if sale.record.phase == Phase::Paid {
@@ -375,118 +430,4 @@ impl Flow {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings() -> Settings {
-        Settings {
-            merchant_name: "Shop".into(),
-            terminal_id: "T1".into(),
-            currency: Currency::Sle,
-            currency_style: CurrencyStyle::Symbol,
-            max_amount_minor: 1_000_000,
-            admin_pin: "4821".into(),
-            demo: false,
-            paid_screen_secs: Some(3),
-            has_printer: true,
-        }
-    }
-
-    fn type_keys(flow: &mut Flow, keys: &str) {
-        for c in keys.chars() {
-            flow.keyboard(&c.to_string());
-        }
-    }
-
-    #[test]
-    fn enter_charges_the_typed_amount_and_escape_asks_before_cancelling() {
-        let mut flow = Flow::new(settings());
-        type_keys(&mut flow, "12.5");
-        assert_eq!(flow.view().amount_text, "Le 12.5");
-        let actions = flow.keyboard("\r").expect("handled");
-        assert_eq!(
-            actions,
-            [Action::StartSale(Money::new(Currency::Sle, 1250))]
-        );
-        assert_eq!(flow.screen(), Screen::Payment);
-        assert_eq!(flow.view().pay_amount, "Le 12.50");
-        // No sale yet: nothing to cancel.
-        assert_eq!(flow.keyboard("\u{1b}"), Some(vec![]));
-        assert!(!flow.view().confirm_cancel);
-    }
-
-    #[test]
-    fn the_admin_screen_needs_the_pin() {
-        let mut flow = Flow::new(settings());
-        flow.intent(Intent::OpenAdmin);
-        type_keys(&mut flow, "1234\r");
-        assert_eq!(flow.screen(), Screen::AdminPin);
-        assert_eq!(flow.view().notice, "Wrong PIN");
-        type_keys(&mut flow, "4821");
-        assert_eq!(flow.view().pin_dots, "●●●●");
-        assert_eq!(flow.keyboard("\n"), Some(vec![Action::CheckNetwork]));
-        assert_eq!(flow.screen(), Screen::Admin);
-        flow.keyboard("\u{1b}");
-        assert_eq!(flow.screen(), Screen::Amount);
-    }
-
-    #[test]
-    fn zero_cannot_be_charged() {
-        let mut flow = Flow::new(settings());
-        assert!(flow.intent(Intent::Charge).is_empty());
-        assert_eq!(flow.view().notice, "Type the amount first");
-        assert_eq!(flow.screen(), Screen::Amount);
-    }
-
-    #[test]
-    fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
-        use crate::monime::NewPaymentCode;
-        use crate::sale::{CodeInfo, SaleRecord, Timing};
-        use chrono::{DurationRound, TimeDelta, Utc};
-        let mut flow = Flow::new(settings());
-        let monime_now = (Utc::now() + TimeDelta::days(3))
-            .duration_trunc(TimeDelta::seconds(1))
-            .expect("whole seconds");
-        let clock = Clock::new();
-        let now = std::time::Instant::now();
-        clock.heard(Some(&monime_now.to_rfc2822()), now, now);
-        flow.news(News::Clock(clock));
-        assert_eq!(flow.view().network_text, "Clock off by 3 days");
-        assert!(!flow.view().network_ok);
-
-        type_keys(&mut flow, "5\r");
-        let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 500));
-        let mut record = SaleRecord::new(1, "key".into(), request);
-        record.phase = Phase::AwaitingPayment;
-        record.code = Some(CodeInfo {
-            id: "pmc-1".into(),
-            ussd_code: "*715*1*1#".into(),
-            expire_time: Some(monime_now + TimeDelta::minutes(10)),
-        });
-        let timing = Timing {
-            poll_interval: std::time::Duration::from_secs(1),
-        };
-        flow.news(News::Sale(Box::new(Sale::resume(record, false, timing).0)));
-        assert_eq!(
-            flow.view().countdown,
-            "9:59",
-            "10 minutes by Monime's clock"
-        );
-    }
-
-    #[test]
-    fn a_failed_start_says_nothing_was_charged_and_try_again_reuses_the_amount() {
-        let mut flow = Flow::new(settings());
-        type_keys(&mut flow, "7\r");
-        flow.news(News::StartFailed("the sales journal is full".into()));
-        assert_eq!(flow.screen(), Screen::Outcome);
-        let view = flow.view();
-        assert_eq!(view.outcome_title, "Sale not started");
-        assert!(view.outcome_reason.contains("Nothing was charged"));
-        assert_eq!(view.retry_amount, "Le 7.00");
-        assert_eq!(
-            flow.intent(Intent::TryAgain),
-            [Action::StartSale(Money::new(Currency::Sle, 700))]
-        );
-    }
-}
+mod tests;

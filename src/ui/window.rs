@@ -214,6 +214,7 @@ fn set_view(kiosk: &Kiosk, view: &View) {
     kiosk.set_can_reprint(view.can_reprint);
     kiosk.set_outcome_title(view.outcome_title.as_str().into());
     kiosk.set_outcome_reason(view.outcome_reason.as_str().into());
+    kiosk.set_outcome_unsure(view.outcome_unsure);
     kiosk.set_retry_amount(view.retry_amount.as_str().into());
     let rows: Vec<HistoryRow> = view
         .history

@@ -6,10 +6,11 @@ use std::fmt::Display;
 
 use chrono::{DateTime, Local, TimeDelta, Utc};
 
+use super::flow::Link;
 use crate::journal::{ProblemKind, Receipt};
 use crate::monime::MonimeError;
 use crate::printer::{PrintError, PrinterState, PrinterStatus};
-use crate::sale::Phase;
+use crate::sale::{CHECK_THE_DASHBOARD, NOTHING_CHARGED, Phase};
 use crate::terminal::OpenError;
 
 /// A sale's outcome in the history list: "Paid · printed", "Paid · receipt owed", "Expired".
@@ -45,12 +46,22 @@ pub fn monime_reachable(at: DateTime<Local>) -> String {
     monime(format_args!("reachable at {}", at.format("%H:%M:%S")))
 }
 
-/// The status bar's network badge.
-pub fn network_badge(ok: bool) -> &'static str {
-    if ok {
-        "Monime online"
-    } else {
-        "Monime offline"
+/// The admin screen's line when Monime refuses the terminal's key: its answer, and where the
+/// key was read from, which is what the technician fixes.
+pub fn key_refused(message: &str, origin: Option<&str>) -> String {
+    match origin {
+        Some(origin) => format!("{message}. The key is read from {origin}."),
+        None => message.to_string(),
+    }
+}
+
+/// The status bar's network badge: "Monime online" only when the last request was answered.
+pub fn network_badge(link: Link) -> &'static str {
+    match link {
+        Link::NotContacted => "Monime not contacted",
+        Link::Online => "Monime online",
+        Link::Offline => "Monime offline",
+        Link::KeyRefused => "Monime refused the key",
     }
 }
 
@@ -132,24 +143,47 @@ pub fn receipt_waits_for(status: &PrinterStatus) -> String {
     format!("Printer {status}. The receipt prints once it is fixed.")
 }
 
-/// Title and reason of a sale that could not be started.
+/// Title and reason of a sale that could not be started: it stopped before any code was asked
+/// for, so nothing can have been charged.
 pub fn not_started(failure: &str) -> (String, String) {
-    ("Sale not started".into(), nothing_charged(failure))
+    (
+        "Sale not started".into(),
+        format!("{failure}. {NOTHING_CHARGED}"),
+    )
 }
 
 /// Title and reason of a sale that ended without a payment; empty for any other phase.
+/// "Nothing was charged" only where Monime said so: it called the code expired or cancelled;
+/// a failure's own words say it when Monime refused the code.
 pub fn outcome(phase: Phase, failure: Option<&str>) -> (String, String) {
     let (title, reason) = match phase {
-        Phase::Expired => ("Code expired", "The customer did not pay in time"),
-        Phase::Cancelled => ("Cancelled", "The code was switched off"),
-        Phase::Failed => ("Payment failed", failure.unwrap_or("Monime gave no reason")),
+        Phase::Expired => (
+            "Code expired",
+            format!("The customer did not pay in time. {NOTHING_CHARGED}"),
+        ),
+        Phase::Cancelled => (
+            "Cancelled",
+            format!("The code was switched off. {NOTHING_CHARGED}"),
+        ),
+        Phase::Failed => (
+            "Payment failed",
+            failure.unwrap_or("Monime gave no reason.").to_string(),
+        ),
+        Phase::Unknown => (
+            "Payment not confirmed",
+            format!("Monime cannot find this sale's code. {CHECK_THE_DASHBOARD}"),
+        ),
         _ => return (String::new(), String::new()),
     };
-    (title.into(), nothing_charged(reason))
+    (title.into(), reason)
 }
 
-fn nothing_charged(reason: &str) -> String {
-    format!("{reason}. Nothing was charged.")
+/// Title and reason when Monime never confirmed a cancel: the code may still be live.
+pub fn cancel_not_confirmed() -> (String, String) {
+    (
+        "Cancel not confirmed".into(),
+        format!("Monime did not confirm the cancel. {CHECK_THE_DASHBOARD}"),
+    )
 }
 
 /// The admin screen's lines: version and terminal, Monime, printer.
@@ -244,16 +278,48 @@ mod tests {
     }
 
     #[test]
-    fn every_ending_without_payment_says_nothing_was_charged() {
-        for phase in [Phase::Expired, Phase::Cancelled, Phase::Failed] {
+    fn nothing_was_charged_only_on_monimes_word() {
+        // Monime called the code expired or cancelled.
+        for phase in [Phase::Expired, Phase::Cancelled] {
             let (title, reason) = outcome(phase, None);
             assert!(!title.is_empty(), "{phase:?}");
             assert!(reason.ends_with(". Nothing was charged."), "{reason}");
         }
+        // A failure says it only when its own words (Monime's refusal) do.
         assert_eq!(
             outcome(Phase::Failed, Some("The wallet refused")).1,
-            "The wallet refused. Nothing was charged."
+            "The wallet refused"
         );
+        assert_eq!(
+            outcome(
+                Phase::Failed,
+                Some("Monime refused the request: too big. Nothing was charged.")
+            )
+            .1,
+            "Monime refused the request: too big. Nothing was charged."
+        );
+        assert!(!outcome(Phase::Failed, None).1.contains("charged"));
+        // Nobody knows: the cashier is sent to the dashboard.
+        for (title, reason) in [outcome(Phase::Unknown, None), cancel_not_confirmed()] {
+            assert!(!title.is_empty());
+            assert!(!reason.contains("charged"), "{reason}");
+            assert!(reason.contains("Monime dashboard"), "{reason}");
+        }
+        assert_eq!(outcome(Phase::Unknown, None).0, "Payment not confirmed");
         assert_eq!(outcome(Phase::Paid, None), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn monime_online_only_after_an_answer() {
+        assert_eq!(network_badge(Link::Online), "Monime online");
+        assert_ne!(network_badge(Link::NotContacted), "Monime online");
+        assert_eq!(network_badge(Link::KeyRefused), "Monime refused the key");
+        assert_eq!(
+            key_refused(
+                "Monime refused the access token (revoked)",
+                Some("$MONIME_ACCESS_TOKEN")
+            ),
+            "Monime refused the access token (revoked). The key is read from $MONIME_ACCESS_TOKEN."
+        );
     }
 }

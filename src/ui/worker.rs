@@ -9,11 +9,13 @@ use chrono::Local;
 use tokio::sync::{Mutex, mpsc};
 
 use super::Terminal;
-use super::flow::{Action, News};
+use super::flow::{Action, Link, News};
 use super::words;
-use crate::controller::{SaleExtras, SaleLink, learn_the_time, resume_unsettled, start_sale};
+use crate::controller::{SaleExtras, SaleLink, learn_the_time, resume_unsettled_with, start_sale};
+use crate::monime::MonimeError;
 use crate::printer::spooler::Job;
 use crate::report::{DayReport, local_zone};
+use crate::sale::{Bounds, Reachability};
 use crate::terminal::{DEMO_PAYMENT_TAKES, code_request};
 
 /// How many recent sales the history screen lists.
@@ -40,6 +42,8 @@ pub async fn run(
     // Monime is asked the time at once, so a wrong clock shows before the first sale.
     let asking = Arc::clone(&terminal);
     tokio::spawn(async move { learn_the_time(&asking.services).await });
+    let origin = terminal.config.monime.token_origin.to_string();
+    post(News::KeyOrigin(origin.clone()));
     if let Some(printer) = &terminal.printer {
         let mut state = printer.state();
         let post = post.clone();
@@ -58,8 +62,9 @@ pub async fn run(
     }
     let current: Arc<Mutex<Option<SaleLink>>> = Arc::default();
     // Sales a power cut interrupted settle on their own; the newest unsettled one is shown.
-    // (Not in demo mode: its simulator starts empty each time, so they can only fail.)
-    match resume_unsettled(&terminal.services).await {
+    // (Not in demo mode: its simulator starts empty each time, so they can only fail.) The
+    // cashier may cancel the one on screen, so a cancel Monime never confirms is given up.
+    match resume_unsettled_with(&terminal.services, Bounds::ATTENDED).await {
         Ok(handles) if terminal.simulator.is_none() => {
             if let Some(newest) = handles
                 .into_iter()
@@ -68,7 +73,7 @@ pub async fn run(
             {
                 let newest = newest.link();
                 post(News::Resumed(Box::new(newest.updates.borrow().clone())));
-                follow(&newest, post.clone());
+                follow(&newest, &origin, post.clone());
                 *current.lock().await = Some(newest);
             }
         }
@@ -84,7 +89,7 @@ pub async fn run(
             Some(sale) = commanded_sales.recv() => {
                 // A sale a technician's command started: the screen shows it as its own.
                 post(News::Resumed(Box::new(sale.updates.borrow().clone())));
-                follow(&sale, post.clone());
+                follow(&sale, &origin, post.clone());
                 *current.lock().await = Some(sale);
                 continue;
             }
@@ -101,7 +106,7 @@ pub async fn run(
                 match started {
                     Ok(handle) => {
                         let sale = handle.link();
-                        follow(&sale, post);
+                        follow(&sale, &origin, post);
                         *current.lock().await = Some(sale);
                     }
                     Err(error) => post(News::StartFailed(error.to_string())),
@@ -113,19 +118,31 @@ pub async fn run(
                 }
             }
             other => {
-                tokio::spawn(async move { post(errand(&terminal, other).await) });
+                let origin = origin.clone();
+                tokio::spawn(async move { post(errand(&terminal, &origin, other).await) });
             }
         }
     }
 }
 
-/// Sends every state of the sale to the screen until it is settled.
-fn follow(handle: &SaleLink, post: impl Fn(News) + Send + 'static) {
+/// Sends every state of the sale to the screen until it is settled (or left for recover), and
+/// logs a refused key with where the key came from.
+fn follow(handle: &SaleLink, origin: &str, post: impl Fn(News) + Send + 'static) {
     let mut updates = handle.updates.clone();
+    let origin = origin.to_string();
     tokio::spawn(async move {
+        let mut key_refused = false;
         loop {
             let sale = updates.borrow_and_update().clone();
-            let done = sale.is_final();
+            let done = sale.is_done();
+            let refusal = match &sale.reachability {
+                Reachability::KeyRefused { message, .. } => Some(message),
+                _ => None,
+            };
+            if let (Some(message), false) = (refusal, key_refused) {
+                tracing::error!(sale = sale.record.number, key_from = %origin, "{message}");
+            }
+            key_refused = refusal.is_some();
             post(News::Sale(Box::new(sale)));
             if done {
                 release_freed_memory();
@@ -154,7 +171,7 @@ fn release_freed_memory() {
 }
 
 /// The one-off actions: each answers with one piece of news.
-async fn errand(terminal: &Terminal, action: Action) -> News {
+async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
     let no_printer = || News::Message(words::NO_PRINTER.into());
     let printed = |what: &str, result| News::Message(words::printed(what, result));
     match action {
@@ -202,15 +219,12 @@ async fn errand(terminal: &Terminal, action: Action) -> News {
                 .await
             {
                 Ok(_) => News::Network {
-                    ok: true,
+                    link: Link::Online,
                     text: words::monime_reachable(
                         terminal.services.clock().now().with_timezone(&Local),
                     ),
                 },
-                Err(error) => News::Network {
-                    ok: false,
-                    text: words::monime(error),
-                },
+                Err(error) => network_news(&error, origin),
             }
         }
         Action::DemoPay(code) => match &terminal.simulator {
@@ -221,6 +235,28 @@ async fn errand(terminal: &Terminal, action: Action) -> News {
             None => News::Message(String::new()),
         },
         Action::StartSale(_) | Action::CancelSale => News::Message(String::new()),
+    }
+}
+
+/// What a failed network check tells the status bar: any answer is Monime online, a refused
+/// key its own state (with where the key came from), no answer offline.
+fn network_news(error: &MonimeError, origin: &str) -> News {
+    if error.refuses_key() {
+        tracing::error!(key_from = %origin, "{error}");
+        News::Network {
+            link: Link::KeyRefused,
+            text: words::key_refused(&error.to_string(), Some(origin)),
+        }
+    } else {
+        let link = if error.is_answer() {
+            Link::Online
+        } else {
+            Link::Offline
+        };
+        News::Network {
+            link,
+            text: words::monime(error),
+        }
     }
 }
 

@@ -38,6 +38,8 @@ pub struct View {
     pub ussd_for_qr: String,
     pub countdown: String,
     pub status_line: String,
+    /// The sale is not getting Monime's word on its code (no answer, errors, a refused key,
+    /// "not found"): the status line turns amber.
     pub connection_lost: bool,
     pub confirm_cancel: bool,
     pub can_cancel: bool,
@@ -46,6 +48,9 @@ pub struct View {
     pub can_reprint: bool,
     pub outcome_title: String,
     pub outcome_reason: String,
+    /// Nobody can vouch for the outcome (unknown, a cancel unconfirmed): amber, and no Try
+    /// again, which could charge twice.
+    pub outcome_unsure: bool,
     pub retry_amount: String,
     pub history: Vec<HistoryRow>,
     pub pin_dots: String,
@@ -56,8 +61,12 @@ impl Flow {
     pub fn view(&self) -> View {
         let style = self.settings.currency_style;
         let sale = self.sale.as_ref();
+        // Once paid, what Monime says was paid, as the receipt prints it.
         let amount = sale
-            .map(|sale| sale.record.amount())
+            .map(|sale| match sale.record.phase {
+                Phase::Paid => sale.record.paid_amount(),
+                _ => sale.record.amount(),
+            })
             .or(self.starting)
             .or(self.last_amount);
         let code = sale.and_then(|sale| sale.record.code.as_ref());
@@ -84,8 +93,9 @@ impl Flow {
             status_line: sale
                 .map(Sale::status_line)
                 .unwrap_or_else(|| words::GETTING_CODE.into()),
-            connection_lost: sale
-                .is_some_and(|s| matches!(s.reachability, Reachability::Lost { .. })),
+            connection_lost: sale.is_some_and(|s| {
+                s.reachability != Reachability::Answering || s.not_found_since.is_some()
+            }),
             confirm_cancel: self.confirm_cancel,
             can_cancel: self.can_cancel(),
             receipt_text,
@@ -93,6 +103,7 @@ impl Flow {
             can_reprint: self.settings.has_printer,
             outcome_title,
             outcome_reason,
+            outcome_unsure: self.outcome_unsure(),
             retry_amount: self
                 .last_amount
                 .map(|a| a.display(style))
@@ -111,10 +122,10 @@ impl Flow {
     /// Monime online or offline; while it answers but this terminal's clock is wrong, that is
     /// the problem shown: sales follow Monime's time until someone sets the clock right.
     fn network_summary(&self) -> (bool, String) {
-        let online = self.network.0;
+        let link = self.network.0;
         match self.clock.off_by() {
-            Some(off_by) if online => (false, words::clock_off(off_by)),
-            _ => (online, words::network_badge(online).into()),
+            Some(off_by) if link.ok() => (false, words::clock_off(off_by)),
+            _ => (link.ok(), words::network_badge(link).into()),
         }
     }
 
@@ -147,6 +158,7 @@ impl Flow {
             return words::not_started(failure);
         }
         match &self.sale {
+            Some(sale) if sale.left_for_recover => words::cancel_not_confirmed(),
             Some(sale) => words::outcome(sale.record.phase, sale.record.failure.as_deref()),
             None => (String::new(), String::new()),
         }

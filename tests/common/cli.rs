@@ -1,12 +1,13 @@
-//! What the tests that run the real binary share: running it, and a configuration for the
-//! simulator (and a virtual printer) in a folder of its own.
-#![allow(dead_code)] // Each test file uses its own part of this.
+//! What the command-line tests share: the real binary, its output, and a configuration for a
+//! simulator.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use paycode_kiosk::printer::pty::PtyPrinter;
-use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
 
 pub fn kiosk() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paycode-kiosk"));
@@ -38,7 +39,6 @@ pub fn args(items: &[&str], config: &Path) -> Vec<String> {
     all
 }
 
-/// A simulator, and a configuration for it in a folder of its own.
 pub struct Setup {
     pub sim: SimulatorHandle,
     pub config: PathBuf,
@@ -52,8 +52,6 @@ impl Setup {
     }
 }
 
-/// Starts a simulator with `options` and writes a configuration for it; `extra_monime` goes in
-/// `[monime]`.
 pub async fn setup(options: SimulatorOptions, extra_monime: &str) -> Setup {
     let sim = SimulatorHandle::start(options).await.expect("simulator");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -85,4 +83,52 @@ pub fn add_printer(config: &Path, pty: &PtyPrinter) {
         pty.path().display()
     ));
     std::fs::write(config, text).expect("config");
+}
+
+/// Runs `charge` with `extra` arguments; on the first line containing `signal_on`, SIGTERM.
+/// Gives the exit status, stdout, stderr, and how long the exit took after the signal.
+pub async fn charge_until(
+    config: &Path,
+    extra: &[&str],
+    signal_on: &'static str,
+) -> (std::process::ExitStatus, String, String, Option<Duration>) {
+    let mut command = kiosk();
+    command
+        .arg("charge")
+        .args(extra)
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("charge");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = Vec::new();
+        let mut signalled = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("line");
+            if signalled.is_none() && line.contains(signal_on) {
+                let status = Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+                assert!(status.expect("kill runs").success());
+                signalled = Some(std::time::Instant::now());
+            }
+            lines.push(line);
+        }
+        let output = child.wait_with_output().expect("exit");
+        let took = signalled.map(|at| at.elapsed());
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status, lines.join("\n"), stderr, took)
+    })
+    .await
+    .expect("task")
+}
+
+pub fn every_time(endpoint: Endpoint, fault: Fault) -> FaultRule {
+    FaultRule {
+        endpoint,
+        fault,
+        times: 10_000,
+    }
 }

@@ -1,0 +1,114 @@
+//! The list endpoint: pages of codes, newest first, and the filters, which the 2024-08-01 API
+//! lacks: there they are applied here, to what Monime sends.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use super::model::{ApiVersion, ListFilter, PaymentCode};
+use super::{MAX_PAGE_SIZE, MonimeClient, MonimeError, RetryRule, code_from};
+
+/// One page of the list endpoint.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub codes: Vec<PaymentCode>,
+    /// The cursor of the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+impl MonimeClient {
+    /// Reads one page of codes, newest first as Monime orders them. The 2024-08-01 list has no
+    /// `status` or `ussd_code` filter: on that version they are applied here, to the page
+    /// Monime sent, so a page may hold fewer than `limit` codes while `next` goes on.
+    pub async fn list_page(
+        &self,
+        filter: &ListFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Page, MonimeError> {
+        let here = self.filters_here(filter);
+        let mut query: Vec<(&str, String)> =
+            vec![("limit", limit.clamp(1, MAX_PAGE_SIZE).to_string())];
+        if let (Some(status), false) = (filter.status, here) {
+            query.push(("status", status.as_str().to_string()));
+        }
+        if let Some(mode) = &filter.mode {
+            query.push(("mode", mode.clone()));
+        }
+        if let (Some(ussd_code), false) = (&filter.ussd_code, here) {
+            query.push(("ussd_code", ussd_code.clone()));
+        }
+        if let Some(cursor) = after {
+            query.push(("after", cursor.to_string()));
+        }
+        let path = self.settings.api_version.collection_path().to_string();
+        let envelope = self
+            .call(Method::GET, &path, &query, None, None, RetryRule::WhenSafe)
+            .await?;
+        let codes = match envelope.result {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| code_from(Some(item)))
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(MonimeError::Malformed {
+                    message: "the list's result is not a list".into(),
+                });
+            }
+        };
+        let next = envelope
+            .pagination
+            .and_then(|pagination| pagination.next)
+            .filter(|cursor| !cursor.is_empty());
+        let codes = if here {
+            codes
+                .into_iter()
+                .filter(|code: &PaymentCode| {
+                    filter.status.is_none_or(|status| code.status == status)
+                        && filter
+                            .ussd_code
+                            .as_ref()
+                            .is_none_or(|ussd| code.ussd_code.as_ref() == Some(ussd))
+                })
+                .collect()
+        } else {
+            codes
+        };
+        Ok(Page { codes, next })
+    }
+
+    /// Whether `filter` is applied here rather than by Monime: the 2024-08-01 list takes only
+    /// `after`, `before` and `limit`.
+    fn filters_here(&self, filter: &ListFilter) -> bool {
+        self.settings.api_version == ApiVersion::Legacy
+            && (filter.status.is_some() || filter.ussd_code.is_some())
+    }
+
+    /// Reads codes page after page, following `pagination.next`, until `max_items` or the end.
+    pub async fn list(
+        &self,
+        filter: &ListFilter,
+        max_items: usize,
+    ) -> Result<Vec<PaymentCode>, MonimeError> {
+        let mut codes = Vec::new();
+        let mut cursor: Option<String> = None;
+        let here = self.filters_here(filter);
+        while codes.len() < max_items {
+            // Filtered here, a page keeps only some of its codes: ask for whole pages.
+            let wanted = if here {
+                MAX_PAGE_SIZE
+            } else {
+                max_items - codes.len()
+            };
+            let page = self.list_page(filter, wanted, cursor.as_deref()).await?;
+            let reached_end = (page.codes.is_empty() && !here) || page.next.is_none();
+            codes.extend(page.codes);
+            if reached_end || page.next == cursor {
+                break;
+            }
+            cursor = page.next;
+        }
+        codes.truncate(max_items);
+        Ok(codes)
+    }
+}

@@ -1,0 +1,223 @@
+//! The screens' rules: keys, taps and news in, the next screen and its words out.
+
+use super::*;
+use crate::sale::Event;
+
+fn settings() -> Settings {
+    Settings {
+        merchant_name: "Shop".into(),
+        terminal_id: "T1".into(),
+        currency: Currency::Sle,
+        currency_style: CurrencyStyle::Symbol,
+        max_amount_minor: 1_000_000,
+        admin_pin: "4821".into(),
+        demo: false,
+        paid_screen_secs: Some(3),
+        has_printer: true,
+    }
+}
+
+fn type_keys(flow: &mut Flow, keys: &str) {
+    for c in keys.chars() {
+        flow.keyboard(&c.to_string());
+    }
+}
+
+#[test]
+fn enter_charges_the_typed_amount_and_escape_asks_before_cancelling() {
+    let mut flow = Flow::new(settings());
+    type_keys(&mut flow, "12.5");
+    assert_eq!(flow.view().amount_text, "Le 12.5");
+    let actions = flow.keyboard("\r").expect("handled");
+    assert_eq!(
+        actions,
+        [Action::StartSale(Money::new(Currency::Sle, 1250))]
+    );
+    assert_eq!(flow.screen(), Screen::Payment);
+    assert_eq!(flow.view().pay_amount, "Le 12.50");
+    // No sale yet: nothing to cancel.
+    assert_eq!(flow.keyboard("\u{1b}"), Some(vec![]));
+    assert!(!flow.view().confirm_cancel);
+}
+
+#[test]
+fn the_admin_screen_needs_the_pin() {
+    let mut flow = Flow::new(settings());
+    flow.intent(Intent::OpenAdmin);
+    type_keys(&mut flow, "1234\r");
+    assert_eq!(flow.screen(), Screen::AdminPin);
+    assert_eq!(flow.view().notice, "Wrong PIN");
+    type_keys(&mut flow, "4821");
+    assert_eq!(flow.view().pin_dots, "●●●●");
+    assert_eq!(flow.keyboard("\n"), Some(vec![Action::CheckNetwork]));
+    assert_eq!(flow.screen(), Screen::Admin);
+    flow.keyboard("\u{1b}");
+    assert_eq!(flow.screen(), Screen::Amount);
+}
+
+#[test]
+fn zero_cannot_be_charged() {
+    let mut flow = Flow::new(settings());
+    assert!(flow.intent(Intent::Charge).is_empty());
+    assert_eq!(flow.view().notice, "Type the amount first");
+    assert_eq!(flow.screen(), Screen::Amount);
+}
+
+#[test]
+fn a_failed_start_says_nothing_was_charged_and_try_again_reuses_the_amount() {
+    let mut flow = Flow::new(settings());
+    type_keys(&mut flow, "7\r");
+    flow.news(News::StartFailed("the sales journal is full".into()));
+    assert_eq!(flow.screen(), Screen::Outcome);
+    let view = flow.view();
+    assert_eq!(view.outcome_title, "Sale not started");
+    assert!(view.outcome_reason.contains("Nothing was charged"));
+    assert_eq!(view.retry_amount, "Le 7.00");
+    assert_eq!(
+        flow.intent(Intent::TryAgain),
+        [Action::StartSale(Money::new(Currency::Sle, 700))]
+    );
+}
+
+/// Sale 1 for Le 7.00 after `events`, each at its second after a fixed start.
+fn sale_after(events: Vec<(i64, Event)>) -> Sale {
+    use crate::monime::NewPaymentCode;
+    use crate::sale::{SaleRecord, Timing};
+    let request = NewPaymentCode::new("Shop sale 1", Money::new(Currency::Sle, 700));
+    let timing = Timing {
+        poll_interval: std::time::Duration::from_secs(1),
+    };
+    let (mut sale, _) = Sale::resume(SaleRecord::new(1, "key".into(), request), false, timing);
+    let start = chrono::Utc::now();
+    for (seconds, event) in events {
+        sale.handle(event, start + chrono::Duration::seconds(seconds));
+    }
+    sale
+}
+
+fn charging_seven() -> Flow {
+    let mut flow = Flow::new(settings());
+    type_keys(&mut flow, "7\r");
+    flow
+}
+
+#[test]
+fn an_unknown_outcome_sends_the_cashier_to_the_dashboard_and_offers_no_retry() {
+    use crate::monime::MonimeError;
+    let not_found = || {
+        Event::CreateFailed(MonimeError::NotFound {
+            what: "payment code".into(),
+        })
+    };
+    let mut flow = charging_seven();
+    let sale = sale_after(vec![(0, not_found()), (121, not_found())]);
+    assert_eq!(sale.record.phase, Phase::Unknown);
+    flow.news(News::Sale(Box::new(sale)));
+    assert_eq!(flow.screen(), Screen::Outcome);
+    let view = flow.view();
+    assert_eq!(view.outcome_title, "Payment not confirmed");
+    assert!(
+        view.outcome_reason.contains("Check the Monime dashboard"),
+        "{}",
+        view.outcome_reason
+    );
+    assert!(!view.outcome_reason.contains("charged"));
+    assert!(view.outcome_unsure);
+    assert!(flow.intent(Intent::TryAgain).is_empty(), "no second code");
+    assert_eq!(flow.keyboard("\r"), Some(vec![]));
+    assert_eq!(flow.screen(), Screen::Outcome);
+    flow.intent(Intent::NewSale);
+    assert_eq!(flow.screen(), Screen::Amount);
+}
+
+#[test]
+fn a_cancel_left_for_recover_ends_the_payment_screen_in_plain_words() {
+    let mut flow = charging_seven();
+    let sale = sale_after(vec![(0, Event::CancelPressed), (30, Event::DeadlinePassed)]);
+    assert!(sale.left_for_recover);
+    flow.news(News::Sale(Box::new(sale)));
+    assert_eq!(flow.screen(), Screen::Outcome);
+    let view = flow.view();
+    assert_eq!(view.outcome_title, "Cancel not confirmed");
+    assert!(view.outcome_reason.contains("Monime dashboard"));
+    assert!(view.outcome_unsure);
+    assert!(flow.intent(Intent::TryAgain).is_empty());
+}
+
+#[test]
+fn the_status_bar_says_online_only_after_an_answer_and_names_a_refused_key() {
+    use crate::monime::MonimeError;
+    let mut flow = charging_seven();
+    let view = flow.view();
+    assert_eq!(view.network_text, "Monime not contacted");
+    assert!(view.network_ok, "nothing is known to be wrong yet");
+    flow.news(News::KeyOrigin("$MONIME_ACCESS_TOKEN".into()));
+    let revoked = Event::CreateFailed(MonimeError::Unauthenticated {
+        message: "revoked".into(),
+    });
+    flow.news(News::Sale(Box::new(sale_after(vec![(0, revoked)]))));
+    let view = flow.view();
+    assert_eq!(view.network_text, "Monime refused the key");
+    assert!(!view.network_ok && view.connection_lost);
+    assert_eq!(
+        view.status_line,
+        "Monime refused this terminal's key. Call the technician."
+    );
+    assert!(
+        view.admin_lines[1].contains("The key is read from $MONIME_ACCESS_TOKEN"),
+        "{:?}",
+        view.admin_lines
+    );
+    let erring = Event::CreateFailed(MonimeError::Server {
+        status: 503,
+        message: String::new(),
+    });
+    flow.news(News::Sale(Box::new(sale_after(vec![(0, erring)]))));
+    let view = flow.view();
+    assert_eq!(view.network_text, "Monime online", "an error is an answer");
+    assert_eq!(
+        view.status_line,
+        "Monime is having trouble, still trying to get a code"
+    );
+    let lost = Event::CreateFailed(MonimeError::Timeout {
+        after: std::time::Duration::from_secs(10),
+    });
+    flow.news(News::Sale(Box::new(sale_after(vec![(0, lost)]))));
+    assert_eq!(flow.view().network_text, "Monime offline");
+}
+
+#[test]
+fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
+    use crate::monime::NewPaymentCode;
+    use crate::sale::{CodeInfo, SaleRecord, Timing};
+    use chrono::{DurationRound, TimeDelta, Utc};
+    let mut flow = Flow::new(settings());
+    let monime_now = (Utc::now() + TimeDelta::days(3))
+        .duration_trunc(TimeDelta::seconds(1))
+        .expect("whole seconds");
+    let clock = Clock::new();
+    let now = std::time::Instant::now();
+    clock.heard(Some(&monime_now.to_rfc2822()), now, now);
+    flow.news(News::Clock(clock));
+    assert_eq!(flow.view().network_text, "Clock off by 3 days");
+    assert!(!flow.view().network_ok);
+
+    type_keys(&mut flow, "5\r");
+    let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 500));
+    let mut record = SaleRecord::new(1, "key".into(), request);
+    record.phase = Phase::AwaitingPayment;
+    record.code = Some(CodeInfo {
+        id: "pmc-1".into(),
+        ussd_code: "*715*1*1#".into(),
+        expire_time: Some(monime_now + TimeDelta::minutes(10)),
+    });
+    let timing = Timing {
+        poll_interval: std::time::Duration::from_secs(1),
+    };
+    flow.news(News::Sale(Box::new(Sale::resume(record, false, timing).0)));
+    assert_eq!(
+        flow.view().countdown,
+        "9:59",
+        "10 minutes by Monime's clock"
+    );
+}
