@@ -145,11 +145,23 @@ pub fn receipt_waits_for(status: &PrinterStatus) -> String {
 
 /// Title and reason of a sale that could not be started: it stopped before any code was asked
 /// for, so nothing can have been charged.
+/// Title and reason of a sale that could not be started: no code was asked for. The raw
+/// error goes to the log and the admin screen (`last_problem`), not to the cashier.
 pub fn not_started(failure: &str) -> (String, String) {
+    let cause = if failure.contains("the disk is full") {
+        "The memory card is full: call the technician."
+    } else {
+        "Try again; if it happens again, call the technician."
+    };
     (
         "Sale not started".into(),
-        format!("{failure}. {NOTHING_CHARGED}"),
+        format!("{NOTHING_CHARGED} {cause}"),
     )
+}
+
+/// The admin screen's line for the last problem the cashier was shown, in full.
+pub fn last_problem(problem: &str) -> String {
+    format!("Last problem: {problem}")
 }
 
 /// Title and reason of a sale that ended without a payment; empty for any other phase.
@@ -165,9 +177,19 @@ pub fn outcome(phase: Phase, failure: Option<&str>) -> (String, String) {
             "Cancelled",
             format!("The code was switched off. {NOTHING_CHARGED}"),
         ),
+        // The failure's own text (Monime's message, the HTTP status) is for the technician;
+        // the cashier reads what it means for the money.
         Phase::Failed => (
             "Payment failed",
-            failure.unwrap_or("Monime gave no reason.").to_string(),
+            match failure {
+                Some(text) if text.contains(CHECK_THE_DASHBOARD) => {
+                    format!("Monime could not confirm this sale. {CHECK_THE_DASHBOARD}")
+                }
+                Some(text) if text.contains(NOTHING_CHARGED) => {
+                    format!("Monime refused this payment. {NOTHING_CHARGED}")
+                }
+                _ => "The payment did not go through. Call the technician.".to_string(),
+            },
         ),
         Phase::Unknown => (
             "Payment not confirmed",
@@ -192,6 +214,7 @@ pub fn admin_lines(
     network: &str,
     has_printer: bool,
     printer: Option<&PrinterState>,
+    last_problem: Option<&str>,
 ) -> Vec<String> {
     let printer = match printer {
         Some(state) => format!(
@@ -201,14 +224,16 @@ pub fn admin_lines(
         None if has_printer => "Printer: not checked yet".into(),
         None => "Printer: none configured".into(),
     };
-    vec![
+    let mut lines = vec![
         format!(
             "paycode-kiosk {} · terminal {terminal_id}",
             env!("CARGO_PKG_VERSION")
         ),
         network.to_string(),
         printer,
-    ]
+    ];
+    lines.extend(last_problem.map(self::last_problem));
+    lines
 }
 
 pub const NO_PRINTER: &str = "This terminal has no printer";
@@ -257,6 +282,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failure_reads_as_what_it_means_never_as_the_raw_error() {
+        let refused =
+            format!("Monime answered HTTP 400: amount_too_large (value). {NOTHING_CHARGED}");
+        let (title, reason) = outcome(Phase::Failed, Some(&refused));
+        assert_eq!(title, "Payment failed");
+        assert_eq!(reason, "Monime refused this payment. Nothing was charged.");
+        let conflict = format!("Monime answered HTTP 409: key reused. {CHECK_THE_DASHBOARD}");
+        let (_, reason) = outcome(Phase::Failed, Some(&conflict));
+        assert!(
+            reason.contains(CHECK_THE_DASHBOARD) && !reason.contains("409"),
+            "{reason}"
+        );
+        let (_, reason) =
+            not_started("the sales journal /var/lib/x: the disk is full (12 KB free)");
+        assert!(
+            reason.contains("memory card is full") && !reason.contains("/var"),
+            "{reason}"
+        );
+    }
+
+    #[test]
     fn a_receipt_reads_the_same_wherever_it_is_listed() {
         assert_eq!(Receipt::Printed.note(), "receipt printed");
         assert_eq!(Receipt::Owed.note(), "receipt owed");
@@ -285,10 +331,11 @@ mod tests {
             assert!(!title.is_empty(), "{phase:?}");
             assert!(reason.ends_with(". Nothing was charged."), "{reason}");
         }
-        // A failure says it only when its own words (Monime's refusal) do.
+        // A failure says it only when its own words (Monime's refusal) do; the raw words
+        // themselves are for the admin screen.
         assert_eq!(
             outcome(Phase::Failed, Some("The wallet refused")).1,
-            "The wallet refused"
+            "The payment did not go through. Call the technician."
         );
         assert_eq!(
             outcome(
@@ -296,7 +343,7 @@ mod tests {
                 Some("Monime refused the request: too big. Nothing was charged.")
             )
             .1,
-            "Monime refused the request: too big. Nothing was charged."
+            "Monime refused this payment. Nothing was charged."
         );
         assert!(!outcome(Phase::Failed, None).1.contains("charged"));
         // Nobody knows: the cashier is sent to the dashboard.

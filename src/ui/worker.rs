@@ -109,7 +109,10 @@ pub async fn run(
                         follow(&sale, &origin, post);
                         *current.lock().await = Some(sale);
                     }
-                    Err(error) => post(News::StartFailed(error.to_string())),
+                    Err(error) => {
+                        tracing::error!(%error, "the sale could not be started");
+                        post(News::StartFailed(error.to_string()));
+                    }
                 }
             }
             Action::CancelSale => {

@@ -72,6 +72,18 @@ fn a_failed_start_says_nothing_was_charged_and_try_again_reuses_the_amount() {
     let view = flow.view();
     assert_eq!(view.outcome_title, "Sale not started");
     assert!(view.outcome_reason.contains("Nothing was charged"));
+    assert!(
+        !view.outcome_reason.contains("journal"),
+        "the raw error is for the admin screen: {}",
+        view.outcome_reason
+    );
+    assert!(
+        view.admin_lines
+            .iter()
+            .any(|line| line.contains("the sales journal is full")),
+        "{:?}",
+        view.admin_lines
+    );
     assert_eq!(view.retry_amount, "Le 7.00");
     assert_eq!(
         flow.intent(Intent::TryAgain),

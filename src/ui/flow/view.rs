@@ -115,8 +115,19 @@ impl Flow {
                 &self.network.1,
                 self.settings.has_printer,
                 self.printer.as_ref(),
+                self.last_problem().as_deref(),
             ),
         }
+    }
+
+    /// The full text behind the outcome the cashier was last shown, for the admin screen.
+    fn last_problem(&self) -> Option<String> {
+        if let Some(failure) = &self.start_failure {
+            return Some(failure.clone());
+        }
+        let sale = self.sale.as_ref()?;
+        let failure = sale.record.failure.as_ref()?;
+        Some(format!("sale {}: {failure}", sale.record.number))
     }
 
     /// Monime online or offline; while it answers but this terminal's clock is wrong, that is
