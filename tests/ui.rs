@@ -417,6 +417,33 @@ async fn connection_lost_and_slow_answers(rig: &Rig) -> Outcome {
 /// Monime refuses the terminal's key mid-sale: the screen and the status bar say so, not
 /// "connection lost", and the cashier can still cancel.
 async fn key_refused(rig: &Rig) -> Outcome {
+    key_refused_at_start(rig).await?;
+    key_refused_during_a_sale(rig).await
+}
+
+/// The terminal asks Monime at once when it starts, so a revoked key shows before any sale.
+async fn key_refused_at_start(rig: &Rig) -> Outcome {
+    rig.sim.push_fault(FaultRule {
+        endpoint: Endpoint::List,
+        fault: Fault::Raw {
+            status: 401,
+            body: r#"{"success":false,"error":{"code":401,"message":"revoked"}}"#.into(),
+        },
+        times: 1,
+    });
+    let shown = open(rig, "key-at-start", "")?;
+    let kiosk = shown.window.global::<Kiosk>();
+    let refused = rig
+        .until("the refused key at start", || {
+            kiosk.get_network_text() == "Monime refused the key"
+        })
+        .await;
+    rig.sim.clear_faults();
+    refused?;
+    ensure(!kiosk.get_network_ok(), || "a red light".into())
+}
+
+async fn key_refused_during_a_sale(rig: &Rig) -> Outcome {
     let shown = open(rig, "key", "code_duration = \"10m\"")?;
     let window = &shown.window;
     let kiosk = window.global::<Kiosk>();

@@ -11,7 +11,7 @@ use tokio::sync::{Mutex, mpsc};
 use super::Terminal;
 use super::flow::{Action, Link, News};
 use super::words;
-use crate::controller::{SaleExtras, SaleLink, learn_the_time, resume_unsettled_with, start_sale};
+use crate::controller::{SaleExtras, SaleLink, resume_unsettled_with, start_sale};
 use crate::monime::MonimeError;
 use crate::printer::spooler::Job;
 use crate::report::{DayReport, local_zone};
@@ -39,11 +39,15 @@ pub async fn run(
     // When the screen goes, so does the control socket, and with it the terminal and its lock.
     let _control = AbortOnDrop(control);
     post(News::Clock(terminal.services.clock().clone()));
-    // Monime is asked the time at once, so a wrong clock shows before the first sale.
-    let asking = Arc::clone(&terminal);
-    tokio::spawn(async move { learn_the_time(&asking.services).await });
     let origin = terminal.config.monime.token_origin.to_string();
     post(News::KeyOrigin(origin.clone()));
+    // Monime is asked at once, so a refused key or a wrong clock (every answer carries
+    // Monime's time) shows before the first sale, not during it.
+    let asking = Arc::clone(&terminal);
+    let (asking_origin, asking_post) = (origin.clone(), post.clone());
+    tokio::spawn(async move {
+        asking_post(errand(&asking, &asking_origin, Action::CheckNetwork).await);
+    });
     if let Some(printer) = &terminal.printer {
         let mut state = printer.state();
         let post = post.clone();
