@@ -421,16 +421,21 @@ async fn key_refused(rig: &Rig) -> Outcome {
     key_refused_during_a_sale(rig).await
 }
 
-/// The terminal asks Monime at once when it starts, so a revoked key shows before any sale.
-async fn key_refused_at_start(rig: &Rig) -> Outcome {
-    rig.sim.push_fault(FaultRule {
-        endpoint: Endpoint::List,
+/// Monime answering `times` requests to `endpoint` with 401: the terminal's key was revoked.
+fn key_revoked(endpoint: Endpoint, times: u32) -> FaultRule {
+    FaultRule {
+        endpoint,
         fault: Fault::Raw {
             status: 401,
             body: r#"{"success":false,"error":{"code":401,"message":"revoked"}}"#.into(),
         },
-        times: 1,
-    });
+        times,
+    }
+}
+
+/// The terminal asks Monime at once when it starts, so a revoked key shows before any sale.
+async fn key_refused_at_start(rig: &Rig) -> Outcome {
+    rig.sim.push_fault(key_revoked(Endpoint::List, 1));
     let shown = open(rig, "key-at-start", "")?;
     let kiosk = shown.window.global::<Kiosk>();
     let refused = rig
@@ -456,14 +461,7 @@ async fn key_refused_during_a_sale(rig: &Rig) -> Outcome {
     ensure(kiosk.get_network_text() == "Monime online", || {
         kiosk.get_network_text().into()
     })?;
-    rig.sim.push_fault(FaultRule {
-        endpoint: Endpoint::Get,
-        fault: Fault::Raw {
-            status: 401,
-            body: r#"{"success":false,"error":{"code":401,"message":"revoked"}}"#.into(),
-        },
-        times: 1000,
-    });
+    rig.sim.push_fault(key_revoked(Endpoint::Get, 1000));
     rig.until("the refused key", || {
         kiosk.get_status_line() == "Monime refused this terminal's key. Call the technician."
     })
