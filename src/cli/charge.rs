@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::Local;
 
 use super::console::{self, say};
+use super::journal_read;
 use crate::controller::{SaleExtras, resume_unsettled, start_sale_with};
 use crate::journal::Receipt;
 use crate::money::Money;
@@ -59,11 +60,7 @@ pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
     if console::is_remote() {
         // The running terminal already follows every unsettled sale; a second one at the
         // counter while one is under way would take the screen from the cashier.
-        let journal = terminal.services.journal.clone();
-        let unsettled = tokio::task::spawn_blocking(move || journal.unsettled())
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let unsettled = journal_read(terminal, |journal| journal.unsettled()).await?;
         if let Some(busy) = unsettled.iter().find(|sale| !sale.record.phase.is_final()) {
             return Err(format!(
                 "the terminal is taking sale {} now; try again when it is settled",
@@ -230,12 +227,9 @@ const RECEIPT_WAIT: Duration = Duration::from_secs(15);
 async fn receipt_result(terminal: &Terminal, number: i64) -> String {
     let deadline = tokio::time::Instant::now() + RECEIPT_WAIT;
     loop {
-        let journal = terminal.services.journal.clone();
-        let stored = tokio::task::spawn_blocking(move || journal.sale(number)).await;
-        let receipt = match stored {
-            Ok(Ok(Some(stored))) => stored.receipt,
-            Ok(Ok(None)) => return "unknown: the sale is missing from the journal".into(),
-            Ok(Err(error)) => return format!("unknown: {error}"),
+        let receipt = match journal_read(terminal, move |journal| journal.sale(number)).await {
+            Ok(Some(stored)) => stored.receipt,
+            Ok(None) => return "unknown: the sale is missing from the journal".into(),
             Err(error) => return format!("unknown: {error}"),
         };
         match receipt {

@@ -7,8 +7,9 @@ use chrono::Local;
 use tokio::time::Instant;
 
 use super::console::{self, say, say_err};
+use super::journal_read;
 use crate::controller::resume_unsettled;
-use crate::journal::{Journal, JournalError, Receipt, StoredSale};
+use crate::journal::{Receipt, StoredSale};
 use crate::money::CurrencyStyle;
 use crate::sale::Phase;
 use crate::terminal::Terminal;
@@ -241,16 +242,4 @@ async fn print_owed_receipts(terminal: &Terminal, paid: &[i64]) -> Result<usize,
         say!("{}: receipt still owed: {why}", name(sale));
     }
     Ok(still_owed.len())
-}
-
-/// Runs a journal read off the async workers.
-async fn journal_read<T: Send + 'static>(
-    terminal: &Terminal,
-    read: impl FnOnce(&Journal) -> Result<T, JournalError> + Send + 'static,
-) -> Result<T, String> {
-    let journal = terminal.services.journal.clone();
-    tokio::task::spawn_blocking(move || read(&journal))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(|error| error.to_string())
 }

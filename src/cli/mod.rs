@@ -15,6 +15,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::journal::{Journal, JournalError};
 use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
 use crate::simulator::SimulatorOptions;
@@ -356,4 +357,16 @@ async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<u8, Strin
         println!("  online     Monime accepted the token and space id");
     }
     Ok(0)
+}
+
+/// Runs a journal read off the async workers.
+pub(crate) async fn journal_read<T: Send + 'static>(
+    terminal: &Terminal,
+    read: impl FnOnce(&Journal) -> Result<T, JournalError> + Send + 'static,
+) -> Result<T, String> {
+    let journal = terminal.services.journal.clone();
+    tokio::task::spawn_blocking(move || read(&journal))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| error.to_string())
 }

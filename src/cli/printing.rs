@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use super::console::{self, say, say_err};
+use super::journal_read;
 use crate::controller::learn_the_time;
 use crate::printer::emulator::Emulator;
 use crate::printer::pty::PtyPrinter;
@@ -50,11 +51,8 @@ pub async fn reprint(terminal: &Terminal, sale: Option<i64>) -> Result<u8, Strin
     let number = match sale {
         Some(number) => number,
         None => {
-            let journal = terminal.services.journal.clone();
-            tokio::task::spawn_blocking(move || journal.last_paid())
-                .await
-                .map_err(|error| error.to_string())?
-                .map_err(|error| error.to_string())?
+            journal_read(terminal, |journal| journal.last_paid())
+                .await?
                 .ok_or("no paid sale in the journal yet, so there is nothing to reprint")?
                 .record
                 .number
@@ -86,14 +84,11 @@ pub async fn report(
     if let Some(off_by) = clock.off_by() {
         say_err!("Note: {}", super::clock_is_off(off_by));
     }
-    let journal = terminal.services.journal.clone();
     let currency = config.monime.currency;
-    let report = tokio::task::spawn_blocking(move || {
-        DayReport::for_day(&journal, date, local_zone(), currency)
+    let report = journal_read(terminal, move |journal| {
+        DayReport::for_day(journal, date, local_zone(), currency)
     })
-    .await
-    .map_err(|error| error.to_string())?
-    .map_err(|error| error.to_string())?;
+    .await?;
     // The screen shows exactly what the paper would.
     let style = receipt_style(config);
     let bytes =
