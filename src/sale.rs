@@ -19,6 +19,7 @@
 //! - A create is only ever re-sent with the sale's one idempotency key, so a sale has one code.
 
 mod phase;
+mod poll;
 mod status;
 mod trouble;
 
@@ -31,6 +32,8 @@ use crate::money::Money;
 use crate::monime::{CodeStatus, MonimeError, NewPaymentCode, PaymentCode, ProcessedPayment};
 
 pub use phase::Phase;
+use poll::PollBudget;
+pub use poll::Polling;
 pub use status::{CANCEL_LEFT_FOR_RECOVER, CHECK_THE_DASHBOARD, KEY_REFUSED, NOTHING_CHARGED};
 pub use trouble::Reachability;
 
@@ -119,7 +122,19 @@ pub enum Effect {
 /// Timing of the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timing {
+    /// One status check per this long, averaged over a sale.
     pub poll_interval: Duration,
+    pub polling: Polling,
+}
+
+impl Timing {
+    /// Adaptive polling at one check per `poll_interval` on average.
+    pub fn new(poll_interval: Duration) -> Timing {
+        Timing {
+            poll_interval,
+            polling: Polling::Adaptive,
+        }
+    }
 }
 
 /// What the journal keeps of a sale: enough to settle it after a power cut.
@@ -181,6 +196,7 @@ pub struct Sale {
     failures_in_a_row: u32,
     /// When the sale last entered `Cancelling`, while it is there.
     cancelling_since: Option<DateTime<Utc>>,
+    poll_budget: PollBudget,
     timing: Timing,
     bounds: Bounds,
 }
@@ -205,6 +221,7 @@ impl Sale {
             notice: None,
             failures_in_a_row: 0,
             cancelling_since: None,
+            poll_budget: PollBudget::default(),
             timing,
             bounds: Bounds::default(),
         };
@@ -246,12 +263,12 @@ impl Sale {
             Event::DeadlinePassed => Vec::new(),
             Event::Created(code) => {
                 self.answered();
-                self.code_created(code)
+                self.code_created(code, now)
             }
             Event::Checked(code) | Event::CancelAnswered(code) => {
                 self.answered();
                 self.remember_code(&code);
-                self.status_seen(code)
+                self.status_seen(code, now)
             }
             Event::CreateFailed(error) => self.create_failed(error, now),
             Event::CheckFailed(error) | Event::CancelFailed(error) => {
@@ -296,15 +313,16 @@ impl Sale {
         }
     }
 
-    fn next_check(&self) -> Request {
+    fn next_check(&mut self) -> Request {
         if self.record.code.is_some() {
+            self.poll_budget.spent_one();
             Request::Get
         } else {
             Request::Create
         }
     }
 
-    fn code_created(&mut self, code: PaymentCode) -> Vec<Effect> {
+    fn code_created(&mut self, code: PaymentCode, now: DateTime<Utc>) -> Vec<Effect> {
         if let Some(amount) = code.amount
             && amount != self.record.amount()
         {
@@ -319,7 +337,7 @@ impl Sale {
             return vec![Effect::Send(Request::Cancel)];
         }
         self.remember_code(&code);
-        self.status_seen(code)
+        self.status_seen(code, now)
     }
 
     fn remember_code(&mut self, code: &PaymentCode) {
@@ -340,8 +358,13 @@ impl Sale {
         });
     }
 
-    fn status_seen(&mut self, code: PaymentCode) -> Vec<Effect> {
-        let poll = Effect::CheckAfter(self.timing.poll_interval);
+    fn status_seen(&mut self, code: PaymentCode, now: DateTime<Utc>) -> Vec<Effect> {
+        let poll = Effect::CheckAfter(self.poll_budget.wait(
+            self.timing.polling,
+            self.timing.poll_interval,
+            code.status,
+            now,
+        ));
         match code.status {
             CodeStatus::Completed => {
                 self.record.phase = Phase::Paid;

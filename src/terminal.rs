@@ -135,9 +135,7 @@ impl Terminal {
         let services = Services {
             client,
             journal,
-            timing: Timing {
-                poll_interval: config.kiosk.poll_interval,
-            },
+            timing: Timing::new(config.kiosk.poll_interval),
             receipts: printer
                 .clone()
                 .map_or(Receipts::NoPrinter, Receipts::Printer),

@@ -171,7 +171,8 @@ async fn charge_prints_the_code_follows_it_and_exits_0_when_paid() {
     let setup = setup(
         SimulatorOptions {
             auto_pay_after: Some(Duration::from_millis(1200)),
-            processing_time: Duration::from_millis(500),
+            // Longer than a pending code's check interval (4 x 250 ms), so the screen sees it.
+            processing_time: Duration::from_millis(2000),
             ..SimulatorOptions::default()
         },
         "code_duration = \"1m\"",

@@ -346,9 +346,7 @@ async fn a_terminal_never_exceeds_five_requests_a_second() {
             ..shop.services.client.settings().clone()
         })
         .expect("client"),
-        timing: Timing {
-            poll_interval: Duration::from_millis(250),
-        },
+        timing: Timing::new(Duration::from_millis(250)),
         ..shop.services.clone()
     };
     shop.sim.push_fault(FaultRule {

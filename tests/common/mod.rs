@@ -46,9 +46,7 @@ pub async fn shop_with(options: SimulatorOptions, version: ApiVersion) -> Shop {
     let services = Services {
         client,
         journal: Journal::open(&dir.path().join("journal.sqlite")).expect("journal"),
-        timing: Timing {
-            poll_interval: POLL,
-        },
+        timing: Timing::new(POLL),
         receipts: Receipts::NoPrinter,
         terminal_id: "T1".into(),
     };

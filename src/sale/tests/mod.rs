@@ -8,6 +8,11 @@ use super::*;
 use crate::money::Currency;
 
 pub(super) const POLL: Duration = Duration::from_secs(1);
+/// Most rules are stated with a check every `POLL`; `adaptive_polling_*` tests the spacing.
+pub(super) const FIXED: Timing = Timing {
+    poll_interval: POLL,
+    polling: Polling::Fixed,
+};
 
 pub(super) fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
@@ -21,13 +26,7 @@ pub(super) fn request() -> NewPaymentCode {
 
 pub(super) fn new_sale() -> Sale {
     let record = SaleRecord::new(7, "key-7".into(), request());
-    let (sale, effects) = Sale::resume(
-        record,
-        false,
-        Timing {
-            poll_interval: POLL,
-        },
-    );
+    let (sale, effects) = Sale::resume(record, false, FIXED);
     assert_eq!(effects, vec![Effect::Send(Request::Create)]);
     assert_eq!(sale.record.phase, Phase::CreatingCode);
     sale
@@ -394,9 +393,7 @@ fn resumed_sales_pick_up_where_they_stopped() {
         ussd_code: "*715#".into(),
         expire_time: None,
     };
-    let timing = Timing {
-        poll_interval: POLL,
-    };
+    let timing = FIXED;
     let resume = |phase, code: Option<CodeInfo>, owed| {
         let record = SaleRecord {
             phase,
@@ -435,4 +432,25 @@ fn phases_round_trip_through_their_stored_names() {
         assert_eq!(Phase::parse(phase.as_str()), Some(phase));
     }
     assert_eq!(Phase::parse("bogus"), None);
+}
+
+#[test]
+fn adaptive_polling_waits_while_pending_and_hurries_while_processing() {
+    let record = SaleRecord::new(7, "key-7".into(), request());
+    let (mut sale, _) = Sale::resume(record, false, Timing::new(POLL));
+    let effects = sale.handle(Event::Created(code(CodeStatus::Pending)), now());
+    assert_eq!(effects, vec![Effect::CheckAfter(POLL * 4)]);
+    let later = now() + chrono::Duration::seconds(4);
+    assert_eq!(
+        sale.handle(Event::CheckDue, later),
+        vec![Effect::Send(Request::Get)]
+    );
+    let effects = sale.handle(Event::Checked(code(CodeStatus::Processing)), later);
+    let [Effect::CheckAfter(wait)] = effects.as_slice() else {
+        panic!("a processing code is checked again");
+    };
+    assert!(
+        *wait < POLL,
+        "checks saved while pending are spent: {wait:?}"
+    );
 }

@@ -96,9 +96,7 @@ fn sale_after(events: Vec<(i64, Event)>) -> Sale {
     use crate::monime::NewPaymentCode;
     use crate::sale::{SaleRecord, Timing};
     let request = NewPaymentCode::new("Shop sale 1", Money::new(Currency::Sle, 700));
-    let timing = Timing {
-        poll_interval: std::time::Duration::from_secs(1),
-    };
+    let timing = Timing::new(std::time::Duration::from_secs(1));
     let (mut sale, _) = Sale::resume(SaleRecord::new(1, "key".into(), request), false, timing);
     let start = chrono::Utc::now();
     for (seconds, event) in events {
@@ -223,9 +221,7 @@ fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
         ussd_code: "*715*1*1#".into(),
         expire_time: Some(monime_now + TimeDelta::minutes(10)),
     });
-    let timing = Timing {
-        poll_interval: std::time::Duration::from_secs(1),
-    };
+    let timing = Timing::new(std::time::Duration::from_secs(1));
     flow.news(News::Sale(Box::new(Sale::resume(record, false, timing).0)));
     assert_eq!(
         flow.view().countdown,

@@ -22,12 +22,12 @@ use paycode_kiosk::journal::StoredSale;
 use paycode_kiosk::monime::{ClientSettings, MonimeClient};
 use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
 use paycode_kiosk::printer::{CodePage, ReceiptQr};
-use paycode_kiosk::simulator::{
-    Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions, SimulatorTls,
-};
+use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions, SimulatorTls};
 use paycode_kiosk::terminal::Terminal;
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
 use slint::ComponentHandle;
+
+mod polling;
 
 struct Bench {
     quick: bool,
@@ -198,84 +198,6 @@ async fn charge_to_qr(bench: &Bench) {
         "≤ 5 ms",
         if above <= 5.0 { "met" } else { "missed" },
     );
-}
-
-/// From the simulator completing the payment to the PAID frame, for each poll interval and
-/// network delay, with the status requests a second that cost.
-async fn paid_detection(bench: &Bench) {
-    let intervals: &[u64] = if bench.quick {
-        &[250, 1000]
-    } else {
-        &[250, 500, 1000, 2000]
-    };
-    let delays: &[u64] = if bench.quick { &[0] } else { &[0, 150] };
-    let mut table = String::new();
-    for &delay in delays {
-        for &interval in intervals {
-            let (window, _app) = bench.open(&format!("paid-{interval}-{delay}"), interval);
-            let kiosk = window.global::<Kiosk>();
-            let mut latencies = Vec::new();
-            let mut rates = Vec::new();
-            let samples = bench.samples(11, 3) as u64;
-            for sample in 0..samples {
-                if delay > 0 {
-                    bench.sim.push_fault(FaultRule {
-                        endpoint: Endpoint::Get,
-                        fault: Fault::Delay { ms: delay },
-                        times: 10_000,
-                    });
-                }
-                let id = charge(bench, &window, "5").await;
-                let shown = Instant::now();
-                // The customer pays after a few polls, at points spread evenly over the poll
-                // cycle (the interval plus the answer's delay; the middle of each of `samples`
-                // slices): the median is then what a customer paying at a random moment would
-                // see, not an artefact of the sample times.
-                let cycle = interval + delay;
-                let slice = (2 * sample + 1) * cycle / (2 * samples);
-                bench.pause(3 * interval + slice).await;
-                let paid_from = Instant::now();
-                bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
-                bench.until(|| kiosk.get_page() == Page::Paid).await;
-                window.window().take_snapshot().expect("frame");
-                latencies.push(ms(paid_from.elapsed()));
-                rates.push(gets(bench, &id) as f64 / shown.elapsed().as_secs_f64());
-                bench.sim.clear_faults();
-                kiosk.invoke_new_sale();
-            }
-            let latency = median(latencies);
-            let rate = median(rates);
-            let _ = writeln!(
-                table,
-                "| {interval} ms | {delay} ms | {latency:.0} ms | {rate:.2} |"
-            );
-            if interval == 1000 && delay == 0 {
-                bench.row(
-                    "Payment completed to PAID frame, 1 s polling",
-                    format!("{latency:.0} ms at {rate:.2} status requests/s"),
-                    "≤ 600 ms at ≤ 1 request/s",
-                    if latency <= 600.0 && rate <= 1.0 {
-                        "met"
-                    } else {
-                        "missed"
-                    },
-                );
-            }
-        }
-    }
-    println!(
-        "\nPaid detection (median of {} sales each)\n\n| poll interval | network delay | completed to PAID frame | status requests/s |\n|---|---|---|---|\n{table}",
-        bench.samples(11, 3)
-    );
-}
-
-fn gets(bench: &Bench, id: &str) -> usize {
-    bench
-        .sim
-        .requests()
-        .iter()
-        .filter(|r| r.endpoint == Endpoint::Get && r.path.ends_with(id))
-        .count()
 }
 
 /// TCP connections and TLS handshakes a whole sale costs, the first of the day and after.
@@ -854,7 +776,8 @@ fn main() {
         memory(&running).await;
         rendering(&running);
         charge_to_qr(&running).await;
-        paid_detection(&running).await;
+        polling::paid_detection(&running).await;
+        polling::paid_by_customer(&running).await;
         connections(&running).await;
         let _ = slint::quit_event_loop();
     })
