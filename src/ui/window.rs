@@ -2,7 +2,8 @@
 //! the global, draws the QR image, and ticks the screen's one-second clock. It holds no rules:
 //! what a tap does is `flow`'s business, and the work it causes goes to the `worker`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ use crate::qr::QrPayload;
 
 /// A running terminal screen: keep it alive as long as the window.
 pub struct App {
+    /// Where this screen's state is kept in `SCREENS`.
+    screen: u64,
     _tick: slint::Timer,
     _actions: mpsc::UnboundedSender<Action>,
 }
@@ -32,8 +35,11 @@ struct UiState {
 }
 
 thread_local! {
-    /// The screen's state, reached by news the worker posts to the UI thread.
-    static STATE: RefCell<Option<Rc<RefCell<UiState>>>> = const { RefCell::new(None) };
+    /// Each screen's state, reached by news its worker posts to the UI thread (the state is
+    /// not `Send`, so the news carries the screen's number instead). A terminal has one screen;
+    /// the benchmarks run many side by side.
+    static SCREENS: RefCell<HashMap<u64, Rc<RefCell<UiState>>>> = RefCell::new(HashMap::new());
+    static NEXT_SCREEN: Cell<u64> = const { Cell::new(0) };
 }
 
 impl App {
@@ -57,14 +63,15 @@ impl App {
             qr_for: String::new(),
             clock: terminal.services.clock().clone(),
         }));
-        STATE.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&state)));
+        let screen = NEXT_SCREEN.replace(NEXT_SCREEN.get() + 1);
+        SCREENS.with(|screens| screens.borrow_mut().insert(screen, Rc::clone(&state)));
 
         let (actions, inbox) = mpsc::unbounded_channel();
         let weak = window.as_weak();
         let post = move |news: News| {
             let _ = weak.upgrade_in_event_loop(move |window| {
-                STATE.with(|slot| {
-                    if let Some(state) = slot.borrow().as_ref() {
+                SCREENS.with(|screens| {
+                    if let Some(state) = screens.borrow().get(&screen) {
                         state.borrow_mut().flow.news(news);
                         apply(&window, &mut state.borrow_mut());
                     }
@@ -89,9 +96,16 @@ impl App {
         );
         apply(window, &mut state.borrow_mut());
         App {
+            screen,
             _tick: tick,
             _actions: actions,
         }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = SCREENS.try_with(|screens| screens.borrow_mut().remove(&self.screen));
     }
 }
 
