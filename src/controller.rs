@@ -302,10 +302,18 @@ async fn apply(
                     queue.push_back(request);
                 }
             }
-            Effect::CheckAfter(wait) => *check_at = Some(Instant::now() + wait),
+            Effect::CheckAfter(wait) => *check_at = Some(Instant::now() + paced(services, wait)),
             Effect::PrintReceipt => owe_receipt(services, sale.record.number).await,
         }
     }
+}
+
+/// The sale's wait, longer while the space's rate limit is crowded, and a tenth either way at
+/// random so that terminals which saw the same thing at the same moment (Monime coming back)
+/// spread out instead of asking together.
+fn paced(services: &Services, wait: Duration) -> Duration {
+    let jitter = rand::Rng::random_range(&mut rand::rng(), 0.9..1.1);
+    wait.mul_f64(services.client.slowdown() * jitter)
 }
 
 async fn owe_receipt(services: &Services, number: i64) {

@@ -404,6 +404,36 @@ async fn requests_are_spaced_to_stay_under_monimes_rate_limit() {
 }
 
 #[tokio::test]
+async fn a_full_space_slows_the_terminal_down() {
+    let sim = SimulatorHandle::start(SimulatorOptions {
+        space_rate_limit_per_second: Some(2),
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator");
+    // Another terminal of the same space has used this second's requests.
+    let other = MonimeClient::new(settings(&sim)).expect("client");
+    let client = MonimeClient::new(ClientSettings {
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        ..settings(&sim)
+    })
+    .expect("client");
+    let code = other.create(&sale(100), "key-space").await.expect("create");
+    other.get(&code.id).await.expect("read");
+    assert_eq!(client.slowdown(), 1.0);
+    let refused = client.get(&code.id).await;
+    assert!(
+        matches!(&refused, Err(MonimeError::RateLimited { limit: Some(limit), .. }) if limit == "space-limit"),
+        "{refused:?}"
+    );
+    assert!(client.slowdown() > 1.4, "{}", client.slowdown());
+    assert_eq!(other.slowdown(), 1.0, "only the terminal told slows down");
+}
+
+#[tokio::test]
 async fn a_hanging_answer_times_out() {
     let sim = simulator().await;
     let client = MonimeClient::new(ClientSettings {

@@ -27,6 +27,8 @@ use paycode_kiosk::terminal::Terminal;
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
 use slint::ComponentHandle;
 
+mod fleet;
+mod plot;
 mod polling;
 
 struct Bench {
@@ -783,6 +785,7 @@ fn main() {
     })
     .expect("spawn");
     slint::run_event_loop_until_quit().expect("event loop");
+    fleet::fleet(&bench);
     desktop(&bench);
     binary_size(&bench);
 

@@ -132,6 +132,9 @@ pub enum Command {
         /// Requests per second per endpoint before answering 429 (Monime's test mode: 5)
         #[arg(long, value_name = "N")]
         rate_limit: Option<u32>,
+        /// Requests per second across the space, all terminals together, before answering 429
+        #[arg(long, value_name = "N")]
+        space_rate_limit: Option<u32>,
     },
 }
 
@@ -236,11 +239,13 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
             port,
             auto_pay_after,
             rate_limit,
+            space_rate_limit,
         } => {
             let options = SimulatorOptions {
                 port,
                 auto_pay_after: auto_pay_after.map(Duration::from_secs),
                 rate_limit_per_second: rate_limit,
+                space_rate_limit_per_second: space_rate_limit,
                 ..SimulatorOptions::default()
             };
             crate::simulator::run_until_interrupted(options)

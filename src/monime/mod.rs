@@ -10,6 +10,7 @@ pub mod duration;
 mod error;
 mod list;
 mod model;
+mod pace;
 mod retry;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use crate::clock::Clock;
 use crate::secret::AccessToken;
 use error::{body_excerpt, parse_retry_after};
 use model::WireCode;
+use pace::Pace;
 
 /// Monime's limit on `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
@@ -85,6 +87,8 @@ pub struct MonimeClient {
     settings: Arc<ClientSettings>,
     /// When the next request may go out.
     next_slot: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
+    /// How much the space's other terminals leave for this one; see `pace`.
+    pace: Arc<std::sync::Mutex<Pace>>,
     /// Learns Monime's time from every answer's `Date` header.
     clock: Clock,
 }
@@ -136,6 +140,7 @@ impl MonimeClient {
             http,
             settings: Arc::new(settings),
             next_slot: Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now())),
+            pace: Arc::new(std::sync::Mutex::new(Pace::new(Instant::now()))),
             clock: Clock::new(),
         })
     }
@@ -257,6 +262,9 @@ impl MonimeClient {
             let outcome = self
                 .send_once(&method, path, query, body, idempotency_key)
                 .await;
+            if let Err(MonimeError::RateLimited { .. }) = &outcome {
+                crate::sync::lock(&self.pace).throttled(Instant::now());
+            }
             let retry = match &outcome {
                 Ok(_) => false,
                 Err(error) => match rule {
@@ -331,6 +339,12 @@ impl MonimeClient {
             .await
             .map_err(|error| self.transport_error(&error))?;
         read_envelope(status, &headers, &bytes)
+    }
+
+    /// How many times longer than planned a sale should wait between checks, because the
+    /// space's rate limit is shared and Monime has lately said it is reached.
+    pub fn slowdown(&self) -> f64 {
+        crate::sync::lock(&self.pace).slowdown(Instant::now())
     }
 
     /// Spaces requests `min_request_gap` apart; waiting callers queue on the lock in order.

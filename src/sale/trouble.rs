@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::poll::PollBudget;
 use super::{
     CHECK_THE_DASHBOARD, Effect, KEY_REFUSED_RECHECK, MAX_BACKOFF, NOTHING_CHARGED, Phase, Sale,
 };
@@ -101,6 +102,9 @@ impl Sale {
         error: &MonimeError,
         now: DateTime<Utc>,
     ) -> Vec<Effect> {
+        // Checks not sent while Monime was away were not saved: spending them the moment it is
+        // back would make every terminal of the space ask at once.
+        self.poll_budget = PollBudget::default();
         if let MonimeError::NotFound { .. } = error {
             // An answer, and not the network's fault: Monime cannot find the code.
             self.reachability = Reachability::Answering;

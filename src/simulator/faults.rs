@@ -133,35 +133,58 @@ impl Faults {
     }
 }
 
-/// Requests allowed per second on each endpoint (none: no limit), over a sliding second.
+/// Monime's rate limits over a sliding second: requests per second on each endpoint, and
+/// across the whole space (every endpoint, every client of the space). `None`: no limit.
 #[derive(Debug)]
 pub(super) struct RateLimit {
-    per_second: Option<u32>,
+    per_endpoint: Option<u32>,
+    per_space: Option<u32>,
     recent: HashMap<Endpoint, VecDeque<DateTime<Utc>>>,
+    recent_in_space: VecDeque<DateTime<Utc>>,
 }
 
 impl RateLimit {
-    pub(super) fn new(per_second: Option<u32>) -> RateLimit {
+    pub(super) fn new(per_endpoint: Option<u32>, per_space: Option<u32>) -> RateLimit {
         RateLimit {
-            per_second,
+            per_endpoint,
+            per_space,
             recent: HashMap::new(),
+            recent_in_space: VecDeque::new(),
         }
     }
 
-    /// Counts a request to `endpoint` at `now`, or answers 429 past the limit (not counted).
+    /// Counts a request to `endpoint` at `now`, or answers 429 past a limit (not counted).
     pub(super) fn check(&mut self, endpoint: Endpoint, now: DateTime<Utc>) -> Option<Reply> {
-        let limit = self.per_second?;
-        let window = self.recent.entry(endpoint).or_default();
-        while window
-            .front()
-            .is_some_and(|at| now.signed_duration_since(*at) >= chrono::Duration::seconds(1))
-        {
-            window.pop_front();
+        let space_full = self
+            .per_space
+            .is_some_and(|limit| last_second(&mut self.recent_in_space, now) >= limit as usize);
+        if space_full {
+            return Some(throttled(1, "space-limit"));
         }
-        if window.len() >= limit as usize {
+        let window = self.recent.entry(endpoint).or_default();
+        let endpoint_full = self
+            .per_endpoint
+            .is_some_and(|limit| last_second(window, now) >= limit as usize);
+        if endpoint_full {
             return Some(throttled(1, "endpoint-limit"));
         }
-        window.push_back(now);
+        if self.per_endpoint.is_some() {
+            window.push_back(now);
+        }
+        if self.per_space.is_some() {
+            self.recent_in_space.push_back(now);
+        }
         None
     }
+}
+
+/// Forgets the requests more than a second before `now`; returns how many are left.
+fn last_second(window: &mut VecDeque<DateTime<Utc>>, now: DateTime<Utc>) -> usize {
+    while window
+        .front()
+        .is_some_and(|at| now.signed_duration_since(*at) >= chrono::Duration::seconds(1))
+    {
+        window.pop_front();
+    }
+    window.len()
 }

@@ -26,6 +26,8 @@ pub struct SimulatorOptions {
     pub processing_time: Duration,
     /// Requests per second allowed on each endpoint; Monime allows 5 in test mode.
     pub rate_limit_per_second: Option<u32>,
+    /// Requests per second allowed across the space: every endpoint, every terminal.
+    pub space_rate_limit_per_second: Option<u32>,
     /// How far the simulated Monime's clock is ahead of this machine's (behind when negative):
     /// its codes' times and the `Date` header of its answers follow it.
     pub clock_offset: TimeDelta,
@@ -40,6 +42,7 @@ impl Default for SimulatorOptions {
             auto_pay_after: None,
             processing_time: Duration::from_secs(2),
             rate_limit_per_second: None,
+            space_rate_limit_per_second: None,
             clock_offset: TimeDelta::zero(),
         }
     }
@@ -87,7 +90,10 @@ pub struct SimState {
 impl SimState {
     pub fn new(options: SimulatorOptions) -> SimState {
         SimState {
-            rate_limit: RateLimit::new(options.rate_limit_per_second),
+            rate_limit: RateLimit::new(
+                options.rate_limit_per_second,
+                options.space_rate_limit_per_second,
+            ),
             options,
             codes: Codes::new(),
             idempotency: HashMap::new(),
@@ -365,6 +371,34 @@ mod tests {
         assert_eq!(
             reply(sim.handle(&list, now + chrono::Duration::seconds(1))).0,
             200
+        );
+    }
+
+    #[test]
+    fn the_space_limit_counts_every_endpoint_together() {
+        let mut sim = SimState::new(SimulatorOptions {
+            space_rate_limit_per_second: Some(3),
+            ..SimulatorOptions::default()
+        });
+        let now = Utc::now();
+        let list = request("GET", "/v1/payment-codes", None, Value::Null);
+        let get = request("GET", "/v1/payment-codes/pmc-none", None, Value::Null);
+        assert_eq!(reply(sim.handle(&list, now)).0, 200);
+        assert_eq!(reply(sim.handle(&get, now)).0, 404);
+        assert_eq!(reply(sim.handle(&list, now)).0, 200);
+        let Outcome::Reply(throttled) = sim.handle(&get, now) else {
+            panic!("reply")
+        };
+        assert_eq!(throttled.status, 429);
+        assert!(
+            throttled
+                .headers
+                .contains(&("Monime-Rate-Limit", "space-limit".into()))
+        );
+        assert!(throttled.headers.contains(&("Retry-After", "1".into())));
+        assert_eq!(
+            reply(sim.handle(&get, now + chrono::Duration::seconds(1))).0,
+            404
         );
     }
 
