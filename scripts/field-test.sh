@@ -39,12 +39,12 @@ command -v cargo-deb >/dev/null || {
 
 phase "the device package (cargo deb: release build)"
 deb_log=$(mktemp)
-if ! cargo deb >"$deb_log" 2>&1; then
+if ! deb=$(cargo deb 2>"$deb_log"); then
     tail -40 "$deb_log" >&2
     echo "FAIL: cargo deb could not build the package (above)" >&2
     exit 1
 fi
-deb=$(tail -1 "$deb_log")
+deb=$(printf '%s\n' "$deb" | tail -1)
 rm -f "$deb_log"
 [ -f "$deb" ] || { echo "FAIL: cargo deb printed no package path (got: $deb)" >&2; exit 1; }
 echo "package: $deb"
@@ -53,8 +53,9 @@ work=target/field
 mkdir -p "$work"
 
 # The base system: what every terminal's SD card has before the technician's `apt install`.
-# Keyed by what makes it, rebuilt when that changes.
-base_packages=linux-image-amd64,systemd-sysv,udev,qemu-guest-agent,kmod,initramfs-tools
+# dbus: `systemd-analyze security` asks the running systemd over the system bus. Keyed by
+# what makes it, rebuilt when that changes.
+base_packages=linux-image-amd64,systemd-sysv,udev,dbus,qemu-guest-agent,kmod,initramfs-tools
 mmdebstrap_args=(--variant=minbase --include="$base_packages" --skip=cleanup/apt/lists bookworm)
 key=$(printf '%s\n' "${mmdebstrap_args[@]}" | sha256sum | cut -c1-12)
 base="$work/base-bookworm-$key.tar"
@@ -152,6 +153,7 @@ rm -f "$image"
 mke2fs -q -t ext4 -L kiosk -d "$root" "$image" 3G
 cp "$root"/boot/vmlinuz-* "$work/vmlinuz"
 cp "$root"/boot/initrd.img-* "$work/initrd.img"
+rm -rf "$root"
 
 phase "the checks (tests/field)"
 FIELD_DIR="$PWD/$work" cargo test --test field
