@@ -7,11 +7,11 @@ use chrono::{TimeDelta, Utc};
 use paycode_kiosk::monime::CodeStatus;
 use paycode_kiosk::simulator::SimCode;
 
+use crate::Next;
 use crate::report::Report;
 use crate::screen::{Screen, button, classify};
 use crate::shop::Shop;
 use crate::vm::{Machine, Rig};
-use crate::Next;
 
 /// How long a boot under TCG may take to its first frame (about 75 s measured).
 pub const FIRST_FRAME: Duration = Duration::from_secs(240);
@@ -46,7 +46,10 @@ pub fn unit_story(machine: &Machine) -> String {
                   | tr '\\n' ' '; echo; journalctl -b -u paycode-kiosk --no-pager -o cat | tail -n 12";
     match machine.run(script) {
         Ok(output) => {
-            let (state, journal) = output.stdout.split_once('\n').unwrap_or((&output.stdout, ""));
+            let (state, journal) = output
+                .stdout
+                .split_once('\n')
+                .unwrap_or((&output.stdout, ""));
             let restarts = state
                 .split_whitespace()
                 .find_map(|field| field.strip_prefix("NRestarts="))
@@ -59,7 +62,10 @@ pub fn unit_story(machine: &Machine) -> String {
             };
             format!("{looped}; systemd: {state}; journalctl says:\n{journal}")
         }
-        Err(error) => format!("; the guest agent did not answer ({error}); console:\n{}", machine.console_tail()),
+        Err(error) => format!(
+            "; the guest agent did not answer ({error}); console:\n{}",
+            machine.console_tail()
+        ),
     }
 }
 
@@ -88,7 +94,10 @@ pub fn wait_for_code(shop: &Shop, count: usize, timeout: Duration) -> Result<Sim
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-    Err(format!("no payment code reached the simulator within {} s", timeout.as_secs()))
+    Err(format!(
+        "no payment code reached the simulator within {} s",
+        timeout.as_secs()
+    ))
 }
 
 /// Waits for `count` cut receipts naming `code_id` (more than one is a failure unless a copy).
@@ -96,14 +105,24 @@ pub fn wait_for_receipt(shop: &Shop, code_id: &str, timeout: Duration) -> Result
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         let receipts = shop.receipts_for(code_id);
-        let originals = receipts.iter().filter(|text| !text.contains("COPY")).count();
+        let originals = receipts
+            .iter()
+            .filter(|text| !text.contains("COPY"))
+            .count();
         match originals {
             0 => std::thread::sleep(Duration::from_millis(300)),
             1 => return Ok(receipts.join("\n")),
-            n => return Err(format!("{n} receipts printed for {code_id}, none marked as a copy")),
+            n => {
+                return Err(format!(
+                    "{n} receipts printed for {code_id}, none marked as a copy"
+                ));
+            }
         }
     }
-    Err(format!("no receipt for {code_id} on the UART within {} s", timeout.as_secs()))
+    Err(format!(
+        "no receipt for {code_id} on the UART within {} s",
+        timeout.as_secs()
+    ))
 }
 
 /// Boots with the clock three days behind and runs the checks one boot can carry.
@@ -118,11 +137,21 @@ pub fn first_boot(rig: &Rig, shop: &Shop, report: &mut Report) -> Next {
     };
     let took = |since: Instant| since.elapsed();
     let started = machine.started;
-    let frame = wait_for(&mut machine, "frame of the amount screen", FIRST_FRAME, |s| *s == Screen::Amount);
+    let frame = wait_for(
+        &mut machine,
+        "frame of the amount screen",
+        FIRST_FRAME,
+        |s| *s == Screen::Amount,
+    );
     if !report.record(
         "first frame of the amount screen",
         took(started),
-        frame.map(|_| format!("{:.0} s after QEMU started", started.elapsed().as_secs_f64())),
+        frame.map(|_| {
+            format!(
+                "{:.0} s after QEMU started",
+                started.elapsed().as_secs_f64()
+            )
+        }),
     ) {
         return None;
     }
@@ -131,28 +160,48 @@ pub fn first_boot(rig: &Rig, shop: &Shop, report: &mut Report) -> Next {
     let sale = sale_from_taps(&mut machine, shop);
     let code = match sale {
         Ok((code, detail)) => {
-            report.pass("taps make one code of the right amount; the QR decodes to it", took(begun), detail);
+            report.pass(
+                "taps make one code of the right amount; the QR decodes to it",
+                took(begun),
+                detail,
+            );
             code
         }
         Err(error) => {
-            report.fail("taps make one code of the right amount; the QR decodes to it", took(begun), error);
+            report.fail(
+                "taps make one code of the right amount; the QR decodes to it",
+                took(begun),
+                error,
+            );
             return None;
         }
     };
 
     let begun = Instant::now();
     let paid = pay_and_print(&mut machine, shop, &code);
-    report.record("paid: the PAID screen and the receipt on the UART", took(begun), paid);
+    report.record(
+        "paid: the PAID screen and the receipt on the UART",
+        took(begun),
+        paid,
+    );
 
     let begun = Instant::now();
-    report.record("a clock three days wrong at boot files the sale on the right day", took(begun), clock_check(&machine, &code));
+    report.record(
+        "a clock three days wrong at boot files the sale on the right day",
+        took(begun),
+        clock_check(&machine, &code),
+    );
 
     let begun = Instant::now();
-    report.record("the sandbox at run time", took(begun), sandbox(&machine, shop));
+    report.record("the sandbox at run time", took(begun), sandbox(&machine));
 
     let begun = Instant::now();
     let watchdog = watchdog(&mut machine);
-    report.record("the watchdog restarts a frozen terminal and the screen comes back", took(begun), watchdog);
+    report.record(
+        "the watchdog restarts a frozen terminal and the screen comes back",
+        took(begun),
+        watchdog,
+    );
     Some(machine)
 }
 
@@ -161,30 +210,43 @@ fn sale_from_taps(machine: &mut Machine, shop: &Shop) -> Result<(SimCode, String
     charge(machine, "125")?;
     let code = wait_for_code(shop, before + 1, Duration::from_secs(60))?;
     if code.amount_minor != 12_500 {
-        return Err(format!("the code is for {} minor units, not 12500 (Le 125)", code.amount_minor));
+        return Err(format!(
+            "the code is for {} minor units, not 12500 (Le 125)",
+            code.amount_minor
+        ));
     }
-    let shown = wait_for(machine, "payment screen with a QR code", Duration::from_secs(60), |s| {
-        matches!(s, Screen::Payment(_))
-    })?;
+    let shown = wait_for(
+        machine,
+        "payment screen with a QR code",
+        Duration::from_secs(60),
+        |s| matches!(s, Screen::Payment(_)),
+    )?;
     let expected = format!("tel:{}", code.ussd_code.replace('#', "%23"));
     let Screen::Payment(decoded) = shown else {
         return Err("the payment screen went away".into());
     };
     if decoded != expected {
-        return Err(format!("the QR holds {decoded:?}, the code is {expected:?}"));
+        return Err(format!(
+            "the QR holds {decoded:?}, the code is {expected:?}"
+        ));
     }
     std::thread::sleep(Duration::from_secs(3));
     let made = shop.codes().len() - before;
     if made != 1 {
         return Err(format!("{made} codes were made for one sale"));
     }
-    Ok((code.clone(), format!("code {} for Le 125, QR {decoded}", code.id)))
+    Ok((
+        code.clone(),
+        format!("code {} for Le 125, QR {decoded}", code.id),
+    ))
 }
 
 fn pay_and_print(machine: &mut Machine, shop: &Shop, code: &SimCode) -> Result<String, String> {
     shop.simulator.pay(&code.id, Some(Duration::from_secs(1)))?;
     let begun = Instant::now();
-    wait_for(machine, "PAID screen", Duration::from_secs(60), |s| *s == Screen::Paid)?;
+    wait_for(machine, "PAID screen", Duration::from_secs(60), |s| {
+        *s == Screen::Paid
+    })?;
     let on_screen = begun.elapsed();
     let receipt = wait_for_receipt(shop, &code.id, Duration::from_secs(60))?;
     if !receipt.contains("125.00") {
@@ -198,20 +260,38 @@ fn pay_and_print(machine: &mut Machine, shop: &Shop, code: &SimCode) -> Result<S
 }
 
 fn clock_check(machine: &Machine, code: &SimCode) -> Result<String, String> {
-    let guest = machine.run("date -u +%F; paycode-kiosk history")?;
+    // As docs/DEPLOY.md runs commands beside the service: its user, journal and credential.
+    let guest = machine.run(
+        "date -u +%F; systemd-run --quiet --wait --pipe --collect \
+         -p User=paycode-kiosk -p Group=paycode-kiosk -p StateDirectory=paycode-kiosk \
+         -p LoadCredential=monime-access-token:/etc/paycode-kiosk/credentials/monime-access-token \
+         paycode-kiosk history",
+    )?;
     let (guest_date, history) = guest.stdout.split_once('\n').unwrap_or((&guest.stdout, ""));
     let day = code.create_time.format("%Y-%m-%d").to_string();
     if guest_date.trim() == day {
-        return Err(format!("the guest's clock was not wrong: it says {guest_date}"));
+        return Err(format!(
+            "the guest's clock was not wrong: it says {guest_date}"
+        ));
     }
     let line = history
         .lines()
         .find(|line| line.contains(&code.id))
-        .ok_or_else(|| format!("`paycode-kiosk history` does not list {}: {history}{}", code.id, guest.stderr))?;
+        .ok_or_else(|| {
+            format!(
+                "`paycode-kiosk history` does not list {}: {history}{}",
+                code.id, guest.stderr
+            )
+        })?;
     if !line.contains(&day) {
-        return Err(format!("the sale is filed as {line:?}, Monime made its code on {day} (guest clock {guest_date})"));
+        return Err(format!(
+            "the sale is filed as {line:?}, Monime made its code on {day} (guest clock {guest_date})"
+        ));
     }
-    Ok(format!("guest clock says {}, the sale is filed on {day}", guest_date.trim()))
+    Ok(format!(
+        "guest clock says {}, the sale is filed on {day}",
+        guest_date.trim()
+    ))
 }
 
 fn main_pid(machine: &Machine) -> Result<u32, String> {
@@ -223,9 +303,11 @@ fn main_pid(machine: &Machine) -> Result<u32, String> {
         .map_err(|_| format!("no MainPID: {}", output.stdout))
 }
 
-fn sandbox(machine: &Machine, shop: &Shop) -> Result<String, String> {
+fn sandbox(machine: &Machine) -> Result<String, String> {
     let pid = main_pid(machine)?;
-    let status = machine.run(&format!("cat /proc/{pid}/status; id -u paycode-kiosk"))?.stdout;
+    let status = machine
+        .run(&format!("cat /proc/{pid}/status; id -u paycode-kiosk"))?
+        .stdout;
     let field = |name: &str| {
         status
             .lines()
@@ -237,7 +319,9 @@ fn sandbox(machine: &Machine, shop: &Shop) -> Result<String, String> {
     let own_uid = status.lines().last().unwrap_or("").trim().to_string();
     let uid = field("Uid:");
     if own_uid.is_empty() || own_uid == "0" || !uid.split_whitespace().all(|id| id == own_uid) {
-        return Err(format!("the process runs with Uid {uid}, not the paycode-kiosk user ({own_uid})"));
+        return Err(format!(
+            "the process runs with Uid {uid}, not the paycode-kiosk user ({own_uid})"
+        ));
     }
     for set in ["CapEff:", "CapPrm:", "CapBnd:", "CapAmb:"] {
         if field(set) != "0000000000000000" {
@@ -258,26 +342,38 @@ fn sandbox(machine: &Machine, shop: &Shop) -> Result<String, String> {
             counts.get(1).unwrap_or(&"?")
         ));
     }
-    let _ = &shop.token;
-    let security = machine.run("systemd-analyze security paycode-kiosk.service --no-pager | tail -n 1")?;
+    let security =
+        machine.run("systemd-analyze security paycode-kiosk.service --no-pager | tail -n 1")?;
     let exposure: f64 = security
         .stdout
         .split(':')
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|number| number.parse().ok())
-        .ok_or_else(|| format!("systemd-analyze security said: {}{}", security.stdout, security.stderr))?;
+        .ok_or_else(|| {
+            format!(
+                "systemd-analyze security said: {}{}",
+                security.stdout, security.stderr
+            )
+        })?;
     if exposure > 2.5 {
-        return Err(format!("systemd-analyze security: exposure {exposure} is above 2.5"));
+        return Err(format!(
+            "systemd-analyze security: exposure {exposure} is above 2.5"
+        ));
     }
     Ok(format!(
-        "uid {uid} (paycode-kiosk), CapEff 0, the token in neither journal nor unit, exposure {exposure}"
+        "uid {own_uid} (paycode-kiosk), CapEff 0, the token in neither journal nor unit, exposure {exposure}"
     ))
 }
 
 fn watchdog(machine: &mut Machine) -> Result<String, String> {
     key_in(machine, &["New sale"])?;
-    wait_for(machine, "amount screen after New sale", Duration::from_secs(30), |s| *s == Screen::Amount)?;
+    wait_for(
+        machine,
+        "amount screen after New sale",
+        Duration::from_secs(30),
+        |s| *s == Screen::Amount,
+    )?;
     let frozen = main_pid(machine)?;
     machine.run(&format!("kill -STOP {frozen}"))?;
     let begun = Instant::now();
@@ -288,14 +384,22 @@ fn watchdog(machine: &mut Machine) -> Result<String, String> {
             break;
         }
         if Instant::now() > deadline {
-            return Err(format!("the frozen terminal (pid {frozen}) was not restarted in 150 s{}", unit_story(machine)));
+            return Err(format!(
+                "the frozen terminal (pid {frozen}) was not restarted in 150 s{}",
+                unit_story(machine)
+            ));
         }
         std::thread::sleep(Duration::from_secs(2));
     }
     let restarted = begun.elapsed();
     // The frame must be a new one: the frozen process left the last one on the screen.
     std::thread::sleep(Duration::from_secs(2));
-    wait_for(machine, "amount screen after the restart", Duration::from_secs(120), |s| *s == Screen::Amount)?;
+    wait_for(
+        machine,
+        "amount screen after the restart",
+        Duration::from_secs(120),
+        |s| *s == Screen::Amount,
+    )?;
     Ok(format!(
         "restarted {:.0} s after SIGSTOP, the amount screen back {:.0} s after SIGSTOP",
         restarted.as_secs_f64(),
@@ -313,23 +417,41 @@ pub fn purge(machine: Machine, report: &mut Report) {
                   getent passwd paycode-kiosk | sed 's/^/user /'";
     let result = machine.run(script).and_then(|output| {
         if output.status != 0 {
-            return Err(format!("dpkg -P failed: {}{}", output.stdout, output.stderr));
+            return Err(format!(
+                "dpkg -P failed: {}{}",
+                output.stdout, output.stderr
+            ));
         }
-        let left: Vec<&str> = output.stdout.lines().filter(|line| !line.starts_with("user ")).collect();
+        let left: Vec<&str> = output
+            .stdout
+            .lines()
+            .filter(|line| !line.starts_with("user "))
+            .collect();
         let user = output.stdout.lines().any(|line| line.starts_with("user "));
         if !left.is_empty() {
             return Err(format!("dpkg -P left behind: {}", left.join(", ")));
         }
         Ok(format!(
             "no file or directory of the package left{}",
-            if user { "; the system user paycode-kiosk stays, as policy asks (no uid reuse)" } else { "" }
+            if user {
+                "; the system user paycode-kiosk stays, as policy asks (no uid reuse)"
+            } else {
+                ""
+            }
         ))
     });
-    report.record("dpkg -P leaves nothing behind but what policy keeps", begun.elapsed(), result);
+    report.record(
+        "dpkg -P leaves nothing behind but what policy keeps",
+        begun.elapsed(),
+        result,
+    );
     machine.shut_down();
 }
 
 /// Statuses that end a sale.
 pub fn settled(status: &CodeStatus) -> bool {
-    matches!(status, CodeStatus::Completed | CodeStatus::Expired | CodeStatus::Cancelled)
+    matches!(
+        status,
+        CodeStatus::Completed | CodeStatus::Expired | CodeStatus::Cancelled
+    )
 }

@@ -44,7 +44,10 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or_else(rand::random::<u64>);
-    println!("accelerator {}, power-cut seed {seed} (FIELD_SEED={seed} repeats it)", rig.accel);
+    println!(
+        "accelerator {}, power-cut seed {seed} (FIELD_SEED={seed} repeats it)",
+        rig.accel
+    );
 
     let mut report = Report::default();
     let started = Instant::now();
@@ -52,7 +55,11 @@ fn main() -> ExitCode {
         .and_then(|machine| power::cuts(&rig, &shop, machine, seed, &mut report));
     match last {
         Some(machine) => checks::purge(machine, &mut report),
-        None => report.fail("the remaining checks", Duration::ZERO, "not run (see above)".into()),
+        None => report.fail(
+            "the remaining checks",
+            Duration::ZERO,
+            "not run (see above)".into(),
+        ),
     }
     report.finish(started.elapsed())
 }

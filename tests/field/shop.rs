@@ -11,8 +11,6 @@ use paycode_kiosk::simulator::{SimCode, SimulatorHandle, SimulatorOptions};
 pub struct Shop {
     pub simulator: SimulatorHandle,
     pub printer: PtyPrinter,
-    /// The token written in the image, to look for where it must not be.
-    pub token: String,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -26,7 +24,7 @@ impl Shop {
         let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio: {e}"))?;
         let simulator = runtime
             .block_on(SimulatorHandle::start(SimulatorOptions {
-                access_token: token.clone(),
+                access_token: token,
                 processing_time: Duration::from_secs(1),
                 ..SimulatorOptions::default()
             }))
@@ -36,7 +34,6 @@ impl Shop {
         Ok(Shop {
             simulator,
             printer,
-            token,
             _runtime: runtime,
         })
     }

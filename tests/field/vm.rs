@@ -3,7 +3,7 @@
 //! (the host's virtual printer pty), the network restricted to the simulator on the host, QMP
 //! and the guest agent.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -56,16 +56,38 @@ impl Machine {
         let path = |name: &str| dir.join(name).display().to_string();
         let mut command = Command::new("qemu-system-x86_64");
         command
-            .args(["-accel", &rig.accel, "-m", "1024", "-smp", "2", "-nodefaults"])
+            .args([
+                "-accel",
+                &rig.accel,
+                "-m",
+                "1024",
+                "-smp",
+                "2",
+                "-nodefaults",
+            ])
             .args(["-display", "none", "-vga", "none"])
             .args(["-kernel", &path("vmlinuz"), "-initrd", &path("initrd.img")])
             .args(["-append", "root=/dev/vda rw console=ttyS0 quiet"])
-            .args(["-drive", &format!("file={},format=raw,if=virtio", path("disk.ext4"))])
+            .args([
+                "-drive",
+                &format!("file={},format=raw,if=virtio", path("disk.ext4")),
+            ])
             .args(["-device", "virtio-gpu-pci,xres=800,yres=480"])
-            .args(["-device", "virtio-tablet-pci", "-device", "virtio-keyboard-pci"])
-            .args(["-chardev", &format!("file,id=console,path={},append=on", path("console.log"))])
+            .args([
+                "-device",
+                "virtio-tablet-pci",
+                "-device",
+                "virtio-keyboard-pci",
+            ])
+            .args([
+                "-chardev",
+                &format!("file,id=console,path={},append=on", path("console.log")),
+            ])
             .args(["-serial", "chardev:console"])
-            .args(["-chardev", &format!("serial,id=printer,path={}", rig.printer_tty.display())])
+            .args([
+                "-chardev",
+                &format!("serial,id=printer,path={}", rig.printer_tty.display()),
+            ])
             .args(["-serial", "chardev:printer"])
             .args([
                 "-netdev",
@@ -75,10 +97,22 @@ impl Machine {
                 ),
             ])
             .args(["-device", "virtio-net-pci,netdev=net"])
-            .args(["-qmp", &format!("unix:{},server=on,wait=off", qmp_path.display())])
-            .args(["-chardev", &format!("socket,id=agent,path={},server=on,wait=off", agent_path.display())])
+            .args([
+                "-qmp",
+                &format!("unix:{},server=on,wait=off", qmp_path.display()),
+            ])
+            .args([
+                "-chardev",
+                &format!(
+                    "socket,id=agent,path={},server=on,wait=off",
+                    agent_path.display()
+                ),
+            ])
             .args(["-device", "virtio-serial-pci"])
-            .args(["-device", "virtserialport,chardev=agent,name=org.qemu.guest_agent.0"])
+            .args([
+                "-device",
+                "virtserialport,chardev=agent,name=org.qemu.guest_agent.0",
+            ])
             .args(["-rtc", &rtc])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -93,7 +127,8 @@ impl Machine {
                 Ok(link) => break link,
                 Err(error) => {
                     if let Ok(Some(status)) = child.try_wait() {
-                        let stderr = std::fs::read_to_string(dir.join("qemu.stderr")).unwrap_or_default();
+                        let stderr =
+                            std::fs::read_to_string(dir.join("qemu.stderr")).unwrap_or_default();
                         return Err(format!("QEMU exited at once ({status}): {stderr}"));
                     }
                     if Instant::now() > deadline {
@@ -126,7 +161,10 @@ impl Machine {
     /// Saves the screen as it is now under `name` (for the failure messages).
     pub fn keep_screen(&mut self, name: &str) -> String {
         let path = self.dir.join(format!("{name}.png"));
-        match self.screen().and_then(|image| image.save(&path).map_err(|e| e.to_string())) {
+        match self
+            .screen()
+            .and_then(|image| image.save(&path).map_err(|e| e.to_string()))
+        {
             Ok(()) => path.display().to_string(),
             Err(error) => format!("(no screen: {error})"),
         }
@@ -139,7 +177,8 @@ impl Machine {
             { "type": "abs", "data": { "axis": "x", "value": scale(x, WIDTH) } },
             { "type": "abs", "data": { "axis": "y", "value": scale(y, HEIGHT) } },
         ]);
-        self.qmp.execute("input-send-event", json!({ "events": at }))?;
+        self.qmp
+            .execute("input-send-event", json!({ "events": at }))?;
         for down in [true, false] {
             std::thread::sleep(Duration::from_millis(80));
             let button = json!([{ "type": "btn", "data": { "down": down, "button": "left" } }]);
@@ -181,27 +220,11 @@ impl Machine {
                 });
             }
             if Instant::now() > deadline {
-                return Err(format!("the guest command did not finish in 120 s: {script}"));
+                return Err(format!(
+                    "the guest command did not finish in 120 s: {script}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    /// Waits until the guest agent answers (the guest has booted far enough to run commands).
-    pub fn wait_for_agent(&self, timeout: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self.run("true") {
-                Ok(_) => return Ok(()),
-                Err(error) if Instant::now() > deadline => {
-                    return Err(format!(
-                        "the guest agent did not answer in {} s ({error}); console: {}",
-                        timeout.as_secs(),
-                        self.console_tail()
-                    ));
-                }
-                Err(_) => std::thread::sleep(Duration::from_secs(2)),
-            }
         }
     }
 
@@ -230,10 +253,6 @@ impl Machine {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
 
