@@ -9,8 +9,10 @@
 #
 #   scripts/field-test.sh               build what is missing, then run every check
 #   FIELD_SEED=1234 scripts/field-test.sh   repeat the random power cuts of an earlier run
+#   FIELD_ACCEL=kvm scripts/field-test.sh    KVM instead of TCG (nested KVM hangs on CI machines)
 #
-# Needs root (or sudo) for apt-get, mmdebstrap and chroot, and the Debian mirror.
+# Needs root (apt-get, mmdebstrap, chroot, mke2fs) and the Debian mirror. Leaves the image, its
+# kernel, the logs and the last screens in target/field/ (about 1.5 GB with the cached base).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -126,6 +128,7 @@ cp "$deb" "$root/root/"
 deb_name=$(basename "$deb")
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"
+trap 'umount "$root/proc" 2>/dev/null || true' EXIT
 install_log="$work/apt-install.log"
 set +e
 chroot "$root" sh -c "cd /root && apt-get update -q && apt-get install -y -q ./$deb_name" \
@@ -133,6 +136,7 @@ chroot "$root" sh -c "cd /root && apt-get update -q && apt-get install -y -q ./$
 apt_status=$?
 set -e
 umount "$root/proc"
+trap - EXIT
 if [ "$apt_status" -ne 0 ]; then
     tail -30 "$install_log" >&2
     echo "FAIL: apt could not install the package (exit $apt_status; log above, $install_log)" >&2
