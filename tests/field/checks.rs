@@ -40,10 +40,14 @@ pub fn wait_for(
     ))
 }
 
-/// What systemd says about the unit, for a failure message: state, restarts, the journal's end.
+/// What systemd says about the unit, for a failure message: state, restarts, and the last lines
+/// the terminal itself wrote to the journal (systemd's own lines about the unit left out, and
+/// the framebuffers /dev/fb0 to fb9 that Slint tries after DRM and this machine does not have).
 pub fn unit_story(machine: &Machine) -> String {
     let script = "systemctl show paycode-kiosk -p ActiveState -p SubState -p NRestarts -p Result \
-                  | tr '\\n' ' '; echo; journalctl -b -u paycode-kiosk --no-pager -o cat | tail -n 12";
+                  | tr '\\n' ' '; echo; \
+                  journalctl -b _SYSTEMD_UNIT=paycode-kiosk.service --no-pager -o cat \
+                  | grep -v 'Error opening device /dev/fb[0-9]*: No such file' | tail -n 8";
     match machine.run(script) {
         Ok(output) => {
             let (state, journal) = output
