@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The whole-system test: the terminal as shipped, booted in a virtual machine.
+#
+# Builds the device .deb with `cargo deb`, a minimal Debian bookworm image (cached under
+# target/field/, keyed by what it is made of), installs the package in it with apt exactly as
+# docs/DEPLOY.md tells a technician (so a missing dependency shows), writes the configuration and
+# the token file, then runs the driver (tests/field/) which boots the image with QEMU and checks
+# the terminal through its screen, its touch panel, its printer UART and systemd.
+#
+#   scripts/field-test.sh               build what is missing, then run every check
+#   FIELD_SEED=1234 scripts/field-test.sh   repeat the random power cuts of an earlier run
+#   FIELD_ACCEL=kvm scripts/field-test.sh    KVM instead of TCG (nested KVM hangs on CI machines)
+#
+# Needs root (apt-get, mmdebstrap, chroot, mke2fs) and the Debian mirror. Leaves the image, its
+# kernel, the logs and the last screens in target/field/ (about 1.5 GB with the cached base).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$SECONDS
+phase() { echo "== [$((SECONDS - started)) s] $*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "FAIL: run as root (apt-get, mmdebstrap, chroot, mke2fs): sudo env PATH=\"\$PATH\" $0" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+phase "host packages"
+packages=(qemu-system-x86 mmdebstrap e2fsprogs pkg-config libinput-dev libudev-dev libxkbcommon-dev)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+command -v cargo-deb >/dev/null || {
+    phase "cargo install cargo-deb"
+    cargo install --locked cargo-deb
+}
+
+phase "the device package (cargo deb: release build)"
+deb_log=$(mktemp)
+if ! deb=$(cargo deb 2>"$deb_log"); then
+    tail -40 "$deb_log" >&2
+    echo "FAIL: cargo deb could not build the package (above)" >&2
+    exit 1
+fi
+deb=$(printf '%s\n' "$deb" | tail -1)
+rm -f "$deb_log"
+[ -f "$deb" ] || { echo "FAIL: cargo deb printed no package path (got: $deb)" >&2; exit 1; }
+echo "package: $deb"
+
+work=target/field
+mkdir -p "$work"
+
+# The base system: what every terminal's SD card has before the technician's `apt install`.
+# dbus: `systemd-analyze security` asks the running systemd over the system bus. Keyed by
+# what makes it, rebuilt when that changes.
+base_packages=linux-image-amd64,systemd-sysv,udev,dbus,qemu-guest-agent,kmod,initramfs-tools
+mmdebstrap_args=(--variant=minbase --include="$base_packages" --skip=cleanup/apt/lists bookworm)
+key=$(printf '%s\n' "${mmdebstrap_args[@]}" | sha256sum | cut -c1-12)
+base="$work/base-bookworm-$key.tar"
+if [ ! -f "$base" ]; then
+    phase "the base image (mmdebstrap minbase bookworm; cached as $base)"
+    rm -f "$work"/base-bookworm-*.tar
+    mmdebstrap "${mmdebstrap_args[@]}" "$work/partial.tar" http://deb.debian.org/debian
+    mv "$work/partial.tar" "$base"
+fi
+
+# What the technician does after `apt install` (docs/DEPLOY.md, section 4), plus what stands in
+# for the shop: the network to the simulator on the host, reached through a proxy on the guest's
+# loopback so the terminal's base_url stays a loopback http one.
+guest_setup() {
+    local root=$1 token=$2
+    [ -n "$root" ] && [ -d "$root/etc/paycode-kiosk/credentials" ] || {
+        echo "FAIL: the package did not create /etc/paycode-kiosk/credentials in the image" >&2
+        exit 1
+    }
+    cat >"$root/etc/paycode-kiosk/config.toml" <<EOF
+[monime]
+base_url = "http://127.0.0.1:8080"
+space_id = "spc-demo"
+
+[kiosk]
+merchant_name = "Field Test Shop"
+terminal_id = "FIELD-TILL1"
+admin_pin = "4821"
+
+[printer]
+device = "/dev/ttyS1"
+width_chars = 32
+EOF
+    printf '%s\n' "$token" >"$root/etc/paycode-kiosk/credentials/monime-access-token"
+    chmod 600 "$root/etc/paycode-kiosk/credentials/monime-access-token"
+    echo kiosk >"$root/etc/hostname"
+    echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$root/etc/fstab"
+    cat >"$root/etc/systemd/network/10-qemu.network" <<EOF
+[Match]
+Name=en*
+[Network]
+Address=10.0.2.15/24
+Gateway=10.0.2.2
+EOF
+    cat >"$root/etc/systemd/system/monime-proxy.socket" <<EOF
+[Unit]
+Description=the simulated Monime on the host, on the guest's loopback
+[Socket]
+ListenStream=127.0.0.1:8080
+[Install]
+WantedBy=sockets.target
+EOF
+    cat >"$root/etc/systemd/system/monime-proxy.service" <<EOF
+[Unit]
+Description=proxy to the simulated Monime on the host (QEMU guestfwd to 10.0.2.100:8080)
+[Service]
+ExecStart=/lib/systemd/systemd-socket-proxyd 10.0.2.100:8080
+EOF
+    chroot "$root" systemctl enable -q systemd-networkd monime-proxy.socket
+}
+
+phase "install the package with apt, as docs/DEPLOY.md says"
+root="$work/root"
+rm -rf "$root"
+mkdir -p "$root"
+tar -C "$root" -xf "$base"
+cp "$deb" "$root/root/"
+deb_name=$(basename "$deb")
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+mount -t proc proc "$root/proc"
+trap 'umount "$root/proc" 2>/dev/null || true' EXIT
+install_log="$work/apt-install.log"
+set +e
+chroot "$root" sh -c "cd /root && apt-get update -q && apt-get install -y -q ./$deb_name" \
+    >"$install_log" 2>&1
+apt_status=$?
+set -e
+umount "$root/proc"
+trap - EXIT
+if [ "$apt_status" -ne 0 ]; then
+    tail -30 "$install_log" >&2
+    echo "FAIL: apt could not install the package (exit $apt_status; log above, $install_log)" >&2
+    exit 1
+fi
+rm -f "$root/root/$deb_name"
+chroot "$root" dpkg-query -W paycode-kiosk
+
+phase "the rig's guest side: configuration, token, network, proxy to the simulator"
+# A fresh token each run: the driver gives it to the simulator and looks for it in the journal.
+token="mon_field_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+(umask 077; printf '%s\n' "$token" >"$work/token")
+guest_setup "$root" "$token"
+
+phase "the disk image"
+image="$work/disk.ext4"
+rm -f "$image"
+mke2fs -q -t ext4 -L kiosk -d "$root" "$image" 3G
+cp "$root"/boot/vmlinuz-* "$work/vmlinuz"
+cp "$root"/boot/initrd.img-* "$work/initrd.img"
+rm -rf "$root"
+
+phase "the checks (tests/field)"
+FIELD_DIR="$PWD/$work" cargo test --test field
+phase "done"
