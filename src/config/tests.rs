@@ -172,6 +172,24 @@ fn token_precedence_environment_then_file_then_credential() {
 }
 
 #[test]
+fn outside_the_service_the_token_file_beside_the_config_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("config.toml");
+    let text = "[monime]\nspace_id = \"spc-x\"\n";
+    let refused = Config::parse(text, Some(&file), &Environment::default());
+    assert!(refused.is_err(), "no token anywhere");
+    std::fs::create_dir(dir.path().join("credentials")).expect("folder");
+    std::fs::write(
+        dir.path().join("credentials/monime-access-token"),
+        "mon_test_beside\n",
+    )
+    .expect("token");
+    let config = Config::parse(text, Some(&file), &Environment::default()).expect("valid");
+    assert_eq!(config.monime.client.access_token.expose(), "mon_test_beside");
+    assert_eq!(config.monime.token_origin, TokenOrigin::Credential);
+}
+
+#[test]
 fn token_with_inner_space_is_refused_without_showing_it() {
     let message = refusal("[monime]\nspace_id = \"spc-x\"\naccess_token = \"mon_test abc\"\n");
     assert!(message.contains("spaces"), "{message}");

@@ -1,5 +1,6 @@
 //! Finding the Monime access token: `$MONIME_ACCESS_TOKEN`, else `access_token` in the file,
-//! else the file `access_token_file` names, else the systemd credential. The token itself is
+//! else the file `access_token_file` names, else the systemd credential (outside the service:
+//! the file systemd loads it from, `credentials/` beside the configuration). The token itself is
 //! never shown; where it came from is, so a technician knows which one to fix.
 
 use std::fmt;
@@ -49,10 +50,14 @@ pub(super) fn find_token(
     } else if let Some(token) = in_file {
         (token.to_string(), TokenOrigin::ConfigKey)
     } else {
+        // Outside the service (a technician's `sudo paycode-kiosk history`), systemd hands over
+        // no credential: read the file it is loaded from, beside the configuration.
+        let beside_config = base_dir.join("credentials").join(TOKEN_CREDENTIAL);
         let credential = env
             .credentials_directory
             .as_ref()
-            .map(|dir| dir.join(TOKEN_CREDENTIAL));
+            .map(|dir| dir.join(TOKEN_CREDENTIAL))
+            .or_else(|| beside_config.is_file().then_some(beside_config));
         let (path, origin) = match (token_file, credential) {
             (Some(path), _) => {
                 let path = base_dir.join(path);
