@@ -64,6 +64,15 @@ impl Plan {
     }
 }
 
+/// Requests per second over a run, for the table and the plot.
+pub struct Rates {
+    pub all: Vec<u32>,
+    pub throttled: Vec<u32>,
+    pub limit: u32,
+    /// The seconds Monime was away, from and to.
+    pub outage: Option<(usize, usize)>,
+}
+
 /// What became of one sale.
 struct Settled {
     phase: Phase,
@@ -83,11 +92,11 @@ pub fn fleet(bench: &Bench) {
         }
     }
     println!("\nFleet in one space\n\n{report}");
-    if let Some((rates, limit, outage)) = plot
+    if let Some(rates) = plot
         && !bench.quick
     {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fleet-requests.png");
-        match crate::plot::request_rate(&rates, limit, outage).save(&path) {
+        match crate::plot::request_rate(&rates).save(&path) {
             Ok(()) => println!("Request rate drawn to {}", path.display()),
             Err(error) => println!("The request rate could not be drawn: {error}"),
         }
@@ -131,8 +140,9 @@ async fn run_fleet(plan: &Plan) -> FleetRun {
         terminals.push(tokio::spawn(async move {
             // Each terminal's customers, seeded by its number: the same run every time.
             let mut rng = StdRng::seed_from_u64(number as u64);
-            // Shops open at slightly different moments.
-            tokio::time::sleep(Duration::from_millis(rng.random_range(0..2_000))).await;
+            // The first customers of the day do not all come in the same second.
+            let opening = rng.random_range(0..=plan.3.1 + plan.1.1);
+            tokio::time::sleep(Duration::from_millis(opening)).await;
             let mut settled = Vec::new();
             for _ in 0..plan.0 {
                 let pending = Duration::from_millis(rng.random_range(plan.1.0..=plan.1.1));
@@ -237,23 +247,32 @@ async fn one_sale(
 }
 
 impl FleetRun {
-    /// Requests that reached the simulator in each second of the run.
-    fn per_second(&self, plan: &Plan) -> (Vec<u32>, u32, Option<(usize, usize)>) {
-        let mut rates = Vec::new();
-        for (at, _) in &self.requests {
+    /// Requests that reached the simulator in each second of the run, and of them the ones
+    /// answered 429.
+    fn per_second(&self, plan: &Plan) -> Rates {
+        let mut rates = Rates {
+            all: Vec::new(),
+            throttled: Vec::new(),
+            limit: plan.space_limit,
+            outage: plan.outage.map(|(after, lasting)| {
+                (
+                    after.as_secs() as usize,
+                    (after + lasting).as_secs() as usize,
+                )
+            }),
+        };
+        for (at, status) in &self.requests {
             let second = (*at - self.started).num_seconds().max(0) as usize;
-            if rates.len() <= second {
-                rates.resize(second + 1, 0);
+            if rates.all.len() <= second {
+                rates.all.resize(second + 1, 0);
+                rates.throttled.resize(second + 1, 0);
             }
-            rates[second] += 1;
+            rates.all[second] += 1;
+            if *status == Some(429) {
+                rates.throttled[second] += 1;
+            }
         }
-        let outage = plan.outage.map(|(after, lasting)| {
-            (
-                after.as_secs() as usize,
-                (after + lasting).as_secs() as usize,
-            )
-        });
-        (rates, plan.space_limit, outage)
+        rates
     }
 
     fn summary(&self, plan: &Plan, bench: &Bench) -> String {
@@ -281,7 +300,12 @@ impl FleetRun {
             .filter(|(_, status)| *status == Some(429))
             .count();
         let share = 100.0 * throttled as f64 / self.requests.len().max(1) as f64;
-        let (rates, limit, outage) = self.per_second(plan);
+        let Rates {
+            all: rates,
+            limit,
+            outage,
+            ..
+        } = self.per_second(plan);
         let settled_ok = paid == expected && self.codes == expected;
         let name = if plan.outage.is_some() {
             "with Monime gone for a while"

@@ -1,10 +1,13 @@
-//! What a cashier and a shop owner would notice, measured: charge-to-QR latency, how soon a
-//! payment shows as PAID for each poll interval, connections per sale, memory over many
-//! sales, receipt size and time on the wire, and full-frame render times.
+//! What a cashier, a shop owner and Monime's rate limiter would notice, measured: charge-to-QR
+//! latency, how soon a payment shows as PAID (fixed polling at each interval, and adaptive
+//! polling for customers of several speeds), a fleet of terminals in one space, connections per
+//! sale, memory over many sales, receipt size and time on the wire, and full-frame render times.
 //!
 //! `cargo bench --bench kiosk` runs it all, optimised, and prints a Markdown table of medians
 //! (also saved to target/bench/kiosk.md). `cargo test --bench kiosk` (a debug build, as CI
-//! has) or `cargo bench --bench kiosk -- --quick` is the short run.
+//! has) or `cargo bench --bench kiosk -- --quick` is the short run. Names after `--` run only
+//! those parts: receipts, memory, rendering, charge, paid, customers, connections, fleet,
+//! desktop, size.
 //! Goals are reported, never asserted: these machines are shared and noisy.
 //!
 //! The screen runs headless (Slint's testing backend with the software renderer) against the
@@ -39,9 +42,20 @@ struct Bench {
     certificate_pem: Vec<u8>,
     dir: tempfile::TempDir,
     rows: RefCell<Vec<[String; 4]>>,
+    /// The parts asked for by name; all when empty.
+    filters: Vec<String>,
 }
 
 impl Bench {
+    /// Whether the part called `name` is to run.
+    fn runs(&self, name: &str) -> bool {
+        self.filters.is_empty()
+            || self
+                .filters
+                .iter()
+                .any(|filter| name.contains(filter.as_str()))
+    }
+
     fn row(&self, what: &str, figure: String, goal: &str, verdict: &str) {
         self.rows.borrow_mut().push([
             what.to_string(),
@@ -741,6 +755,14 @@ fn main() {
     // `cargo bench` passes --bench; under `cargo test` this is the short run.
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|arg| arg == "--quick") || !args.iter().any(|arg| arg == "--bench");
+    // Words after `--` that are not flags pick the parts to run, as test filters do:
+    // `cargo bench --bench kiosk -- fleet`.
+    let filters: Vec<String> = args
+        .iter()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .cloned()
+        .collect();
     slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
         mock_time: false,
         threading: true,
@@ -770,24 +792,45 @@ fn main() {
         certificate_pem: identity.cert.pem().into_bytes(),
         dir: tempfile::tempdir().expect("tempdir"),
         rows: RefCell::default(),
+        filters,
     });
-    receipts(&bench);
+    if bench.runs("receipts") {
+        receipts(&bench);
+    }
     let running = Rc::clone(&bench);
     slint::spawn_local(async move {
         // First, so the peak it reports is this run's alone.
-        memory(&running).await;
-        rendering(&running);
-        charge_to_qr(&running).await;
-        polling::paid_detection(&running).await;
-        polling::paid_by_customer(&running).await;
-        connections(&running).await;
+        if running.runs("memory") {
+            memory(&running).await;
+        }
+        if running.runs("rendering") {
+            rendering(&running);
+        }
+        if running.runs("charge") {
+            charge_to_qr(&running).await;
+        }
+        if running.runs("paid") {
+            polling::paid_detection(&running).await;
+        }
+        if running.runs("customers") {
+            polling::paid_by_customer(&running).await;
+        }
+        if running.runs("connections") {
+            connections(&running).await;
+        }
         let _ = slint::quit_event_loop();
     })
     .expect("spawn");
     slint::run_event_loop_until_quit().expect("event loop");
-    fleet::fleet(&bench);
-    desktop(&bench);
-    binary_size(&bench);
+    if bench.runs("fleet") {
+        fleet::fleet(&bench);
+    }
+    if bench.runs("desktop") {
+        desktop(&bench);
+    }
+    if bench.runs("size") {
+        binary_size(&bench);
+    }
 
     let mut report = String::from("| measure | figure | goal | |\n|---|---|---|---|\n");
     for [what, figure, goal, verdict] in bench.rows.borrow().iter() {

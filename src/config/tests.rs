@@ -185,7 +185,10 @@ fn outside_the_service_the_token_file_beside_the_config_is_read() {
     )
     .expect("token");
     let config = Config::parse(text, Some(&file), &Environment::default()).expect("valid");
-    assert_eq!(config.monime.client.access_token.expose(), "mon_test_beside");
+    assert_eq!(
+        config.monime.client.access_token.expose(),
+        "mon_test_beside"
+    );
     assert_eq!(config.monime.token_origin, TokenOrigin::Credential);
 }
 
