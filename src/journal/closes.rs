@@ -80,11 +80,12 @@ impl Journal {
                 |row| row.get(0),
             )
             .map_err(|e| self.error(e))?;
+        let closed_at = timestamp(now);
         transaction
             .execute(
                 "INSERT INTO day_closes (number, business_date, closed_at, monime_check)
                  VALUES (?1, ?2, ?3, ?4)",
-                params![number, date, timestamp(now), monime_check],
+                params![number, date, closed_at, monime_check],
             )
             .map_err(|e| self.error(e))?;
         transaction
@@ -100,7 +101,8 @@ impl Journal {
         Ok(Closing::Closed(DayClose {
             number,
             business_date,
-            closed_at: now,
+            // As stored (to the millisecond), so the close returned is the close read back.
+            closed_at: parse_time(&closed_at).map_err(|e| self.error(e))?,
             monime_check: monime_check.map(str::to_string),
         }))
     }
@@ -176,4 +178,133 @@ fn read_close(row: &Row<'_>) -> rusqlite::Result<Result<DayClose, String>> {
             monime_check,
         })
     })())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::{Currency, Money};
+    use crate::monime::NewPaymentCode;
+
+    fn sale(journal: &Journal, key: &str, phase: Phase) -> i64 {
+        let now = Utc::now();
+        let mut record = journal
+            .begin_sale("T1", key, now, |number| {
+                NewPaymentCode::new(format!("sale {number}"), Money::new(Currency::Sle, 500))
+            })
+            .expect("begin");
+        record.phase = phase;
+        journal.save(&record, now, None).expect("save");
+        record.number
+    }
+
+    fn date(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, day).expect("date")
+    }
+
+    fn closed(closing: Closing) -> DayClose {
+        match closing {
+            Closing::Closed(close) => close,
+            Closing::AlreadyClosed(close) => panic!("{} was closed before", close.label()),
+        }
+    }
+
+    #[test]
+    fn a_close_claims_the_settled_sales_and_leaves_those_under_way_to_the_next() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("open");
+        let paid = sale(&journal, "k1", Phase::Paid);
+        let expired = sale(&journal, "k2", Phase::Expired);
+        let waiting = sale(&journal, "k3", Phase::AwaitingPayment);
+        let first = closed(
+            journal
+                .close_day(date(22), Utc::now(), Some("agrees"))
+                .expect("close"),
+        );
+        assert_eq!((first.number, first.label().as_str()), (1, "Z 0001"));
+        let numbers = |sales: Vec<StoredSale>| -> Vec<i64> {
+            sales.iter().map(|sale| sale.record.number).collect()
+        };
+        assert_eq!(
+            numbers(journal.sales_of_close(1).expect("read")),
+            [paid, expired]
+        );
+        assert_eq!(
+            numbers(journal.sales_since_close().expect("read")),
+            [waiting]
+        );
+
+        // The sale under way settles the next day and is counted by that day's close.
+        let mut record = journal.sale(waiting).expect("read").expect("stored").record;
+        record.phase = Phase::Paid;
+        journal.save(&record, Utc::now(), None).expect("save");
+        let second = closed(
+            journal
+                .close_day(date(23), Utc::now(), None)
+                .expect("close"),
+        );
+        assert_eq!(second.number, 2);
+        assert_eq!(numbers(journal.sales_of_close(2).expect("read")), [waiting]);
+        assert_eq!(journal.last_close().expect("read"), Some(second.clone()));
+        assert_eq!(
+            journal.day_close(1).expect("read").map(|c| c.monime_check),
+            Some(Some("agrees".into()))
+        );
+
+        // A day with no sales is still a numbered close.
+        let empty = closed(
+            journal
+                .close_day(date(24), Utc::now(), None)
+                .expect("close"),
+        );
+        assert_eq!(empty.number, 3);
+        assert!(journal.sales_of_close(3).expect("read").is_empty());
+    }
+
+    #[test]
+    fn a_day_is_closed_once_and_a_number_is_never_given_twice() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("journal.sqlite");
+        let journal = Journal::open(&path).expect("open");
+        let first = closed(
+            journal
+                .close_day(date(22), Utc::now(), None)
+                .expect("close"),
+        );
+        sale(&journal, "k1", Phase::Paid);
+        match journal
+            .close_day(date(22), Utc::now(), None)
+            .expect("close")
+        {
+            Closing::AlreadyClosed(earlier) => assert_eq!(earlier, first),
+            Closing::Closed(close) => panic!("closed twice as {}", close.label()),
+        }
+        assert_eq!(
+            journal.sales_since_close().expect("read").len(),
+            1,
+            "the refused close claimed nothing"
+        );
+        // Even with the newest close removed by hand, its number is not given again.
+        closed(
+            journal
+                .close_day(date(23), Utc::now(), None)
+                .expect("close"),
+        );
+        journal
+            .lock()
+            .execute("UPDATE sales SET z_number = NULL WHERE z_number = 2", [])
+            .expect("unlink");
+        journal
+            .lock()
+            .execute("DELETE FROM day_closes WHERE number = 2", [])
+            .expect("delete");
+        drop(journal);
+        let journal = Journal::open(&path).expect("reopen");
+        let third = closed(
+            journal
+                .close_day(date(24), Utc::now(), None)
+                .expect("close"),
+        );
+        assert_eq!(third.number, 3);
+    }
 }
