@@ -358,7 +358,7 @@ fn send(services: &Services, sale: &Sale, request: Request) -> EventFuture {
 }
 
 /// Runs a journal call off the async workers: SQLite waits for the disk.
-async fn run_blocking<T: Send + 'static>(
+pub(crate) async fn run_blocking<T: Send + 'static>(
     call: impl FnOnce() -> Result<T, JournalError> + Send + 'static,
 ) -> Result<T, JournalError> {
     tokio::task::spawn_blocking(call)

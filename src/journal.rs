@@ -13,9 +13,11 @@ use crate::monime::{NewPaymentCode, ProcessedPayment};
 use crate::sale::{CodeInfo, Phase, SaleRecord};
 
 mod backup;
+mod closes;
 mod open;
 
 pub use backup::BACKUPS_KEPT;
+pub use closes::{Closing, DayClose, z_label};
 pub use open::{MIN_FREE_BYTES, Opened};
 
 /// Whether a paid sale's receipt is still to be printed.
@@ -70,6 +72,18 @@ pub struct StoredSale {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub receipt: Receipt,
+    pub books: SaleBooks,
+}
+
+/// Where a sale stands in the shop's books.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SaleBooks {
+    /// Who was signed in when it was started; `None` without `[[cashiers]]`.
+    pub cashier: Option<String>,
+    /// The day close (Z) that counted it; `None` until the next close after it settles.
+    pub z_number: Option<i64>,
+    /// Brought back from Monime by `reconcile --restore` after the journal lost it.
+    pub restored: bool,
 }
 
 impl StoredSale {
@@ -240,17 +254,12 @@ impl Journal {
 
     /// Sales not yet settled, and paid sales whose receipt is owed, oldest first.
     pub fn unsettled(&self) -> Result<Vec<StoredSale>, JournalError> {
-        let finals: Vec<String> = Phase::ALL
-            .into_iter()
-            .filter(|phase| phase.is_final())
-            .map(|phase| format!("'{}'", phase.as_str()))
-            .collect();
         self.query(
             &format!(
                 "SELECT {COLUMNS} FROM sales
                  WHERE phase NOT IN ({}) OR (phase = 'paid' AND receipt = 'owed')
                  ORDER BY id",
-                finals.join(", ")
+                closes::settled_phases()
             ),
             params![],
         )
@@ -381,7 +390,7 @@ impl Journal {
 
 const COLUMNS: &str = "id, terminal_id, created_at, updated_at, idempotency_key, request_json, \
                        phase, code_id, ussd_code, expire_time, cancel_requested, payment_json, \
-                       failure, receipt";
+                       failure, receipt, cashier, z_number, restored";
 
 fn read_row(row: &Row<'_>) -> Result<StoredSale, String> {
     let get_text = |index: usize| row.get::<_, String>(index).map_err(|e| e.to_string());
@@ -425,6 +434,11 @@ fn read_row(row: &Row<'_>) -> Result<StoredSale, String> {
         updated_at: parse_time(&get_text(3)?)?,
         receipt: Receipt::parse(&receipt_text)
             .ok_or_else(|| bad(&format!("unknown receipt state {receipt_text}")))?,
+        books: SaleBooks {
+            cashier: get_optional(14)?,
+            z_number: row.get(15).map_err(|e| e.to_string())?,
+            restored: row.get(16).map_err(|e| e.to_string())?,
+        },
     })
 }
 

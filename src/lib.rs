@@ -1,6 +1,7 @@
 //! paycode-kiosk: a point-of-sale terminal that takes mobile-money payments through Monime
 //! payment codes. The binary is a thin shell over this library, which tests and benchmarks use.
 
+pub mod books;
 pub mod cli;
 pub mod clock;
 pub mod config;

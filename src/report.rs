@@ -1,12 +1,17 @@
 //! The end-of-day report: how many sales a day brought, what they came to (one total per
 //! currency: amounts in different currencies are never added), and how many did not end in a
-//! payment. The command line prints it; the printer prints it as a receipt.
+//! payment. The command line prints it; the printer prints it as a receipt. The shift (X) and
+//! day-close (Z) reports, which count the same way, are in `shift`.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use crate::journal::{Journal, JournalError, StoredSale};
 use crate::money::{Currency, Money};
 use crate::sale::Phase;
+
+mod shift;
+
+pub use shift::{Group, ShiftReport};
 
 /// One local day's sales, counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,19 +77,8 @@ impl DayReport {
         report
     }
 
-    /// Adds a paid amount to the total of its own currency.
     fn add_paid(&mut self, amount: Money) {
-        match self
-            .paid_totals
-            .iter_mut()
-            .find(|total| total.currency == amount.currency)
-        {
-            Some(total) => total.minor += amount.minor,
-            None => {
-                self.paid_totals.push(amount);
-                self.paid_totals.sort_by_key(|total| total.currency.code());
-            }
-        }
+        add_to_totals(&mut self.paid_totals, amount);
     }
 
     /// Reads the day's sales from the journal and counts them.
@@ -97,6 +91,20 @@ impl DayReport {
         let (from, until) = day_bounds(date, zone);
         let sales = journal.between(from, until)?;
         Ok(DayReport::from_sales(date, zone, currency, &sales))
+    }
+}
+
+/// Adds a paid amount to the total of its own currency, keeping the totals in currency order.
+fn add_to_totals(totals: &mut Vec<Money>, amount: Money) {
+    match totals
+        .iter_mut()
+        .find(|total| total.currency == amount.currency)
+    {
+        Some(total) => total.minor += amount.minor,
+        None => {
+            totals.push(amount);
+            totals.sort_by_key(|total| total.currency.code());
+        }
     }
 }
 
@@ -135,6 +143,7 @@ mod tests {
             created_at: at,
             updated_at: at,
             receipt: Receipt::Owed,
+            books: Default::default(),
         }
     }
 

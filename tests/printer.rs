@@ -356,6 +356,7 @@ fn golden_sale() -> (StoredSale, DateTime<Utc>) {
         created_at: at,
         updated_at: at,
         receipt: Receipt::Owed,
+        books: Default::default(),
     };
     (sale, at)
 }

@@ -460,6 +460,7 @@ fn sample_sale() -> StoredSale {
         created_at: Utc::now(),
         updated_at: Utc::now(),
         receipt: paycode_kiosk::journal::Receipt::Owed,
+        books: Default::default(),
     }
 }
 

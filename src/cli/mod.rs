@@ -1,6 +1,7 @@
 //! The command line: what a technician types over SSH, and what systemd starts. Each command
 //! prints for people; errors go to stderr with exit code 1.
 
+mod books;
 mod charge;
 mod codes;
 pub(crate) mod console;
@@ -87,13 +88,23 @@ pub enum Command {
         last: bool,
     },
     /// End-of-day summary: paid sales and their total, expired, cancelled, failed
+    ///
+    /// With --x, the shift report: every sale since the last day close, by provider and cashier.
+    /// With --z, close the day: it takes the next Z number, counts every settled sale since the
+    /// last close, is kept in the journal and printed; a day closes once.
     Report {
         /// The day, as YYYY-MM-DD; today when absent
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", conflicts_with_all = ["x", "z"])]
         date: Option<chrono::NaiveDate>,
         /// Also print it on the receipt printer
-        #[arg(long)]
+        #[arg(long, conflicts_with = "z")]
         print: bool,
+        /// The shift report (X): running totals since the last day close
+        #[arg(long, conflicts_with = "z")]
+        x: bool,
+        /// Close the day (Z) and print its report
+        #[arg(long)]
+        z: bool,
     },
     /// Run a virtual printer on a pseudo-terminal until Ctrl-C, saving what it prints
     ///
@@ -212,10 +223,28 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
         Command::Reprint { sale, last: _ } => {
             carry_out(config_path, Acting::Reprint { sale }).await
         }
-        Command::Report { date, print: true } => {
-            carry_out(config_path, Acting::PrintReport { date }).await
+        Command::Report { z: true, .. } => carry_out(config_path, Acting::CloseDay).await,
+        Command::Report {
+            x: true,
+            print: true,
+            ..
+        } => carry_out(config_path, Acting::PrintShift).await,
+        Command::Report {
+            x: true,
+            print: false,
+            ..
+        } => {
+            let terminal = Terminal::open_for_reading(config_path)
+                .await
+                .map_err(|error| error.to_string())?;
+            books::shift(&terminal, false).await
         }
-        Command::Report { date, print: false } => {
+        Command::Report {
+            date, print: true, ..
+        } => carry_out(config_path, Acting::PrintReport { date }).await,
+        Command::Report {
+            date, print: false, ..
+        } => {
             let terminal = Terminal::open_for_reading(config_path)
                 .await
                 .map_err(|error| error.to_string())?;

@@ -1,4 +1,5 @@
-//! The printer's commands: `print-test`, `reprint`, `report` and `virtual-printer`.
+//! The printer's commands: `print-test`, `reprint`, `report` and `virtual-printer`. The shift
+//! and day-close reports are in `books`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::report::{DayReport, local_zone};
 use crate::terminal::Terminal;
 use crate::terminal::receipt_style;
 
-fn printer(terminal: &Terminal) -> Result<&PrinterHandle, String> {
+pub(super) fn printer(terminal: &Terminal) -> Result<&PrinterHandle, String> {
     terminal.printer.as_ref().ok_or_else(|| {
         "this terminal has no printer: add a [printer] section to the configuration".to_string()
     })
@@ -89,13 +90,11 @@ pub async fn report(
         DayReport::for_day(journal, date, local_zone(), currency)
     })
     .await?;
-    // The screen shows exactly what the paper would.
     let style = receipt_style(config);
-    let bytes =
-        receipt::day_report(&style, &report, clock.now()).map_err(|error| error.to_string())?;
-    let mut paper = Emulator::new(style.width, None);
-    paper.feed(&bytes);
-    console::out(paper.paper().text_without_cuts());
+    show_paper(
+        style.width,
+        &receipt::day_report(&style, &report, clock.now()).map_err(|error| error.to_string())?,
+    );
     if print {
         printer(terminal)?
             .print(Job::Report(report))
@@ -104,6 +103,13 @@ pub async fn report(
         say!("Report sent to the printer.");
     }
     Ok(0)
+}
+
+/// Shows a document as the paper would: the screen and the printer never disagree.
+pub(super) fn show_paper(width: usize, bytes: &[u8]) {
+    let mut paper = Emulator::new(width, None);
+    paper.feed(bytes);
+    console::out(paper.paper().text_without_cuts());
 }
 
 /// A printer without hardware: a pseudo-terminal whose device path the configuration can name,

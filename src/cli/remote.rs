@@ -1,6 +1,6 @@
 //! The control socket: how a technician's command reaches the running terminal. One process owns
 //! the journal and the printer (the terminal, or else the command itself); `charge`, `recover`,
-//! `reprint`, `print-test` and `report --print` are handed to that owner when it runs, so a sale
+//! `reprint`, `print-test`, `report --print` and `report --z` are handed to that owner when it runs, so a sale
 //! started over SSH shows on the counter's screen and no two processes drive one sale or one
 //! printer. The socket is a Unix socket (owner and group only, never a network listener); each
 //! connection carries one command as a JSON line, then the command's output back as JSON lines,
@@ -17,7 +17,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, watch};
 
 use super::console::{self, Remote, Reply};
-use super::{charge, history, printing};
+use super::{books, charge, history, printing};
 use crate::terminal::Terminal;
 
 /// A command that sells or prints: carried out by whichever process owns the journal.
@@ -41,6 +41,10 @@ pub enum Acting {
     PrintReport {
         date: Option<NaiveDate>,
     },
+    /// The shift report (X), printed.
+    PrintShift,
+    /// Close the day (Z).
+    CloseDay,
 }
 
 /// What a command's process sends to the running terminal.
@@ -73,6 +77,8 @@ impl Acting {
             Acting::Reprint { sale } => printing::reprint(terminal, *sale).await,
             Acting::PrintTest => printing::print_test(terminal).await,
             Acting::PrintReport { date } => printing::report(terminal, *date, true).await,
+            Acting::PrintShift => books::shift(terminal, true).await,
+            Acting::CloseDay => books::close_day(terminal).await,
         }
     }
 }

@@ -12,7 +12,8 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 use super::{Journal, JournalError, ProblemKind};
 
 /// Schema versions, oldest first. A released migration is never edited: add a new one.
-pub(super) const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE sales (
         id               INTEGER PRIMARY KEY AUTOINCREMENT,
         terminal_id      TEXT NOT NULL,
@@ -40,7 +41,20 @@ pub(super) const MIGRATIONS: &[&str] = &[r#"
         detail   TEXT
     );
     CREATE INDEX sale_events_by_sale ON sale_events (sale_id);
-"#];
+"#,
+    r#"
+    CREATE TABLE day_closes (
+        number        INTEGER PRIMARY KEY AUTOINCREMENT,
+        business_date TEXT NOT NULL UNIQUE,
+        closed_at     TEXT NOT NULL,
+        monime_check  TEXT
+    );
+    ALTER TABLE sales ADD COLUMN cashier TEXT;
+    ALTER TABLE sales ADD COLUMN z_number INTEGER REFERENCES day_closes (number);
+    ALTER TABLE sales ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sales_by_z ON sales (z_number);
+"#,
+];
 
 /// Free space on the journal's disk below which no new sale starts. A sale writes a few KiB;
 /// the margin leaves room for the sales under way, their receipts and a day's backup.

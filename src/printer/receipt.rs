@@ -15,7 +15,7 @@ use super::codepage::{ByteSink, CodePage};
 use crate::journal::StoredSale;
 use crate::money::CurrencyStyle;
 use crate::qr::{QUIET_ZONE, QrDots};
-use crate::report::DayReport;
+use crate::report::{DayReport, ShiftReport};
 use crate::sale::Phase;
 
 /// How the QR code of the payment code's id is printed, if at all.
@@ -274,6 +274,66 @@ pub fn day_report(style: &ReceiptStyle, report: &DayReport, now: DateTime<Utc>) 
     doc.centered(&report.date.format("%Y-%m-%d").to_string(), true, false)?;
     doc.rule()?;
     doc.pair("Terminal", &style.terminal_id)?;
+    tally(&mut doc, style, report)?;
+    printed_at(doc, style, now)
+}
+
+/// The shift (X) or day-close (Z) report as a receipt.
+pub fn shift_report(
+    style: &ReceiptStyle,
+    report: &ShiftReport,
+    now: DateTime<Utc>,
+) -> Layout<Vec<u8>> {
+    let mut doc = shop_heading(style)?;
+    doc.centered(&report.title(), true, true)?;
+    doc.centered(&report.scope(), true, false)?;
+    doc.rule()?;
+    doc.pair("Terminal", &style.terminal_id)?;
+    if let Some(close) = &report.close {
+        doc.pair(
+            "Closed",
+            &close
+                .closed_at
+                .with_timezone(&style.zone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        )?;
+    }
+    tally(&mut doc, style, &report.tally)?;
+    if report.restored > 0 {
+        doc.pair("Restored", &report.restored.to_string())?;
+    }
+    for (heading, groups) in [
+        ("By provider", &report.by_provider),
+        ("By cashier", &report.by_cashier),
+    ] {
+        if groups.is_empty() {
+            continue;
+        }
+        doc.rule()?;
+        doc.line(heading)?;
+        for group in groups {
+            for total in &group.totals {
+                doc.pair(
+                    &format!("{} ({})", group.name, group.count),
+                    &total.display(style.currency_style),
+                )?;
+            }
+        }
+    }
+    if let Some(close) = &report.close {
+        doc.rule()?;
+        doc.line("Monime")?;
+        let check = close.monime_check.as_deref().unwrap_or("Not checked");
+        for line in check.lines() {
+            doc.line(line)?;
+        }
+    }
+    printed_at(doc, style, now)
+}
+
+/// Counts by outcome, totals and first and last sale, as every report prints them.
+fn tally(doc: &mut Document, style: &ReceiptStyle, report: &DayReport) -> Layout {
     doc.pair("Paid sales", &report.paid_count.to_string())?;
     // One line a currency: amounts in different currencies are never added.
     for total in &report.paid_totals {
@@ -295,7 +355,10 @@ pub fn day_report(style: &ReceiptStyle, report: &DayReport, now: DateTime<Utc>) 
             .unwrap_or_else(|| "-".into())
     };
     doc.pair("First sale", &time(report.first_sale))?;
-    doc.pair("Last sale", &time(report.last_sale))?;
+    doc.pair("Last sale", &time(report.last_sale))
+}
+
+fn printed_at(mut doc: Document, style: &ReceiptStyle, now: DateTime<Utc>) -> Layout<Vec<u8>> {
     doc.rule()?;
     doc.pair(
         "Printed",
@@ -416,6 +479,7 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
             receipt: crate::journal::Receipt::Owed,
+            books: Default::default(),
         }
     }
 

@@ -17,7 +17,7 @@ use super::receipt::{self, ReceiptStyle};
 use super::{PrintError, PrinterPort, PrinterStatus};
 use crate::clock::Clock;
 use crate::journal::{Journal, Receipt, StoredSale};
-use crate::report::DayReport;
+use crate::report::{DayReport, ShiftReport};
 use crate::sale::Phase;
 
 /// How often the queue looks at the printer.
@@ -56,6 +56,8 @@ pub enum Job {
     Reprint(i64),
     TestPage,
     Report(DayReport),
+    /// A shift (X) or day-close (Z) report.
+    Shift(Box<ShiftReport>),
 }
 
 #[derive(Debug)]
@@ -323,6 +325,14 @@ impl Spool {
                     &format!("report-{}", report.date.format("%Y-%m-%d")),
                     &bytes,
                 )
+            }
+            Job::Shift(report) => {
+                let bytes = receipt::shift_report(&self.style, &report, now)?;
+                let name = match &report.close {
+                    Some(close) => format!("z-{:04}", close.number),
+                    None => format!("x-{}", now.format("%Y%m%d-%H%M%S")),
+                };
+                self.port.send(&name, &bytes)
             }
         };
         if let Err(PrintError::Transport(reason)) = &sent {

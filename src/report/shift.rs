@@ -1,0 +1,229 @@
+//! The shift (X) and day-close (Z) reports: the sales since the last close, or the sales one
+//! close counted, by outcome (as the day report counts them), by provider and by cashier.
+
+use chrono::{FixedOffset, NaiveDate};
+
+use super::{DayReport, add_to_totals};
+use crate::journal::{DayClose, Journal, JournalError, StoredSale, z_label};
+use crate::money::{Currency, Money};
+use crate::sale::Phase;
+
+/// The paid sales of one provider or one cashier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    pub count: usize,
+    /// One amount per currency, as in `DayReport::paid_totals`.
+    pub totals: Vec<Money>,
+}
+
+/// An X report (nothing closed: the running totals since the last Z) or a Z report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftReport {
+    /// The close this is the report of; `None` for an X report.
+    pub close: Option<DayClose>,
+    /// For an X report, the close it runs from; `None` before the first close.
+    pub since: Option<i64>,
+    /// Counts by outcome, totals, first and last sale; its date is the day closed, or today.
+    pub tally: DayReport,
+    pub by_provider: Vec<Group>,
+    /// Empty when no sale has a cashier (no `[[cashiers]]` configured).
+    pub by_cashier: Vec<Group>,
+    /// Sales brought back from Monime after the journal lost them.
+    pub restored: usize,
+}
+
+/// What a provider not named by Monime is counted under.
+pub const PROVIDER_NOT_SAID: &str = "Not said";
+/// What a sale made with no cashier signed in is counted under, beside named cashiers.
+pub const NO_CASHIER: &str = "No cashier";
+
+impl ShiftReport {
+    /// The X report: every sale no close has counted yet, those under way included.
+    pub fn since_last_close(
+        journal: &Journal,
+        today: NaiveDate,
+        zone: FixedOffset,
+        currency: Currency,
+    ) -> Result<ShiftReport, JournalError> {
+        let since = journal.last_close()?.map(|close| close.number);
+        let sales = journal.sales_since_close()?;
+        let mut report = ShiftReport::from_sales(None, today, zone, currency, &sales);
+        report.since = since;
+        Ok(report)
+    }
+
+    /// The Z report of `close`, from the sales it counted.
+    pub fn of_close(
+        journal: &Journal,
+        close: DayClose,
+        zone: FixedOffset,
+        currency: Currency,
+    ) -> Result<ShiftReport, JournalError> {
+        let sales = journal.sales_of_close(close.number)?;
+        let date = close.business_date;
+        Ok(ShiftReport::from_sales(
+            Some(close),
+            date,
+            zone,
+            currency,
+            &sales,
+        ))
+    }
+
+    pub fn from_sales(
+        close: Option<DayClose>,
+        date: NaiveDate,
+        zone: FixedOffset,
+        currency: Currency,
+        sales: &[StoredSale],
+    ) -> ShiftReport {
+        let paid: Vec<&StoredSale> = sales
+            .iter()
+            .filter(|sale| sale.record.phase == Phase::Paid)
+            .collect();
+        let by_provider = group(&paid, |sale| {
+            sale.record
+                .payment
+                .as_ref()
+                .and_then(|payment| payment.provider_name())
+                .unwrap_or(PROVIDER_NOT_SAID)
+                .to_string()
+        });
+        let by_cashier = if sales.iter().any(|sale| sale.books.cashier.is_some()) {
+            group(&paid, |sale| {
+                sale.books
+                    .cashier
+                    .clone()
+                    .unwrap_or_else(|| NO_CASHIER.into())
+            })
+        } else {
+            Vec::new()
+        };
+        ShiftReport {
+            close,
+            since: None,
+            tally: DayReport::from_sales(date, zone, currency, sales),
+            by_provider,
+            by_cashier,
+            restored: sales.iter().filter(|sale| sale.books.restored).count(),
+        }
+    }
+
+    /// "Z 0004" or "X report".
+    pub fn title(&self) -> String {
+        match &self.close {
+            Some(close) => format!("Day close {}", close.label()),
+            None => "Shift report (X)".into(),
+        }
+    }
+
+    /// What the sales counted run from: "since Z 0003", "since the first sale".
+    pub fn scope(&self) -> String {
+        match (&self.close, self.since) {
+            (Some(close), _) => format!("Day {}", close.business_date.format("%Y-%m-%d")),
+            (None, Some(number)) => format!("Since {}", z_label(number)),
+            (None, None) => "Since the first sale".into(),
+        }
+    }
+}
+
+/// The paid sales grouped by `name_of`, in name order, each with its count and totals.
+fn group(paid: &[&StoredSale], name_of: impl Fn(&StoredSale) -> String) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for sale in paid {
+        let name = name_of(sale);
+        let at = match groups.iter().position(|group| group.name == name) {
+            Some(at) => at,
+            None => {
+                groups.push(Group {
+                    name,
+                    count: 0,
+                    totals: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        groups[at].count += 1;
+        add_to_totals(&mut groups[at].totals, sale.record.paid_amount());
+    }
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Receipt, SaleBooks};
+    use crate::monime::{NewPaymentCode, ProcessedPayment};
+    use crate::sale::SaleRecord;
+    use chrono::Utc;
+
+    fn paid(number: i64, minor: i64, provider: &str, cashier: Option<&str>) -> StoredSale {
+        let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, minor));
+        let mut record = SaleRecord::new(number, format!("key-{number}"), request);
+        record.phase = Phase::Paid;
+        record.payment = Some(ProcessedPayment {
+            provider_id: Some(provider.into()),
+            ..Default::default()
+        });
+        StoredSale {
+            record,
+            terminal_id: "T1".into(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            receipt: Receipt::Printed,
+            books: SaleBooks {
+                cashier: cashier.map(str::to_string),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn paid_sales_are_grouped_by_provider_and_cashier() {
+        let zone = FixedOffset::east_opt(0).expect("zone");
+        let today = Utc::now().date_naive();
+        let mut expired = paid(4, 999, "m17", Some("Aminata"));
+        expired.record.phase = Phase::Expired;
+        let sales = [
+            paid(1, 1000, "m17", Some("Aminata")),
+            paid(2, 250, "m18", Some("Mohamed")),
+            paid(3, 500, "m17", None),
+            expired,
+        ];
+        let report = ShiftReport::from_sales(None, today, zone, Currency::Sle, &sales);
+        let summary = |groups: &[Group]| -> Vec<(String, usize, i64)> {
+            groups
+                .iter()
+                .map(|g| (g.name.clone(), g.count, g.totals[0].minor))
+                .collect()
+        };
+        assert_eq!(
+            summary(&report.by_provider),
+            [
+                ("Africell AfriMoney".to_string(), 1, 250),
+                ("Orange Money".to_string(), 2, 1500)
+            ]
+        );
+        assert_eq!(
+            summary(&report.by_cashier),
+            [
+                ("Aminata".to_string(), 1, 1000),
+                ("Mohamed".to_string(), 1, 250),
+                (NO_CASHIER.to_string(), 1, 500)
+            ]
+        );
+        assert_eq!(report.tally.expired, 1);
+        let without_cashiers: Vec<StoredSale> = sales
+            .iter()
+            .cloned()
+            .map(|mut sale| {
+                sale.books.cashier = None;
+                sale
+            })
+            .collect();
+        let report = ShiftReport::from_sales(None, today, zone, Currency::Sle, &without_cashiers);
+        assert!(report.by_cashier.is_empty(), "no cashier section");
+    }
+}
