@@ -22,8 +22,9 @@ async fn a_sale_is_paid_only_once_monime_says_completed() {
     })
     .await;
     assert_eq!(waiting.status_line(), "Waiting for payment");
+    // Longer than a pending code's check interval (4 x POLL), so the sale sees it.
     shop.sim
-        .pay(&id, Some(Duration::from_millis(600)))
+        .pay(&id, Some(Duration::from_millis(1500)))
         .expect("pay");
     let in_progress = wait_for(&handle, "processing", |s| {
         s.record.phase == Phase::PaymentInProgress
@@ -168,19 +169,31 @@ async fn throttling_while_following_waits_retry_after() {
         },
         times: 2,
     });
-    // The client waits Retry-After between its two tries; the sale waits it again after.
-    tokio::time::sleep(Duration::from_millis(5000)).await;
-    let gets: Vec<_> = shop
-        .sim
-        .requests()
-        .into_iter()
-        .filter(|r| r.endpoint == Endpoint::Get)
-        .collect();
-    let throttled = gets
-        .iter()
-        .rposition(|r| r.status == Some(429))
-        .expect("a 429 was answered");
-    let next = gets.get(throttled + 1).expect("checked again");
+    // The client waits Retry-After (up to twice, at random) between its two tries; the sale
+    // waits it again after, slowed down for the throttle.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let (gets, throttled) = loop {
+        let gets: Vec<_> = shop
+            .sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.endpoint == Endpoint::Get)
+            .collect();
+        let throttled = gets.iter().rposition(|r| r.status == Some(429));
+        let both_tries = gets.iter().filter(|r| r.status == Some(429)).count() == 2;
+        if let Some(throttled) = throttled
+            && both_tries
+            && gets.len() > throttled + 1
+        {
+            break (gets, throttled);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never checked again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let next = &gets[throttled + 1];
     let gap = next.at - gets[throttled].at;
     assert!(
         gap >= chrono::Duration::milliseconds(2000),
