@@ -225,7 +225,9 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
             Ok(report) => {
                 let label = report.close.as_ref().map(|close| close.label());
                 let printed = match &terminal.printer {
-                    Some(printer) => Some(printer.print(Job::Shift(Box::new(report.clone()))).await),
+                    Some(printer) => {
+                        Some(printer.print(Job::Shift(Box::new(report.clone()))).await)
+                    }
                     None => None,
                 };
                 let message = words::day_closed(&label.unwrap_or_default(), printed);

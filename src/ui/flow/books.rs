@@ -72,7 +72,9 @@ impl Flow {
     }
 
     fn can_close(&self) -> bool {
-        self.books.as_ref().is_some_and(|report| report.close.is_none())
+        self.books
+            .as_ref()
+            .is_some_and(|report| report.close.is_none())
     }
 
     pub(super) fn books_view(&self) -> BooksView {
