@@ -7,6 +7,9 @@ use crate::journal::{Closing, DayClose, JournalError};
 use crate::report::{ShiftReport, local_zone};
 use crate::terminal::Terminal;
 
+/// Starts a report line the owner must look into (red on screen).
+pub const ALERT_MARK: &str = "! ";
+
 /// Why a day was not closed.
 #[derive(Debug, thiserror::Error)]
 pub enum CloseError {

@@ -11,7 +11,7 @@ use crate::sale::Phase;
 
 mod shift;
 
-pub use shift::{Group, ShiftReport};
+pub use shift::{Group, ReportLine, ShiftReport};
 
 /// One local day's sales, counted.
 #[derive(Debug, Clone, PartialEq, Eq)]

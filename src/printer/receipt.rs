@@ -15,8 +15,7 @@ use super::codepage::{ByteSink, CodePage};
 use crate::journal::StoredSale;
 use crate::money::CurrencyStyle;
 use crate::qr::{QUIET_ZONE, QrDots};
-use crate::report::{DayReport, ShiftReport};
-use crate::sale::Phase;
+use crate::report::{DayReport, ReportLine, ShiftReport};
 
 /// How the QR code of the payment code's id is printed, if at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -274,7 +273,7 @@ pub fn day_report(style: &ReceiptStyle, report: &DayReport, now: DateTime<Utc>) 
     doc.centered(&report.date.format("%Y-%m-%d").to_string(), true, false)?;
     doc.rule()?;
     doc.pair("Terminal", &style.terminal_id)?;
-    tally(&mut doc, style, report)?;
+    lines(&mut doc, &report.lines(style.currency_style))?;
     printed_at(doc, style, now)
 }
 
@@ -299,63 +298,24 @@ pub fn shift_report(
                 .to_string(),
         )?;
     }
-    tally(&mut doc, style, &report.tally)?;
-    if report.restored > 0 {
-        doc.pair("Restored", &report.restored.to_string())?;
-    }
-    for (heading, groups) in [
-        ("By provider", &report.by_provider),
-        ("By cashier", &report.by_cashier),
-    ] {
-        if groups.is_empty() {
-            continue;
-        }
-        doc.rule()?;
-        doc.line(heading)?;
-        for group in groups {
-            for total in &group.totals {
-                doc.pair(
-                    &format!("{} ({})", group.name, group.count),
-                    &total.display(style.currency_style),
-                )?;
-            }
-        }
-    }
-    if let Some(close) = &report.close {
-        doc.rule()?;
-        doc.line("Monime")?;
-        let check = close.monime_check.as_deref().unwrap_or("Not checked");
-        for line in check.lines() {
-            doc.line(line)?;
-        }
-    }
+    lines(&mut doc, &report.lines(style.currency_style))?;
+    lines(&mut doc, &report.group_lines(style.currency_style))?;
     printed_at(doc, style, now)
 }
 
-/// Counts by outcome, totals and first and last sale, as every report prints them.
-fn tally(doc: &mut Document, style: &ReceiptStyle, report: &DayReport) -> Layout {
-    doc.pair("Paid sales", &report.paid_count.to_string())?;
-    // One line a currency: amounts in different currencies are never added.
-    for total in &report.paid_totals {
-        doc.pair("Total paid", &total.display(style.currency_style))?;
+/// Report lines: a heading under a rule, a value at the right margin.
+fn lines(doc: &mut Document, lines: &[ReportLine]) -> Layout {
+    for line in lines {
+        if line.heading {
+            doc.rule()?;
+            doc.line(&line.label)?;
+        } else if line.value.is_empty() {
+            doc.line(&line.label)?;
+        } else {
+            doc.pair(&line.label, &line.value)?;
+        }
     }
-    for (phase, count) in [
-        (Phase::Expired, report.expired),
-        (Phase::Cancelled, report.cancelled),
-        (Phase::Failed, report.failed),
-        (Phase::Unknown, report.unknown),
-    ] {
-        doc.pair(phase.label(), &count.to_string())?;
-    }
-    if report.open > 0 {
-        doc.pair("Still open", &report.open.to_string())?;
-    }
-    let time = |at: Option<DateTime<FixedOffset>>| {
-        at.map(|at| at.format("%H:%M").to_string())
-            .unwrap_or_else(|| "-".into())
-    };
-    doc.pair("First sale", &time(report.first_sale))?;
-    doc.pair("Last sale", &time(report.last_sale))
+    Ok(())
 }
 
 fn printed_at(mut doc: Document, style: &ReceiptStyle, now: DateTime<Utc>) -> Layout<Vec<u8>> {
@@ -439,6 +399,7 @@ pub fn qr_raster(data: &str, dots: usize) -> Layout<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::money::{Currency, Money};
+    use crate::sale::Phase;
 
     #[test]
     fn wrapping_breaks_at_spaces_and_cuts_long_words() {

@@ -5,7 +5,7 @@ use chrono::{FixedOffset, NaiveDate};
 
 use super::{DayReport, add_to_totals};
 use crate::journal::{DayClose, Journal, JournalError, StoredSale, z_label};
-use crate::money::{Currency, Money};
+use crate::money::{Currency, CurrencyStyle, Money};
 use crate::sale::Phase;
 
 /// The paid sales of one provider or one cashier.
@@ -125,6 +125,100 @@ impl ShiftReport {
             (None, Some(number)) => format!("Since {}", z_label(number)),
             (None, None) => "Since the first sale".into(),
         }
+    }
+}
+
+/// One line of a report, as the paper and the screen show it: a label and its value, a
+/// heading, or a line of text (a value of "").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportLine {
+    pub label: String,
+    pub value: String,
+    pub heading: bool,
+}
+
+impl ReportLine {
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> ReportLine {
+        ReportLine {
+            label: label.into(),
+            value: value.into(),
+            heading: false,
+        }
+    }
+
+    pub fn heading(label: &str) -> ReportLine {
+        ReportLine {
+            heading: true,
+            ..ReportLine::new(label, "")
+        }
+    }
+}
+
+impl DayReport {
+    /// Counts by outcome, totals, first and last sale: every report's main lines.
+    pub fn lines(&self, style: CurrencyStyle) -> Vec<ReportLine> {
+        let mut lines = vec![ReportLine::new("Paid sales", self.paid_count.to_string())];
+        // One line a currency: amounts in different currencies are never added.
+        for total in &self.paid_totals {
+            lines.push(ReportLine::new("Total paid", total.display(style)));
+        }
+        for (phase, count) in [
+            (Phase::Expired, self.expired),
+            (Phase::Cancelled, self.cancelled),
+            (Phase::Failed, self.failed),
+            (Phase::Unknown, self.unknown),
+        ] {
+            lines.push(ReportLine::new(phase.label(), count.to_string()));
+        }
+        if self.open > 0 {
+            lines.push(ReportLine::new("Still open", self.open.to_string()));
+        }
+        let time = |at: Option<chrono::DateTime<FixedOffset>>| {
+            at.map(|at| at.format("%H:%M").to_string())
+                .unwrap_or_else(|| "-".into())
+        };
+        lines.push(ReportLine::new("First sale", time(self.first_sale)));
+        lines.push(ReportLine::new("Last sale", time(self.last_sale)));
+        lines
+    }
+}
+
+impl ShiftReport {
+    /// The outcome lines, with the restored sales when there are any.
+    pub fn lines(&self, style: CurrencyStyle) -> Vec<ReportLine> {
+        let mut lines = self.tally.lines(style);
+        if self.restored > 0 {
+            lines.push(ReportLine::new("Restored", self.restored.to_string()));
+        }
+        lines
+    }
+
+    /// By provider, by cashier (each under its heading), and for a close what Monime said.
+    pub fn group_lines(&self, style: CurrencyStyle) -> Vec<ReportLine> {
+        let mut lines = Vec::new();
+        for (heading, groups) in [
+            ("By provider", &self.by_provider),
+            ("By cashier", &self.by_cashier),
+        ] {
+            if groups.is_empty() {
+                continue;
+            }
+            lines.push(ReportLine::heading(heading));
+            for group in groups {
+                for total in &group.totals {
+                    lines.push(ReportLine::new(
+                        format!("{} ({})", group.name, group.count),
+                        total.display(style),
+                    ));
+                }
+            }
+        }
+        if let Some(close) = &self.close {
+            lines.push(ReportLine::heading("Monime"));
+            let check = close.monime_check.as_deref().unwrap_or("Not checked");
+            lines.extend(check.lines().map(|line| ReportLine::new(line, "")));
+        }
+        lines
     }
 }
 

@@ -3,8 +3,10 @@
 //! worker (`Action`) come out. The .slint files only draw what `View` says; the sentences in it
 //! come from `words`, and `view` makes the `View`.
 
+mod books;
 mod view;
 
+pub use books::{BooksLine, BooksView};
 pub use view::{HistoryRow, View};
 
 use super::keypad::{AmountEntry, KeypadKey};
@@ -13,6 +15,7 @@ use crate::clock::Clock;
 use crate::journal::StoredSale;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::printer::PrinterState;
+use crate::report::ShiftReport;
 use crate::sale::{Phase, Reachability, Sale};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +28,8 @@ pub enum Screen {
     History,
     AdminPin,
     Admin,
+    /// The shift report and the day close, behind the admin PIN.
+    Books,
 }
 
 /// What the cashier did.
@@ -47,6 +52,12 @@ pub enum Intent {
     TestPrint,
     PrintReport,
     CheckNetwork,
+    OpenBooks,
+    PrintBooks,
+    /// Close day: asks to confirm first.
+    CloseDay,
+    ConfirmClose,
+    KeepOpen,
     /// Demo mode only: the simulated customer pays the code on screen.
     DemoPay,
 }
@@ -62,6 +73,10 @@ pub enum Action {
     LoadHistory,
     CheckNetwork,
     DemoPay(String),
+    /// The shift report for the books screen.
+    LoadShift,
+    PrintBooks(Box<ShiftReport>),
+    CloseDay,
 }
 
 /// What the terminal last heard from Monime, as the status bar shows it.
@@ -115,6 +130,8 @@ pub enum News {
     Message(String),
     /// The terminal's clock, which follows Monime's time when the local clock is wrong.
     Clock(Clock),
+    /// A shift or day-close report for the books screen, with a line about it.
+    Books(Box<ShiftReport>, Option<String>),
 }
 
 /// What does not change while the terminal runs.
@@ -154,6 +171,9 @@ pub struct Flow {
     newest_seen: i64,
     /// Local time until the worker hands over the terminal's clock.
     clock: Clock,
+    /// The report on the books screen.
+    books: Option<ShiftReport>,
+    confirm_close: bool,
 }
 
 const PIN_MAX: usize = 8;
@@ -179,6 +199,8 @@ impl Flow {
             history: Vec::new(),
             newest_seen: 0,
             clock: Clock::new(),
+            books: None,
+            confirm_close: false,
         }
     }
 
@@ -279,6 +301,8 @@ impl Flow {
             (Screen::Admin, Intent::TestPrint) => vec![Action::TestPrint],
             (Screen::Admin, Intent::PrintReport) => vec![Action::PrintReport],
             (Screen::Admin, Intent::CheckNetwork) => vec![Action::CheckNetwork],
+            (Screen::Admin, Intent::OpenBooks) => self.open_books(),
+            (Screen::Books, intent) => self.books_intent(intent),
             (Screen::History | Screen::AdminPin | Screen::Admin, Intent::Back) => {
                 self.screen = Screen::Amount;
                 Vec::new()
@@ -306,8 +330,11 @@ impl Flow {
             (Screen::Outcome | Screen::Paid, ESCAPE) => Intent::NewSale,
             (Screen::Amount | Screen::AdminPin, ENTER | RETURN) => Intent::Charge,
             (Screen::Amount, ESCAPE) => Intent::Back,
-            (Screen::History | Screen::Admin | Screen::AdminPin, ESCAPE) => Intent::Back,
-            (Screen::Payment | Screen::History | Screen::Admin, _) => return None,
+            (Screen::History | Screen::Admin | Screen::AdminPin | Screen::Books, ESCAPE) => {
+                Intent::Back
+            }
+            (Screen::Books, ENTER | RETURN) if self.confirm_close => Intent::ConfirmClose,
+            (Screen::Payment | Screen::History | Screen::Admin | Screen::Books, _) => return None,
             (_, text) => Intent::Key(KeypadKey::parse(text)?),
         };
         Some(self.intent(intent))
@@ -370,6 +397,7 @@ impl Flow {
             News::KeyOrigin(origin) => self.key_origin = Some(origin),
             News::Message(text) => self.notice = Some(text),
             News::Clock(clock) => self.clock = clock,
+            News::Books(report, message) => self.books_arrived(*report, message),
         }
     }
 

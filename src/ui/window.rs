@@ -11,9 +11,9 @@ use chrono::Local;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use tokio::sync::mpsc;
 
-use super::flow::{Action, Flow, Intent, News, Screen, Settings, View};
+use super::flow::{Action, BooksView, Flow, Intent, News, Screen, Settings, View};
 use super::keypad::KeypadKey;
-use super::{HistoryRow, Kiosk, MainWindow, Page, Terminal, worker};
+use super::{BooksLine, HistoryRow, Kiosk, MainWindow, Page, Terminal, worker};
 use crate::clock::Clock;
 use crate::qr::QrPayload;
 
@@ -133,6 +133,11 @@ fn bind_callbacks(
     kiosk.on_test_print(on(Intent::TestPrint));
     kiosk.on_print_report(on(Intent::PrintReport));
     kiosk.on_check_network(on(Intent::CheckNetwork));
+    kiosk.on_open_books(on(Intent::OpenBooks));
+    kiosk.on_print_books(on(Intent::PrintBooks));
+    kiosk.on_close_day(on(Intent::CloseDay));
+    kiosk.on_confirm_close_pressed(on(Intent::ConfirmClose));
+    kiosk.on_keep_open(on(Intent::KeepOpen));
     kiosk.on_demo_pay(on(Intent::DemoPay));
     let (weak, key_state, key_actions) = context();
     kiosk.on_key(move |key| {
@@ -205,6 +210,7 @@ fn set_view(kiosk: &Kiosk, view: &View) {
         Screen::History => Page::History,
         Screen::AdminPin => Page::AdminPin,
         Screen::Admin => Page::Admin,
+        Screen::Books => Page::Books,
     });
     kiosk.set_merchant(view.merchant.as_str().into());
     kiosk.set_demo(view.demo);
@@ -250,6 +256,27 @@ fn set_view(kiosk: &Kiosk, view: &View) {
     let lines: Vec<SharedString> = view.admin_lines.iter().map(|l| l.into()).collect();
     kiosk.set_admin_lines(ModelRc::new(VecModel::from(lines)));
     kiosk.set_pin_dots(view.pin_dots.as_str().into());
+    set_books(kiosk, &view.books);
+}
+
+fn set_books(kiosk: &Kiosk, books: &BooksView) {
+    let model = |lines: &[super::flow::BooksLine]| {
+        let lines: Vec<BooksLine> = lines
+            .iter()
+            .map(|line| BooksLine {
+                label: line.label.as_str().into(),
+                value: line.value.as_str().into(),
+                alert: line.alert,
+            })
+            .collect();
+        ModelRc::new(VecModel::from(lines))
+    };
+    kiosk.set_books_title(books.title.as_str().into());
+    kiosk.set_books_totals(model(&books.totals));
+    kiosk.set_books_groups(model(&books.groups));
+    kiosk.set_books_can_close(books.can_close);
+    kiosk.set_confirm_close(books.confirm_close);
+    kiosk.set_confirm_close_text(books.confirm_text.as_str().into());
 }
 
 /// The QR code as an image, ten pixels a module with a two-module margin; the screen scales it

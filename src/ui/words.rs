@@ -240,6 +240,36 @@ pub const NO_PRINTER: &str = "This terminal has no printer";
 pub const TEST_PAGE: &str = "Test page";
 pub const DAY_REPORT: &str = "End-of-day report";
 
+/// The books screen's title while its report is read.
+pub const BOOKS_LOADING: &str = "Reading the books…";
+pub const CLOSING_DAY: &str = "Closing the day…";
+
+/// What Close day asks before it closes.
+pub fn confirm_close(since: Option<i64>) -> String {
+    let since = match since {
+        Some(number) => format!("since {}", crate::journal::z_label(number)),
+        None => "so far".into(),
+    };
+    format!(
+        "Today gets the next Z number and every finished sale {since}. A day closes once;          sales after the close belong to the next day."
+    )
+}
+
+/// The line under a day just closed: "Z 0004 closed and sent to the printer".
+pub fn day_closed(label: &str, printed: Option<Result<(), PrintError>>) -> String {
+    match printed {
+        None => format!("{label} closed. No printer: it is kept in the journal"),
+        Some(Ok(())) => format!("{label} closed and sent to the printer"),
+        Some(Err(error)) => format!("{label} closed but not printed: {error}"),
+    }
+}
+
+/// A report line the owner must look into is shown in red: money Monime has that the
+/// terminal does not, or the other way round.
+pub fn is_alert(label: &str) -> bool {
+    label.starts_with(crate::books::ALERT_MARK)
+}
+
 /// What a reprint is called in its answer.
 pub fn reprint(number: i64) -> String {
     format!("Receipt of sale {number}")

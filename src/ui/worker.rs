@@ -1,6 +1,6 @@
 //! The screen's worker on the tokio runtime: it starts and cancels sales through the controller,
 //! follows the sale on screen, runs the one-off errands (reprint, test page, day report,
-//! history, network check, the demo customer) and forwards the printer's state. Everything it
+//! history, network check, the books, the demo customer) and forwards the printer's state. Everything it
 //! learns goes back to the UI thread as `News` through `post`; it never touches Slint.
 
 use std::sync::Arc;
@@ -210,6 +210,34 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
                 (Err(error), _) => News::Message(error.to_string()),
             }
         }
+        Action::LoadShift => match crate::books::shift_report(terminal).await {
+            Ok(report) => News::Books(Box::new(report), None),
+            Err(error) => News::Message(error.to_string()),
+        },
+        Action::PrintBooks(report) => match &terminal.printer {
+            Some(printer) => {
+                let title = report.title();
+                printed(&title, printer.print(Job::Shift(report)).await)
+            }
+            None => no_printer(),
+        },
+        Action::CloseDay => match crate::books::close_day(terminal, None).await {
+            Ok(report) => {
+                let label = report.close.as_ref().map(|close| close.label());
+                let printed = match &terminal.printer {
+                    Some(printer) => {
+                        Some(printer.print(Job::Shift(Box::new(report.clone()))).await)
+                    }
+                    None => None,
+                };
+                let message = words::day_closed(&label.unwrap_or_default(), printed);
+                News::Books(Box::new(report), Some(message))
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the day was not closed");
+                News::Message(error.to_string())
+            }
+        },
         Action::LoadHistory => {
             let journal = terminal.services.journal.clone();
             match tokio::task::spawn_blocking(move || journal.recent(HISTORY_LENGTH)).await {

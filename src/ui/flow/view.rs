@@ -55,6 +55,7 @@ pub struct View {
     pub history: Vec<HistoryRow>,
     pub pin_dots: String,
     pub admin_lines: Vec<String>,
+    pub books: super::BooksView,
 }
 
 impl Flow {
@@ -117,6 +118,7 @@ impl Flow {
                 self.printer.as_ref(),
                 self.last_problem().as_deref(),
             ),
+            books: self.books_view(),
         }
     }
 
