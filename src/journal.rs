@@ -15,10 +15,12 @@ use crate::sale::{CodeInfo, Phase, SaleRecord};
 mod backup;
 mod closes;
 mod open;
+mod restore;
 
 pub use backup::BACKUPS_KEPT;
 pub use closes::{Closing, DayClose, z_label};
 pub use open::{MIN_FREE_BYTES, Opened};
+pub use restore::Restored;
 
 /// Whether a paid sale's receipt is still to be printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +31,9 @@ pub enum Receipt {
     Printed,
     /// The terminal had no printer when the sale was paid.
     NoPrinter,
+    /// A sale brought back from Monime (`reconcile --restore`): whether its receipt was printed
+    /// went with the lost journal, so it is not owed again and a reprint says COPY.
+    NotKnown,
 }
 
 impl Receipt {
@@ -38,10 +43,12 @@ impl Receipt {
             Receipt::Printed => "printed",
             Receipt::Owed => "owed",
             Receipt::NoPrinter => "no printer",
+            Receipt::NotKnown => "not known",
         }
     }
 
-    /// The receipt in a list of sales: "receipt printed", "receipt owed", "no printer".
+    /// The receipt in a list of sales: "receipt printed", "receipt owed", "no printer",
+    /// "receipt not known".
     pub fn note(self) -> String {
         match self {
             Receipt::NoPrinter => self.label().to_string(),
@@ -54,13 +61,19 @@ impl Receipt {
             Receipt::Owed => "owed",
             Receipt::Printed => "printed",
             Receipt::NoPrinter => "no_printer",
+            Receipt::NotKnown => "not_known",
         }
     }
 
     fn parse(text: &str) -> Option<Receipt> {
-        [Receipt::Owed, Receipt::Printed, Receipt::NoPrinter]
-            .into_iter()
-            .find(|receipt| receipt.as_str() == text)
+        [
+            Receipt::Owed,
+            Receipt::Printed,
+            Receipt::NoPrinter,
+            Receipt::NotKnown,
+        ]
+        .into_iter()
+        .find(|receipt| receipt.as_str() == text)
     }
 }
 
@@ -316,6 +329,16 @@ impl Journal {
             ),
             params![timestamp(from), timestamp(until)],
         )
+    }
+
+    /// The sale paid (or to be paid) with the code `code_id`, if the journal has it.
+    pub fn sale_by_code(&self, code_id: &str) -> Result<Option<StoredSale>, JournalError> {
+        Ok(self
+            .query(
+                &format!("SELECT {COLUMNS} FROM sales WHERE code_id = ?1 ORDER BY id LIMIT 1"),
+                params![code_id],
+            )?
+            .pop())
     }
 
     pub fn sale(&self, number: i64) -> Result<Option<StoredSale>, JournalError> {

@@ -1,7 +1,8 @@
 //! The end-of-day report: how many sales a day brought, what they came to (one total per
 //! currency: amounts in different currencies are never added), and how many did not end in a
 //! payment. The command line prints it; the printer prints it as a receipt. The shift (X) and
-//! day-close (Z) reports, which count the same way, are in `shift`.
+//! day-close (Z) reports, which count the same way, are in `shift`; the sales as rows for a
+//! spreadsheet are in `export`.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
@@ -9,8 +10,10 @@ use crate::journal::{Journal, JournalError, StoredSale};
 use crate::money::{Currency, Money};
 use crate::sale::Phase;
 
+mod export;
 mod shift;
 
+pub use export::{ExportFormat, ExportRow, UTF8_BOM, write_rows};
 pub use shift::{Group, ReportLine, ShiftReport};
 
 /// One local day's sales, counted.

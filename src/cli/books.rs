@@ -1,17 +1,26 @@
-//! `report --x` (the shift report: every sale since the last close) and `report --z` (close the
-//! day). Each shows the report as the paper has it; a close also prints when there is a printer.
+//! `report --x` (the shift report: every sale since the last close), `report --z` (close the
+//! day, after checking it with Monime) and `reconcile` (the check alone, and restoring what a
+//! lost journal lacks). Each report shows as the paper has it; a close also prints when there is
+//! a printer.
+
+use chrono::NaiveDate;
 
 use super::console::{say, say_err};
 use super::printing::{printer, show_paper};
-use crate::books;
+use crate::books::{self, Day};
+use crate::journal::Restored;
 use crate::printer::receipt;
 use crate::printer::spooler::Job;
-use crate::report::ShiftReport;
+use crate::report::{ReportLine, ShiftReport};
 use crate::terminal::{Terminal, receipt_style};
+
+/// `reconcile`'s exit code when the journal and Monime differ (after restoring, with
+/// `--restore`). 1 stays "could not check", as for every command.
+pub const DIFFERENCES_EXIT: u8 = 2;
 
 /// Closes the day: refused, with exit code 1, when today was closed before.
 pub async fn close_day(terminal: &Terminal) -> Result<u8, String> {
-    let report = books::close_day(terminal, None)
+    let report = books::close_day(terminal)
         .await
         .map_err(|error| error.to_string())?;
     show(terminal, &report)?;
@@ -51,4 +60,73 @@ async fn print(terminal: &Terminal, report: ShiftReport) -> Result<(), String> {
         .map_err(|error| format!("the {title} was not printed: {error}"))?;
     say!("{title} sent to the printer.");
     Ok(())
+}
+
+/// Checks the business day (or `date`) with Monime and says what differs; with `restore`,
+/// writes the paid codes the journal lacks back into it. Exit 0 when they agree (in the end),
+/// `DIFFERENCES_EXIT` when they differ.
+pub async fn reconcile(
+    terminal: &Terminal,
+    date: Option<NaiveDate>,
+    restore: bool,
+) -> Result<u8, String> {
+    let day = date.map_or(Day::Current, Day::Date);
+    let found = books::reconcile(terminal, day)
+        .await
+        .map_err(|error| format!("the day was not checked: {error}"))?;
+    let style = terminal.config.kiosk.currency_style;
+    say!(
+        "Checked with Monime {}, terminal {}:",
+        found.scope,
+        terminal.services.terminal_id
+    );
+    for line in found.lines(style) {
+        say!("{}", line_text(&line));
+    }
+    let restorable = found.restorable().len();
+    let mut left = found.differences.len();
+    if restore {
+        let restored = books::restore(terminal, &found)
+            .await
+            .map_err(|error| format!("restoring stopped: {error}"))?;
+        for (code, outcome) in restored {
+            match outcome {
+                Restored::Added(number) => {
+                    left -= 1;
+                    say!(
+                        "Restored sale {number}: {}, {} (`reprint {number}` prints its receipt as a copy)",
+                        code.paid_amount()
+                            .map(|amount| amount.display(style))
+                            .unwrap_or_default(),
+                        code.id
+                    );
+                }
+                Restored::AlreadyThere(number) => {
+                    left -= 1;
+                    say!("{} is in the journal already, as sale {number}", code.id);
+                }
+                Restored::Refused(why) => say_err!("Not restored: {why}"),
+            }
+        }
+    } else if restorable > 0 {
+        say!(
+            "{restorable} paid code(s) missing from the journal: `reconcile --restore` writes them back"
+        );
+    }
+    match left {
+        0 if found.agrees() => Ok(0),
+        0 => {
+            say!("Now agreed with Monime.");
+            Ok(0)
+        }
+        _ => Ok(DIFFERENCES_EXIT),
+    }
+}
+
+/// A report line on a terminal: "Label: value", or the label alone.
+fn line_text(line: &ReportLine) -> String {
+    match line.value.as_str() {
+        "" => line.label.clone(),
+        value => format!("{}: {value}", line.label),
+    }
 }

@@ -5,6 +5,7 @@ mod books;
 mod charge;
 mod codes;
 pub(crate) mod console;
+mod export;
 mod history;
 mod printing;
 pub mod remote;
@@ -19,6 +20,7 @@ use crate::config::Config;
 use crate::journal::{Journal, JournalError};
 use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
+use crate::report::ExportFormat;
 use crate::simulator::SimulatorOptions;
 use crate::terminal::{Terminal, control_socket, monime_client};
 use remote::Acting;
@@ -106,6 +108,48 @@ pub enum Command {
         #[arg(long)]
         z: bool,
     },
+    /// Check the day's sales with Monime: paid there but not here, paid here but not there,
+    /// and this terminal's codes missing from the journal
+    ///
+    /// Reads every code Monime lists for the day and matches it with the journal by code id;
+    /// a code is this terminal's by its `terminal` metadata. Without --date the day is the
+    /// business day: every sale since the last day close (Z). With --restore, paid codes
+    /// missing from the journal (after it was lost or moved aside as damaged) are written back,
+    /// marked restored, so the X and Z totals are right; their receipts reprint as copies.
+    /// Restoring twice adds nothing. `report --z` makes the same check before it closes.
+    ///
+    /// Exit code 0 when the journal and Monime agree (after restoring, with --restore), 2 when
+    /// they differ, 1 when the check could not be made (Monime not reached, a bad
+    /// configuration).
+    Reconcile {
+        /// A past local day, as YYYY-MM-DD, instead of the business day
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        /// Write the paid codes missing from the journal back into it
+        #[arg(long)]
+        restore: bool,
+    },
+    /// Write the sales of some days as CSV or JSON, one row a sale
+    ///
+    /// Days are local and both included; without them it is today, --from alone runs to today.
+    /// Each row: sale, local_time, cashier, amount_minor, amount, currency, outcome, code_id,
+    /// ussd_code, provider, order_number, payment_id, reference, receipt, z_number, restored.
+    /// CSV is RFC 4180 in UTF-8 with a byte order mark (so Excel reads the accents), CRLF line
+    /// ends and one header row; JSON is an array of objects with the same keys.
+    Export {
+        /// The first day, as YYYY-MM-DD
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<chrono::NaiveDate>,
+        /// The last day, as YYYY-MM-DD
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<chrono::NaiveDate>,
+        /// csv or json
+        #[arg(long, default_value = "csv", value_parser = parse_format)]
+        format: ExportFormat,
+        /// Write to this file instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Run a virtual printer on a pseudo-terminal until Ctrl-C, saving what it prints
     ///
     /// Point [printer] device at the path it shows to try the serial printing path without a
@@ -167,6 +211,10 @@ pub enum CodesCommand {
 }
 
 fn parse_status(text: &str) -> Result<CodeStatus, String> {
+    text.parse()
+}
+
+fn parse_format(text: &str) -> Result<ExportFormat, String> {
     text.parse()
 }
 
@@ -249,6 +297,26 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
                 .await
                 .map_err(|error| error.to_string())?;
             printing::report(&terminal, date, false).await
+        }
+        Command::Reconcile { date, restore } => {
+            carry_out(config_path, Acting::Reconcile { date, restore }).await
+        }
+        Command::Export {
+            from,
+            to,
+            format,
+            out,
+        } => {
+            let terminal = Terminal::open_for_reading(config_path)
+                .await
+                .map_err(|error| error.to_string())?;
+            let asked = export::Export {
+                from,
+                to,
+                format,
+                out,
+            };
+            export::export(&terminal, asked).await
         }
         Command::History { limit } => {
             let terminal = Terminal::open_for_reading(config_path)

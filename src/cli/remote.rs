@@ -1,10 +1,10 @@
 //! The control socket: how a technician's command reaches the running terminal. One process owns
 //! the journal and the printer (the terminal, or else the command itself); `charge`, `recover`,
-//! `reprint`, `print-test`, `report --print` and `report --z` are handed to that owner when it runs, so a sale
-//! started over SSH shows on the counter's screen and no two processes drive one sale or one
-//! printer. The socket is a Unix socket (owner and group only, never a network listener); each
-//! connection carries one command as a JSON line, then the command's output back as JSON lines,
-//! and the technician's Ctrl-C the other way.
+//! `reprint`, `print-test`, `report --print`, `report --z` and `reconcile` are handed to that
+//! owner when it runs, so a sale started over SSH shows on the counter's screen and no two
+//! processes drive one sale or one printer. The socket is a Unix socket (owner and group only,
+//! never a network listener); each connection carries one command as a JSON line, then the
+//! command's output back as JSON lines, and the technician's Ctrl-C the other way.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -45,6 +45,13 @@ pub enum Acting {
     PrintShift,
     /// Close the day (Z).
     CloseDay,
+    /// Check a day with Monime; with `restore`, write back the paid codes the journal lacks.
+    /// Handed to the running terminal even without `restore`: in demo mode only its simulator
+    /// knows the day's codes, and its client keeps to Monime's request limits.
+    Reconcile {
+        date: Option<NaiveDate>,
+        restore: bool,
+    },
 }
 
 /// What a command's process sends to the running terminal.
@@ -79,6 +86,9 @@ impl Acting {
             Acting::PrintReport { date } => printing::report(terminal, *date, true).await,
             Acting::PrintShift => books::shift(terminal, true).await,
             Acting::CloseDay => books::close_day(terminal).await,
+            Acting::Reconcile { date, restore } => {
+                books::reconcile(terminal, *date, *restore).await
+            }
         }
     }
 }

@@ -54,6 +54,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sales ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX sales_by_z ON sales (z_number);
 "#,
+    // Reconciling looks every code Monime lists up by its id.
+    r#"
+    CREATE INDEX sales_by_code ON sales (code_id);
+"#,
 ];
 
 /// Free space on the journal's disk below which no new sale starts. A sale writes a few KiB;

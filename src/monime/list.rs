@@ -1,6 +1,8 @@
 //! The list endpoint: pages of codes, newest first, and the filters, which the 2024-08-01 API
-//! lacks: there they are applied here, to what Monime sends.
+//! lacks: there they are applied here, to what Monime sends. The list has no date filter, so a
+//! day's codes are read page by page back to the first one older than the day.
 
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -111,4 +113,39 @@ impl MonimeClient {
         codes.truncate(max_items);
         Ok(codes)
     }
+
+    /// Every code created at or after `since`, newest first: pages are read until one ends
+    /// with an older code or the list ends. Monime orders the list newest first, so nothing
+    /// later hides behind an older code; at most `MAX_DAY_PAGES` pages are read, and more is
+    /// an error rather than a silently short list.
+    pub async fn list_created_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<PaymentCode>, MonimeError> {
+        let filter = ListFilter::default();
+        let mut codes = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_DAY_PAGES {
+            let page = self
+                .list_page(&filter, MAX_PAGE_SIZE, cursor.as_deref())
+                .await?;
+            // A code without a creation time is kept: it cannot be shown to be older.
+            let older = |code: &PaymentCode| code.create_time.is_some_and(|at| at < since);
+            let reached_older = page.codes.iter().any(older);
+            codes.extend(page.codes.into_iter().filter(|code| !older(code)));
+            if reached_older || page.next.is_none() || page.next == cursor {
+                return Ok(codes);
+            }
+            cursor = page.next;
+        }
+        Err(MonimeError::Malformed {
+            message: format!(
+                "more than {} codes since {since}: the list did not end; try a single past day with --date",
+                MAX_DAY_PAGES * MAX_PAGE_SIZE
+            ),
+        })
+    }
 }
+
+/// Pages `list_created_since` reads at most: 10,000 codes, far beyond a terminal's day.
+pub const MAX_DAY_PAGES: usize = 200;

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub use error::MonimeError;
-pub use list::Page;
+pub use list::{MAX_DAY_PAGES, Page};
 pub use model::{
     ApiVersion, CodeStatus, ListFilter, NewPaymentCode, PaymentCode, ProcessedPayment,
 };

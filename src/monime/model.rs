@@ -156,6 +156,16 @@ pub struct PaymentCode {
     pub metadata: Option<Value>,
 }
 
+impl PaymentCode {
+    /// What Monime says was paid, else what the code asked for; `None` when it says neither.
+    pub fn paid_amount(&self) -> Option<Money> {
+        self.payment
+            .as_ref()
+            .and_then(|payment| payment.amount)
+            .or(self.amount)
+    }
+}
+
 /// Monime's record of the payment that completed a code, printed on the receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ProcessedPayment {

@@ -152,6 +152,29 @@ impl ReportLine {
             ..ReportLine::new(label, "")
         }
     }
+
+    /// Lines as a day close keeps them in the journal (what Monime said): one a line, the
+    /// label and the value apart by a tab, which neither holds.
+    pub fn store(lines: &[ReportLine]) -> String {
+        lines
+            .iter()
+            .map(|line| match line.value.as_str() {
+                "" => line.label.clone(),
+                value => format!("{}\t{value}", line.label),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The lines `store` kept (a close made before values were kept is label lines only).
+    pub fn read_stored(text: &str) -> Vec<ReportLine> {
+        text.lines()
+            .map(|line| match line.split_once('\t') {
+                Some((label, value)) => ReportLine::new(label, value),
+                None => ReportLine::new(line, ""),
+            })
+            .collect()
+    }
 }
 
 impl DayReport {
@@ -216,7 +239,7 @@ impl ShiftReport {
         if let Some(close) = &self.close {
             lines.push(ReportLine::heading("Monime"));
             let check = close.monime_check.as_deref().unwrap_or("Not checked");
-            lines.extend(check.lines().map(|line| ReportLine::new(line, "")));
+            lines.extend(ReportLine::read_stored(check));
         }
         lines
     }
@@ -272,6 +295,19 @@ mod tests {
                 ..Default::default()
             },
         }
+    }
+
+    #[test]
+    fn stored_lines_read_back_as_they_were() {
+        let lines = vec![
+            ReportLine::new("! Paid at Monime, not here", "Le 5.00"),
+            ReportLine::new("!   sale 4 (expired here)", ""),
+        ];
+        assert_eq!(ReportLine::read_stored(&ReportLine::store(&lines)), lines);
+        assert_eq!(
+            ReportLine::read_stored("Not checked"),
+            [ReportLine::new("Not checked", "")]
+        );
     }
 
     #[test]

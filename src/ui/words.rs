@@ -18,7 +18,7 @@ pub fn history_status(phase: Phase, receipt: Receipt) -> String {
     let status = phase.label();
     let note = match (phase, receipt) {
         (Phase::Paid, Receipt::Printed) => receipt.label().to_string(),
-        (Phase::Paid, Receipt::Owed) => receipt.note(),
+        (Phase::Paid, Receipt::Owed | Receipt::NotKnown) => receipt.note(),
         _ => return status.to_string(),
     };
     format!("{status} · {note}")
@@ -242,7 +242,7 @@ pub const DAY_REPORT: &str = "End-of-day report";
 
 /// The books screen's title while its report is read.
 pub const BOOKS_LOADING: &str = "Reading the books…";
-pub const CLOSING_DAY: &str = "Closing the day…";
+pub const CLOSING_DAY: &str = "Checking with Monime, then closing the day…";
 
 /// What Close day asks before it closes.
 pub fn confirm_close(since: Option<i64>) -> String {
@@ -268,6 +268,13 @@ pub fn day_closed(label: &str, printed: Option<Result<(), PrintError>>) -> Strin
 /// terminal does not, or the other way round.
 pub fn is_alert(label: &str) -> bool {
     label.starts_with(crate::books::ALERT_MARK)
+}
+
+/// A report line's label without its alert mark.
+pub fn unmarked(label: &str) -> &str {
+    label
+        .strip_prefix(crate::books::ALERT_MARK)
+        .unwrap_or(label)
 }
 
 /// What a reprint is called in its answer.

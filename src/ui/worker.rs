@@ -221,7 +221,7 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
             }
             None => no_printer(),
         },
-        Action::CloseDay => match crate::books::close_day(terminal, None).await {
+        Action::CloseDay => match crate::books::close_day(terminal).await {
             Ok(report) => {
                 let label = report.close.as_ref().map(|close| close.label());
                 let printed = match &terminal.printer {

@@ -90,7 +90,8 @@ impl Flow {
                 .into_iter()
                 .map(|line| BooksLine {
                     alert: words::is_alert(&line.label),
-                    label: line.label,
+                    // Red says it on screen; the mark is for paper and the command line.
+                    label: words::unmarked(&line.label).to_string(),
                     value: line.value,
                 })
                 .collect()

@@ -1,0 +1,218 @@
+//! The sales as rows for a spreadsheet or another program (`export`): one row a sale, as CSV
+//! (RFC 4180) or as a JSON array of objects with the same fields.
+
+use std::io::Write;
+use std::str::FromStr;
+
+use chrono::Local;
+use serde::{Deserialize, Serialize};
+
+use crate::journal::StoredSale;
+use crate::money::CurrencyStyle;
+use crate::sale::Phase;
+
+/// One sale, as exported. The field names are the CSV header and the JSON keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRow {
+    /// The sale number, as `history` and the receipt show it.
+    pub sale: i64,
+    /// When it was started, in the terminal's time zone: `2026-11-22 14:03:05`, a form both
+    /// LibreOffice Calc and Excel read as a date and time.
+    pub local_time: String,
+    pub cashier: Option<String>,
+    /// What was paid (Monime's figure when it gave one), else what was asked, in minor units.
+    pub amount_minor: i64,
+    /// The same, for people: `Le 1,250.00`.
+    pub amount: String,
+    pub currency: String,
+    /// The sale's phase as the journal names it: `paid`, `expired`, `cancelled`, `failed`,
+    /// `unknown`, or one still under way such as `awaiting_payment`.
+    pub outcome: String,
+    pub code_id: Option<String>,
+    pub ussd_code: Option<String>,
+    pub provider: Option<String>,
+    pub order_number: Option<String>,
+    pub payment_id: Option<String>,
+    pub reference: Option<String>,
+    /// A paid sale's receipt: `printed`, `owed`, `no printer`, `not known`; empty otherwise.
+    pub receipt: Option<String>,
+    /// The day close that counted it; empty until one has.
+    pub z_number: Option<i64>,
+    /// Brought back from Monime by `reconcile --restore`.
+    pub restored: bool,
+}
+
+impl ExportRow {
+    pub fn of(sale: &StoredSale, style: CurrencyStyle) -> ExportRow {
+        let record = &sale.record;
+        let amount = record.paid_amount();
+        let payment = record.payment.as_ref();
+        ExportRow {
+            sale: record.number,
+            local_time: sale
+                .created_at
+                .with_timezone(&Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            cashier: sale.books.cashier.clone(),
+            amount_minor: amount.minor,
+            amount: amount.display(style),
+            currency: amount.currency.code().to_string(),
+            outcome: record.phase.as_str().to_string(),
+            code_id: record.code.as_ref().map(|code| code.id.clone()),
+            ussd_code: record.code.as_ref().map(|code| code.ussd_code.clone()),
+            provider: payment
+                .and_then(|payment| payment.provider_name())
+                .map(str::to_string),
+            order_number: payment.and_then(|payment| payment.order_number.clone()),
+            payment_id: payment.and_then(|payment| payment.payment_id.clone()),
+            reference: record.request.reference.clone(),
+            receipt: (record.phase == Phase::Paid).then(|| sale.receipt.label().to_string()),
+            z_number: sale.books.z_number,
+            restored: sale.books.restored,
+        }
+    }
+}
+
+/// How the rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    #[default]
+    Csv,
+    Json,
+}
+
+impl FromStr for ExportFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(ExportFormat::Csv),
+            "json" => Ok(ExportFormat::Json),
+            _ => Err(format!("unknown format \"{text}\": use csv or json")),
+        }
+    }
+}
+
+/// The byte order mark that starts the CSV. Excel opens a double-clicked .csv in the
+/// computer's legacy code page unless the file starts with it, which turns "Café" into
+/// "CafÃ©"; LibreOffice Calc and the `csv` crate's reader take it as UTF-8 either way.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Writes `rows` to `out`: CSV (a byte order mark, one header row, CRLF line ends, fields
+/// quoted where they hold a comma, a quote or a line break, as RFC 4180 says) or a JSON array.
+pub fn write_rows(
+    rows: &[ExportRow],
+    format: ExportFormat,
+    mut out: impl Write,
+) -> std::io::Result<()> {
+    match format {
+        ExportFormat::Csv => {
+            out.write_all(UTF8_BOM)?;
+            let mut writer = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .quote_style(csv::QuoteStyle::Necessary)
+                .from_writer(out);
+            // With no rows serde writes no header: the header is written by hand then, so
+            // an empty day is still a file with its columns.
+            if rows.is_empty() {
+                writer.write_record(HEADER)?;
+            }
+            for row in rows {
+                writer.serialize(row)?;
+            }
+            writer.flush()
+        }
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, rows)?;
+            out.write_all(b"\n")?;
+            out.flush()
+        }
+    }
+}
+
+/// The CSV header: `ExportRow`'s fields in order (a unit test keeps the two alike).
+const HEADER: [&str; 16] = [
+    "sale",
+    "local_time",
+    "cashier",
+    "amount_minor",
+    "amount",
+    "currency",
+    "outcome",
+    "code_id",
+    "ussd_code",
+    "provider",
+    "order_number",
+    "payment_id",
+    "reference",
+    "receipt",
+    "z_number",
+    "restored",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Receipt, SaleBooks};
+    use crate::money::{Currency, Money};
+    use crate::monime::NewPaymentCode;
+    use crate::sale::SaleRecord;
+    use chrono::Utc;
+
+    fn row(reference: &str) -> ExportRow {
+        let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 125_000))
+            .with_reference(Some(reference.into()));
+        let mut record = SaleRecord::new(7, "key".into(), request);
+        record.phase = Phase::Paid;
+        ExportRow::of(
+            &StoredSale {
+                record,
+                terminal_id: "T1".into(),
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+                receipt: Receipt::Printed,
+                books: SaleBooks {
+                    cashier: Some("Aminata".into()),
+                    z_number: Some(3),
+                    restored: false,
+                },
+            },
+            CurrencyStyle::Symbol,
+        )
+    }
+
+    #[test]
+    fn csv_quotes_what_rfc_4180_says_and_ends_lines_with_crlf() {
+        let mut out = Vec::new();
+        write_rows(
+            &[row("INV 1, \"Sàlone\"\nline two")],
+            ExportFormat::Csv,
+            &mut out,
+        )
+        .expect("write");
+        let text = std::str::from_utf8(&out).expect("UTF-8");
+        let text = text.strip_prefix('\u{feff}').expect("a byte order mark");
+        let (header, rest) = text.split_once("\r\n").expect("CRLF after the header");
+        assert_eq!(header, HEADER.join(","));
+        assert!(
+            rest.contains(",\"INV 1, \"\"Sàlone\"\"\nline two\","),
+            "{rest}"
+        );
+        assert!(rest.contains(",\"Le 1,250.00\","), "{rest}");
+        assert!(rest.ends_with(",printed,3,false\r\n"), "{rest}");
+    }
+
+    #[test]
+    fn an_empty_export_still_has_its_header() {
+        let mut out = Vec::new();
+        write_rows(&[], ExportFormat::Csv, &mut out).expect("write");
+        assert_eq!(
+            out,
+            [UTF8_BOM, HEADER.join(",").as_bytes(), b"\r\n"].concat()
+        );
+        let mut json = Vec::new();
+        write_rows(&[], ExportFormat::Json, &mut json).expect("write");
+        assert_eq!(json, b"[]\n");
+    }
+}
