@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::ALERT_MARK;
+use crate::clock::OFF_AFTER;
 use crate::controller::{learn_the_time, run_blocking};
 use crate::journal::{JournalError, Restored, StoredSale, z_label};
 use crate::money::{CurrencyStyle, Money};
@@ -53,7 +54,7 @@ pub enum Difference {
 /// What the check found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reconciliation {
-    /// "since Z 0003", "since the first sale", "today", "2026-11-22".
+    /// "since Z 0003", "since the first sale", "today", "on 2026-11-22".
     pub scope: String,
     /// The codes compared: the checked sales' codes and this terminal's codes at Monime.
     pub checked: usize,
@@ -290,7 +291,7 @@ pub async fn reconcile(terminal: &Terminal, day: Day) -> Result<Reconciliation, 
             Day::Date(date) => {
                 let (from, until) = day_bounds(date, zone);
                 Ok(Scope {
-                    label: date.format("%Y-%m-%d").to_string(),
+                    label: format!("on {}", date.format("%Y-%m-%d")),
                     sales: journal.between(from, until)?,
                     from,
                     until: Some(until),
@@ -299,7 +300,14 @@ pub async fn reconcile(terminal: &Terminal, day: Day) -> Result<Reconciliation, 
             Day::Current => {
                 let sales = journal.sales_since_close()?;
                 let (start, label) = match journal.last_close()? {
-                    Some(close) => (close.closed_at, format!("since {}", z_label(close.number))),
+                    // The close is dated by this terminal's clock, the codes by Monime's,
+                    // which may differ by up to `OFF_AFTER` before the terminal goes by
+                    // Monime's; codes of the margin the journal has are another day's and
+                    // are left out by `compare`.
+                    Some(close) => (
+                        close.closed_at - OFF_AFTER,
+                        format!("since {}", z_label(close.number)),
+                    ),
                     None => (day_bounds(today, zone).0, "today".to_string()),
                 };
                 // A sale still open at the last close, or left from before today, is in this
@@ -388,7 +396,9 @@ pub async fn restore(
     terminal: &Terminal,
     found: &Reconciliation,
 ) -> Result<Vec<(PaymentCode, Restored)>, JournalError> {
-    let codes: Vec<PaymentCode> = found.restorable().into_iter().cloned().collect();
+    let mut codes: Vec<PaymentCode> = found.restorable().into_iter().cloned().collect();
+    // Oldest first, so restored sale numbers follow the order the sales were made in.
+    codes.sort_by_key(|code| code.create_time);
     let journal = terminal.services.journal.clone();
     let terminal_id = terminal.services.terminal_id.clone();
     let now = terminal.services.clock().now();

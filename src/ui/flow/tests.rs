@@ -229,3 +229,52 @@ fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
         "10 minutes by Monime's clock"
     );
 }
+
+#[test]
+fn a_payment_monime_has_and_the_books_lack_shows_in_red_with_its_amount() {
+    use crate::journal::DayClose;
+    use crate::report::ShiftReport;
+
+    let mut flow = Flow::new(settings());
+    flow.intent(Intent::OpenAdmin);
+    type_keys(&mut flow, "4821\r");
+    assert_eq!(flow.intent(Intent::OpenBooks), [Action::LoadShift]);
+    let close = DayClose {
+        number: 4,
+        business_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"),
+        closed_at: chrono::Utc::now(),
+        monime_check: Some(
+            "! 1 difference with Monime\t3 codes\n! Paid at Monime, not here\tLe 5.00\n\
+             !   sale 2 (expired here), pmc-late"
+                .into(),
+        ),
+    };
+    let zone = chrono::FixedOffset::east_opt(0).expect("zone");
+    let report = ShiftReport::from_sales(
+        Some(close.clone()),
+        close.business_date,
+        zone,
+        Currency::Sle,
+        &[],
+    );
+    flow.news(News::Books(Box::new(report), None));
+    let groups = flow.view().books.groups;
+    let late = groups
+        .iter()
+        .find(|line| line.label == "Paid at Monime, not here")
+        .expect("the late payment, its mark taken off");
+    assert!(late.alert, "red");
+    assert_eq!(late.value, "Le 5.00");
+    assert!(
+        groups
+            .iter()
+            .filter(|line| line.label.contains("sale 2") || line.label.contains("difference"))
+            .all(|line| line.alert)
+    );
+    assert!(
+        groups
+            .iter()
+            .any(|line| line.label == "Monime" && !line.alert),
+        "the heading is not an alert"
+    );
+}
