@@ -299,6 +299,10 @@ pub async fn reconcile(terminal: &Terminal, day: Day) -> Result<Reconciliation, 
             }
             Day::Current => {
                 let sales = journal.sales_since_close()?;
+                // A sale still open at the last close, or left from before today, is in this
+                // day's books: Monime's list is read back to it.
+                let first = sales.iter().map(|sale| sale.created_at).min();
+                let today_starts = day_bounds(today, zone).0;
                 let (start, label) = match journal.last_close()? {
                     // The close is dated by this terminal's clock, the codes by Monime's,
                     // which may differ by up to `OFF_AFTER` before the terminal goes by
@@ -308,16 +312,10 @@ pub async fn reconcile(terminal: &Terminal, day: Day) -> Result<Reconciliation, 
                         close.closed_at - OFF_AFTER,
                         format!("since {}", z_label(close.number)),
                     ),
-                    None => (day_bounds(today, zone).0, "today".to_string()),
-                };
-                // A sale still open at the last close, or left from before today, is in this
-                // day's books: Monime's list is read back to it.
-                let first = sales.iter().map(|sale| sale.created_at).min();
-                let label = match first {
-                    Some(first) if first < start && label == "today" => {
-                        "since the first sale".to_string()
+                    None if first.is_some_and(|first| first < today_starts) => {
+                        (today_starts, "since the first sale".to_string())
                     }
-                    _ => label,
+                    None => (today_starts, "today".to_string()),
                 };
                 Ok(Scope {
                     label,

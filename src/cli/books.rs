@@ -92,7 +92,7 @@ pub async fn reconcile(
         for (code, outcome) in restored {
             match outcome {
                 Restored::Added(number) => {
-                    left -= 1;
+                    left = left.saturating_sub(1);
                     say!(
                         "Restored sale {number}: {}, {} (`reprint {number}` prints its receipt as a copy)",
                         code.paid_amount()
@@ -102,7 +102,7 @@ pub async fn reconcile(
                     );
                 }
                 Restored::AlreadyThere(number) => {
-                    left -= 1;
+                    left = left.saturating_sub(1);
                     say!("{} is in the journal already, as sale {number}", code.id);
                 }
                 Restored::Refused(why) => say_err!("Not restored: {why}"),
@@ -118,6 +118,10 @@ pub async fn reconcile(
         0 => {
             say!("Now agreed with Monime.");
             Ok(0)
+        }
+        _ if restore => {
+            say!("{left} difference(s) left: look them up on the Monime dashboard.");
+            Ok(DIFFERENCES_EXIT)
         }
         _ => Ok(DIFFERENCES_EXIT),
     }
