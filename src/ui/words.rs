@@ -251,7 +251,8 @@ pub fn confirm_close(since: Option<i64>) -> String {
         None => "so far".into(),
     };
     format!(
-        "Today gets the next Z number and every finished sale {since}. A day closes once;          sales after the close belong to the next day."
+        "Today is checked with Monime, then gets the next Z number and every finished sale \
+         {since}. A day closes once; sales after the close belong to the next day."
     )
 }
 
