@@ -679,6 +679,43 @@ async fn listing_follows_pagination_and_filters() {
     assert_eq!(next.codes[0].id, all[20].id);
 }
 
+#[tokio::test]
+async fn a_days_codes_are_read_over_every_page_back_to_the_first_older_one() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    // Yesterday's codes, made while the simulated Monime's clock was two hours back.
+    sim.set_clock_offset(chrono::TimeDelta::hours(-2));
+    for index in 0..45 {
+        client
+            .create(&sale(100 + index), &format!("old-{index}"))
+            .await
+            .expect("create");
+    }
+    sim.set_clock_offset(chrono::TimeDelta::zero());
+    let mut today = Vec::new();
+    for index in 0..60 {
+        let code = client
+            .create(&sale(500 + index), &format!("new-{index}"))
+            .await
+            .expect("create");
+        today.push(code.id);
+    }
+    let before = requests_to(&sim, Endpoint::List);
+    let since = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    let listed = client.list_created_since(since).await.expect("list");
+    today.reverse();
+    assert_eq!(
+        listed.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        today,
+        "today's 60, newest first, none older"
+    );
+    assert_eq!(
+        requests_to(&sim, Endpoint::List) - before,
+        2,
+        "the second page reaches older codes, so no third is read"
+    );
+}
+
 /// Captures every log line, the HTTP stack's own included, at the most verbose level.
 #[derive(Clone, Default)]
 struct CapturedLog(Arc<Mutex<Vec<u8>>>);
