@@ -10,9 +10,12 @@
 #   scripts/field-test.sh               build what is missing, then run every check
 #   FIELD_SEED=1234 scripts/field-test.sh   repeat the random power cuts of an earlier run
 #   FIELD_ACCEL=kvm scripts/field-test.sh    KVM instead of TCG (nested KVM hangs on CI machines)
+#   FIELD_ARCH=arm64 scripts/field-test.sh   the arm64 package (scripts/cross-aarch64.sh) on an
+#                                            arm64 image in qemu-system-aarch64 -M virt
 #
 # Needs root (apt-get, mmdebstrap, chroot, mke2fs) and the Debian mirror. Leaves the image, its
-# kernel, the logs and the last screens in target/field/ (about 1.5 GB with the cached base).
+# kernel, the logs and the last screens in target/field/ (target/field-arm64/ for arm64; about
+# 1.5 GB each with the cached base).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -24,8 +27,21 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 
-phase "host packages"
-packages=(qemu-system-x86 mmdebstrap e2fsprogs pkg-config libinput-dev libudev-dev libxkbcommon-dev)
+arch=${FIELD_ARCH:-amd64}
+work=target/field
+case "$arch" in
+    # The printer is the second 16550 on a PC; the virt board's only UART is the console, so
+    # there it is a PCI 16550, the guest's first ttyS.
+    amd64) qemu_package=qemu-system-x86 printer=/dev/ttyS1 ;;
+    arm64) qemu_package=qemu-system-arm printer=/dev/ttyS0 work=target/field-arm64 ;;
+    *) echo "FAIL: FIELD_ARCH=$arch: use amd64 or arm64" >&2; exit 1 ;;
+esac
+
+phase "host packages ($arch guest)"
+packages=("$qemu_package" mmdebstrap e2fsprogs pkg-config libinput-dev libudev-dev libxkbcommon-dev)
+# An arm64 image is made and the package installed in it by running its arm64 programs
+# through qemu-user, which the kernel's binfmt_misc hands them to.
+[ "$arch" = arm64 ] && packages+=(qemu-user-static binfmt-support)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -34,14 +50,29 @@ if ((${#missing[@]})); then
     apt-get update -q
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+if [ "$arch" = arm64 ]; then
+    [ -e /proc/sys/fs/binfmt_misc/register ] ||
+        mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64
+    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || {
+        echo "FAIL: arm64 programs cannot run here (binfmt_misc has no qemu-aarch64)" >&2
+        exit 1
+    }
+fi
 command -v cargo-deb >/dev/null || {
     phase "cargo install cargo-deb"
     cargo install --locked cargo-deb
 }
 
-phase "the device package (cargo deb: release build)"
+deb_args=()
+if [ "$arch" = arm64 ]; then
+    phase "the arm64 device build (scripts/cross-aarch64.sh: release, proven under qemu-user)"
+    scripts/cross-aarch64.sh
+    deb_args=(--no-build --target aarch64-unknown-linux-gnu)
+fi
+phase "the device package (cargo deb${deb_args[*]:+ ${deb_args[*]}})"
 deb_log=$(mktemp)
-if ! deb=$(cargo deb 2>"$deb_log"); then
+if ! deb=$(cargo deb "${deb_args[@]}" 2>"$deb_log"); then
     tail -40 "$deb_log" >&2
     echo "FAIL: cargo deb could not build the package (above)" >&2
     exit 1
@@ -51,18 +82,18 @@ rm -f "$deb_log"
 [ -f "$deb" ] || { echo "FAIL: cargo deb printed no package path (got: $deb)" >&2; exit 1; }
 echo "package: $deb"
 
-work=target/field
 mkdir -p "$work"
 
 # The base system: what every terminal's SD card has before the technician's `apt install`.
 # dbus: `systemd-analyze security` asks the running systemd over the system bus. Keyed by
 # what makes it, rebuilt when that changes.
-base_packages=linux-image-amd64,systemd-sysv,udev,dbus,qemu-guest-agent,kmod,initramfs-tools
-mmdebstrap_args=(--variant=minbase --include="$base_packages" --skip=cleanup/apt/lists bookworm)
+base_packages=linux-image-$arch,systemd-sysv,udev,dbus,qemu-guest-agent,kmod,initramfs-tools
+mmdebstrap_args=(--variant=minbase --architectures="$arch" --include="$base_packages"
+                 --skip=cleanup/apt/lists bookworm)
 key=$(printf '%s\n' "${mmdebstrap_args[@]}" | sha256sum | cut -c1-12)
 base="$work/base-bookworm-$key.tar"
 if [ ! -f "$base" ]; then
-    phase "the base image (mmdebstrap minbase bookworm; cached as $base)"
+    phase "the base image (mmdebstrap minbase bookworm $arch; cached as $base)"
     rm -f "$work"/base-bookworm-*.tar
     mmdebstrap "${mmdebstrap_args[@]}" "$work/partial.tar" http://deb.debian.org/debian
     mv "$work/partial.tar" "$base"
@@ -88,7 +119,7 @@ terminal_id = "FIELD-TILL1"
 admin_pin = "4821"
 
 [printer]
-device = "/dev/ttyS1"
+device = "$printer"
 width_chars = 32
 EOF
     printf '%s\n' "$token" >"$root/etc/paycode-kiosk/credentials/monime-access-token"
@@ -160,5 +191,5 @@ cp "$root"/boot/initrd.img-* "$work/initrd.img"
 rm -rf "$root"
 
 phase "the checks (tests/field)"
-FIELD_DIR="$PWD/$work" cargo test --test field
+FIELD_DIR="$PWD/$work" FIELD_ARCH="$arch" cargo test --test field
 phase "done"

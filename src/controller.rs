@@ -76,6 +76,8 @@ pub struct SaleExtras {
     pub reference: Option<String>,
     /// Only this mobile-money number may pay the code.
     pub phone: Option<String>,
+    /// Who is signed in, when the shop has cashiers.
+    pub cashier: Option<String>,
 }
 
 /// What the cashier can do to a running sale.

@@ -140,6 +140,10 @@ pub struct Journal {
     path: PathBuf,
 }
 
+/// The code's metadata entry naming the cashier who took the sale: the journal files the sale
+/// under it, and Monime keeps it with the code for reconciliation.
+pub const CASHIER_METADATA: &str = "cashier";
+
 impl Journal {
     pub fn path(&self) -> &Path {
         &self.path
@@ -182,8 +186,8 @@ impl Journal {
         transaction
             .execute(
                 "INSERT INTO sales (id, terminal_id, created_at, updated_at, amount_minor, currency,
-                                    idempotency_key, request_json, phase)
-                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                    idempotency_key, request_json, phase, cashier)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     number,
                     terminal_id,
@@ -192,7 +196,8 @@ impl Journal {
                     request.amount.currency.code(),
                     idempotency_key,
                     request_json,
-                    Phase::CreatingCode.as_str()
+                    Phase::CreatingCode.as_str(),
+                    request.metadata.get(CASHIER_METADATA)
                 ],
             )
             .map_err(|e| self.error(e))?;

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::config::{Config, ConfigError};
 use crate::controller::{Receipts, SaleExtras, SaleHandle, SaleLink, Services};
-use crate::journal::{Journal, JournalError};
+use crate::journal::{CASHIER_METADATA, Journal, JournalError};
 use crate::money::Money;
 use crate::monime::{MonimeClient, MonimeError, NewPaymentCode};
 use crate::printer::{PrinterHandle, ReceiptStyle, SpoolTiming};
@@ -291,12 +291,16 @@ pub fn code_request(
     amount: Money,
     extras: &SaleExtras,
 ) -> NewPaymentCode {
-    NewPaymentCode::new(config.code_name_for(number), amount)
+    let request = NewPaymentCode::new(config.code_name_for(number), amount)
         .with_duration(config.monime.code_duration.clone())
         .with_reference(extras.reference.clone())
         .with_metadata("sale", number.to_string())
         .with_metadata("terminal", config.kiosk.terminal_id.clone())
         .with_providers(config.monime.authorized_providers.clone())
         .with_phone(extras.phone.clone())
-        .with_financial_account(config.monime.financial_account_id.clone())
+        .with_financial_account(config.monime.financial_account_id.clone());
+    match &extras.cashier {
+        Some(cashier) => request.with_metadata(CASHIER_METADATA, cashier.clone()),
+        None => request,
+    }
 }

@@ -54,6 +54,8 @@ pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
     let extras = SaleExtras {
         phone: phone.map(normalize_msisdn).transpose()?,
         reference: reference.map(check_reference).transpose()?,
+        // A sale from the command line is the technician's, not a signed-in cashier's.
+        cashier: None,
     };
     let mut stops = console::stops()?;
 

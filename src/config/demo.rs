@@ -35,6 +35,7 @@ impl Config {
             storage: RawStorage {
                 path: Some(data_dir.join("journal.sqlite")),
             },
+            cashiers: Vec::new(),
         };
         // The token and state folder of the environment belong to a real terminal, not the demo.
         raw.check(None, &Environment::default())

@@ -6,6 +6,7 @@
 //! without a Monime account. The settings of the client and of the printer belong to those
 //! modules (`monime::ClientSettings`, `printer::PrinterSettings`); this module only fills them.
 
+mod cashiers;
 mod demo;
 mod raw;
 mod token;
@@ -18,6 +19,7 @@ use crate::monime::ClientSettings;
 use crate::printer::PrinterSettings;
 use crate::qr::QrPayload;
 
+pub use cashiers::Cashier;
 pub use demo::demo_data_dir;
 pub use token::{TOKEN_CREDENTIAL, TOKEN_ENV, TokenOrigin};
 
@@ -33,6 +35,8 @@ pub struct Config {
     pub kiosk: KioskConfig,
     pub printer: Option<PrinterSettings>,
     pub storage: StorageConfig,
+    /// Who may sign in; empty when the shop does not use cashiers.
+    pub cashiers: Vec<Cashier>,
     /// The file it came from; `None` in demo mode.
     pub source: Option<PathBuf>,
 }
@@ -64,6 +68,8 @@ pub struct KioskConfig {
     pub qr_payload: QrPayload,
     /// Seconds the PAID screen stays before the next sale; `None` waits for New sale.
     pub paid_screen_secs: Option<u32>,
+    /// A signed-in cashier is signed out after this long without a tap; `None` never.
+    pub idle_sign_out: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]

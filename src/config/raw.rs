@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::cashiers::{RawCashier, check_cashiers, check_idle_sign_out};
 use super::token::find_token;
 use super::{Config, Environment, KioskConfig, MonimeConfig, StorageConfig, expand_code_name};
 use crate::money::{Currency, CurrencyStyle, parse_minor_units};
@@ -36,6 +37,8 @@ pub(super) struct RawConfig {
     pub(super) printer: RawPrinter,
     #[serde(default)]
     pub(super) storage: RawStorage,
+    #[serde(default)]
+    pub(super) cashiers: Vec<RawCashier>,
 }
 
 #[derive(Deserialize, Default)]
@@ -65,6 +68,7 @@ pub(super) struct RawKiosk {
     pub(super) max_amount: Option<AmountText>,
     pub(super) qr_payload: Option<QrPayload>,
     pub(super) paid_screen_secs: Option<u32>,
+    pub(super) idle_sign_out_mins: Option<u32>,
 }
 
 /// An amount in the file may be written `5000` or `"5000.00"`; a TOML float is refused so that
@@ -105,7 +109,10 @@ impl RawConfig {
             .and_then(Path::parent)
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let kiosk = self.kiosk.check()?;
+        let idle_sign_out_mins = self.kiosk.idle_sign_out_mins;
+        let mut kiosk = self.kiosk.check()?;
+        let cashiers = check_cashiers(self.cashiers, &kiosk.admin_pin)?;
+        kiosk.idle_sign_out = check_idle_sign_out(idle_sign_out_mins, &cashiers)?;
         let monime = self.monime.check(&kiosk, &base_dir, env)?;
         let storage = self.storage.check(&base_dir, env)?;
         let printer = self.printer.check(&storage)?;
@@ -114,6 +121,7 @@ impl RawConfig {
             kiosk,
             printer,
             storage,
+            cashiers,
             source: file.map(Path::to_path_buf),
         })
     }
@@ -273,6 +281,7 @@ impl RawKiosk {
             max_amount_minor,
             qr_payload: self.qr_payload.unwrap_or_default(),
             paid_screen_secs,
+            idle_sign_out: None,
         })
     }
 }

@@ -119,6 +119,61 @@ fn bad_values_name_their_key_and_what_is_allowed() {
 }
 
 #[test]
+fn cashiers_are_optional_and_checked() {
+    let config = parse(MINIMAL).expect("no cashiers");
+    assert!(config.cashiers.is_empty());
+    assert_eq!(config.kiosk.idle_sign_out, None);
+
+    let two = format!(
+        "{MINIMAL}\n[kiosk]\nadmin_pin = \"4821\"\nidle_sign_out_mins = 15\n\
+         [[cashiers]]\nname = \" Aminata \"\npin = \"2580\"\n\
+         [[cashiers]]\nname = \"Mohamed\"\npin = \"13970\"\n"
+    );
+    let config = parse(&two).expect("two cashiers");
+    let names: Vec<&str> = config.cashiers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Aminata", "Mohamed"]);
+    assert_eq!(
+        config.kiosk.idle_sign_out,
+        Some(Duration::from_secs(15 * 60))
+    );
+    let debug = format!("{config:?}");
+    assert!(
+        !debug.contains("2580") && !debug.contains("13970"),
+        "{debug}"
+    );
+
+    let cashier =
+        |name: &str, pin: &str| format!("[[cashiers]]\nname = \"{name}\"\npin = \"{pin}\"\n");
+    let cases = [
+        (cashier("Aminata", "25a0"), "4 to 8 digits"),
+        (cashier("Aminata", "123"), "4 to 8 digits"),
+        (cashier("", "2580"), "no name"),
+        (cashier("Aminata Kamara-Conteh Bangura", "2580"), "up to 20"),
+        (cashier("Aminata", "0000"), "admin PIN"),
+        (
+            cashier("Aminata", "2580") + &cashier("Mohamed", "2580"),
+            "Aminata",
+        ),
+        (
+            cashier("Aminata", "2580") + &cashier("aminata", "2581"),
+            "named twice",
+        ),
+        (
+            "[kiosk]\nidle_sign_out_mins = 10\n".to_string(),
+            "needs [[cashiers]]",
+        ),
+        (
+            "[kiosk]\nidle_sign_out_mins = 1000\n".to_string() + &cashier("Aminata", "2580"),
+            "1 to 720",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let message = refusal(&format!("{MINIMAL}\n{extra}"));
+        assert!(message.contains(expected), "{extra}: {message}");
+    }
+}
+
+#[test]
 fn missing_credentials_say_where_to_put_them() {
     let message = refusal("[monime]\naccess_token = \"mon_test_x\"\n");
     assert!(message.contains("space_id is missing"), "{message}");

@@ -1,6 +1,6 @@
 //! Sales brought back from Monime into the journal (`reconcile --restore`): after a journal is
 //! lost or moved aside as damaged, the codes Monime says were paid are written back as paid
-//! sales, marked restored, so the day's totals are right again. A code is restored once: its id
+//! sales, marked restored, with their cashier, so the day's totals are right again. A code is restored once: its id
 //! is looked for in the same write that would add it.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
-use super::{Journal, JournalError, Receipt, insert_event, timestamp};
+use super::{CASHIER_METADATA, Journal, JournalError, Receipt, insert_event, timestamp};
 use crate::monime::{CodeStatus, NewPaymentCode, PaymentCode};
 use crate::sale::Phase;
 
@@ -85,8 +85,8 @@ impl Journal {
             .execute(
                 "INSERT INTO sales (id, terminal_id, created_at, updated_at, amount_minor, currency,
                                     idempotency_key, request_json, phase, code_id, ussd_code,
-                                    expire_time, payment_json, receipt, restored)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1)",
+                                    expire_time, payment_json, receipt, cashier, restored)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1)",
                 params![
                     number,
                     terminal_id,
@@ -103,6 +103,8 @@ impl Journal {
                     code.expire_time.map(timestamp),
                     payment_json,
                     Receipt::NotKnown.as_str(),
+                    // Monime keeps who took the sale with the code, as `begin_sale` files it.
+                    request.metadata.get(CASHIER_METADATA),
                 ],
             )
             .map_err(|e| self.error(e))?;
@@ -179,7 +181,9 @@ mod tests {
                 provider_id: Some("m17".into()),
                 ..Default::default()
             }),
-            metadata: Some(serde_json::json!({"sale": "7", "terminal": "T1", "n": 3})),
+            metadata: Some(serde_json::json!(
+                {"sale": "7", "terminal": "T1", "cashier": "Aminata", "n": 3}
+            )),
         }
     }
 
@@ -196,6 +200,7 @@ mod tests {
         };
         let sale = journal.sale(number).expect("read").expect("stored");
         assert!(sale.books.restored);
+        assert_eq!(sale.books.cashier.as_deref(), Some("Aminata"));
         assert_eq!(sale.record.phase, Phase::Paid);
         assert_eq!(sale.receipt, Receipt::NotKnown);
         assert!(!sale.receipt_owed(), "nothing prints by itself");

@@ -198,6 +198,9 @@ pub fn sale_receipt(
             .to_string(),
     )?;
     doc.pair("Sale", &record.number.to_string())?;
+    if let Some(cashier) = &sale.books.cashier {
+        doc.pair("Cashier", cashier)?;
+    }
     doc.rule()?;
     // What Monime says was paid, where it says so.
     doc.centered(

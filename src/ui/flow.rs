@@ -4,6 +4,7 @@
 //! come from `words`, and `view` makes the `View`.
 
 mod books;
+mod cashiers;
 mod view;
 
 pub use books::{BooksLine, BooksView};
@@ -12,6 +13,7 @@ pub use view::{HistoryRow, View};
 use super::keypad::{AmountEntry, KeypadKey};
 use super::words;
 use crate::clock::Clock;
+use crate::config::Cashier;
 use crate::journal::StoredSale;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::printer::PrinterState;
@@ -20,6 +22,8 @@ use crate::sale::{Phase, Reachability, Sale};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
+    /// A cashier's PIN, when the shop has cashiers and nobody is signed in.
+    SignIn,
     Amount,
     Payment,
     Paid,
@@ -60,12 +64,15 @@ pub enum Intent {
     KeepOpen,
     /// Demo mode only: the simulated customer pays the code on screen.
     DemoPay,
+    /// Sign the cashier out so another can sign in.
+    ChangeCashier,
 }
 
 /// Work for the worker thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    StartSale(Money),
+    /// A sale of this amount, taken by the signed-in cashier if any.
+    StartSale(Money, Option<String>),
     CancelSale,
     Reprint(i64),
     TestPrint,
@@ -147,6 +154,10 @@ pub struct Settings {
     /// Seconds the paid screen stays before the next sale; `None` waits for New sale.
     pub paid_screen_secs: Option<u32>,
     pub has_printer: bool,
+    /// Who may sign in; empty: no sign-in, sales carry no cashier.
+    pub cashiers: Vec<Cashier>,
+    /// A signed-in cashier idle this long is signed out; `None` never.
+    pub idle_sign_out_secs: Option<u32>,
 }
 
 pub struct Flow {
@@ -174,6 +185,10 @@ pub struct Flow {
     /// The report on the books screen.
     books: Option<ShiftReport>,
     confirm_close: bool,
+    /// Who is signed in, when the shop has cashiers.
+    cashier: Option<String>,
+    /// Seconds since the last tap or key.
+    idle_secs: u32,
 }
 
 const PIN_MAX: usize = 8;
@@ -201,7 +216,15 @@ impl Flow {
             clock: Clock::new(),
             books: None,
             confirm_close: false,
+            cashier: None,
+            idle_secs: 0,
         }
+        .at_home()
+    }
+
+    fn at_home(mut self) -> Flow {
+        self.screen = self.home();
+        self
     }
 
     pub fn screen(&self) -> Screen {
@@ -210,6 +233,7 @@ impl Flow {
 
     pub fn intent(&mut self, intent: Intent) -> Vec<Action> {
         self.notice = None;
+        self.idle_secs = 0;
         match (self.screen, intent) {
             (Screen::Amount, Intent::Key(key)) => {
                 if let Err(refusal) = self.entry.press(key) {
@@ -228,11 +252,20 @@ impl Flow {
                 self.screen = Screen::History;
                 vec![Action::LoadHistory]
             }
-            (Screen::Amount, Intent::OpenAdmin) => {
+            (Screen::Amount | Screen::SignIn, Intent::OpenAdmin) => {
                 self.pin.clear();
                 self.screen = Screen::AdminPin;
                 Vec::new()
             }
+            (Screen::Amount, Intent::ChangeCashier) if !self.settings.cashiers.is_empty() => {
+                self.sign_out();
+                Vec::new()
+            }
+            (Screen::SignIn, Intent::Key(key)) => {
+                self.pin_key(key);
+                Vec::new()
+            }
+            (Screen::SignIn, Intent::Charge) => self.sign_in(),
             (Screen::Payment, Intent::Cancel | Intent::Back) => {
                 if self.can_cancel() {
                     self.confirm_cancel = true;
@@ -275,16 +308,7 @@ impl Flow {
             },
             (Screen::History, Intent::Reprint(number)) => vec![Action::Reprint(number)],
             (Screen::AdminPin, Intent::Key(key)) => {
-                match key {
-                    KeypadKey::Digit(d) if self.pin.len() < PIN_MAX => {
-                        self.pin.push(char::from(b'0' + d))
-                    }
-                    KeypadKey::Backspace => {
-                        self.pin.pop();
-                    }
-                    KeypadKey::Clear => self.pin.clear(),
-                    _ => {}
-                }
+                self.pin_key(key);
                 Vec::new()
             }
             (Screen::AdminPin, Intent::Charge) => {
@@ -304,7 +328,7 @@ impl Flow {
             (Screen::Admin, Intent::OpenBooks) => self.open_books(),
             (Screen::Books, intent) => self.books_intent(intent),
             (Screen::History | Screen::AdminPin | Screen::Admin, Intent::Back) => {
-                self.screen = Screen::Amount;
+                self.screen = self.home();
                 Vec::new()
             }
             (Screen::Amount, Intent::Back) => {
@@ -328,7 +352,7 @@ impl Flow {
             (Screen::Paid, ENTER | RETURN) => Intent::NewSale,
             (Screen::Outcome, ENTER | RETURN) => Intent::TryAgain,
             (Screen::Outcome | Screen::Paid, ESCAPE) => Intent::NewSale,
-            (Screen::Amount | Screen::AdminPin, ENTER | RETURN) => Intent::Charge,
+            (Screen::Amount | Screen::AdminPin | Screen::SignIn, ENTER | RETURN) => Intent::Charge,
             (Screen::Amount, ESCAPE) => Intent::Back,
             (Screen::History | Screen::Admin | Screen::AdminPin | Screen::Books, ESCAPE) => {
                 Intent::Back
@@ -340,6 +364,18 @@ impl Flow {
         Some(self.intent(intent))
     }
 
+    /// A key on a PIN screen: digits up to the longest PIN, Backspace and Clear.
+    fn pin_key(&mut self, key: KeypadKey) {
+        match key {
+            KeypadKey::Digit(d) if self.pin.len() < PIN_MAX => self.pin.push(char::from(b'0' + d)),
+            KeypadKey::Backspace => {
+                self.pin.pop();
+            }
+            KeypadKey::Clear => self.pin.clear(),
+            _ => {}
+        }
+    }
+
     fn start(&mut self, amount: Money) -> Vec<Action> {
         self.screen = Screen::Payment;
         self.sale = None;
@@ -348,11 +384,11 @@ impl Flow {
         self.last_amount = Some(amount);
         self.confirm_cancel = false;
         self.seconds_left = None;
-        vec![Action::StartSale(amount)]
+        vec![Action::StartSale(amount, self.cashier.clone())]
     }
 
     fn new_sale(&mut self) {
-        self.screen = Screen::Amount;
+        self.screen = self.home();
         self.entry.clear();
         self.sale = None;
         self.start_failure = None;
@@ -443,6 +479,7 @@ impl Flow {
 
     /// Called once a second.
     pub fn tick(&mut self) {
+        self.idle_tick();
         if let Some(left) = &mut self.seconds_left {
             *left = left.saturating_sub(1);
         }

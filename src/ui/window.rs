@@ -56,6 +56,11 @@ impl App {
             demo: terminal.simulator.is_some(),
             paid_screen_secs: config.kiosk.paid_screen_secs,
             has_printer: terminal.printer.is_some(),
+            cashiers: config.cashiers.clone(),
+            idle_sign_out_secs: config
+                .kiosk
+                .idle_sign_out
+                .map(|idle| u32::try_from(idle.as_secs()).unwrap_or(u32::MAX)),
         };
         let state = Rc::new(RefCell::new(UiState {
             flow: Flow::new(settings),
@@ -139,6 +144,7 @@ fn bind_callbacks(
     kiosk.on_confirm_close_pressed(on(Intent::ConfirmClose));
     kiosk.on_keep_open(on(Intent::KeepOpen));
     kiosk.on_demo_pay(on(Intent::DemoPay));
+    kiosk.on_change_cashier(on(Intent::ChangeCashier));
     let (weak, key_state, key_actions) = context();
     kiosk.on_key(move |key| {
         if let Some(key) = KeypadKey::parse(&key) {
@@ -203,6 +209,7 @@ fn apply(window: &MainWindow, state: &mut UiState) {
 
 fn set_view(kiosk: &Kiosk, view: &View) {
     kiosk.set_page(match view.screen.unwrap_or(Screen::Amount) {
+        Screen::SignIn => Page::SignIn,
         Screen::Amount => Page::Amount,
         Screen::Payment => Page::Payment,
         Screen::Paid => Page::Paid,
@@ -213,6 +220,8 @@ fn set_view(kiosk: &Kiosk, view: &View) {
         Screen::Books => Page::Books,
     });
     kiosk.set_merchant(view.merchant.as_str().into());
+    kiosk.set_cashier(view.cashier.as_str().into());
+    kiosk.set_can_change_cashier(view.can_change_cashier);
     kiosk.set_demo(view.demo);
     kiosk.set_network_ok(view.network_ok);
     kiosk.set_network_text(view.network_text.as_str().into());

@@ -122,6 +122,14 @@ pub fn start_problem(error: &OpenError) -> (&'static str, &'static str) {
 
 pub const TYPE_AMOUNT_FIRST: &str = "Type the amount first";
 pub const WRONG_PIN: &str = "Wrong PIN";
+
+/// On the sign-in screen after the idle sign-out.
+pub fn signed_out_idle(minutes: u32) -> String {
+    match minutes {
+        1 => "Signed out after 1 minute without use.".into(),
+        _ => format!("Signed out after {minutes} minutes without use."),
+    }
+}
 pub const GETTING_CODE: &str = "Getting a payment code";
 
 /// The countdown of a code: "9:41".

@@ -101,10 +101,14 @@ pub async fn run(
         let terminal = Arc::clone(&terminal);
         let post = post.clone();
         match action {
-            Action::StartSale(amount) => {
+            Action::StartSale(amount, cashier) => {
                 let config = terminal.config.clone();
+                let extras = SaleExtras {
+                    cashier,
+                    ..SaleExtras::default()
+                };
                 let started = start_sale(&terminal.services, move |number| {
-                    code_request(&config, number, amount, &SaleExtras::default())
+                    code_request(&config, number, amount, &extras)
                 })
                 .await;
                 match started {
@@ -269,7 +273,7 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
             },
             None => News::Message(String::new()),
         },
-        Action::StartSale(_) | Action::CancelSale => News::Message(String::new()),
+        Action::StartSale(..) | Action::CancelSale => News::Message(String::new()),
     }
 }
 

@@ -11,9 +11,9 @@ use crate::Next;
 use crate::report::Report;
 use crate::screen::{Screen, button, classify};
 use crate::shop::Shop;
-use crate::vm::{Machine, Rig};
+use crate::vm::{Machine, Rig, patience};
 
-/// How long a boot under TCG may take to its first frame (about 75 s measured).
+/// How long an x86_64 boot under TCG may take to its first frame (about 75 s measured).
 pub const FIRST_FRAME: Duration = Duration::from_secs(240);
 
 /// Polls the screen until `want` holds, or `timeout`; the error names what was shown last.
@@ -23,6 +23,7 @@ pub fn wait_for(
     timeout: Duration,
     want: impl Fn(&Screen) -> bool,
 ) -> Result<Screen, String> {
+    let timeout = patience(timeout);
     let deadline = Instant::now() + timeout;
     let mut last = Screen::Nothing;
     while Instant::now() < deadline {
@@ -89,9 +90,21 @@ pub fn charge(machine: &mut Machine, digits: &str) -> Result<(), String> {
     key_in(machine, &["Charge"])
 }
 
+/// Taps New sale on the PAID screen and waits for the keypad.
+pub fn new_sale(machine: &mut Machine) -> Result<(), String> {
+    key_in(machine, &["New sale"])?;
+    wait_for(
+        machine,
+        "amount screen after New sale",
+        Duration::from_secs(30),
+        |s| *s == Screen::Amount,
+    )
+    .map(|_| ())
+}
+
 /// Waits for the code number `count` (1-based) to exist at the simulator.
 pub fn wait_for_code(shop: &Shop, count: usize, timeout: Duration) -> Result<SimCode, String> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now() + patience(timeout);
     while Instant::now() < deadline {
         if let Some(code) = shop.codes().get(count - 1) {
             return Ok(code.clone());
@@ -106,7 +119,7 @@ pub fn wait_for_code(shop: &Shop, count: usize, timeout: Duration) -> Result<Sim
 
 /// Waits for `count` cut receipts naming `code_id` (more than one is a failure unless a copy).
 pub fn wait_for_receipt(shop: &Shop, code_id: &str, timeout: Duration) -> Result<String, String> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now() + patience(timeout);
     while Instant::now() < deadline {
         let receipts = shop.receipts_for(code_id);
         let originals = receipts
@@ -259,7 +272,7 @@ fn pay_and_print(machine: &mut Machine, shop: &Shop, code: &SimCode) -> Result<S
         return Err(format!("the receipt does not show Le 125.00:\n{receipt}"));
     }
     Ok(format!(
-        "PAID {:.1} s after paying; receipt of {} lines with the code and Le 125.00 on /dev/ttyS1",
+        "PAID {:.1} s after paying; receipt of {} lines with the code and Le 125.00 on the printer's UART",
         on_screen.as_secs_f64(),
         receipt.lines().count()
     ))
@@ -373,17 +386,12 @@ fn sandbox(machine: &Machine) -> Result<String, String> {
 }
 
 fn watchdog(machine: &mut Machine) -> Result<String, String> {
-    key_in(machine, &["New sale"])?;
-    wait_for(
-        machine,
-        "amount screen after New sale",
-        Duration::from_secs(30),
-        |s| *s == Screen::Amount,
-    )?;
+    new_sale(machine)?;
     let frozen = main_pid(machine)?;
     machine.run(&format!("kill -STOP {frozen}"))?;
     let begun = Instant::now();
-    let deadline = begun + Duration::from_secs(150);
+    let allowed = patience(Duration::from_secs(150));
+    let deadline = begun + allowed;
     loop {
         let now = main_pid(machine)?;
         if now != 0 && now != frozen {
@@ -391,7 +399,8 @@ fn watchdog(machine: &mut Machine) -> Result<String, String> {
         }
         if Instant::now() > deadline {
             return Err(format!(
-                "the frozen terminal (pid {frozen}) was not restarted in 150 s{}",
+                "the frozen terminal (pid {frozen}) was not restarted in {} s{}",
+                allowed.as_secs(),
                 unit_story(machine)
             ));
         }

@@ -34,7 +34,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let arch = match vm::Arch::from_env() {
+        Ok(arch) => arch,
+        Err(error) => {
+            eprintln!("FAIL: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let rig = Rig {
+        arch,
         dir,
         printer_tty: shop.printer.path().to_path_buf(),
         simulator_port: shop.simulator.address().port(),
@@ -44,8 +52,10 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or_else(rand::random::<u64>);
+    rig.settle_patience();
     println!(
-        "accelerator {}, power-cut seed {seed} (FIELD_SEED={seed} repeats it)",
+        "{} guest, accelerator {}, power-cut seed {seed} (FIELD_SEED={seed} repeats it)",
+        rig.arch.name(),
         rig.accel
     );
 

@@ -10,11 +10,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::Next;
-use crate::checks::{FIRST_FRAME, charge, settled, unit_story, wait_for, wait_for_receipt};
+use crate::checks::{
+    FIRST_FRAME, charge, new_sale, settled, unit_story, wait_for, wait_for_receipt,
+};
 use crate::report::Report;
-use crate::screen::{Screen, button, classify};
+use crate::screen::{Screen, classify};
 use crate::shop::Shop;
-use crate::vm::{Machine, Rig};
+use crate::vm::{Machine, Rig, patience};
 
 pub const CUTS: usize = 5;
 
@@ -116,7 +118,7 @@ fn one_cut(
 /// Drives the sale to its end after the boot: pays the code if the customer has not, waits for
 /// PAID and the receipt, and goes back to the keypad.
 fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<String, String> {
-    let deadline = Instant::now() + Duration::from_secs(180);
+    let deadline = Instant::now() + patience(Duration::from_secs(180));
     let mut on_keypad_since: Option<Instant> = None;
     let mut paid_after_boot = false;
     while Instant::now() < deadline {
@@ -131,14 +133,7 @@ fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<String, S
             }
             (Screen::Paid, Some(code)) => {
                 wait_for_receipt(shop, &code.id, Duration::from_secs(60))?;
-                let at = button("New sale").ok_or("no New sale button")?;
-                machine.tap(at)?;
-                wait_for(
-                    machine,
-                    "amount screen after New sale",
-                    Duration::from_secs(30),
-                    |s| *s == Screen::Amount,
-                )?;
+                new_sale(machine)?;
                 let who = if paid_after_boot {
                     "paid after the boot"
                 } else {
@@ -155,7 +150,7 @@ fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<String, S
                             code.status
                         ));
                     }
-                    None if since.elapsed() > Duration::from_secs(30) => {
+                    None if since.elapsed() > patience(Duration::from_secs(30)) => {
                         return Ok(
                             "no code was made before the cut; back at the keypad, nothing charged"
                                 .into(),

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -13,8 +14,49 @@ use serde_json::{Value, json};
 
 use crate::qmp::JsonLink;
 
+/// The board the image is built for (FIELD_ARCH): which QEMU plays it and what differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arch {
+    Amd64,
+    Arm64,
+}
+
+impl Arch {
+    pub fn from_env() -> Result<Arch, String> {
+        match std::env::var("FIELD_ARCH").as_deref() {
+            Err(_) | Ok("amd64") => Ok(Arch::Amd64),
+            Ok("arm64") => Ok(Arch::Arm64),
+            Ok(other) => Err(format!("FIELD_ARCH is {other:?}: use amd64 or arm64")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "amd64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// How many times longer than an x86_64 guest under TCG this one takes for the same work:
+    /// every wait of the checks is stretched by it (measured: see docs/DEPLOY.md).
+    fn slowness(self) -> u32 {
+        match self {
+            Arch::Amd64 => 1,
+            Arch::Arm64 => 3,
+        }
+    }
+}
+
+static SLOWNESS: OnceLock<u32> = OnceLock::new();
+
+/// A wait measured on an x86_64 guest, stretched for the guest being run.
+pub fn patience(wait: Duration) -> Duration {
+    wait * SLOWNESS.get().copied().unwrap_or(1)
+}
+
 /// What every boot shares.
 pub struct Rig {
+    pub arch: Arch,
     /// target/field: the image, kernel, initrd; sockets and logs go here too.
     pub dir: PathBuf,
     pub printer_tty: PathBuf,
@@ -40,6 +82,13 @@ pub struct GuestOutput {
 pub const WIDTH: u32 = 800;
 pub const HEIGHT: u32 = 480;
 
+impl Rig {
+    /// Records the guest's slowness for [`patience`]; call once, before the first boot.
+    pub fn settle_patience(&self) {
+        let _ = SLOWNESS.set(self.arch.slowness());
+    }
+}
+
 impl Machine {
     /// Boots the image; `clock` sets the guest's real-time clock (the host's when `None`).
     pub fn boot(rig: &Rig, clock: Option<DateTime<Utc>>) -> Result<Machine, String> {
@@ -54,7 +103,16 @@ impl Machine {
             None => "base=utc,clock=host".into(),
         };
         let path = |name: &str| dir.join(name).display().to_string();
-        let mut command = Command::new("qemu-system-x86_64");
+        let (qemu, console) = match rig.arch {
+            Arch::Amd64 => ("qemu-system-x86_64", "ttyS0"),
+            Arch::Arm64 => ("qemu-system-aarch64", "ttyAMA0"),
+        };
+        let mut command = Command::new(qemu);
+        if rig.arch == Arch::Arm64 {
+            // The Cortex-A72 of a Raspberry Pi 4; `max` would emulate pointer authentication,
+            // which costs much under TCG and no board here has.
+            command.args(["-machine", "virt", "-cpu", "cortex-a72"]);
+        }
         command
             .args([
                 "-accel",
@@ -64,10 +122,14 @@ impl Machine {
                 "-smp",
                 "2",
                 "-nodefaults",
+                "-display",
+                "none",
             ])
-            .args(["-display", "none", "-vga", "none"])
             .args(["-kernel", &path("vmlinuz"), "-initrd", &path("initrd.img")])
-            .args(["-append", "root=/dev/vda rw console=ttyS0 quiet"])
+            .args([
+                "-append",
+                &format!("root=/dev/vda rw console={console} quiet"),
+            ])
             .args([
                 "-drive",
                 &format!("file={},format=raw,if=virtio", path("disk.ext4")),
@@ -88,7 +150,11 @@ impl Machine {
                 "-chardev",
                 &format!("serial,id=printer,path={}", rig.printer_tty.display()),
             ])
-            .args(["-serial", "chardev:printer"])
+            .args(match rig.arch {
+                Arch::Amd64 => ["-serial", "chardev:printer"],
+                // The virt board has one UART (the console): the printer is a PCI 16550.
+                Arch::Arm64 => ["-device", "pci-serial,chardev=printer"],
+            })
             .args([
                 "-netdev",
                 &format!(
@@ -120,7 +186,7 @@ impl Machine {
         let started = Instant::now();
         let mut child = command
             .spawn()
-            .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
+            .map_err(|e| format!("cannot start {qemu}: {e}"))?;
         let deadline = Instant::now() + Duration::from_secs(20);
         let qmp = loop {
             match JsonLink::qmp(&qmp_path) {
@@ -200,7 +266,8 @@ impl Machine {
             .get("pid")
             .and_then(Value::as_i64)
             .ok_or_else(|| format!("guest-exec gave no pid: {started}"))?;
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let allowed = patience(Duration::from_secs(120));
+        let deadline = Instant::now() + allowed;
         loop {
             let status = agent.execute("guest-exec-status", json!({ "pid": pid }))?;
             if status.get("exited").and_then(Value::as_bool) == Some(true) {
@@ -221,7 +288,8 @@ impl Machine {
             }
             if Instant::now() > deadline {
                 return Err(format!(
-                    "the guest command did not finish in 120 s: {script}"
+                    "the guest command did not finish in {} s: {script}",
+                    allowed.as_secs()
                 ));
             }
             std::thread::sleep(Duration::from_millis(200));

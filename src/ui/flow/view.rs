@@ -23,6 +23,9 @@ pub struct HistoryRow {
 pub struct View {
     pub screen: Option<Screen>,
     pub merchant: String,
+    /// Who is signed in, for the status bar; empty without cashiers.
+    pub cashier: String,
+    pub can_change_cashier: bool,
     pub demo: bool,
     pub network_ok: bool,
     pub network_text: String,
@@ -78,6 +81,8 @@ impl Flow {
         View {
             screen: Some(self.screen),
             merchant: self.settings.merchant_name.clone(),
+            cashier: self.cashier.clone().unwrap_or_default(),
+            can_change_cashier: !self.settings.cashiers.is_empty(),
             demo: self.settings.demo,
             network_ok,
             network_text,

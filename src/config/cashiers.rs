@@ -1,0 +1,103 @@
+//! The shop's cashiers (`[[cashiers]]`, optional): who may sign in at the terminal with which
+//! PIN, and when an idle terminal signs its cashier out. Without any, the terminal opens on the
+//! keypad as before and its sales carry no cashier.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The longest name: it shares the status bar with the shop's name and the lights.
+const NAME_MAX_CHARS: usize = 20;
+/// The PIN pad accepts this many digits at most; the admin PIN has the same rule.
+const PIN_DIGITS: std::ops::RangeInclusive<usize> = 4..=8;
+const IDLE_MINS: std::ops::RangeInclusive<u32> = 1..=720;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCashier {
+    name: Option<String>,
+    pin: Option<String>,
+}
+
+/// A cashier who may sign in. The PIN stays out of Debug output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Cashier {
+    pub name: String,
+    pub pin: String,
+}
+
+impl fmt::Debug for Cashier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cashier")
+            .field("name", &self.name)
+            .field("pin", &"****")
+            .finish()
+    }
+}
+
+/// Checks the `[[cashiers]]` entries: each has a name that fits the status bar and a PIN of 4 to
+/// 8 digits. PINs are unique (a PIN alone signs a cashier in, which is quickest at a counter)
+/// and none is the admin PIN, which must keep opening the admin screen.
+pub(super) fn check_cashiers(
+    raw: Vec<RawCashier>,
+    admin_pin: &str,
+) -> Result<Vec<Cashier>, String> {
+    let mut cashiers: Vec<Cashier> = Vec::with_capacity(raw.len());
+    for (index, entry) in raw.into_iter().enumerate() {
+        let place = format!("[[cashiers]] entry {}", index + 1);
+        let name = entry
+            .name
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| format!("{place} has no name: add name = \"Aminata\""))?;
+        if name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control) {
+            return Err(format!(
+                "{place}: the name \"{name}\" must be up to {NAME_MAX_CHARS} characters on one line"
+            ));
+        }
+        let place = format!("[[cashiers]] \"{name}\"");
+        let pin = entry.pin.unwrap_or_default();
+        if !PIN_DIGITS.contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!(
+                "{place}: pin must be 4 to 8 digits, written in quotes such as \"2580\""
+            ));
+        }
+        if pin == admin_pin {
+            return Err(format!(
+                "{place}: the pin is the admin PIN; give the cashier a PIN of their own"
+            ));
+        }
+        if let Some(other) = cashiers.iter().find(|c| c.pin == pin) {
+            return Err(format!(
+                "{place}: the pin is also \"{}\"'s; each cashier needs their own PIN, which alone signs them in",
+                other.name
+            ));
+        }
+        if cashiers.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
+            return Err(format!(
+                "{place} is named twice: the reports count sales by name, so give each cashier a different one"
+            ));
+        }
+        cashiers.push(Cashier { name, pin });
+    }
+    Ok(cashiers)
+}
+
+/// `[kiosk] idle_sign_out_mins`: only meaningful with cashiers.
+pub(super) fn check_idle_sign_out(
+    minutes: Option<u32>,
+    cashiers: &[Cashier],
+) -> Result<Option<Duration>, String> {
+    match minutes {
+        None | Some(0) => Ok(None),
+        Some(_) if cashiers.is_empty() => Err(
+            "[kiosk] idle_sign_out_mins needs [[cashiers]] to sign out: add them, or remove the key"
+                .into(),
+        ),
+        Some(mins) if IDLE_MINS.contains(&mins) => Ok(Some(Duration::from_secs(u64::from(mins) * 60))),
+        Some(mins) => Err(format!(
+            "[kiosk] idle_sign_out_mins {mins}: use 1 to 720 minutes, or 0 to stay signed in"
+        )),
+    }
+}
