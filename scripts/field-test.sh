@@ -41,7 +41,7 @@ phase "host packages ($arch guest)"
 packages=("$qemu_package" mmdebstrap e2fsprogs pkg-config libinput-dev libudev-dev libxkbcommon-dev)
 # An arm64 image is made and the package installed in it by running its arm64 programs
 # through qemu-user, which the kernel's binfmt_misc hands them to.
-[ "$arch" = arm64 ] && packages+=(qemu-user-static binfmt-support)
+[ "$arch" = arm64 ] && packages+=(qemu-user-static binfmt-support arch-test)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
