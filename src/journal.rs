@@ -88,6 +88,22 @@ pub struct StoredSale {
     pub books: SaleBooks,
 }
 
+#[cfg(test)]
+impl StoredSale {
+    /// `record` as the journal gives it back, for the tests of what reads the journal: made now
+    /// on terminal T1, its receipt printed.
+    pub(crate) fn for_test(record: SaleRecord) -> StoredSale {
+        StoredSale {
+            record,
+            terminal_id: "T1".into(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            receipt: Receipt::Printed,
+            books: SaleBooks::default(),
+        }
+    }
+}
+
 /// Where a sale stands in the shop's books.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SaleBooks {
@@ -140,6 +156,23 @@ pub struct Journal {
     path: PathBuf,
 }
 
+/// The next number for a row of `table` (numbered by its AUTOINCREMENT `column`): never one
+/// given before, even if rows were removed by hand, as sqlite_sequence keeps the highest used.
+fn next_number(
+    transaction: &rusqlite::Transaction<'_>,
+    table: &str,
+    column: &str,
+) -> rusqlite::Result<i64> {
+    transaction.query_row(
+        &format!(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0),
+                        COALESCE((SELECT MAX({column}) FROM {table}), 0)) + 1"
+        ),
+        [],
+        |row| row.get(0),
+    )
+}
+
 /// The code's metadata entry naming the cashier who took the sale: the journal files the sale
 /// under it, and Monime keeps it with the code for reconciliation.
 pub const CASHIER_METADATA: &str = "cashier";
@@ -173,14 +206,7 @@ impl Journal {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| self.error(e))?;
         let time = timestamp(now);
-        let number: i64 = transaction
-            .query_row(
-                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sales'), 0),
-                            COALESCE((SELECT MAX(id) FROM sales), 0)) + 1",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.error(e))?;
+        let number = next_number(&transaction, "sales", "id").map_err(|e| self.error(e))?;
         let request = build_request(number);
         let request_json = serde_json::to_string(&request).map_err(|e| self.error(e))?;
         transaction

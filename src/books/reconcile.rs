@@ -418,7 +418,7 @@ pub async fn restore(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{Receipt, SaleBooks};
+
     use crate::money::Currency;
     use crate::monime::NewPaymentCode;
     use crate::sale::{CodeInfo, SaleRecord};
@@ -432,14 +432,7 @@ mod tests {
             ussd_code: "*715*1*1#".into(),
             expire_time: None,
         });
-        StoredSale {
-            record,
-            terminal_id: "T1".into(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            receipt: Receipt::Printed,
-            books: SaleBooks::default(),
-        }
+        StoredSale::for_test(record)
     }
 
     fn code(id: &str, status: CodeStatus, minor: i64, terminal: &str) -> PaymentCode {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{COLUMNS, Journal, JournalError, StoredSale, parse_time, timestamp};
+use super::{COLUMNS, Journal, JournalError, StoredSale, next_number, parse_time, timestamp};
 use crate::sale::Phase;
 
 /// One numbered day close as the journal holds it.
@@ -70,16 +70,8 @@ impl Journal {
         if let Some(earlier) = earlier {
             return Ok(Closing::AlreadyClosed(earlier.map_err(|e| self.error(e))?));
         }
-        // AUTOINCREMENT keeps the highest number ever used in sqlite_sequence, so a number is
-        // never given twice even if rows were removed by hand.
-        let number: i64 = transaction
-            .query_row(
-                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'day_closes'), 0),
-                            COALESCE((SELECT MAX(number) FROM day_closes), 0)) + 1",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.error(e))?;
+        let number =
+            next_number(&transaction, "day_closes", "number").map_err(|e| self.error(e))?;
         let closed_at = timestamp(now);
         transaction
             .execute(

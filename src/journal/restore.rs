@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
-use super::{CASHIER_METADATA, Journal, JournalError, Receipt, insert_event, timestamp};
+use super::{
+    CASHIER_METADATA, Journal, JournalError, Receipt, insert_event, next_number, timestamp,
+};
 use crate::monime::{CodeStatus, NewPaymentCode, PaymentCode};
 use crate::sale::Phase;
 
@@ -63,14 +65,7 @@ impl Journal {
         if let Some(number) = existing {
             return Ok(Restored::AlreadyThere(number));
         }
-        let number: i64 = transaction
-            .query_row(
-                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sales'), 0),
-                            COALESCE((SELECT MAX(id) FROM sales), 0)) + 1",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.error(e))?;
+        let number = next_number(&transaction, "sales", "id").map_err(|e| self.error(e))?;
         let request = request_of(code, amount);
         let request_json = serde_json::to_string(&request).map_err(|e| self.error(e))?;
         let payment_json = code

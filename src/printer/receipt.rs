@@ -438,12 +438,8 @@ mod tests {
             ..Default::default()
         });
         StoredSale {
-            record,
-            terminal_id: "T1".into(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
             receipt: crate::journal::Receipt::Owed,
-            books: Default::default(),
+            ..StoredSale::for_test(record)
         }
     }
 

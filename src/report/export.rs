@@ -154,11 +154,10 @@ const HEADER: [&str; 16] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{Receipt, SaleBooks};
+    use crate::journal::SaleBooks;
     use crate::money::{Currency, Money};
     use crate::monime::NewPaymentCode;
     use crate::sale::SaleRecord;
-    use chrono::Utc;
 
     fn row(reference: &str) -> ExportRow {
         let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 125_000))
@@ -167,16 +166,12 @@ mod tests {
         record.phase = Phase::Paid;
         ExportRow::of(
             &StoredSale {
-                record,
-                terminal_id: "T1".into(),
-                created_at: Utc::now(),
-                updated_at: Utc::now(),
-                receipt: Receipt::Printed,
                 books: SaleBooks {
                     cashier: Some("Aminata".into()),
                     z_number: Some(3),
                     restored: false,
                 },
+                ..StoredSale::for_test(record)
             },
             CurrencyStyle::Symbol,
         )

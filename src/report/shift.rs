@@ -271,7 +271,7 @@ fn group(paid: &[&StoredSale], name_of: impl Fn(&StoredSale) -> String) -> Vec<G
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{Receipt, SaleBooks};
+    use crate::journal::SaleBooks;
     use crate::monime::{NewPaymentCode, ProcessedPayment};
     use crate::sale::SaleRecord;
     use chrono::Utc;
@@ -285,15 +285,11 @@ mod tests {
             ..Default::default()
         });
         StoredSale {
-            record,
-            terminal_id: "T1".into(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            receipt: Receipt::Printed,
             books: SaleBooks {
                 cashier: cashier.map(str::to_string),
                 ..Default::default()
             },
+            ..StoredSale::for_test(record)
         }
     }
 
