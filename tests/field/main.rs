@@ -52,7 +52,6 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or_else(rand::random::<u64>);
-    rig.settle_patience();
     println!(
         "{} guest, accelerator {}, power-cut seed {seed} (FIELD_SEED={seed} repeats it)",
         rig.arch.name(),

@@ -16,7 +16,7 @@ use crate::checks::{
 use crate::report::Report;
 use crate::screen::{Screen, classify};
 use crate::shop::Shop;
-use crate::vm::{Machine, Rig, patience};
+use crate::vm::{Machine, Rig};
 
 pub const CUTS: usize = 5;
 
@@ -118,7 +118,7 @@ fn one_cut(
 /// Drives the sale to its end after the boot: pays the code if the customer has not, waits for
 /// PAID and the receipt, and goes back to the keypad.
 fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<String, String> {
-    let deadline = Instant::now() + patience(Duration::from_secs(180));
+    let deadline = Instant::now() + Duration::from_secs(180);
     let mut on_keypad_since: Option<Instant> = None;
     let mut paid_after_boot = false;
     while Instant::now() < deadline {
@@ -150,7 +150,7 @@ fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<String, S
                             code.status
                         ));
                     }
-                    None if since.elapsed() > patience(Duration::from_secs(30)) => {
+                    None if since.elapsed() > Duration::from_secs(30) => {
                         return Ok(
                             "no code was made before the cut; back at the keypad, nothing charged"
                                 .into(),

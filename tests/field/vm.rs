@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -36,22 +35,6 @@ impl Arch {
             Arch::Arm64 => "arm64",
         }
     }
-
-    /// How many times longer than an x86_64 guest under TCG this one takes for the same work:
-    /// every wait of the checks is stretched by it (measured: see docs/DEPLOY.md).
-    fn slowness(self) -> u32 {
-        match self {
-            Arch::Amd64 => 1,
-            Arch::Arm64 => 3,
-        }
-    }
-}
-
-static SLOWNESS: OnceLock<u32> = OnceLock::new();
-
-/// A wait measured on an x86_64 guest, stretched for the guest being run.
-pub fn patience(wait: Duration) -> Duration {
-    wait * SLOWNESS.get().copied().unwrap_or(1)
 }
 
 /// What every boot shares.
@@ -81,13 +64,6 @@ pub struct GuestOutput {
 
 pub const WIDTH: u32 = 800;
 pub const HEIGHT: u32 = 480;
-
-impl Rig {
-    /// Records the guest's slowness for [`patience`]; call once, before the first boot.
-    pub fn settle_patience(&self) {
-        let _ = SLOWNESS.set(self.arch.slowness());
-    }
-}
 
 impl Machine {
     /// Boots the image; `clock` sets the guest's real-time clock (the host's when `None`).
@@ -266,8 +242,7 @@ impl Machine {
             .get("pid")
             .and_then(Value::as_i64)
             .ok_or_else(|| format!("guest-exec gave no pid: {started}"))?;
-        let allowed = patience(Duration::from_secs(120));
-        let deadline = Instant::now() + allowed;
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let status = agent.execute("guest-exec-status", json!({ "pid": pid }))?;
             if status.get("exited").and_then(Value::as_bool) == Some(true) {
@@ -288,8 +263,7 @@ impl Machine {
             }
             if Instant::now() > deadline {
                 return Err(format!(
-                    "the guest command did not finish in {} s: {script}",
-                    allowed.as_secs()
+                    "the guest command did not finish in 120 s: {script}"
                 ));
             }
             std::thread::sleep(Duration::from_millis(200));
