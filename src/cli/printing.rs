@@ -139,13 +139,8 @@ pub async fn virtual_printer(
         }
         let documents = pty.emulator().documents();
         for (index, document) in documents.iter().enumerate().skip(saved) {
-            let name = folder.join(format!("document-{}", index + 1));
-            std::fs::write(name.with_extension("txt"), document.text())
-                .map_err(|error| format!("cannot write {}: {error}", name.display()))?;
-            document
-                .save_png(&name.with_extension("png"))
-                .map_err(|error| format!("cannot write {}: {error}", name.display()))?;
-            say!("{}", name.with_extension("png").display());
+            let saved_as = document.save_preview(folder, &format!("document-{}", index + 1))?;
+            say!("{}", saved_as.display());
         }
         saved = documents.len();
     }

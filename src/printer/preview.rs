@@ -1,6 +1,6 @@
 //! The in-process virtual printer of demo mode: every document it is sent is read by the
-//! emulator and saved as a PNG preview and a text file in a folder, where a person can look at
-//! what the paper would have shown.
+//! emulator and saved as a text file and (in builds with previews) a PNG in a folder, where a
+//! person can look at what the paper would have shown.
 
 use std::path::PathBuf;
 
@@ -40,14 +40,10 @@ impl PrinterPort for PreviewPrinter {
         let failed =
             |error: String| PrintError::Transport(format!("{}: {error}", self.folder.display()));
         std::fs::create_dir_all(&self.folder).map_err(|e| failed(e.to_string()))?;
-        std::fs::write(
-            self.folder.join(format!("{name}.txt")),
-            emulator.paper().text(),
-        )
-        .map_err(|e| failed(e.to_string()))?;
         emulator
             .paper()
-            .save_png(&self.folder.join(format!("{name}.png")))
-            .map_err(|e| failed(e.to_string()))
+            .save_preview(&self.folder, name)
+            .map(|_| ())
+            .map_err(PrintError::Transport)
     }
 }
