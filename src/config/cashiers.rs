@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// The longest name: it shares the status bar with the shop's name and the lights.
 const NAME_MAX_CHARS: usize = 20;
-/// The PIN pad accepts this many digits at most; the admin PIN has the same rule.
+/// How many digits a PIN has, the admin's and the cashiers'.
 const PIN_DIGITS: std::ops::RangeInclusive<usize> = 4..=8;
 const IDLE_MINS: std::ops::RangeInclusive<u32> = 1..=720;
 
@@ -36,6 +36,11 @@ impl fmt::Debug for Cashier {
     }
 }
 
+/// A PIN the keypad can type: 4 to 8 digits.
+pub(super) fn is_pin(text: &str) -> bool {
+    PIN_DIGITS.contains(&text.len()) && text.chars().all(|c| c.is_ascii_digit())
+}
+
 /// Checks the `[[cashiers]]` entries: each has a name that fits the status bar and a PIN of 4 to
 /// 8 digits. PINs are unique (a PIN alone signs a cashier in, which is quickest at a counter)
 /// and none is the admin PIN, which must keep opening the admin screen.
@@ -58,7 +63,7 @@ pub(super) fn check_cashiers(
         }
         let place = format!("[[cashiers]] \"{name}\"");
         let pin = entry.pin.unwrap_or_default();
-        if !PIN_DIGITS.contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        if !is_pin(&pin) {
             return Err(format!(
                 "{place}: pin must be 4 to 8 digits, written in quotes such as \"2580\""
             ));

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::cashiers::{RawCashier, check_cashiers, check_idle_sign_out};
+use super::cashiers::{RawCashier, check_cashiers, check_idle_sign_out, is_pin};
 use super::token::find_token;
 use super::{Config, Environment, KioskConfig, MonimeConfig, StorageConfig, expand_code_name};
 use crate::money::{Currency, CurrencyStyle, parse_minor_units};
@@ -240,7 +240,7 @@ impl RawKiosk {
             ));
         }
         let admin_pin = self.admin_pin.unwrap_or_else(|| "0000".into());
-        if !(4..=8).contains(&admin_pin.len()) || !admin_pin.chars().all(|c| c.is_ascii_digit()) {
+        if !is_pin(&admin_pin) {
             return Err(
                 "[kiosk] admin_pin must be 4 to 8 digits, written in quotes such as \"4821\""
                     .into(),
