@@ -208,10 +208,6 @@ impl Flow {
                 self.sign_out();
                 Vec::new()
             }
-            (Screen::SignIn, Intent::Key(key)) => {
-                self.pin_key(key);
-                Vec::new()
-            }
             (Screen::SignIn, Intent::Charge) => self.sign_in(),
             (Screen::Payment, Intent::Cancel | Intent::Back) => {
                 if self.can_cancel() {
@@ -254,7 +250,7 @@ impl Flow {
                 None => Vec::new(),
             },
             (Screen::History, Intent::Reprint(number)) => vec![Action::Reprint(number)],
-            (Screen::AdminPin, Intent::Key(key)) => {
+            (Screen::AdminPin | Screen::SignIn, Intent::Key(key)) => {
                 self.pin_key(key);
                 Vec::new()
             }
