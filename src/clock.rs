@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local, NaiveDate, TimeDelta, Utc};
 
+use crate::lang::Language;
 use crate::sync::lock;
 
 /// How far the local clock may be from Monime's before Monime's time is used instead.
@@ -143,19 +144,24 @@ pub fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {
 
 /// An offset for people, by its largest unit, either way: "3 days", "5 hours", "12 minutes".
 pub fn span(offset: TimeDelta) -> String {
+    span_in(offset, Language::English)
+}
+
+/// `span` in `language`: "3 days", "3 jours".
+pub fn span_in(offset: TimeDelta, language: Language) -> String {
     const MINUTE: i64 = 60;
     const HOUR: i64 = 60 * MINUTE;
     const DAY: i64 = 24 * HOUR;
     let seconds = offset.num_seconds().saturating_abs();
     // Rounded to the nearest of its unit: a reading half a second short of 3 days is 3 days.
-    let (count, unit) = if seconds >= DAY - HOUR / 2 {
-        ((seconds + DAY / 2) / DAY, "day")
+    if seconds >= DAY - HOUR / 2 {
+        language.trn("{n} day", "{n} days", (seconds + DAY / 2) / DAY, &[])
     } else if seconds >= HOUR - MINUTE / 2 {
-        ((seconds + HOUR / 2) / HOUR, "hour")
+        language.trn("{n} hour", "{n} hours", (seconds + HOUR / 2) / HOUR, &[])
     } else {
-        ((seconds + MINUTE / 2) / MINUTE, "minute")
-    };
-    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
+        let minutes = (seconds + MINUTE / 2) / MINUTE;
+        language.trn("{n} minute", "{n} minutes", minutes, &[])
+    }
 }
 
 #[cfg(test)]

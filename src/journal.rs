@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
 
+use crate::lang::Language;
 use crate::monime::{NewPaymentCode, ProcessedPayment};
 use crate::sale::{CodeInfo, Phase, SaleRecord};
 
@@ -16,6 +17,7 @@ mod backup;
 mod closes;
 mod open;
 mod restore;
+mod settings;
 
 pub use backup::BACKUPS_KEPT;
 pub use closes::{Closing, DayClose, z_label};
@@ -39,20 +41,32 @@ pub enum Receipt {
 impl Receipt {
     /// A paid sale's receipt in a word or two: "printed", "owed" or "no printer".
     pub fn label(self) -> &'static str {
+        self.label_in(Language::English)
+    }
+
+    /// `label` in `language`, for the screen.
+    pub fn label_in(self, language: Language) -> &'static str {
         match self {
-            Receipt::Printed => "printed",
-            Receipt::Owed => "owed",
-            Receipt::NoPrinter => "no printer",
-            Receipt::NotKnown => "not known",
+            Receipt::Printed => language.tr("printed"),
+            Receipt::Owed => language.tr("owed"),
+            Receipt::NoPrinter => language.tr("no printer"),
+            Receipt::NotKnown => language.tr("not known"),
         }
     }
 
     /// The receipt in a list of sales: "receipt printed", "receipt owed", "no printer",
     /// "receipt not known".
     pub fn note(self) -> String {
+        self.note_in(Language::English)
+    }
+
+    /// `note` in `language`.
+    pub fn note_in(self, language: Language) -> String {
         match self {
-            Receipt::NoPrinter => self.label().to_string(),
-            _ => format!("receipt {}", self.label()),
+            Receipt::Printed => language.tr("receipt printed").into(),
+            Receipt::Owed => language.tr("receipt owed").into(),
+            Receipt::NoPrinter => language.tr("no printer").into(),
+            Receipt::NotKnown => language.tr("receipt not known").into(),
         }
     }
 

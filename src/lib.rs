@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod controller;
 pub mod journal;
+pub mod lang;
 pub mod money;
 pub mod monime;
 pub mod printer;

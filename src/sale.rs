@@ -34,7 +34,10 @@ use crate::monime::{CodeStatus, MonimeError, NewPaymentCode, PaymentCode, Proces
 pub use phase::Phase;
 use poll::PollBudget;
 pub use poll::Polling;
-pub use status::{CANCEL_LEFT_FOR_RECOVER, CHECK_THE_DASHBOARD, KEY_REFUSED, NOTHING_CHARGED};
+pub use status::{
+    CANCEL_LEFT_FOR_RECOVER, CHECK_THE_DASHBOARD, KEY_REFUSED, NOTHING_CHARGED,
+    check_the_dashboard, nothing_charged,
+};
 pub use trouble::Reachability;
 
 /// Longest wait between two checks while Monime cannot be reached.

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use crate::config::{Config, ConfigError};
 use crate::controller::{Receipts, SaleExtras, SaleHandle, SaleLink, Services};
 use crate::journal::{CASHIER_METADATA, Journal, JournalError};
+use crate::lang::Choice;
 use crate::money::Money;
 use crate::monime::{MonimeClient, MonimeError, NewPaymentCode};
 use crate::printer::{PrinterHandle, ReceiptStyle, SpoolTiming};
@@ -33,6 +34,9 @@ pub struct Terminal {
     pub printer: Option<PrinterHandle>,
     /// The built-in simulator in demo mode; it serves as long as this lives.
     pub simulator: Option<SimulatorHandle>,
+    /// The language of the screen and the paper: the one chosen on the admin screen (kept in
+    /// the journal), else the configuration's. The printer queue shares it.
+    pub language: Choice,
     /// Where a damaged journal was moved when this terminal opened; a fresh one took its place.
     pub journal_moved_aside: Option<PathBuf>,
     /// Held while this process owns the journal and the printer.
@@ -119,13 +123,17 @@ impl Terminal {
             let opened = Journal::open_or_start_afresh(journal_path, Local::now())?;
             (Some(owner), opened.journal, opened.moved_aside)
         };
+        let language = Choice::new(journal.chosen_language()?.unwrap_or(config.kiosk.language));
         // The client's clock learns Monime's time; sales, receipts and reports are dated by it.
         let client = MonimeClient::new(config.monime.client.clone())?;
         let printer = match use_ {
             Use::Reading => None,
             Use::Screen | Use::Command => crate::printer::start(
                 config.printer.as_ref(),
-                receipt_style(&config),
+                ReceiptStyle {
+                    language: language.clone(),
+                    ..receipt_style(&config)
+                },
                 &journal,
                 SpoolTiming::default(),
                 client.clock().clone(),
@@ -146,6 +154,7 @@ impl Terminal {
             services,
             printer,
             simulator,
+            language,
             journal_moved_aside,
             _owner: owner,
             screen: OnceLock::new(),
@@ -274,7 +283,8 @@ pub fn monime_client(config: &Config) -> Result<MonimeClient, String> {
     MonimeClient::new(config.monime.client.clone()).map_err(|error| error.to_string())
 }
 
-/// How this terminal's receipts look.
+/// How this terminal's receipts look, in English (the command line's paper); the printer
+/// queue's style follows `Terminal::language` instead.
 pub fn receipt_style(config: &Config) -> ReceiptStyle {
     ReceiptStyle::new(
         &config.kiosk.merchant_name,

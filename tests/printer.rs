@@ -36,6 +36,7 @@ fn style(width: usize, merchant: &str) -> ReceiptStyle {
         qr: ReceiptQr::Native,
         currency_style: CurrencyStyle::Symbol,
         zone: FixedOffset::east_opt(0).expect("UTC"),
+        language: Default::default(),
     }
 }
 

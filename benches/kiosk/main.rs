@@ -418,6 +418,7 @@ fn receipts(bench: &Bench) {
                 qr,
                 currency_style: paycode_kiosk::money::CurrencyStyle::Symbol,
                 zone: chrono::FixedOffset::east_opt(0).expect("UTC"),
+                language: Default::default(),
             };
             let bytes = receipt::sale_receipt(&style, &sale, Utc::now(), false)
                 .expect("layout")

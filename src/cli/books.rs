@@ -9,6 +9,7 @@ use super::console::{say, say_err};
 use super::printing::{printer, show_paper};
 use crate::books::{self, Day};
 use crate::journal::Restored;
+use crate::lang::Language;
 use crate::printer::receipt;
 use crate::printer::spooler::Job;
 use crate::report::{ReportLine, ShiftReport};
@@ -53,7 +54,7 @@ fn show(terminal: &Terminal, report: &ShiftReport) -> Result<(), String> {
 }
 
 async fn print(terminal: &Terminal, report: ShiftReport) -> Result<(), String> {
-    let title = report.title();
+    let title = report.title(Language::English);
     printer(terminal)?
         .print(Job::Shift(Box::new(report)))
         .await

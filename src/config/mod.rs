@@ -14,6 +14,7 @@ mod token;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::lang::Language;
 use crate::money::{Currency, CurrencyStyle};
 use crate::monime::ClientSettings;
 use crate::printer::PrinterSettings;
@@ -70,6 +71,9 @@ pub struct KioskConfig {
     pub paid_screen_secs: Option<u32>,
     /// A signed-in cashier is signed out after this long without a tap; `None` never.
     pub idle_sign_out: Option<Duration>,
+    /// The screen's and the paper's language until one is chosen on the admin screen (the
+    /// choice, kept in the journal, wins: see `Journal::chosen_language`).
+    pub language: Language,
 }
 
 #[derive(Debug, Clone)]

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::cashiers::{RawCashier, check_cashiers, check_idle_sign_out, is_pin};
 use super::token::find_token;
 use super::{Config, Environment, KioskConfig, MonimeConfig, StorageConfig, expand_code_name};
+use crate::lang::Language;
 use crate::money::{Currency, CurrencyStyle, parse_minor_units};
 use crate::monime::duration::parse_go_duration;
 use crate::monime::{ApiVersion, ClientSettings};
@@ -69,6 +70,7 @@ pub(super) struct RawKiosk {
     pub(super) qr_payload: Option<QrPayload>,
     pub(super) paid_screen_secs: Option<u32>,
     pub(super) idle_sign_out_mins: Option<u32>,
+    pub(super) language: Option<String>,
 }
 
 /// An amount in the file may be written `5000` or `"5000.00"`; a TOML float is refused so that
@@ -272,7 +274,16 @@ impl RawKiosk {
                 ));
             }
         };
+        let language = match self.language.as_deref().map(str::trim) {
+            None => Language::default(),
+            Some(code) => Language::from_code(code).ok_or_else(|| {
+                format!(
+                    "[kiosk] language \"{code}\": use \"en\" (English), \"fr\" (French) or \"kri\" (Krio)"
+                )
+            })?,
+        };
         Ok(KioskConfig {
+            language,
             merchant_name,
             terminal_id,
             poll_interval: Duration::from_millis(poll_ms),

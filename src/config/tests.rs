@@ -40,6 +40,22 @@ fn the_example_config_is_valid_with_a_credential() {
 }
 
 #[test]
+fn the_language_is_one_of_three_codes() {
+    assert_eq!(
+        parse(MINIMAL).expect("valid").kiosk.language,
+        Language::English
+    );
+    for (code, language) in [
+        ("fr", Language::French),
+        ("kri", Language::Krio),
+        ("en", Language::English),
+    ] {
+        let config = parse(&format!("{MINIMAL}\n[kiosk]\nlanguage = \"{code}\"\n")).expect("valid");
+        assert_eq!(config.kiosk.language, language);
+    }
+}
+
+#[test]
 fn minimal_file_gets_the_documented_defaults() {
     let config = parse(MINIMAL).expect("valid");
     assert_eq!(
@@ -78,6 +94,10 @@ fn bad_values_name_their_key_and_what_is_allowed() {
         ("[kiosk]\nmax_amount = 12.5", "quotes"),
         ("[kiosk]\nmax_amount = \"-3\"", "max_amount"),
         ("[kiosk]\npaid_screen_secs = 1", "paid_screen_secs"),
+        (
+            "[kiosk]\nlanguage = \"de\"",
+            "\"en\" (English), \"fr\" (French) or \"kri\"",
+        ),
         ("[printer]\ndevice = \"/dev/ttyUSB0\"\nbaud = 1234", "baud"),
         (
             "[printer]\ndevice = \"/dev/ttyUSB0\"\nwidth_chars = 40",

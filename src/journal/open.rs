@@ -58,6 +58,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX sales_by_code ON sales (code_id);
 "#,
+    // What is set on the terminal and outlives a restart: the language chosen on the admin
+    // screen (journal/settings.rs).
+    r#"
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+"#,
 ];
 
 /// Free space on the journal's disk below which no new sale starts. A sale writes a few KiB;

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use crate::clock::Clock;
 use crate::journal::Journal;
+use crate::lang::{Choice, Language};
 use crate::money::CurrencyStyle;
 
 pub use codepage::CodePage;
@@ -114,22 +115,30 @@ impl PrinterStatus {
     }
 }
 
+impl PrinterStatus {
+    /// What the status means and what to do about it, in `language`, for the screen.
+    pub fn describe(&self, language: Language) -> String {
+        match self {
+            PrinterStatus::Unknown => language.tr("not checked yet").into(),
+            PrinterStatus::Ready => language.tr("ready").into(),
+            PrinterStatus::PaperLow => language.tr("ready, paper running low").into(),
+            PrinterStatus::PaperOut => language.tr("out of paper: load a new roll").into(),
+            PrinterStatus::CoverOpen => language.tr("cover open: close the printer's cover").into(),
+            PrinterStatus::Offline => language
+                .tr("offline: check the printer's error light, then switch it off and on")
+                .into(),
+            PrinterStatus::NotAnswering => language
+                .tr("connected, but it does not report its status")
+                .into(),
+            // The reason is the system's own words, for the technician.
+            PrinterStatus::Unreachable(reason) => language.trf("not connected: {}", &[reason]),
+        }
+    }
+}
+
 impl fmt::Display for PrinterStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PrinterStatus::Unknown => f.write_str("not checked yet"),
-            PrinterStatus::Ready => f.write_str("ready"),
-            PrinterStatus::PaperLow => f.write_str("ready, paper running low"),
-            PrinterStatus::PaperOut => f.write_str("out of paper: load a new roll"),
-            PrinterStatus::CoverOpen => f.write_str("cover open: close the printer's cover"),
-            PrinterStatus::Offline => {
-                f.write_str("offline: check the printer's error light, then switch it off and on")
-            }
-            PrinterStatus::NotAnswering => {
-                f.write_str("connected, but it does not report its status")
-            }
-            PrinterStatus::Unreachable(reason) => write!(f, "not connected: {reason}"),
-        }
+        f.write_str(&self.describe(Language::English))
     }
 }
 
@@ -209,6 +218,7 @@ impl ReceiptStyle {
             qr: printer.map(|p| p.qr).unwrap_or_default(),
             currency_style,
             zone: crate::report::local_zone(),
+            language: Choice::default(),
         }
     }
 }

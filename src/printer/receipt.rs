@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::codepage::{ByteSink, CodePage};
 use crate::journal::StoredSale;
+use crate::lang::Choice;
 use crate::money::CurrencyStyle;
 use crate::qr::{QUIET_ZONE, QrDots};
 use crate::report::{DayReport, ReportLine, ShiftReport};
@@ -43,6 +44,9 @@ pub struct ReceiptStyle {
     pub currency_style: CurrencyStyle,
     /// The time zone receipt times are printed in.
     pub zone: FixedOffset,
+    /// The language of the words on paper; shared with the screen, which can change it, so the
+    /// next document is printed in the language chosen.
+    pub language: Choice,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,23 +187,24 @@ pub fn sale_receipt(
     paid_at: DateTime<Utc>,
     copy: bool,
 ) -> Layout<Vec<u8>> {
+    let l = style.language.get();
     let record = &sale.record;
     let mut doc = shop_heading(style)?;
     if copy {
-        doc.centered("*** COPY ***", true, false)?;
+        doc.centered(l.tr("*** COPY ***"), true, false)?;
     }
     doc.rule()?;
-    doc.pair("Terminal", &sale.terminal_id)?;
+    doc.pair(l.tr("Terminal"), &sale.terminal_id)?;
     doc.pair(
-        "Date",
+        l.tr("Date"),
         &paid_at
             .with_timezone(&style.zone)
             .format("%Y-%m-%d %H:%M")
             .to_string(),
     )?;
-    doc.pair("Sale", &record.number.to_string())?;
+    doc.pair(l.tr("Sale"), &record.number.to_string())?;
     if let Some(cashier) = &sale.books.cashier {
-        doc.pair("Cashier", cashier)?;
+        doc.pair(l.tr("Cashier"), cashier)?;
     }
     doc.rule()?;
     // What Monime says was paid, where it says so.
@@ -208,25 +213,25 @@ pub fn sale_receipt(
         true,
         true,
     )?;
-    doc.centered("PAID", true, true)?;
+    doc.centered(l.tr("PAID"), true, true)?;
     doc.rule()?;
     if let Some(payment) = &record.payment {
         if let Some(provider) = payment.provider_name() {
-            doc.pair("Paid with", provider)?;
+            doc.pair(l.tr("Paid with"), provider)?;
         }
         if let Some(order) = payment.order_number.as_ref().or(payment.order_id.as_ref()) {
-            doc.pair("Order", order)?;
+            doc.pair(l.tr("Order"), order)?;
         }
         if let Some(id) = &payment.payment_id {
-            doc.pair("Payment", id)?;
+            doc.pair(l.tr("Payment"), id)?;
         }
     }
     if let Some(code) = &record.code {
-        doc.pair("Code", &code.id)?;
-        doc.pair("USSD", &code.ussd_code)?;
+        doc.pair(l.tr("Code"), &code.id)?;
+        doc.pair(l.tr("USSD"), &code.ussd_code)?;
     }
     if let Some(reference) = &record.request.reference {
-        doc.pair("Reference", reference)?;
+        doc.pair(l.tr("Reference"), reference)?;
     }
     doc.rule()?;
     if let Some(code) = &record.code {
@@ -241,42 +246,48 @@ pub fn sale_receipt(
 /// The page `print-test` prints: what the printer is set to, and a sample of every feature a
 /// receipt uses, so a technician sees at once whether width and code page are right.
 pub fn test_page(style: &ReceiptStyle, device: &str, now: DateTime<Utc>) -> Layout<Vec<u8>> {
+    let l = style.language.get();
     let mut doc = shop_heading(style)?;
-    doc.centered("Printer test", true, false)?;
+    doc.centered(l.tr("Printer test"), true, false)?;
     doc.rule()?;
-    doc.pair("Terminal", &style.terminal_id)?;
-    doc.pair("Printer", device)?;
+    doc.pair(l.tr("Terminal"), &style.terminal_id)?;
+    doc.pair(l.tr("Printer"), device)?;
     doc.pair(
-        "Paper",
-        &format!("{} columns, {}", style.width, style.code_page.name()),
+        l.tr("Paper"),
+        &l.trf("{} columns, {}", &[&style.width, &style.code_page.name()]),
     )?;
     doc.pair(
-        "Time",
+        l.tr("Time"),
         &now.with_timezone(&style.zone)
             .format("%Y-%m-%d %H:%M")
             .to_string(),
     )?;
     doc.rule()?;
-    doc.line("The ruler must fill one line:")?;
+    doc.line(l.tr("The ruler must fill one line:"))?;
     let ruler: String = (1..=style.width)
         .map(|column| char::from(b'0' + (column % 10) as u8))
         .collect();
     doc.line(&ruler)?;
-    doc.line("Accents: àáâäçèéêëíñóöúü ÀÉÑÖÜ €")?;
+    doc.line(&l.trf("Accents: {}", &[&"àáâäçèéêëíñóöúü ÀÉÑÖÜ €"]))?;
     doc.centered("Le 1,234.50", true, true)?;
     doc.qr("paycode-kiosk print test", style.qr)?;
-    doc.centered("If this page is whole, the printer is ready.", false, false)?;
+    doc.centered(
+        l.tr("If this page is whole, the printer is ready."),
+        false,
+        false,
+    )?;
     doc.finish()
 }
 
 /// The end-of-day report as a receipt.
 pub fn day_report(style: &ReceiptStyle, report: &DayReport, now: DateTime<Utc>) -> Layout<Vec<u8>> {
+    let l = style.language.get();
     let mut doc = shop_heading(style)?;
-    doc.centered("End of day", true, true)?;
+    doc.centered(l.tr("End of day"), true, true)?;
     doc.centered(&report.date.format("%Y-%m-%d").to_string(), true, false)?;
     doc.rule()?;
-    doc.pair("Terminal", &style.terminal_id)?;
-    lines(&mut doc, &report.lines(style.currency_style))?;
+    doc.pair(l.tr("Terminal"), &style.terminal_id)?;
+    lines(&mut doc, &report.lines(style.currency_style, l))?;
     printed_at(doc, style, now)
 }
 
@@ -286,14 +297,15 @@ pub fn shift_report(
     report: &ShiftReport,
     now: DateTime<Utc>,
 ) -> Layout<Vec<u8>> {
+    let l = style.language.get();
     let mut doc = shop_heading(style)?;
-    doc.centered(&report.title(), true, true)?;
-    doc.centered(&report.scope(), true, false)?;
+    doc.centered(&report.title(l), true, true)?;
+    doc.centered(&report.scope(l), true, false)?;
     doc.rule()?;
-    doc.pair("Terminal", &style.terminal_id)?;
+    doc.pair(l.tr("Terminal"), &style.terminal_id)?;
     if let Some(close) = &report.close {
         doc.pair(
-            "Closed",
+            l.tr("Closed"),
             &close
                 .closed_at
                 .with_timezone(&style.zone)
@@ -301,8 +313,8 @@ pub fn shift_report(
                 .to_string(),
         )?;
     }
-    lines(&mut doc, &report.lines(style.currency_style))?;
-    lines(&mut doc, &report.group_lines(style.currency_style))?;
+    lines(&mut doc, &report.lines(style.currency_style, l))?;
+    lines(&mut doc, &report.group_lines(style.currency_style, l))?;
     printed_at(doc, style, now)
 }
 
@@ -324,7 +336,7 @@ fn lines(doc: &mut Document, lines: &[ReportLine]) -> Layout {
 fn printed_at(mut doc: Document, style: &ReceiptStyle, now: DateTime<Utc>) -> Layout<Vec<u8>> {
     doc.rule()?;
     doc.pair(
-        "Printed",
+        style.language.get().tr("Printed"),
         &now.with_timezone(&style.zone)
             .format("%Y-%m-%d %H:%M")
             .to_string(),

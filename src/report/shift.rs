@@ -5,6 +5,7 @@ use chrono::{FixedOffset, NaiveDate};
 
 use super::{DayReport, add_to_totals};
 use crate::journal::{DayClose, Journal, JournalError, StoredSale, z_label};
+use crate::lang::Language;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::sale::Phase;
 
@@ -31,6 +32,17 @@ pub struct ShiftReport {
     pub by_cashier: Vec<Group>,
     /// Sales brought back from Monime after the journal lost them.
     pub restored: usize,
+}
+
+impl Group {
+    /// The group's name as a report prints it: the catch-all groups in `language`.
+    pub fn name_in(&self, language: Language) -> &str {
+        match self.name.as_str() {
+            PROVIDER_NOT_SAID => language.tr("Not said"),
+            NO_CASHIER => language.tr("No cashier"),
+            name => name,
+        }
+    }
 }
 
 /// What a provider not named by Monime is counted under.
@@ -110,20 +122,20 @@ impl ShiftReport {
         }
     }
 
-    /// "Z 0004" or "X report".
-    pub fn title(&self) -> String {
+    /// "Day close Z 0004" or "Shift report (X)".
+    pub fn title(&self, language: Language) -> String {
         match &self.close {
-            Some(close) => format!("Day close {}", close.label()),
-            None => "Shift report (X)".into(),
+            Some(close) => language.trf("Day close {}", &[&close.label()]),
+            None => language.tr("Shift report (X)").into(),
         }
     }
 
     /// What the sales counted run from: "since Z 0003", "since the first sale".
-    pub fn scope(&self) -> String {
+    pub fn scope(&self, language: Language) -> String {
         match (&self.close, self.since) {
-            (Some(close), _) => format!("Day {}", close.business_date.format("%Y-%m-%d")),
-            (None, Some(number)) => format!("Since {}", z_label(number)),
-            (None, None) => "Since the first sale".into(),
+            (Some(close), _) => language.trf("Day {}", &[&close.business_date.format("%Y-%m-%d")]),
+            (None, Some(number)) => language.trf("Since {}", &[&z_label(number)]),
+            (None, None) => language.tr("Since the first sale").into(),
         }
     }
 }
@@ -179,11 +191,15 @@ impl ReportLine {
 
 impl DayReport {
     /// Counts by outcome, totals, first and last sale: every report's main lines.
-    pub fn lines(&self, style: CurrencyStyle) -> Vec<ReportLine> {
-        let mut lines = vec![ReportLine::new("Paid sales", self.paid_count.to_string())];
+    pub fn lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
+        let l = language;
+        let mut lines = vec![ReportLine::new(
+            l.tr("Paid sales"),
+            self.paid_count.to_string(),
+        )];
         // One line a currency: amounts in different currencies are never added.
         for total in &self.paid_totals {
-            lines.push(ReportLine::new("Total paid", total.display(style)));
+            lines.push(ReportLine::new(l.tr("Total paid"), total.display(style)));
         }
         for (phase, count) in [
             (Phase::Expired, self.expired),
@@ -191,37 +207,40 @@ impl DayReport {
             (Phase::Failed, self.failed),
             (Phase::Unknown, self.unknown),
         ] {
-            lines.push(ReportLine::new(phase.label(), count.to_string()));
+            lines.push(ReportLine::new(phase.label_in(l), count.to_string()));
         }
         if self.open > 0 {
-            lines.push(ReportLine::new("Still open", self.open.to_string()));
+            lines.push(ReportLine::new(l.tr("Still open"), self.open.to_string()));
         }
         let time = |at: Option<chrono::DateTime<FixedOffset>>| {
             at.map(|at| at.format("%H:%M").to_string())
                 .unwrap_or_else(|| "-".into())
         };
-        lines.push(ReportLine::new("First sale", time(self.first_sale)));
-        lines.push(ReportLine::new("Last sale", time(self.last_sale)));
+        lines.push(ReportLine::new(l.tr("First sale"), time(self.first_sale)));
+        lines.push(ReportLine::new(l.tr("Last sale"), time(self.last_sale)));
         lines
     }
 }
 
 impl ShiftReport {
     /// The outcome lines, with the restored sales when there are any.
-    pub fn lines(&self, style: CurrencyStyle) -> Vec<ReportLine> {
-        let mut lines = self.tally.lines(style);
+    pub fn lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
+        let mut lines = self.tally.lines(style, language);
         if self.restored > 0 {
-            lines.push(ReportLine::new("Restored", self.restored.to_string()));
+            lines.push(ReportLine::new(
+                language.tr("Restored"),
+                self.restored.to_string(),
+            ));
         }
         lines
     }
 
     /// By provider, by cashier (each under its heading), and for a close what Monime said.
-    pub fn group_lines(&self, style: CurrencyStyle) -> Vec<ReportLine> {
+    pub fn group_lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
         let mut lines = Vec::new();
         for (heading, groups) in [
-            ("By provider", &self.by_provider),
-            ("By cashier", &self.by_cashier),
+            (language.tr("By provider"), &self.by_provider),
+            (language.tr("By cashier"), &self.by_cashier),
         ] {
             if groups.is_empty() {
                 continue;
@@ -230,7 +249,7 @@ impl ShiftReport {
             for group in groups {
                 for total in &group.totals {
                     lines.push(ReportLine::new(
-                        format!("{} ({})", group.name, group.count),
+                        format!("{} ({})", group.name_in(language), group.count),
                         total.display(style),
                     ));
                 }
@@ -238,7 +257,10 @@ impl ShiftReport {
         }
         if let Some(close) = &self.close {
             lines.push(ReportLine::heading("Monime"));
-            let check = close.monime_check.as_deref().unwrap_or("Not checked");
+            let check = close
+                .monime_check
+                .as_deref()
+                .unwrap_or(language.tr("Not checked"));
             lines.extend(ReportLine::read_stored(check));
         }
         lines

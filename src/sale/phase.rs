@@ -1,5 +1,6 @@
 //! Where a sale is: the phases it passes through, their names in the journal and in lists.
 
+use crate::lang::Language;
 use serde::{Deserialize, Serialize};
 
 /// Where a sale is. The first four are unsettled; the last five never change again.
@@ -42,16 +43,21 @@ impl Phase {
     /// The phase in a word, as lists show it: "Paid", "Expired", "Cancelled", "Failed",
     /// "Unknown", or "Open" while the sale is not settled.
     pub fn label(self) -> &'static str {
+        self.label_in(Language::English)
+    }
+
+    /// `label` in `language`, for the screen and the paper.
+    pub fn label_in(self, language: Language) -> &'static str {
         match self {
-            Phase::Paid => "Paid",
-            Phase::Expired => "Expired",
-            Phase::Cancelled => "Cancelled",
-            Phase::Failed => "Failed",
-            Phase::Unknown => "Unknown",
+            Phase::Paid => language.tr("Paid"),
+            Phase::Expired => language.tr("Expired"),
+            Phase::Cancelled => language.tr("Cancelled"),
+            Phase::Failed => language.tr("Failed"),
+            Phase::Unknown => language.tr("Unknown"),
             Phase::CreatingCode
             | Phase::AwaitingPayment
             | Phase::PaymentInProgress
-            | Phase::Cancelling => "Open",
+            | Phase::Cancelling => language.tr("Open"),
         }
     }
 

@@ -6,6 +6,7 @@
 //! cashier to the Monime dashboard.
 
 use super::{Phase, Reachability, Sale};
+use crate::lang::Language;
 
 /// Said only when Monime's own answer shows that no money moved.
 pub const NOTHING_CHARGED: &str = "Nothing was charged.";
@@ -17,69 +18,93 @@ pub const KEY_REFUSED: &str = "Monime refused this terminal's key. Call the tech
 /// A cancel Monime never confirmed within `Bounds::cancel_for`.
 pub const CANCEL_LEFT_FOR_RECOVER: &str = "Cancel not confirmed; the sale is left for recover";
 
+/// `NOTHING_CHARGED` in `language`: the same meaning, word for word, in every catalogue.
+pub fn nothing_charged(language: Language) -> &'static str {
+    language.tr("Nothing was charged.")
+}
+
+/// `CHECK_THE_DASHBOARD` in `language`.
+pub fn check_the_dashboard(language: Language) -> &'static str {
+    language.tr("Check the Monime dashboard before you hand over the goods.")
+}
+
 impl Sale {
-    /// What the cashier should read under the amount.
+    /// What the cashier should read under the amount (in English: the command line's words).
     pub fn status_line(&self) -> String {
+        self.status_line_in(Language::English)
+    }
+
+    /// `status_line` in `language`, for the screen.
+    pub fn status_line_in(&self, language: Language) -> String {
+        let l = language;
         if self.left_for_recover {
-            return CANCEL_LEFT_FOR_RECOVER.into();
+            return l
+                .tr("Cancel not confirmed; the sale is left for recover")
+                .into();
         }
         let phase = self.record.phase;
         if matches!(self.reachability, Reachability::KeyRefused { .. }) && !phase.is_final() {
             return match phase {
-                Phase::PaymentInProgress => format!("Payment in progress. {KEY_REFUSED}"),
-                Phase::Cancelling => format!("Cancelling. {KEY_REFUSED}"),
-                _ => KEY_REFUSED.into(),
-            };
+                Phase::PaymentInProgress => l.tr(
+                    "Payment in progress. Monime refused this terminal's key. Call the technician.",
+                ),
+                Phase::Cancelling => {
+                    l.tr("Cancelling. Monime refused this terminal's key. Call the technician.")
+                }
+                _ => l.tr("Monime refused this terminal's key. Call the technician."),
+            }
+            .into();
         }
-        let trouble = self.trouble();
+        let trouble = self.trouble(l);
         match phase {
             Phase::CreatingCode => match trouble {
-                Some(trouble) => format!("{}, still trying to get a code", capital(trouble)),
-                None => "Getting a payment code".into(),
+                Some(trouble) => capital(&l.trf("{}, still trying to get a code", &[&trouble])),
+                None => l.tr("Getting a payment code").into(),
             },
             Phase::AwaitingPayment => match trouble {
-                Some(trouble) => format!("{}, still checking", capital(trouble)),
-                None => "Waiting for payment".into(),
+                Some(trouble) => capital(&l.trf("{}, still checking", &[&trouble])),
+                None => l.tr("Waiting for payment").into(),
             },
             Phase::PaymentInProgress => match trouble {
-                Some(trouble) => format!("Payment in progress; {trouble}, still checking"),
-                None if self.record.cancel_requested => {
-                    "Payment in progress: the cancel waits for its outcome".into()
-                }
-                None => "Payment in progress".into(),
+                Some(trouble) => l.trf("Payment in progress; {}, still checking", &[&trouble]),
+                None if self.record.cancel_requested => l
+                    .tr("Payment in progress: the cancel waits for its outcome")
+                    .into(),
+                None => l.tr("Payment in progress").into(),
             },
             Phase::Cancelling => match trouble {
-                Some(trouble) => format!("Cancelling; {trouble}, still trying"),
-                None => "Cancelling".into(),
+                Some(trouble) => l.trf("Cancelling; {}, still trying", &[&trouble]),
+                None => l.tr("Cancelling").into(),
             },
-            Phase::Paid if self.record.cancel_requested => {
-                "PAID: the customer paid before the cancel took effect".into()
-            }
-            Phase::Paid => "PAID".into(),
-            Phase::Expired => "The code expired before it was paid".into(),
-            Phase::Cancelled => "Cancelled: nothing was paid".into(),
-            Phase::Failed => format!(
+            Phase::Paid if self.record.cancel_requested => l
+                .tr("PAID: the customer paid before the cancel took effect")
+                .into(),
+            Phase::Paid => l.tr("PAID").into(),
+            Phase::Expired => l.tr("The code expired before it was paid").into(),
+            Phase::Cancelled => l.tr("Cancelled: nothing was paid").into(),
+            // The failure is Monime's or the system's own words, for the technician.
+            Phase::Failed => l.trf(
                 "Failed: {}",
-                self.record.failure.as_deref().unwrap_or("no reason given")
+                &[&self.record.failure.as_deref().unwrap_or("no reason given")],
             ),
-            Phase::Unknown => format!(
-                "Payment not confirmed: Monime cannot find the code {}. {CHECK_THE_DASHBOARD}",
-                self.code_id()
+            Phase::Unknown => l.trf(
+                "Payment not confirmed: Monime cannot find the code {}. Check the Monime dashboard before you hand over the goods.",
+                &[&self.code_id()],
             ),
         }
     }
 
     /// Why the sale is not getting Monime's word on its code, in a few words, if it is not.
-    fn trouble(&self) -> Option<&'static str> {
+    fn trouble(&self, l: Language) -> Option<&'static str> {
         match self.reachability {
-            Reachability::Lost { .. } => Some("connection lost"),
-            Reachability::Erring { .. } => Some("Monime is having trouble"),
-            Reachability::KeyRefused { .. } => Some("Monime refused this terminal's key"),
+            Reachability::Lost { .. } => Some(l.tr("connection lost")),
+            Reachability::Erring { .. } => Some(l.tr("Monime is having trouble")),
+            Reachability::KeyRefused { .. } => Some(l.tr("Monime refused this terminal's key")),
             Reachability::Answering if self.not_found_since.is_some() => {
                 Some(if self.record.code.is_some() {
-                    "Monime cannot find the code"
+                    l.tr("Monime cannot find the code")
                 } else {
-                    "Monime answered \"not found\""
+                    l.tr("Monime answered \"not found\"")
                 })
             }
             Reachability::Answering => None,
@@ -101,4 +126,15 @@ fn capital(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_money_sentences_are_the_constants_in_english() {
+        assert_eq!(nothing_charged(Language::English), NOTHING_CHARGED);
+        assert_eq!(check_the_dashboard(Language::English), CHECK_THE_DASHBOARD);
+    }
 }

@@ -8,6 +8,7 @@ mod cashiers;
 mod news;
 mod view;
 
+pub use super::words::NetworkNote;
 pub use books::{BooksLine, BooksView};
 pub use news::{Link, News};
 pub use view::{HistoryRow, View};
@@ -17,6 +18,7 @@ use super::words;
 use crate::clock::Clock;
 use crate::config::Cashier;
 use crate::journal::StoredSale;
+use crate::lang::Language;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
@@ -68,6 +70,8 @@ pub enum Intent {
     DemoPay,
     /// Sign the cashier out so another can sign in.
     ChangeCashier,
+    /// The admin screen's language switch: the screen and the next receipt speak it.
+    ChooseLanguage(Language),
 }
 
 /// Work for the worker thread.
@@ -86,6 +90,8 @@ pub enum Action {
     LoadShift,
     PrintBooks(Box<ShiftReport>),
     CloseDay,
+    /// Print in this language from now on, and keep the choice through a restart.
+    ChooseLanguage(Language),
 }
 
 /// What does not change while the terminal runs.
@@ -105,6 +111,8 @@ pub struct Settings {
     pub cashiers: Vec<Cashier>,
     /// A signed-in cashier idle this long is signed out; `None` never.
     pub idle_sign_out_secs: Option<u32>,
+    /// The language the screen starts in.
+    pub language: Language,
 }
 
 pub struct Flow {
@@ -122,7 +130,7 @@ pub struct Flow {
     paid_for_secs: u32,
     pin: String,
     printer: Option<PrinterState>,
-    network: (Link, String),
+    network: (Link, NetworkNote),
     key_origin: Option<String>,
     history: Vec<StoredSale>,
     /// The highest sale number the worker has reported.
@@ -136,12 +144,15 @@ pub struct Flow {
     cashier: Option<String>,
     /// Seconds since the last tap or key.
     idle_secs: u32,
+    /// What the screen speaks and the next receipt prints in.
+    language: Language,
 }
 
 const PIN_MAX: usize = 8;
 
 impl Flow {
     pub fn new(settings: Settings) -> Flow {
+        let language = settings.language;
         Flow {
             entry: AmountEntry::new(settings.currency, settings.max_amount_minor),
             settings,
@@ -156,7 +167,7 @@ impl Flow {
             paid_for_secs: 0,
             pin: String::new(),
             printer: None,
-            network: (Link::NotContacted, words::monime_not_contacted()),
+            network: (Link::NotContacted, NetworkNote::NotContacted),
             key_origin: None,
             history: Vec::new(),
             newest_seen: 0,
@@ -165,6 +176,7 @@ impl Flow {
             confirm_close: false,
             cashier: None,
             idle_secs: 0,
+            language,
         }
         .at_home()
     }
@@ -178,20 +190,24 @@ impl Flow {
         self.screen
     }
 
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
     pub fn intent(&mut self, intent: Intent) -> Vec<Action> {
         self.notice = None;
         self.idle_secs = 0;
         match (self.screen, intent) {
             (Screen::Amount, Intent::Key(key)) => {
                 if let Err(refusal) = self.entry.press(key) {
-                    self.notice = Some(refusal.0);
+                    self.notice = Some(words::refusal(self.language, &refusal));
                 }
                 Vec::new()
             }
             (Screen::Amount, Intent::Charge) => match self.entry.amount() {
                 Some(amount) => self.start(amount),
                 None => {
-                    self.notice = Some(words::TYPE_AMOUNT_FIRST.into());
+                    self.notice = Some(words::type_amount_first(self.language).into());
                     Vec::new()
                 }
             },
@@ -261,7 +277,7 @@ impl Flow {
                     vec![Action::CheckNetwork]
                 } else {
                     self.pin.clear();
-                    self.notice = Some(words::WRONG_PIN.into());
+                    self.notice = Some(words::wrong_pin(self.language).into());
                     Vec::new()
                 }
             }
@@ -269,6 +285,11 @@ impl Flow {
             (Screen::Admin, Intent::PrintReport) => vec![Action::PrintReport],
             (Screen::Admin, Intent::CheckNetwork) => vec![Action::CheckNetwork],
             (Screen::Admin, Intent::OpenBooks) => self.open_books(),
+            (Screen::Admin, Intent::ChooseLanguage(language)) => {
+                self.language = language;
+                self.notice = Some(words::language_chosen(language));
+                vec![Action::ChooseLanguage(language)]
+            }
             (Screen::Books, intent) => self.books_intent(intent),
             (Screen::History | Screen::AdminPin | Screen::Admin, Intent::Back) => {
                 self.screen = self.home();

@@ -12,6 +12,7 @@ use std::time::Duration;
 use slint::ComponentHandle;
 
 use super::{App, Kiosk, MainWindow, Page, words};
+use crate::lang::Language;
 use crate::terminal::{OpenError, Terminal};
 
 /// How long the start-up problem stays on screen before the terminal tries again.
@@ -41,7 +42,10 @@ pub fn start(
     let starting = Starting::default();
     let kiosk = window.global::<Kiosk>();
     kiosk.set_page(Page::Starting);
-    kiosk.set_problem_title(words::STARTING.into());
+    // Slint picks a language from the system's locale by itself; until the terminal's own is
+    // read (configuration, journal), the screen speaks English, as the start-up words do.
+    select_language(Language::English);
+    kiosk.set_problem_title(words::starting(Language::English).into());
     kiosk.set_merchant(words::PRODUCT.into());
     let weak = window.as_weak();
     let slot = starting.clone();
@@ -70,7 +74,7 @@ pub fn start(
                 }
                 Err(error) => {
                     tracing::error!(%error, "the terminal cannot start; trying again");
-                    let (title, advice) = words::start_problem(&error);
+                    let (title, advice) = words::start_problem(Language::English, &error);
                     let kiosk = window.global::<Kiosk>();
                     kiosk.set_page(Page::Starting);
                     kiosk.set_problem_title(title.into());
@@ -88,4 +92,11 @@ pub fn start(
         tracing::error!(%error, "the start-up task cannot run");
     }
     starting
+}
+
+/// Switches the screens' bundled translations (Slint's) to `language`.
+pub fn select_language(language: Language) {
+    if let Err(error) = slint::select_bundled_translation(language.code()) {
+        tracing::warn!(%error, %language, "the screen cannot switch language");
+    }
 }

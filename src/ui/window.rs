@@ -15,6 +15,7 @@ use super::flow::{Action, BooksView, Flow, Intent, News, Screen, Settings, View}
 use super::keypad::KeypadKey;
 use super::{BooksLine, HistoryRow, Kiosk, MainWindow, Page, Terminal, worker};
 use crate::clock::Clock;
+use crate::lang::Language;
 use crate::qr::QrPayload;
 
 /// A running terminal screen: keep it alive as long as the window.
@@ -32,6 +33,8 @@ struct UiState {
     qr_for: String,
     /// Monime's time when the terminal's clock is off; the status bar's clock shows it.
     clock: Clock,
+    /// The language Slint's translations were last switched to.
+    language: Option<Language>,
 }
 
 thread_local! {
@@ -61,12 +64,14 @@ impl App {
                 .kiosk
                 .idle_sign_out
                 .map(|idle| u32::try_from(idle.as_secs()).unwrap_or(u32::MAX)),
+            language: terminal.language.get(),
         };
         let state = Rc::new(RefCell::new(UiState {
             flow: Flow::new(settings),
             qr_payload: config.kiosk.qr_payload,
             qr_for: String::new(),
             clock: terminal.services.clock().clone(),
+            language: None,
         }));
         let screen = NEXT_SCREEN.replace(NEXT_SCREEN.get() + 1);
         SCREENS.with(|screens| screens.borrow_mut().insert(screen, Rc::clone(&state)));
@@ -145,6 +150,18 @@ fn bind_callbacks(
     kiosk.on_keep_open(on(Intent::KeepOpen));
     kiosk.on_demo_pay(on(Intent::DemoPay));
     kiosk.on_change_cashier(on(Intent::ChangeCashier));
+    let names: Vec<SharedString> = Language::ALL.iter().map(|l| l.name().into()).collect();
+    kiosk.set_languages(ModelRc::new(VecModel::from(names)));
+    let (weak, language_state, language_actions) = context();
+    kiosk.on_choose_language(move |index| {
+        let chosen = usize::try_from(index)
+            .ok()
+            .and_then(|index| Language::ALL.get(index));
+        if let Some(&language) = chosen {
+            let intent = Intent::ChooseLanguage(language);
+            dispatch(&weak, &language_state, &language_actions, intent);
+        }
+    });
     let (weak, key_state, key_actions) = context();
     kiosk.on_key(move |key| {
         if let Some(key) = KeypadKey::parse(&key) {
@@ -201,6 +218,10 @@ fn apply(window: &MainWindow, state: &mut UiState) {
             }
             _ => kiosk.set_has_qr(false),
         }
+    }
+    if state.language != Some(view.language) {
+        state.language = Some(view.language);
+        super::startup::select_language(view.language);
     }
     set_view(&kiosk, &view);
     let time = state.clock.now().with_timezone(&Local);
@@ -265,6 +286,8 @@ fn set_view(kiosk: &Kiosk, view: &View) {
     let lines: Vec<SharedString> = view.admin_lines.iter().map(|l| l.into()).collect();
     kiosk.set_admin_lines(ModelRc::new(VecModel::from(lines)));
     kiosk.set_pin_dots(view.pin_dots.as_str().into());
+    let chosen = Language::ALL.iter().position(|l| *l == view.language);
+    kiosk.set_language(chosen.and_then(|at| i32::try_from(at).ok()).unwrap_or(0));
     set_books(kiosk, &view.books);
 }
 

@@ -1,136 +1,186 @@
-//! The sentences the terminal shows: every notice, title, badge and line of the screen, and the
-//! words for a sale's phase and a receipt's state that the command line shares. `flow` decides
-//! which one applies; this module only says how it reads, so wording is changed in one place.
+//! The sentences the terminal shows: every notice, title, badge and line of the screen that
+//! Rust writes, in the cashier's language (`Language`, from the catalogues in `lang/`). `flow`
+//! decides which one applies; this module only says how it reads, so wording is changed in one
+//! place. The words drawn by the .slint files themselves are translated by Slint.
+//!
+//! Monime's own messages, file paths and error details stay as they came: they are for the
+//! technician, who reads them on the admin screen and in the log.
 
 use std::fmt::Display;
 
 use chrono::{DateTime, Local, TimeDelta, Utc};
 
 use super::flow::Link;
+use super::keypad::Refusal;
 use crate::journal::{ProblemKind, Receipt};
+use crate::lang::Language;
 use crate::monime::MonimeError;
 use crate::printer::{PrintError, PrinterState, PrinterStatus};
-use crate::sale::{CHECK_THE_DASHBOARD, NOTHING_CHARGED, Phase};
+use crate::sale::{
+    CHECK_THE_DASHBOARD, NOTHING_CHARGED, Phase, check_the_dashboard, nothing_charged,
+};
 use crate::terminal::OpenError;
 
 /// A sale's outcome in the history list: "Paid · printed", "Paid · receipt owed", "Expired".
-pub fn history_status(phase: Phase, receipt: Receipt) -> String {
-    let status = phase.label();
-    let note = match (phase, receipt) {
-        (Phase::Paid, Receipt::Printed) => receipt.label().to_string(),
-        (Phase::Paid, Receipt::Owed | Receipt::NotKnown) => receipt.note(),
-        _ => return status.to_string(),
+pub fn history_status(l: Language, phase: Phase, receipt: Receipt) -> String {
+    let status = phase.label_in(l);
+    match (phase, receipt) {
+        (Phase::Paid, Receipt::Printed) => l.trf("{} · {}", &[&status, &receipt.label_in(l)]),
+        (Phase::Paid, Receipt::Owed | Receipt::NotKnown) => {
+            l.trf("{} · {}", &[&status, &receipt.note_in(l)])
+        }
+        _ => status.to_string(),
+    }
+}
+
+/// When a sale was started, in the history list: "22 Nov 20:01"; in French, whose month names
+/// chrono does not know, "22/11 20:01".
+pub fn history_time(l: Language, at: DateTime<Utc>) -> String {
+    let format = match l {
+        Language::French => "%d/%m %H:%M",
+        Language::English | Language::Krio => "%d %b %H:%M",
     };
-    format!("{status} · {note}")
+    at.with_timezone(&Local).format(format).to_string()
 }
 
-/// When a sale was started, in the history list: "22 Nov 20:01".
-pub fn history_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local).format("%d %b %H:%M").to_string()
+/// What the terminal last heard from Monime, for the admin screen's line; worded when shown,
+/// so a language switch rewords it at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkNote {
+    NotContacted,
+    Connected,
+    /// A network check was answered at this time.
+    ReachableAt(DateTime<Local>),
+    /// Monime refused the key: its answer, and where the key was read from.
+    KeyRefused {
+        message: String,
+        origin: Option<String>,
+    },
+    /// No answer, or an error: Monime's or the system's own words.
+    Trouble(String),
 }
 
-/// A line about Monime: "Monime: connected", "Monime: reachable at 20:01:07".
-pub fn monime(news: impl Display) -> String {
-    format!("Monime: {news}")
-}
-
-pub fn monime_not_contacted() -> String {
-    monime("not contacted yet")
-}
-
-pub fn monime_connected() -> String {
-    monime("connected")
-}
-
-pub fn monime_reachable(at: DateTime<Local>) -> String {
-    monime(format_args!("reachable at {}", at.format("%H:%M:%S")))
-}
-
-/// The admin screen's line when Monime refuses the terminal's key: its answer, and where the
-/// key was read from, which is what the technician fixes.
-pub fn key_refused(message: &str, origin: Option<&str>) -> String {
-    match origin {
-        Some(origin) => format!("{message}. The key is read from {origin}."),
-        None => message.to_string(),
+/// The admin screen's line about Monime: "Monime: connected", "Monime: reachable at 20:01:07";
+/// when Monime refuses the key, its answer and where the key was read from, which is what the
+/// technician fixes.
+pub fn network_line(l: Language, note: &NetworkNote) -> String {
+    match note {
+        NetworkNote::NotContacted => l.tr("Monime: not contacted yet").into(),
+        NetworkNote::Connected => l.tr("Monime: connected").into(),
+        NetworkNote::ReachableAt(at) => l.trf("Monime: reachable at {}", &[&at.format("%H:%M:%S")]),
+        NetworkNote::KeyRefused {
+            message,
+            origin: Some(origin),
+        } => l.trf("{}. The key is read from {}.", &[message, origin]),
+        NetworkNote::KeyRefused { message, .. } => message.clone(),
+        NetworkNote::Trouble(message) => l.trf("Monime: {}", &[message]),
     }
 }
 
 /// The status bar's network badge: "Monime online" only when the last request was answered.
-pub fn network_badge(link: Link) -> &'static str {
+pub fn network_badge(l: Language, link: Link) -> &'static str {
     match link {
-        Link::NotContacted => "Monime not contacted",
-        Link::Online => "Monime online",
-        Link::Offline => "Monime offline",
-        Link::KeyRefused => "Monime refused the key",
+        Link::NotContacted => l.tr("Monime not contacted"),
+        Link::Online => l.tr("Monime online"),
+        Link::Offline => l.tr("Monime offline"),
+        Link::KeyRefused => l.tr("Monime refused the key"),
     }
 }
 
 /// The status bar's network badge while Monime answers but this terminal's clock is wrong:
 /// "Clock off by 3 days".
-pub fn clock_off(off_by: TimeDelta) -> String {
-    format!("Clock off by {}", crate::clock::span(off_by))
+pub fn clock_off(l: Language, off_by: TimeDelta) -> String {
+    l.trf("Clock off by {}", &[&crate::clock::span_in(off_by, l)])
 }
 
 /// The status bar's printer badge: "Printer ready (2 owed)"; `None` before the first check.
-pub fn printer_badge(has_printer: bool, state: Option<&PrinterState>) -> String {
-    match state {
-        _ if !has_printer => "No printer".into(),
-        None => "Printer".into(),
-        Some(state) if state.owed > 0 => {
-            format!("Printer {} ({} owed)", state.status.short(), state.owed)
+pub fn printer_badge(l: Language, has_printer: bool, state: Option<&PrinterState>) -> String {
+    let Some(state) = state.filter(|_| has_printer) else {
+        return if has_printer {
+            l.tr("Printer")
+        } else {
+            l.tr("No printer")
         }
-        Some(state) => format!("Printer {}", state.status.short()),
+        .into();
+    };
+    let badge = match state.status {
+        PrinterStatus::Unknown => l.tr("Printer checking"),
+        PrinterStatus::Ready => l.tr("Printer ready"),
+        PrinterStatus::PaperLow => l.tr("Printer paper low"),
+        PrinterStatus::PaperOut => l.tr("Printer out of paper"),
+        PrinterStatus::CoverOpen => l.tr("Printer cover open"),
+        PrinterStatus::Offline => l.tr("Printer offline"),
+        PrinterStatus::NotAnswering => l.tr("Printer connected"),
+        PrinterStatus::Unreachable(_) => l.tr("Printer not connected"),
+    };
+    match i64::try_from(state.owed) {
+        Ok(0) => badge.into(),
+        Ok(owed) => l.trn("{0} ({n} owed)", "{0} ({n} owed)", owed, &[&badge]),
+        Err(_) => badge.into(),
     }
 }
 
 /// The status bar's name before the configuration (and the merchant's name) is read.
 pub const PRODUCT: &str = "paycode-kiosk";
 
-/// Shown while the terminal opens.
-pub const STARTING: &str = "Starting…";
+/// Shown while the terminal opens. The language is not known before the configuration and
+/// the journal are read, so the start-up screen speaks the configured default: English.
+pub fn starting(l: Language) -> &'static str {
+    l.tr("Starting…")
+}
 
 /// Why the terminal cannot start, as a title and what to do, in plain words; the exact error
 /// goes under it in small type for the technician, and to the log.
-pub fn start_problem(error: &OpenError) -> (&'static str, &'static str) {
+pub fn start_problem(l: Language, error: &OpenError) -> (&'static str, &'static str) {
     match error {
         OpenError::Config(_) => (
-            "The settings need fixing",
-            "A technician must correct the configuration file. The terminal tries again by itself.",
+            l.tr("The settings need fixing"),
+            l.tr("A technician must correct the configuration file. The terminal tries again by itself."),
         ),
         OpenError::Journal(error) if error.kind == ProblemKind::DiskFull => (
-            "The memory card is full",
-            "Free some space or fit a larger card. The terminal tries again by itself.",
+            l.tr("The memory card is full"),
+            l.tr("Free some space or fit a larger card. The terminal tries again by itself."),
         ),
         OpenError::Journal(_) => (
-            "The sales record cannot be opened",
-            "Call the technician to check the memory card. The terminal tries again by itself.",
+            l.tr("The sales record cannot be opened"),
+            l.tr("Call the technician to check the memory card. The terminal tries again by itself."),
         ),
         OpenError::Monime(MonimeError::TrustStore { .. }) => (
-            "Monime cannot be checked",
-            "This system has no security certificates: install ca-certificates. The terminal tries again by itself.",
+            l.tr("Monime cannot be checked"),
+            l.tr("This system has no security certificates: install ca-certificates. The terminal tries again by itself."),
         ),
         OpenError::Owned(_) => (
-            "The terminal is busy",
-            "Another paycode-kiosk program is using the sales record. The terminal tries again by itself.",
+            l.tr("The terminal is busy"),
+            l.tr("Another paycode-kiosk program is using the sales record. The terminal tries again by itself."),
         ),
         OpenError::Monime(_) | OpenError::Other(_) => (
-            "The terminal cannot start yet",
-            "Call the technician. The terminal tries again by itself.",
+            l.tr("The terminal cannot start yet"),
+            l.tr("Call the technician. The terminal tries again by itself."),
         ),
     }
 }
 
-pub const TYPE_AMOUNT_FIRST: &str = "Type the amount first";
-pub const WRONG_PIN: &str = "Wrong PIN";
+pub fn type_amount_first(l: Language) -> &'static str {
+    l.tr("Type the amount first")
+}
+
+pub fn wrong_pin(l: Language) -> &'static str {
+    l.tr("Wrong PIN")
+}
 
 /// On the sign-in screen after the idle sign-out.
-pub fn signed_out_idle(minutes: u32) -> String {
-    match minutes {
-        1 => "Signed out after 1 minute without use.".into(),
-        _ => format!("Signed out after {minutes} minutes without use."),
-    }
+pub fn signed_out_idle(l: Language, minutes: u32) -> String {
+    l.trn(
+        "Signed out after {n} minute without use.",
+        "Signed out after {n} minutes without use.",
+        i64::from(minutes),
+        &[],
+    )
 }
-pub const GETTING_CODE: &str = "Getting a payment code";
+
+pub fn getting_code(l: Language) -> &'static str {
+    l.tr("Getting a payment code")
+}
 
 /// The countdown of a code: "9:41".
 pub fn countdown(seconds: u64) -> String {
@@ -142,66 +192,83 @@ pub fn pin_dots(digits: usize) -> String {
     "●".repeat(digits)
 }
 
-pub const NO_RECEIPT_PRINTER: &str = "No receipt printer";
-pub const RECEIPT_PRINTED: &str = "Receipt printed";
-pub const PRINTING_RECEIPT: &str = "Printing the receipt…";
-
-/// The paid screen while the printer cannot print the receipt.
-pub fn receipt_waits_for(status: &PrinterStatus) -> String {
-    format!("Printer {status}. The receipt prints once it is fixed.")
+pub fn no_receipt_printer(l: Language) -> &'static str {
+    l.tr("No receipt printer")
 }
 
-/// Title and reason of a sale that could not be started: it stopped before any code was asked
-/// for, so nothing can have been charged.
-/// Title and reason of a sale that could not be started: no code was asked for. The raw
-/// error goes to the log and the admin screen (`last_problem`), not to the cashier.
-pub fn not_started(failure: &str) -> (String, String) {
-    let cause = if failure.contains("the disk is full") {
-        "The memory card is full: call the technician."
-    } else {
-        "Try again; if it happens again, call the technician."
-    };
-    (
-        "Sale not started".into(),
-        format!("{NOTHING_CHARGED} {cause}"),
+pub fn receipt_printed(l: Language) -> &'static str {
+    l.tr("Receipt printed")
+}
+
+pub fn printing_receipt(l: Language) -> &'static str {
+    l.tr("Printing the receipt…")
+}
+
+/// The paid screen while the printer cannot print the receipt.
+pub fn receipt_waits_for(l: Language, status: &PrinterStatus) -> String {
+    l.trf(
+        "Printer {}. The receipt prints once it is fixed.",
+        &[&status.describe(l)],
     )
 }
 
+/// Title and reason of a sale that could not be started: no code was asked for, so nothing
+/// can have been charged. The raw error goes to the log and the admin screen
+/// (`last_problem`), not to the cashier.
+pub fn not_started(l: Language, failure: &str) -> (String, String) {
+    let reason = if failure.contains("the disk is full") {
+        l.tr("Nothing was charged. The memory card is full: call the technician.")
+    } else {
+        l.tr("Nothing was charged. Try again; if it happens again, call the technician.")
+    };
+    (l.tr("Sale not started").into(), reason.into())
+}
+
 /// The admin screen's line for the last problem the cashier was shown, in full.
-pub fn last_problem(problem: &str) -> String {
-    format!("Last problem: {problem}")
+pub fn last_problem(l: Language, problem: &str) -> String {
+    l.trf("Last problem: {}", &[&problem])
 }
 
 /// Title and reason of a sale that ended without a payment; empty for any other phase.
 /// "Nothing was charged" only where Monime said so: it called the code expired or cancelled;
-/// a failure's own words say it when Monime refused the code.
-pub fn outcome(phase: Phase, failure: Option<&str>) -> (String, String) {
+/// a failure's own words say it when Monime refused the code. The failure's words are
+/// English, as the sale machine stored them; what they mean is said in `l`.
+pub fn outcome(l: Language, phase: Phase, failure: Option<&str>) -> (String, String) {
     let (title, reason) = match phase {
         Phase::Expired => (
-            "Code expired",
-            format!("The customer did not pay in time. {NOTHING_CHARGED}"),
+            l.tr("Code expired"),
+            l.trf(
+                "The customer did not pay in time. {}",
+                &[&nothing_charged(l)],
+            ),
         ),
         Phase::Cancelled => (
-            "Cancelled",
-            format!("The code was switched off. {NOTHING_CHARGED}"),
+            l.tr("Cancelled"),
+            l.trf("The code was switched off. {}", &[&nothing_charged(l)]),
         ),
         // The failure's own text (Monime's message, the HTTP status) is for the technician;
         // the cashier reads what it means for the money.
         Phase::Failed => (
-            "Payment failed",
+            l.tr("Payment failed"),
             match failure {
-                Some(text) if text.contains(CHECK_THE_DASHBOARD) => {
-                    format!("Monime could not confirm this sale. {CHECK_THE_DASHBOARD}")
-                }
+                Some(text) if text.contains(CHECK_THE_DASHBOARD) => l.trf(
+                    "Monime could not confirm this sale. {}",
+                    &[&check_the_dashboard(l)],
+                ),
                 Some(text) if text.contains(NOTHING_CHARGED) => {
-                    format!("Monime refused this payment. {NOTHING_CHARGED}")
+                    l.trf("Monime refused this payment. {}", &[&nothing_charged(l)])
                 }
-                _ => "The payment did not go through. Call the technician.".to_string(),
+                _ => l
+                    .tr("The payment did not go through. Call the technician.")
+                    .into(),
             },
         ),
         Phase::Unknown => (
-            "Payment not confirmed",
-            format!("Monime cannot find this sale's code. {CHECK_THE_DASHBOARD}"),
+            l.tr("Payment not confirmed"),
+            l.trf(
+                "Monime cannot find this sale's code. {}",
+                &[&check_the_dashboard(l)],
+            ),
         ),
         _ => return (String::new(), String::new()),
     };
@@ -209,15 +276,19 @@ pub fn outcome(phase: Phase, failure: Option<&str>) -> (String, String) {
 }
 
 /// Title and reason when Monime never confirmed a cancel: the code may still be live.
-pub fn cancel_not_confirmed() -> (String, String) {
+pub fn cancel_not_confirmed(l: Language) -> (String, String) {
     (
-        "Cancel not confirmed".into(),
-        format!("Monime did not confirm the cancel. {CHECK_THE_DASHBOARD}"),
+        l.tr("Cancel not confirmed").into(),
+        l.trf(
+            "Monime did not confirm the cancel. {}",
+            &[&check_the_dashboard(l)],
+        ),
     )
 }
 
 /// The admin screen's lines: version and terminal, Monime, printer.
 pub fn admin_lines(
+    l: Language,
     terminal_id: &str,
     network: &str,
     has_printer: bool,
@@ -225,51 +296,65 @@ pub fn admin_lines(
     last_problem: Option<&str>,
 ) -> Vec<String> {
     let printer = match printer {
-        Some(state) => format!(
-            "Printer: {} ({}), {} receipt(s) owed",
-            state.status, state.device, state.owed
+        Some(state) => l.trn(
+            "Printer: {0} ({1}), {n} receipt owed",
+            "Printer: {0} ({1}), {n} receipts owed",
+            i64::try_from(state.owed).unwrap_or(i64::MAX),
+            &[&state.status.describe(l), &state.device],
         ),
-        None if has_printer => "Printer: not checked yet".into(),
-        None => "Printer: none configured".into(),
+        None if has_printer => l.tr("Printer: not checked yet").into(),
+        None => l.tr("Printer: none configured").into(),
     };
     let mut lines = vec![
-        format!(
-            "paycode-kiosk {} · terminal {terminal_id}",
-            env!("CARGO_PKG_VERSION")
+        l.trf(
+            "paycode-kiosk {} · terminal {}",
+            &[&env!("CARGO_PKG_VERSION"), &terminal_id],
         ),
         network.to_string(),
         printer,
     ];
-    lines.extend(last_problem.map(self::last_problem));
+    lines.extend(last_problem.map(|problem| self::last_problem(l, problem)));
     lines
 }
 
-pub const NO_PRINTER: &str = "This terminal has no printer";
-pub const TEST_PAGE: &str = "Test page";
-pub const DAY_REPORT: &str = "End-of-day report";
+pub fn no_printer(l: Language) -> &'static str {
+    l.tr("This terminal has no printer")
+}
 
 /// The books screen's title while its report is read.
-pub const BOOKS_LOADING: &str = "Reading the books…";
-pub const CLOSING_DAY: &str = "Checking with Monime, then closing the day…";
+pub fn books_loading(l: Language) -> &'static str {
+    l.tr("Reading the books…")
+}
+
+pub fn closing_day(l: Language) -> &'static str {
+    l.tr("Checking with Monime, then closing the day…")
+}
 
 /// What Close day asks before it closes.
-pub fn confirm_close(since: Option<i64>) -> String {
-    let since = match since {
-        Some(number) => format!("since {}", crate::journal::z_label(number)),
-        None => "so far".into(),
-    };
-    format!(
-        "Today is checked with Monime, then gets the next Z number and every finished sale \
-         {since}. A day closes once; sales after the close belong to the next day."
-    )
+pub fn confirm_close(l: Language, since: Option<i64>) -> String {
+    match since {
+        Some(number) => l.trf(
+            "Today is checked with Monime, then gets the next Z number and every finished sale since {}. A day closes once; sales after the close belong to the next day.",
+            &[&crate::journal::z_label(number)],
+        ),
+        None => l
+            .tr("Today is checked with Monime, then gets the next Z number and every finished sale so far. A day closes once; sales after the close belong to the next day.")
+            .into(),
+    }
 }
 
 /// The line under a day just closed: "Z 0004 closed and sent to the printer".
-pub fn day_closed(label: &str, printed: Option<Result<(), PrintError>>) -> String {
+pub fn day_closed(l: Language, label: &str, printed: Option<Result<(), PrintError>>) -> String {
     match printed {
-        None => format!("{label} closed. No printer: it is kept in the journal"),
-        Some(Ok(())) => format!("{label} closed and sent to the printer"),
-        Some(Err(error)) => format!("{label} closed but not printed: {error}"),
+        None => l.trf(
+            "{} closed. No printer: it is kept in the journal",
+            &[&label],
+        ),
+        Some(Ok(())) => l.trf("{} closed and sent to the printer", &[&label]),
+        Some(Err(error)) => l.trf(
+            "{} closed but not printed: {}",
+            &[&label, &print_error(l, &error)],
+        ),
     }
 }
 
@@ -286,62 +371,105 @@ pub fn unmarked(label: &str) -> &str {
         .unwrap_or(label)
 }
 
-/// What a reprint is called in its answer.
-pub fn reprint(number: i64) -> String {
-    format!("Receipt of sale {number}")
+/// What is being printed, in a printing's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Printing {
+    Reprint(i64),
+    TestPage,
+    DayReport,
+    /// The shift report (X) or a day close (Z n).
+    Books(Option<i64>),
 }
 
 /// How a print went: "Test page sent to the printer".
-pub fn printed(what: &str, result: Result<(), PrintError>) -> String {
+pub fn printed(l: Language, what: Printing, result: Result<(), PrintError>) -> String {
+    let what = match what {
+        Printing::Reprint(number) => l.trf("Receipt of sale {}", &[&number]),
+        Printing::TestPage => l.tr("Test page").into(),
+        Printing::DayReport => l.tr("End-of-day report").into(),
+        Printing::Books(None) => l.tr("Shift report (X)").into(),
+        Printing::Books(Some(number)) => l.trf("Day close {}", &[&crate::journal::z_label(number)]),
+    };
     match result {
-        Ok(()) => format!("{what} sent to the printer"),
-        Err(error) => format!("{what} not printed: {error}"),
+        Ok(()) => l.trf("{} sent to the printer", &[&what]),
+        Err(error) => l.trf("{} not printed: {}", &[&what, &print_error(l, &error)]),
     }
 }
 
-/// The sales a power cut left unsettled could not be read.
-/// The journal was damaged and put aside when the terminal started.
-pub const JOURNAL_KEPT_ASIDE: &str =
-    "The sales record was damaged and a new one was started. Call the technician.";
-
-pub fn earlier_sales(error: impl Display) -> String {
-    format!("Earlier sales: {error}")
+/// Why something did not print: the printer's state in the cashier's words; anything else
+/// (a transport or journal error) as the system said it, for the technician.
+fn print_error(l: Language, error: &PrintError) -> String {
+    match error {
+        PrintError::NotReady(status) => l.trf("the printer is {}", &[&status.describe(l)]),
+        other => other.to_string(),
+    }
 }
 
-pub fn demo_cannot_pay(error: impl Display) -> String {
-    format!("The demo customer cannot pay: {error}")
+/// The journal was damaged and put aside when the terminal started.
+pub fn journal_kept_aside(l: Language) -> &'static str {
+    l.tr("The sales record was damaged and a new one was started. Call the technician.")
+}
+
+/// The sales a power cut left unsettled could not be read.
+pub fn earlier_sales(l: Language, error: impl Display) -> String {
+    l.trf("Earlier sales: {}", &[&error])
+}
+
+pub fn demo_cannot_pay(l: Language, error: impl Display) -> String {
+    l.trf("The demo customer cannot pay: {}", &[&error])
 }
 
 /// Why a keypad key was refused.
-pub const SECOND_POINT: &str = "The amount already has a decimal point";
-
-pub fn too_many_decimals(decimals: u32) -> String {
-    format!("Only {decimals} digits after the point")
+pub fn refusal(l: Language, refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::SecondPoint => l.tr("The amount already has a decimal point").into(),
+        Refusal::TooManyDecimals(decimals) => l.trn(
+            "Only {n} digit after the point",
+            "Only {n} digits after the point",
+            i64::from(*decimals),
+            &[],
+        ),
+        Refusal::OverTheLimit(limit) => l.trf("The most this terminal takes is {}", &[limit]),
+    }
 }
 
-pub fn over_the_limit(limit: impl Display) -> String {
-    format!("The most this terminal takes is {limit}")
+/// Said on the admin screen when the language is switched, in the new language.
+pub fn language_chosen(l: Language) -> String {
+    l.trf("Language: {}", &[&l.name()])
+}
+
+/// The language is switched but could not be written to the journal: after a restart the
+/// terminal speaks its configured language again.
+pub fn language_not_kept(l: Language, error: impl Display) -> String {
+    l.trf(
+        "Language: {}, until the terminal restarts (not kept: {})",
+        &[&l.name(), &error],
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const E: Language = Language::English;
+
     #[test]
     fn a_failure_reads_as_what_it_means_never_as_the_raw_error() {
         let refused =
             format!("Monime answered HTTP 400: amount_too_large (value). {NOTHING_CHARGED}");
-        let (title, reason) = outcome(Phase::Failed, Some(&refused));
+        let (title, reason) = outcome(E, Phase::Failed, Some(&refused));
         assert_eq!(title, "Payment failed");
         assert_eq!(reason, "Monime refused this payment. Nothing was charged.");
         let conflict = format!("Monime answered HTTP 409: key reused. {CHECK_THE_DASHBOARD}");
-        let (_, reason) = outcome(Phase::Failed, Some(&conflict));
+        let (_, reason) = outcome(E, Phase::Failed, Some(&conflict));
         assert!(
             reason.contains(CHECK_THE_DASHBOARD) && !reason.contains("409"),
             "{reason}"
         );
-        let (_, reason) =
-            not_started("the sales journal /var/lib/x: the disk is full (12 KB free)");
+        let (_, reason) = not_started(
+            E,
+            "the sales journal /var/lib/x: the disk is full (12 KB free)",
+        );
         assert!(
             reason.contains("memory card is full") && !reason.contains("/var"),
             "{reason}"
@@ -354,17 +482,17 @@ mod tests {
         assert_eq!(Receipt::Owed.note(), "receipt owed");
         assert_eq!(Receipt::NoPrinter.note(), "no printer");
         assert_eq!(
-            history_status(Phase::Paid, Receipt::Printed),
+            history_status(E, Phase::Paid, Receipt::Printed),
             "Paid · printed"
         );
         assert_eq!(
-            history_status(Phase::Paid, Receipt::Owed),
+            history_status(E, Phase::Paid, Receipt::Owed),
             "Paid · receipt owed"
         );
-        assert_eq!(history_status(Phase::Paid, Receipt::NoPrinter), "Paid");
-        assert_eq!(history_status(Phase::Expired, Receipt::Owed), "Expired");
+        assert_eq!(history_status(E, Phase::Paid, Receipt::NoPrinter), "Paid");
+        assert_eq!(history_status(E, Phase::Expired, Receipt::Owed), "Expired");
         assert_eq!(
-            history_status(Phase::AwaitingPayment, Receipt::Owed),
+            history_status(E, Phase::AwaitingPayment, Receipt::Owed),
             "Open"
         );
     }
@@ -373,44 +501,51 @@ mod tests {
     fn nothing_was_charged_only_on_monimes_word() {
         // Monime called the code expired or cancelled.
         for phase in [Phase::Expired, Phase::Cancelled] {
-            let (title, reason) = outcome(phase, None);
+            let (title, reason) = outcome(E, phase, None);
             assert!(!title.is_empty(), "{phase:?}");
             assert!(reason.ends_with(". Nothing was charged."), "{reason}");
         }
         // A failure says it only when its own words (Monime's refusal) do; the raw words
         // themselves are for the admin screen.
         assert_eq!(
-            outcome(Phase::Failed, Some("The wallet refused")).1,
+            outcome(E, Phase::Failed, Some("The wallet refused")).1,
             "The payment did not go through. Call the technician."
         );
         assert_eq!(
             outcome(
+                E,
                 Phase::Failed,
                 Some("Monime refused the request: too big. Nothing was charged.")
             )
             .1,
             "Monime refused this payment. Nothing was charged."
         );
-        assert!(!outcome(Phase::Failed, None).1.contains("charged"));
+        assert!(!outcome(E, Phase::Failed, None).1.contains("charged"));
         // Nobody knows: the cashier is sent to the dashboard.
-        for (title, reason) in [outcome(Phase::Unknown, None), cancel_not_confirmed()] {
+        for (title, reason) in [outcome(E, Phase::Unknown, None), cancel_not_confirmed(E)] {
             assert!(!title.is_empty());
             assert!(!reason.contains("charged"), "{reason}");
             assert!(reason.contains("Monime dashboard"), "{reason}");
         }
-        assert_eq!(outcome(Phase::Unknown, None).0, "Payment not confirmed");
-        assert_eq!(outcome(Phase::Paid, None), (String::new(), String::new()));
+        assert_eq!(outcome(E, Phase::Unknown, None).0, "Payment not confirmed");
+        assert_eq!(
+            outcome(E, Phase::Paid, None),
+            (String::new(), String::new())
+        );
     }
 
     #[test]
     fn monime_online_only_after_an_answer() {
-        assert_eq!(network_badge(Link::Online), "Monime online");
-        assert_ne!(network_badge(Link::NotContacted), "Monime online");
-        assert_eq!(network_badge(Link::KeyRefused), "Monime refused the key");
+        assert_eq!(network_badge(E, Link::Online), "Monime online");
+        assert_ne!(network_badge(E, Link::NotContacted), "Monime online");
+        assert_eq!(network_badge(E, Link::KeyRefused), "Monime refused the key");
         assert_eq!(
-            key_refused(
-                "Monime refused the access token (revoked)",
-                Some("$MONIME_ACCESS_TOKEN")
+            network_line(
+                E,
+                &NetworkNote::KeyRefused {
+                    message: "Monime refused the access token (revoked)".into(),
+                    origin: Some("$MONIME_ACCESS_TOKEN".into()),
+                }
             ),
             "Monime refused the access token (revoked). The key is read from $MONIME_ACCESS_TOKEN."
         );

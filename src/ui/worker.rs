@@ -10,7 +10,7 @@ use tokio::sync::{Mutex, mpsc};
 
 use super::Terminal;
 use super::flow::{Action, Link, News};
-use super::words;
+use super::words::{self, NetworkNote, Printing};
 use crate::controller::{SaleExtras, SaleLink, resume_unsettled_with, start_sale};
 use crate::monime::MonimeError;
 use crate::printer::spooler::Job;
@@ -62,7 +62,8 @@ pub async fn run(
         });
     }
     if terminal.journal_moved_aside.is_some() {
-        post(News::Message(words::JOURNAL_KEPT_ASIDE.into()));
+        let l = terminal.language.get();
+        post(News::Message(words::journal_kept_aside(l).into()));
     }
     let current: Arc<Mutex<Option<SaleLink>>> = Arc::default();
     // Sales a power cut interrupted settle on their own; the newest unsettled one is shown.
@@ -82,7 +83,10 @@ pub async fn run(
             }
         }
         Ok(_) => {}
-        Err(error) => post(News::Message(words::earlier_sales(error))),
+        Err(error) => post(News::Message(words::earlier_sales(
+            terminal.language.get(),
+            error,
+        ))),
     }
     loop {
         let action = tokio::select! {
@@ -183,18 +187,20 @@ fn release_freed_memory() {
 
 /// The one-off actions: each answers with one piece of news.
 async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
-    let no_printer = || News::Message(words::NO_PRINTER.into());
-    let printed = |what: &str, result| News::Message(words::printed(what, result));
+    // The language when the errand ends: a switch meanwhile is what the cashier now reads.
+    let l = || terminal.language.get();
+    let no_printer = || News::Message(words::no_printer(l()).into());
+    let printed = |what, result| News::Message(words::printed(l(), what, result));
     match action {
         Action::Reprint(number) => match &terminal.printer {
             Some(printer) => printed(
-                &words::reprint(number),
+                Printing::Reprint(number),
                 printer.print(Job::Reprint(number)).await,
             ),
             None => no_printer(),
         },
         Action::TestPrint => match &terminal.printer {
-            Some(printer) => printed(words::TEST_PAGE, printer.print(Job::TestPage).await),
+            Some(printer) => printed(Printing::TestPage, printer.print(Job::TestPage).await),
             None => no_printer(),
         },
         Action::PrintReport => {
@@ -206,9 +212,10 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
             })
             .await;
             match (report, &terminal.printer) {
-                (Ok(Ok(report)), Some(printer)) => {
-                    printed(words::DAY_REPORT, printer.print(Job::Report(report)).await)
-                }
+                (Ok(Ok(report)), Some(printer)) => printed(
+                    Printing::DayReport,
+                    printer.print(Job::Report(report)).await,
+                ),
                 (Ok(Ok(_)), None) => no_printer(),
                 (Ok(Err(error)), _) => News::Message(error.to_string()),
                 (Err(error), _) => News::Message(error.to_string()),
@@ -220,8 +227,8 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
         },
         Action::PrintBooks(report) => match &terminal.printer {
             Some(printer) => {
-                let title = report.title();
-                printed(&title, printer.print(Job::Shift(report)).await)
+                let what = Printing::Books(report.close.as_ref().map(|close| close.number));
+                printed(what, printer.print(Job::Shift(report)).await)
             }
             None => no_printer(),
         },
@@ -234,7 +241,7 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
                     }
                     None => None,
                 };
-                let message = words::day_closed(&label.unwrap_or_default(), printed);
+                let message = words::day_closed(l(), &label.unwrap_or_default(), printed);
                 News::Books(Box::new(report), Some(message))
             }
             Err(error) => {
@@ -259,7 +266,7 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
             {
                 Ok(_) => News::Network {
                     link: Link::Online,
-                    text: words::monime_reachable(
+                    note: NetworkNote::ReachableAt(
                         terminal.services.clock().now().with_timezone(&Local),
                     ),
                 },
@@ -269,10 +276,22 @@ async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
         Action::DemoPay(code) => match &terminal.simulator {
             Some(simulator) => match simulator.pay(&code, Some(DEMO_PAYMENT_TAKES)) {
                 Ok(_) => News::Message(String::new()),
-                Err(error) => News::Message(words::demo_cannot_pay(error)),
+                Err(error) => News::Message(words::demo_cannot_pay(l(), error)),
             },
             None => News::Message(String::new()),
         },
+        Action::ChooseLanguage(language) => {
+            terminal.language.set(language);
+            let journal = terminal.services.journal.clone();
+            match tokio::task::spawn_blocking(move || journal.choose_language(language)).await {
+                Ok(Ok(())) => News::Message(words::language_chosen(language)),
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "the language chosen is not kept for the next start");
+                    News::Message(words::language_not_kept(language, &error))
+                }
+                Err(error) => News::Message(error.to_string()),
+            }
+        }
         Action::StartSale(..) | Action::CancelSale => News::Message(String::new()),
     }
 }
@@ -284,7 +303,10 @@ fn network_news(error: &MonimeError, origin: &str) -> News {
         tracing::error!(key_from = %origin, "{error}");
         News::Network {
             link: Link::KeyRefused,
-            text: words::key_refused(&error.to_string(), Some(origin)),
+            note: NetworkNote::KeyRefused {
+                message: error.to_string(),
+                origin: Some(origin.to_string()),
+            },
         }
     } else {
         let link = if error.is_answer() {
@@ -294,7 +316,7 @@ fn network_news(error: &MonimeError, origin: &str) -> News {
         };
         News::Network {
             link,
-            text: words::monime(error),
+            note: NetworkNote::Trouble(error.to_string()),
         }
     }
 }

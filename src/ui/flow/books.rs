@@ -46,7 +46,7 @@ impl Flow {
             }
             Intent::ConfirmClose if self.confirm_close => {
                 self.confirm_close = false;
-                self.notice = Some(words::CLOSING_DAY.into());
+                self.notice = Some(words::closing_day(self.language).into());
                 vec![Action::CloseDay]
             }
             Intent::KeepOpen => {
@@ -78,10 +78,10 @@ impl Flow {
     }
 
     pub(super) fn books_view(&self) -> BooksView {
-        let style = self.settings.currency_style;
+        let (style, l) = (self.settings.currency_style, self.language);
         let Some(report) = &self.books else {
             return BooksView {
-                title: words::BOOKS_LOADING.into(),
+                title: words::books_loading(l).into(),
                 ..BooksView::default()
             };
         };
@@ -97,12 +97,12 @@ impl Flow {
                 .collect()
         };
         BooksView {
-            title: format!("{} · {}", report.title(), report.scope()),
-            totals: on_screen(report.lines(style)),
-            groups: on_screen(report.group_lines(style)),
+            title: l.trf("{} · {}", &[&report.title(l), &report.scope(l)]),
+            totals: on_screen(report.lines(style, l)),
+            groups: on_screen(report.group_lines(style, l)),
             can_close: self.can_close(),
             confirm_close: self.confirm_close,
-            confirm_text: words::confirm_close(report.since),
+            confirm_text: words::confirm_close(l, report.since),
         }
     }
 }

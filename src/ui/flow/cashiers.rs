@@ -30,7 +30,7 @@ impl Flow {
                 self.entry.clear();
                 self.screen = Screen::Amount;
             }
-            None => self.notice = Some(words::WRONG_PIN.into()),
+            None => self.notice = Some(words::wrong_pin(self.language).into()),
         }
         Vec::new()
     }
@@ -58,7 +58,7 @@ impl Flow {
         );
         if self.cashier.is_some() && idle_screen && self.idle_secs >= limit {
             self.sign_out();
-            self.notice = Some(words::signed_out_idle(limit / 60));
+            self.notice = Some(words::signed_out_idle(self.language, limit / 60));
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::journal::StoredSale;
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
 use crate::sale::{Phase, Reachability, Sale};
-use crate::ui::words;
+use crate::ui::words::NetworkNote;
 
 /// What the terminal last heard from Monime, as the status bar shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub enum News {
     /// The status bar's link and the admin screen's line about Monime.
     Network {
         link: Link,
-        text: String,
+        note: NetworkNote,
     },
     /// Where the terminal's Monime key was read from, for the technician's words when Monime
     /// refuses it.
@@ -83,7 +83,7 @@ impl Flow {
             }
             News::Printer(state) => self.printer = Some(state),
             News::History(sales) => self.history = sales,
-            News::Network { link, text } => self.network = (link, text),
+            News::Network { link, note } => self.network = (link, note),
             News::KeyOrigin(origin) => self.key_origin = Some(origin),
             News::Message(text) => self.notice = Some(text),
             News::Clock(clock) => self.clock = clock,
@@ -104,13 +104,16 @@ impl Flow {
         self.starting = None;
         let link = Link::of(&sale.reachability);
         self.network = match &sale.reachability {
-            Reachability::Answering => (link, words::monime_connected()),
+            Reachability::Answering => (link, NetworkNote::Connected),
             Reachability::KeyRefused { message, .. } => (
                 link,
-                words::key_refused(message, self.key_origin.as_deref()),
+                NetworkNote::KeyRefused {
+                    message: message.clone(),
+                    origin: self.key_origin.clone(),
+                },
             ),
             Reachability::Erring { message, .. } | Reachability::Lost { message, .. } => {
-                (link, words::monime(message))
+                (link, NetworkNote::Trouble(message.clone()))
             }
         };
         // The countdown is set when a code arrives and then runs on the screen's own clock

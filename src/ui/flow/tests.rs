@@ -16,6 +16,7 @@ fn settings() -> Settings {
         has_printer: true,
         cashiers: Vec::new(),
         idle_sign_out_secs: None,
+        language: Language::English,
     }
 }
 
@@ -378,4 +379,35 @@ fn without_cashiers_there_is_no_sign_in() {
         flow.tick();
     }
     assert_eq!(flow.screen(), Screen::Amount);
+}
+
+#[test]
+fn the_language_switch_rewords_the_screen_at_once_and_is_kept_by_the_worker() {
+    let mut flow = Flow::new(settings());
+    assert_eq!(flow.view().network_text, "Monime not contacted");
+    // Only the admin screen switches.
+    assert!(
+        flow.intent(Intent::ChooseLanguage(Language::French))
+            .is_empty()
+    );
+    assert_eq!(flow.view().language, Language::English);
+    flow.intent(Intent::OpenAdmin);
+    for digit in [4, 8, 2, 1] {
+        flow.intent(Intent::Key(KeypadKey::Digit(digit)));
+    }
+    flow.intent(Intent::Charge);
+    assert_eq!(flow.screen(), Screen::Admin);
+    let sent = flow.intent(Intent::ChooseLanguage(Language::French));
+    assert_eq!(sent, vec![Action::ChooseLanguage(Language::French)]);
+    let view = flow.view();
+    assert_eq!(view.language, Language::French);
+    assert_eq!(view.network_text, "Monime non contacté");
+    assert_eq!(view.notice, "Langue\u{a0}: Français");
+    assert!(
+        view.admin_lines[1].starts_with("Monime\u{a0}: pas encore contacté"),
+        "{:?}",
+        view.admin_lines
+    );
+    flow.intent(Intent::ChooseLanguage(Language::Krio));
+    assert_eq!(flow.view().network_text, "Monime nɔ kɔntakt yet");
 }

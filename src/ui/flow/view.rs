@@ -3,8 +3,9 @@
 
 use super::{Flow, Screen};
 use crate::journal::StoredSale;
+use crate::lang::Language;
 use crate::money::CurrencyStyle;
-use crate::sale::{Phase, Reachability, Sale};
+use crate::sale::{Phase, Reachability};
 use crate::ui::words;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,10 +60,13 @@ pub struct View {
     pub pin_dots: String,
     pub admin_lines: Vec<String>,
     pub books: super::BooksView,
+    /// The language the screen speaks: Slint's translations are switched to it.
+    pub language: Language,
 }
 
 impl Flow {
     pub fn view(&self) -> View {
+        let l = self.language;
         let style = self.settings.currency_style;
         let sale = self.sale.as_ref();
         // Once paid, what Monime says was paid, as the receipt prints it.
@@ -97,8 +101,8 @@ impl Flow {
             ussd_for_qr: code.map(|c| c.ussd_code.clone()).unwrap_or_default(),
             countdown: self.seconds_left.map(words::countdown).unwrap_or_default(),
             status_line: sale
-                .map(Sale::status_line)
-                .unwrap_or_else(|| words::GETTING_CODE.into()),
+                .map(|sale| sale.status_line_in(l))
+                .unwrap_or_else(|| words::getting_code(l).into()),
             connection_lost: sale.is_some_and(|s| {
                 s.reachability != Reachability::Answering || s.not_found_since.is_some()
             }),
@@ -114,16 +118,22 @@ impl Flow {
                 .last_amount
                 .map(|a| a.display(style))
                 .unwrap_or_default(),
-            history: self.history.iter().map(|s| history_row(s, style)).collect(),
+            history: self
+                .history
+                .iter()
+                .map(|s| history_row(l, s, style))
+                .collect(),
             pin_dots: words::pin_dots(self.pin.len()),
             admin_lines: words::admin_lines(
+                l,
                 &self.settings.terminal_id,
-                &self.network.1,
+                &words::network_line(l, &self.network.1),
                 self.settings.has_printer,
                 self.printer.as_ref(),
                 self.last_problem().as_deref(),
             ),
             books: self.books_view(),
+            language: l,
         }
     }
 
@@ -142,54 +152,57 @@ impl Flow {
     fn network_summary(&self) -> (bool, String) {
         let link = self.network.0;
         match self.clock.off_by() {
-            Some(off_by) if link.ok() => (false, words::clock_off(off_by)),
-            _ => (link.ok(), words::network_badge(link).into()),
+            Some(off_by) if link.ok() => (false, words::clock_off(self.language, off_by)),
+            _ => (link.ok(), words::network_badge(self.language, link).into()),
         }
     }
 
     fn printer_summary(&self) -> (bool, String) {
         let has_printer = self.settings.has_printer;
         let ok = !has_printer || self.printer.as_ref().is_none_or(|s| !s.status.is_problem());
-        (ok, words::printer_badge(has_printer, self.printer.as_ref()))
+        let badge = words::printer_badge(self.language, has_printer, self.printer.as_ref());
+        (ok, badge)
     }
 
     fn receipt_summary(&self) -> (String, bool) {
+        let l = self.language;
         let Some(sale) = &self.sale else {
             return (String::new(), false);
         };
         if !self.settings.has_printer {
-            return (words::NO_RECEIPT_PRINTER.into(), false);
+            return (words::no_receipt_printer(l).into(), false);
         }
         match &self.printer {
             Some(state) if state.last_printed == Some(sale.record.number) => {
-                (words::RECEIPT_PRINTED.into(), false)
+                (words::receipt_printed(l).into(), false)
             }
             Some(state) if state.status.is_problem() => {
-                (words::receipt_waits_for(&state.status), true)
+                (words::receipt_waits_for(l, &state.status), true)
             }
-            _ => (words::PRINTING_RECEIPT.into(), false),
+            _ => (words::printing_receipt(l).into(), false),
         }
     }
 
     fn outcome(&self) -> (String, String) {
+        let l = self.language;
         if let Some(failure) = &self.start_failure {
-            return words::not_started(failure);
+            return words::not_started(l, failure);
         }
         match &self.sale {
-            Some(sale) if sale.left_for_recover => words::cancel_not_confirmed(),
-            Some(sale) => words::outcome(sale.record.phase, sale.record.failure.as_deref()),
+            Some(sale) if sale.left_for_recover => words::cancel_not_confirmed(l),
+            Some(sale) => words::outcome(l, sale.record.phase, sale.record.failure.as_deref()),
             None => (String::new(), String::new()),
         }
     }
 }
 
-fn history_row(sale: &StoredSale, style: CurrencyStyle) -> HistoryRow {
+fn history_row(l: Language, sale: &StoredSale, style: CurrencyStyle) -> HistoryRow {
     let phase = sale.record.phase;
     HistoryRow {
         number: sale.record.number,
-        time: words::history_time(sale.created_at),
+        time: words::history_time(l, sale.created_at),
         amount: sale.record.amount().display(style),
-        status: words::history_status(phase, sale.receipt),
+        status: words::history_status(l, phase, sale.receipt),
         paid: phase == Phase::Paid,
         can_reprint: phase == Phase::Paid,
     }
