@@ -185,6 +185,125 @@ async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
     )
 }
 
+/// Taps 1 2 5 and Charge (in the screen's language), the customer pays, the receipt prints:
+/// the keypad, payment and paid screens saved as `{prefix}-amount.png` and so on. Gives the
+/// receipt's text.
+async fn sale_in_pictures(
+    rig: &Rig,
+    window: &MainWindow,
+    prefix: &str,
+    charge: &str,
+    receipt_printed: &str,
+) -> Result<String, String> {
+    let kiosk = window.global::<Kiosk>();
+    for label in ["1", "2", "5"] {
+        tap(window, label)?;
+    }
+    screenshot(window, &format!("{prefix}-amount"))?;
+    tap(window, charge)?;
+    rig.until("the code", || !kiosk.get_ussd().is_empty())
+        .await?;
+    screenshot(window, &format!("{prefix}-payment"))?;
+    let cuts = rig.printer.emulator().cuts();
+    customer_pays(rig, &kiosk.get_ussd(), Duration::from_millis(300))?;
+    rig.until("the paid page", || page(window) == Page::Paid)
+        .await?;
+    rig.until("the receipt", || {
+        rig.printer.emulator().cuts() > cuts && kiosk.get_receipt_text() == receipt_printed
+    })
+    .await
+    .map_err(|error| format!("{error}: {}", kiosk.get_receipt_text()))?;
+    screenshot(window, &format!("{prefix}-paid"))?;
+    let documents = rig.printer.emulator().documents();
+    let receipt = documents.last().ok_or("no receipt on paper")?;
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("docs/receipt-{prefix}.png"));
+        receipt.save_png(&path).map_err(|e| e.to_string())?;
+    }
+    Ok(receipt.text())
+}
+
+/// French, switched on the admin screen: the screen's own words (Slint's) and the ones Rust
+/// writes change at once, the next receipt is French with its accents, and the choice outlives
+/// a restart.
+async fn a_sale_in_french(rig: &Rig) -> Outcome {
+    {
+        let shown = open(rig, "french", "code_duration = \"10m\"")?;
+        let (window, kiosk) = (&shown.window, shown.window.global::<Kiosk>());
+        tap(window, "Admin")?;
+        for key in ["4", "8", "2", "1"] {
+            tap(window, key)?;
+        }
+        tap(window, "Unlock")?;
+        ensure(page(window) == Page::Admin, || "the PIN opens admin".into())?;
+        tap(window, "Language: Français")?;
+        ensure(kiosk.get_notice() == "Langue\u{a0}: Français", || {
+            kiosk.get_notice().into()
+        })?;
+        // Slint's words: Back is now Retour.
+        ensure(tap(window, "Back").is_err(), || "Back still in English".into())?;
+        rig.until("the network check", || {
+            kiosk
+                .get_admin_lines()
+                .iter()
+                .any(|line| line.contains("joignable"))
+        })
+        .await?;
+        screenshot(window, "fr-admin")?;
+        tap(window, "Retour")?;
+        ensure(page(window) == Page::Amount, || "back to the keypad".into())?;
+        let receipt = sale_in_pictures(rig, window, "fr", "Encaisser", "Reçu imprimé").await?;
+        ensure(
+            ["PAYÉ", "Vente", "Payé avec"]
+                .iter()
+                .all(|word| receipt.contains(word)),
+            || receipt.clone(),
+        )?;
+        tap(window, "Nouvelle vente")?;
+    }
+    // After a restart the terminal still speaks French, whatever its configuration says.
+    let shown = open(rig, "french", "")?;
+    let kiosk = shown.window.global::<Kiosk>();
+    ensure(kiosk.get_language() == 1, || {
+        format!("language {} after a restart", kiosk.get_language())
+    })?;
+    ElementHandle::find_by_accessible_label(&shown.window, "Encaisser")
+        .next()
+        .ok_or("no Encaisser after a restart")?;
+    press(&shown.window, Key::Return);
+    ensure(kiosk.get_notice() == "Saisissez d'abord le montant", || {
+        kiosk.get_notice().into()
+    })?;
+    Ok(())
+}
+
+/// Krio from the configuration: the screen starts in it, and the receipt prints in it, its
+/// ɛ and ɔ spelled with e and o, which the printer's code page has.
+async fn a_sale_in_krio(rig: &Rig) -> Outcome {
+    let config = rig.config("krio", "code_duration = \"10m\"");
+    let text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
+    std::fs::write(&config, text.replace("[kiosk]\n", "[kiosk]\nlanguage = \"kri\"\n"))
+        .map_err(|e| e.to_string())?;
+    let window = MainWindow::new().map_err(|e| e.to_string())?;
+    window.window().set_size(slint::PhysicalSize::new(800, 480));
+    window.show().map_err(|e| e.to_string())?;
+    let terminal = rig
+        .runtime
+        .block_on(Terminal::open(Some(&config)))
+        .map_err(|e| e.to_string())?;
+    let shown = Shown {
+        _app: App::start(&window, terminal, &rig.runtime),
+        window,
+    };
+    let receipt = sale_in_pictures(rig, &shown.window, "kri", "Chaj", "Risit dɔn print").await?;
+    ensure(
+        receipt.contains("I DON PE") && receipt.contains("Pe wit"),
+        || receipt.clone(),
+    )?;
+    tap(&shown.window, "Nyu sel")
+}
+
 /// Start-up never crash-loops: a bad configuration, then a journal another process owns, each
 /// shown on the screen in plain words while the terminal keeps trying; fixed, it starts alone.
 async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
@@ -794,6 +913,8 @@ fn the_touchscreen_sells_end_to_end() {
         record("history and admin", history_and_admin(rig).await);
         record("cashiers and the books", cashiers_and_the_books(rig).await);
         record("clock off", clock_off(rig).await);
+        record("a sale in French", a_sale_in_french(rig).await);
+        record("a sale in Krio", a_sale_in_krio(rig).await);
         record("layouts", layouts(rig));
         record(
             "a command-line charge on the screen",
@@ -812,6 +933,6 @@ fn the_touchscreen_sells_end_to_end() {
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect();
-    assert_eq!(results.borrow().len(), 11, "every scenario ran");
+    assert_eq!(results.borrow().len(), 13, "every scenario ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
