@@ -242,7 +242,9 @@ async fn a_sale_in_french(rig: &Rig) -> Outcome {
             kiosk.get_notice().into()
         })?;
         // Slint's words: Back is now Retour.
-        ensure(tap(window, "Back").is_err(), || "Back still in English".into())?;
+        ensure(tap(window, "Back").is_err(), || {
+            "Back still in English".into()
+        })?;
         rig.until("the network check", || {
             kiosk
                 .get_admin_lines()
@@ -261,6 +263,7 @@ async fn a_sale_in_french(rig: &Rig) -> Outcome {
             || receipt.clone(),
         )?;
         tap(window, "Nouvelle vente")?;
+        french_beyond_the_sale(rig, window).await?;
     }
     // After a restart the terminal still speaks French, whatever its configuration says.
     let shown = open(rig, "french", "")?;
@@ -278,13 +281,71 @@ async fn a_sale_in_french(rig: &Rig) -> Outcome {
     Ok(())
 }
 
+/// The other French screens, saved to look at their fit: cancel and its outcome (where
+/// "nothing was charged" must keep its meaning), the history, the books.
+async fn french_beyond_the_sale(rig: &Rig, window: &MainWindow) -> Outcome {
+    let kiosk = window.global::<Kiosk>();
+    press(window, "4");
+    press(window, Key::Return);
+    rig.until("the code", || kiosk.get_can_cancel()).await?;
+    press(window, Key::Escape);
+    screenshot(window, "fr-cancel-confirm")?;
+    tap(window, "Annuler le code")?;
+    rig.until("the cancelled page", || page(window) == Page::Outcome)
+        .await?;
+    ensure(
+        kiosk.get_outcome_title() == "Annulée"
+            && kiosk.get_outcome_reason() == "Le code a été désactivé. Rien n'a été débité.",
+        || {
+            format!(
+                "{} / {}",
+                kiosk.get_outcome_title(),
+                kiosk.get_outcome_reason()
+            )
+        },
+    )?;
+    screenshot(window, "fr-cancelled")?;
+    tap(window, "Nouvelle vente")?;
+    tap(window, "Historique")?;
+    rig.until("the history", || kiosk.get_history().row_count() > 1)
+        .await?;
+    let status = kiosk.get_history().row_data(0).map(|row| row.status);
+    ensure(status.as_deref() == Some("Annulée"), || {
+        format!("{status:?}")
+    })?;
+    screenshot(window, "fr-history")?;
+    tap(window, "Retour")?;
+    tap(window, "Admin")?;
+    for key in ["4", "8", "2", "1"] {
+        tap(window, key)?;
+    }
+    tap(window, "Déverrouiller")?;
+    tap(window, "Service et clôture du jour")?;
+    rig.until("the shift report", || {
+        kiosk.get_books_title().starts_with("Rapport X")
+    })
+    .await?;
+    screenshot(window, "fr-books")?;
+    tap(window, "Clôturer")?;
+    screenshot(window, "fr-close-confirm")?;
+    tap(window, "Pas encore")?;
+    tap(window, "Retour")?;
+    tap(window, "Retour")?;
+    ensure(page(window) == Page::Amount, || {
+        format!("{:?}", page(window))
+    })
+}
+
 /// Krio from the configuration: the screen starts in it, and the receipt prints in it, its
 /// ɛ and ɔ spelled with e and o, which the printer's code page has.
 async fn a_sale_in_krio(rig: &Rig) -> Outcome {
     let config = rig.config("krio", "code_duration = \"10m\"");
     let text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
-    std::fs::write(&config, text.replace("[kiosk]\n", "[kiosk]\nlanguage = \"kri\"\n"))
-        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        &config,
+        text.replace("[kiosk]\n", "[kiosk]\nlanguage = \"kri\"\n"),
+    )
+    .map_err(|e| e.to_string())?;
     let window = MainWindow::new().map_err(|e| e.to_string())?;
     window.window().set_size(slint::PhysicalSize::new(800, 480));
     window.show().map_err(|e| e.to_string())?;
