@@ -363,8 +363,8 @@ fn placeholders(text: &str) -> Vec<String> {
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         let after = &rest[open..];
-        if after.starts_with("{{") {
-            rest = &after[2..];
+        if let Some(escaped) = after.strip_prefix("{{") {
+            rest = escaped;
             continue;
         }
         match after.find('}') {
