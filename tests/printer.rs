@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 use paycode_kiosk::clock::Clock;
 use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
+use paycode_kiosk::lang::{Choice, Language};
 use paycode_kiosk::money::{Currency, CurrencyStyle, Money};
 use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
 use paycode_kiosk::printer::FlowControl;
@@ -288,6 +289,62 @@ async fn receipts_owed_before_a_restart_print_at_start_and_reprints_say_copy() {
         matches!(&refused, Err(PrintError::Refused(message)) if message.contains("not paid")),
         "{refused:?}"
     );
+}
+
+/// Receipts in the language chosen, through the pseudo-terminal: French with its accents in
+/// the printer's code page; switched to Krio while the spooler runs, the next receipt follows,
+/// its ɛ and ɔ printed as e and o (no code page has them), never as '?'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_print_in_the_language_chosen_with_the_code_pages_letters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");
+    let pty = PtyPrinter::start(32, Some(StatusAnswers::READY)).expect("pty");
+    let language = Choice::new(Language::French);
+    let port = SerialPrinter::new(pty.path().to_path_buf(), 115_200, FlowControl::None);
+    let french = ReceiptStyle {
+        language: language.clone(),
+        ..style(32, "Shop")
+    };
+    let printer = PrinterHandle::start(
+        Box::new(port),
+        journal.clone(),
+        french,
+        fast(),
+        Clock::new(),
+    )
+    .expect("printer thread");
+    let sale = paid_sale(&journal, 4_200);
+    printer.receipt_owed(sale);
+    assert!(wait_until(|| receipt_state(&journal, sale) == Receipt::Printed).await);
+    language.set(Language::Krio);
+    printer.print(Job::Reprint(sale)).await.expect("reprint");
+    assert!(pty.wait_for_cuts(2, WAIT));
+    let documents = pty.emulator().documents();
+    let (french, krio) = (documents[0].text(), documents[1].text());
+    for word in ["PAYÉ", "Vente", "Payé avec", "Référence", "INV-7"] {
+        assert!(french.contains(word), "{word} in\n{french}");
+    }
+    for word in ["*** KOPI ***", "I DON PE", "Refrens", "Teminal"] {
+        assert!(krio.contains(word), "{word} in\n{krio}");
+    }
+    assert!(!krio.contains('?') && !french.contains('?'), "{krio}");
+    // A page without accents (Cyrillic) prints French as plain letters, on purpose.
+    for (page, paid) in [(CodePage::Pc437, "PAYÉ"), (CodePage::Pc866, "PAYE")] {
+        let style = ReceiptStyle {
+            code_page: page,
+            language: Choice::new(Language::French),
+            ..style(32, "Shop")
+        };
+        let stored = journal.sale(sale).expect("read").expect("the sale");
+        let bytes = receipt::sale_receipt(&style, &stored, Utc::now(), false).expect("layout");
+        let mut paper = Emulator::new(32, None);
+        paper.feed(&bytes);
+        let text = paper.paper().text();
+        assert!(
+            text.contains(paid) && !text.contains('?'),
+            "{page:?}:\n{text}"
+        );
+    }
 }
 
 /// A fixed sale for the golden receipts.
