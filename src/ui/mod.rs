@@ -4,7 +4,7 @@
 //! and sends news back with `invoke_from_event_loop`, so the screen never waits on the network.
 //!
 //! - `flow`: the screens' rules, as plain Rust; `keypad`: the amount being typed.
-//! - `words`: every sentence the screen shows.
+//! - `words`: every sentence Rust writes for the screen, in the language chosen.
 //! - `window`: the Slint glue: callbacks in, the view onto the `Kiosk` global, the QR image.
 //! - `worker`: the tokio side: sales, one-off errands, printer news.
 //!
