@@ -60,17 +60,19 @@ pub async fn close_day(terminal: &Terminal) -> Result<ShiftReport, CloseError> {
         return Err(CloseError::AlreadyClosed(close));
     }
     let style = terminal.config.kiosk.currency_style;
+    // Kept as words on the close, in the language of the day it was closed in.
+    let language = terminal.language.get();
     let check =
         match tokio::time::timeout(CLOSE_CHECK_LIMIT, reconcile(terminal, Day::Current)).await {
-            Ok(Ok(found)) => found.lines(style),
+            Ok(Ok(found)) => found.lines(style, language),
             Ok(Err(error)) => {
                 tracing::warn!(%error, "the day is closed without Monime's check");
-                Reconciliation::not_checked(&error)
+                Reconciliation::not_checked(&error, language)
             }
             Err(_) => {
                 let error = ReconcileError::TooSlow(CLOSE_CHECK_LIMIT);
                 tracing::warn!(%error, "the day is closed without Monime's check");
-                Reconciliation::not_checked(&error)
+                Reconciliation::not_checked(&error, language)
             }
         };
     let monime_check = ReportLine::store(&check);

@@ -13,6 +13,7 @@ use super::ALERT_MARK;
 use crate::clock::OFF_AFTER;
 use crate::controller::{learn_the_time, run_blocking};
 use crate::journal::{JournalError, Restored, StoredSale, z_label};
+use crate::lang::Language;
 use crate::money::{CurrencyStyle, Money};
 use crate::monime::{CodeStatus, MonimeError, PaymentCode};
 use crate::report::{ReportLine, day_bounds, local_zone};
@@ -86,36 +87,39 @@ impl Difference {
     }
 
     /// A headline with the amount, then what it is about, each marked as an alert.
-    pub fn lines(&self, style: CurrencyStyle) -> Vec<ReportLine> {
+    pub fn lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
+        let l = language;
         let amount = self
             .amount()
             .map(|amount| amount.display(style))
-            .unwrap_or_else(|| "amount not said".into());
-        let alert = |text: String| ReportLine::new(format!("{ALERT_MARK}{text}"), "");
+            .unwrap_or_else(|| l.tr("amount not said").into());
+        // The detail is indented under its headline.
+        let alert = |text: String| ReportLine::new(format!("{ALERT_MARK}  {text}"), "");
         let (headline, detail) = match self {
             Difference::PaidThereNotHere {
                 sale, phase, code, ..
             } => (
-                "Paid at Monime, not here",
-                format!(
-                    "  sale {sale} ({} here), {code}",
-                    phase.label().to_lowercase()
+                l.tr("Paid at Monime, not here"),
+                l.trf(
+                    "sale {} ({} here), {}",
+                    &[sale, &phase.label_in(l).to_lowercase(), code],
                 ),
             ),
             Difference::PaidHereNotThere {
                 sale, code, status, ..
             } => (
-                "Paid here, not at Monime",
+                l.tr("Paid here, not at Monime"),
+                // Monime's status is its own word: `paid`, `expired`.
                 match status {
-                    Some(status) => format!("  sale {sale}, {code} is {status} at Monime"),
-                    None => format!("  sale {sale}, Monime has no code {code}"),
+                    Some(status) => l.trf("sale {}, {} is {} at Monime", &[sale, code, status]),
+                    None => l.trf("sale {}, Monime has no code {}", &[sale, code]),
                 },
             ),
             Difference::Missing(code) => (
-                "Not in the journal",
+                l.tr("Not in the journal"),
                 match &code.ussd_code {
-                    Some(ussd) => format!("  {} {ussd}, {} at Monime", code.id, code.status),
-                    None => format!("  {}, {} at Monime", code.id, code.status),
+                    Some(ussd) => l.trf("{} {}, {} at Monime", &[&code.id, ussd, &code.status]),
+                    None => l.trf("{}, {} at Monime", &[&code.id, &code.status]),
                 },
             ),
         };
@@ -148,21 +152,31 @@ impl Reconciliation {
     }
 
     /// What the check found, as the Z report, the books screen and `reconcile` show it.
-    pub fn lines(&self, style: CurrencyStyle) -> Vec<ReportLine> {
-        let codes = plural(self.checked, "code");
+    pub fn lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
+        let l = language;
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let codes = l.trn("{n} code", "{n} codes", count(self.checked), &[]);
         let mut lines = match self.differences.len() {
-            0 => vec![ReportLine::new("Agreed with Monime", codes)],
-            count => vec![ReportLine::new(
-                format!("{ALERT_MARK}{} with Monime", plural(count, "difference")),
+            0 => vec![ReportLine::new(l.tr("Agreed with Monime"), codes)],
+            differences => vec![ReportLine::new(
+                format!(
+                    "{ALERT_MARK}{}",
+                    l.trn(
+                        "{n} difference with Monime",
+                        "{n} differences with Monime",
+                        count(differences),
+                        &[]
+                    )
+                ),
                 codes,
             )],
         };
         for difference in &self.differences {
-            lines.extend(difference.lines(style));
+            lines.extend(difference.lines(style, l));
         }
         if self.unpaid_missing > 0 {
             lines.push(ReportLine::new(
-                "Unpaid codes not in the journal",
+                l.tr("Unpaid codes not in the journal"),
                 self.unpaid_missing.to_string(),
             ));
         }
@@ -170,31 +184,23 @@ impl Reconciliation {
     }
 
     /// The line a close keeps when Monime could not be asked.
-    pub fn not_checked(error: &ReconcileError) -> Vec<ReportLine> {
+    pub fn not_checked(error: &ReconcileError, language: Language) -> Vec<ReportLine> {
+        let l = language;
         let why = match error {
-            ReconcileError::Monime(error) if error.refuses_key() => "Monime refused the key",
+            ReconcileError::Monime(error) if error.refuses_key() => {
+                l.tr("Not checked: Monime refused the key")
+            }
             ReconcileError::Monime(error)
                 if error.is_retryable() || matches!(error, MonimeError::TrustStore { .. }) =>
             {
-                "Monime could not be reached"
+                l.tr("Not checked: Monime could not be reached")
             }
-            ReconcileError::TooSlow(_) => "Monime could not be reached",
-            ReconcileError::Monime(_) => "Monime's answer could not be used",
-            ReconcileError::Journal(_) => "the journal could not be read",
+            ReconcileError::TooSlow(_) => l.tr("Not checked: Monime could not be reached"),
+            ReconcileError::Monime(_) => l.tr("Not checked: Monime's answer could not be used"),
+            ReconcileError::Journal(_) => l.tr("Not checked: the journal could not be read"),
         };
         // The error in full goes to the log; the paper says what it means for the books.
-        vec![ReportLine::new(
-            format!("{ALERT_MARK}Not checked: {why}"),
-            "",
-        )]
-    }
-}
-
-/// "1 code", "3 codes".
-fn plural(count: usize, word: &str) -> String {
-    match count {
-        1 => format!("1 {word}"),
-        _ => format!("{count} {word}s"),
+        vec![ReportLine::new(format!("{ALERT_MARK}{why}"), "")]
     }
 }
 
@@ -502,7 +508,7 @@ mod tests {
         );
         assert_eq!((found.checked, found.unpaid_missing), (7, 1));
         assert_eq!(found.restorable(), [&monime[4]]);
-        let lines = found.lines(CurrencyStyle::Symbol);
+        let lines = found.lines(CurrencyStyle::Symbol, Language::English);
         assert_eq!(
             lines[0],
             ReportLine::new("! 4 differences with Monime", "7 codes")
@@ -512,6 +518,13 @@ mod tests {
             ReportLine::new("! Paid at Monime, not here", "Le 2.00")
         );
         assert_eq!(lines[2].label, "!   sale 2 (unknown here), pmc-late");
+        // A close keeps them in the terminal's language, the alert mark and amounts as they are.
+        let french = found.lines(CurrencyStyle::Symbol, Language::French);
+        assert_eq!(
+            french[0],
+            ReportLine::new("! 4 écarts avec Monime", "7 codes")
+        );
+        assert_eq!(french[2].label, "!   vente 2 (inconnue ici), pmc-late");
         assert!(
             lines.iter().all(|line| line.label.starts_with(ALERT_MARK)
                 || line.label == "Unpaid codes not in the journal"),
@@ -521,7 +534,7 @@ mod tests {
         let agreed = compare("T1", &sales[..1], &monime[..1], &HashSet::new());
         assert!(agreed.agrees());
         assert_eq!(
-            agreed.lines(CurrencyStyle::Code),
+            agreed.lines(CurrencyStyle::Code, Language::English),
             [ReportLine::new("Agreed with Monime", "1 code")]
         );
     }

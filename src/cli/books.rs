@@ -81,7 +81,7 @@ pub async fn reconcile(
         found.scope,
         terminal.services.terminal_id
     );
-    for line in found.lines(style) {
+    for line in found.lines(style, Language::English) {
         say!("{}", line_text(&line));
     }
     let restorable = found.restorable().len();
