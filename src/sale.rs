@@ -35,8 +35,7 @@ pub use phase::Phase;
 use poll::PollBudget;
 pub use poll::Polling;
 pub use status::{
-    CANCEL_LEFT_FOR_RECOVER, CHECK_THE_DASHBOARD, KEY_REFUSED, NOTHING_CHARGED,
-    check_the_dashboard, nothing_charged,
+    CHECK_THE_DASHBOARD, KEY_REFUSED, NOTHING_CHARGED, check_the_dashboard, nothing_charged,
 };
 pub use trouble::Reachability;
 

@@ -8,6 +8,11 @@
 use super::{Phase, Reachability, Sale};
 use crate::lang::Language;
 
+// The constants are the English the journal stores in a sale's failure and the command line
+// prints; the screen's words for them come from the catalogues through the functions below,
+// which must say the same in English (tested here and, for KEY_REFUSED, in
+// tests/sale_trouble.rs).
+
 /// Said only when Monime's own answer shows that no money moved.
 pub const NOTHING_CHARGED: &str = "Nothing was charged.";
 /// What the cashier must do when the terminal cannot tell whether the customer paid.
@@ -15,8 +20,6 @@ pub const CHECK_THE_DASHBOARD: &str = "Check the Monime dashboard before you han
 /// Monime answered 401 or 403: in words for the cashier; the technician's detail (the error
 /// and where the key came from) is on the admin screen and in the log.
 pub const KEY_REFUSED: &str = "Monime refused this terminal's key. Call the technician.";
-/// A cancel Monime never confirmed within `Bounds::cancel_for`.
-pub const CANCEL_LEFT_FOR_RECOVER: &str = "Cancel not confirmed; the sale is left for recover";
 
 /// `NOTHING_CHARGED` in `language`: the same meaning, word for word, in every catalogue.
 pub fn nothing_charged(language: Language) -> &'static str {
