@@ -226,7 +226,8 @@ async fn charge_to_qr(bench: &Bench) {
         commits.push(ms(started.elapsed()));
 
         let started = Instant::now();
-        let payload = paycode_kiosk::qr::QrPayload::default().for_ussd(&code.ussd_code);
+        let payload = paycode_kiosk::qr::QrPayload::default()
+            .for_ussd(code.ussd_code.as_deref().expect("a USSD code"));
         paycode_kiosk::ui::qr_image(&payload).expect("a QR image");
         qr_images.push(ms(started.elapsed()));
     }
