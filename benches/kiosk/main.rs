@@ -161,14 +161,17 @@ async fn charge(bench: &Bench, window: &MainWindow, key: &str) -> String {
 }
 
 /// From the tap on Charge to a rendered frame holding the QR code, against the create's
-/// own round trip measured on the same loopback.
+/// own round trip measured on the same loopback; then what the rest is made of, each part
+/// timed on its own in the same loop: the two journal commits, drawing the QR image, and the
+/// frame.
 async fn charge_to_qr(bench: &Bench) {
     let (window, _app) = bench.open("charge", 1000);
     let kiosk = window.global::<Kiosk>();
     let reference = bench.terminal("charge-rtt", 1000);
     let client = reference.services.client.clone();
-    let mut screen = Vec::new();
-    let mut round_trips = Vec::new();
+    let journal = &reference.services.journal;
+    let mut parts: [Vec<f64>; 6] = Default::default();
+    let [screen, round_trips, to_qr, frames, commits, qr_images] = &mut parts;
     for run in 0..bench.samples(30, 8) {
         // Steady state: the client spaces requests 250 ms apart, so a create right after the
         // last sale's cancel would wait for that gap.
@@ -177,8 +180,12 @@ async fn charge_to_qr(bench: &Bench) {
         let started = Instant::now();
         kiosk.invoke_charge();
         bench.until(|| kiosk.get_has_qr()).await;
+        let qr_shown = started.elapsed();
         window.window().take_snapshot().expect("frame");
-        screen.push(ms(started.elapsed()));
+        let total = started.elapsed();
+        screen.push(ms(total));
+        to_qr.push(ms(qr_shown));
+        frames.push(ms(total - qr_shown));
         kiosk.invoke_cancel();
         kiosk.invoke_confirm_cancel_pressed();
         bench.until(|| kiosk.get_page() == Page::Outcome).await;
@@ -195,24 +202,52 @@ async fn charge_to_qr(bench: &Bench) {
             "rtt-{run}-{}",
             Utc::now().timestamp_nanos_opt().unwrap_or(0)
         );
-        let elapsed = bench
+        let sent = request.clone();
+        let (elapsed, code) = bench
             .runtime
             .spawn(async move {
                 let started = Instant::now();
-                client.create(&request, &key).await.expect("create");
-                started.elapsed()
+                let code = client.create(&sent, &key).await.expect("create");
+                (started.elapsed(), code)
             })
             .await
             .expect("round trip");
         round_trips.push(ms(elapsed));
+
+        // The sale's two commits as the controller makes them: the sale and its key before
+        // the request, the code after it.
+        let started = Instant::now();
+        let record = journal
+            .begin_sale("charge-rtt", &format!("commit-{run}"), Utc::now(), |_| {
+                request
+            })
+            .expect("begin");
+        journal.save(&record, Utc::now(), None).expect("save");
+        commits.push(ms(started.elapsed()));
+
+        let started = Instant::now();
+        let payload = paycode_kiosk::qr::QrPayload::default()
+            .for_ussd(code.ussd_code.as_deref().expect("a USSD code"));
+        paycode_kiosk::ui::qr_image(&payload).expect("a QR image");
+        qr_images.push(ms(started.elapsed()));
     }
-    let (screen, round_trip) = (median(screen), median(round_trips));
+    let [screen, round_trip, to_qr, frame, commits, qr_image] = parts.map(median);
     let above = screen - round_trip;
     bench.row(
         "Charge tap to QR frame, above the create's round trip",
         format!("{above:.1} ms (tap to frame {screen:.1} ms, round trip {round_trip:.1} ms)"),
         "≤ 5 ms",
         if above <= 5.0 { "met" } else { "missed" },
+    );
+    let rest = to_qr - round_trip - commits - qr_image;
+    bench.row(
+        "Charge to QR, what the time above the round trip is",
+        format!(
+            "frame {frame:.1} ms, two journal commits {commits:.1} ms, QR image {qr_image:.1} ms, \
+             hops and waiting {rest:.1} ms (medians)"
+        ),
+        "",
+        "",
     );
 }
 
@@ -265,24 +300,31 @@ async fn connections(bench: &Bench) {
     );
 }
 
-/// Memory over many sales through the screen: peak, and growth from sale 10 to the last. The
+/// Memory over many sales through the screen: the peak, and whether it levels off: growth
+/// over the second half of the run, when every cache should have reached its bound. The
 /// simulator runs in a process of its own here (`paycode-kiosk simulate`), so its growing
 /// record of codes and requests is not counted.
 async fn memory(bench: &Bench) {
+    let sales = bench.samples(1000, 20);
+    let title = format!("Peak RSS over {sales} sales (terminal and screen, headless)");
+    let goal = "≤ 40 MB; second half ≤ +1 %";
     let Some((mut simulator, monime)) = simulator_process() else {
         bench.row(
-            "Peak RSS over 100 sales",
+            &title,
             "not measured: `paycode-kiosk simulate` did not start".into(),
-            "≤ 40 MB, no growth",
+            goal,
             "",
         );
         return;
     };
-    let (window, _app) = bench.open_terminal(bench.terminal_at(&monime, "memory", 250));
+    let mut terminal = bench.terminal_at(&monime, "memory", 250);
+    // Fixed polling sees each payment within a quarter second, so a thousand sales take
+    // minutes; memory does not depend on how the checks are spaced.
+    terminal.services.timing.polling = paycode_kiosk::sale::Polling::Fixed;
+    let (window, _app) = bench.open_terminal(terminal);
     let kiosk = window.global::<Kiosk>();
     let control = reqwest::Client::new();
-    let sales = bench.samples(100, 20);
-    let halfway = (10 + sales) / 2;
+    let halfway = sales / 2;
     let (mut at_ten, mut at_half) = (0, 0);
     for sale in 1..=sales {
         let ussd = show_code(bench, &window, "2").await;
@@ -307,17 +349,18 @@ async fn memory(bench: &Bench) {
         status_kib("self", "VmRSS") as i64,
         status_kib("self", "VmHWM"),
     );
-    let growth = last - at_ten;
+    let second_half = (last - at_half) as f64 / at_half.max(1) as f64 * 100.0;
     bench.row(
-        &format!("Peak RSS over {sales} sales (terminal and screen, headless)"),
+        &title,
         format!(
-            "{:.1} MB; sale 10 → {sales}: {growth:+} KiB (10 → {halfway}: {:+}, {halfway} → {sales}: {:+})",
+            "{:.1} MB; sale {halfway} → {sales}: {:+} KiB ({second_half:+.2} %); \
+             sale 10 → {halfway}: {:+} KiB",
             peak as f64 / 1024.0,
+            last - at_half,
             at_half - at_ten,
-            last - at_half
         ),
-        "≤ 40 MB, no growth",
-        if peak <= 40 * 1024 && growth <= 512 {
+        goal,
+        if peak <= 40 * 1024 && second_half <= 1.0 {
             "met"
         } else {
             "missed"
