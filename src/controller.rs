@@ -18,8 +18,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::clock::Clock;
-use crate::journal::{Journal, JournalError, Receipt, StoredSale};
-use crate::monime::{ListFilter, MonimeClient, NewPaymentCode};
+use crate::journal::{Journal, JournalError, Receipt, SaleRequest, StoredSale};
+use crate::monime::{ListFilter, MonimeClient};
+use crate::order::Order;
 use crate::printer::PrinterHandle;
 use crate::sale::{Bounds, Effect, Event, Request, Sale, SaleRecord, Timing};
 
@@ -78,6 +79,8 @@ pub struct SaleExtras {
     pub phone: Option<String>,
     /// Who is signed in, when the shop has cashiers.
     pub cashier: Option<String>,
+    /// The items and the tip the amount is made of; empty for a keyed sale.
+    pub order: Order,
 }
 
 /// What the cashier can do to a running sale.
@@ -129,18 +132,18 @@ impl SaleLink {
 /// Starts a new sale: its idempotency key and request are written to the journal first, then
 /// the create goes out. `build_request` gets the sale number the journal gave. Someone waits
 /// on it, so it is held to `Bounds::ATTENDED`.
-pub async fn start_sale(
+pub async fn start_sale<R: Into<SaleRequest>>(
     services: &Services,
-    build_request: impl FnOnce(i64) -> NewPaymentCode + Send + 'static,
+    build_request: impl FnOnce(i64) -> R + Send + 'static,
 ) -> Result<SaleHandle, JournalError> {
     start_sale_with(services, Bounds::ATTENDED, build_request).await
 }
 
 /// `start_sale` with other bounds.
-pub async fn start_sale_with(
+pub async fn start_sale_with<R: Into<SaleRequest>>(
     services: &Services,
     bounds: Bounds,
-    build_request: impl FnOnce(i64) -> NewPaymentCode + Send + 'static,
+    build_request: impl FnOnce(i64) -> R + Send + 'static,
 ) -> Result<SaleHandle, JournalError> {
     learn_the_time(services).await;
     let journal = services.journal.clone();

@@ -11,6 +11,7 @@ use rusqlite::{Connection, Row, params};
 
 use crate::lang::Language;
 use crate::monime::{NewPaymentCode, ProcessedPayment};
+use crate::order::Order;
 use crate::sale::{CodeInfo, Phase, SaleRecord};
 
 mod backup;
@@ -100,6 +101,8 @@ pub struct StoredSale {
     pub updated_at: DateTime<Utc>,
     pub receipt: Receipt,
     pub books: SaleBooks,
+    /// Its items and tip; empty for a keyed sale.
+    pub order: Order,
 }
 
 #[cfg(test)]
@@ -114,6 +117,7 @@ impl StoredSale {
             updated_at: Utc::now(),
             receipt: Receipt::Printed,
             books: SaleBooks::default(),
+            order: Order::default(),
         }
     }
 }
@@ -187,6 +191,23 @@ fn next_number(
     )
 }
 
+/// What a new sale asks Monime for, and what it is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleRequest {
+    pub request: NewPaymentCode,
+    pub order: Order,
+}
+
+impl From<NewPaymentCode> for SaleRequest {
+    /// A keyed sale: the amount alone.
+    fn from(request: NewPaymentCode) -> SaleRequest {
+        SaleRequest {
+            request,
+            order: Order::default(),
+        }
+    }
+}
+
 /// The code's metadata entry naming the cashier who took the sale: the journal files the sale
 /// under it, and Monime keeps it with the code for reconciliation.
 pub const CASHIER_METADATA: &str = "cashier";
@@ -205,13 +226,13 @@ impl Journal {
     }
 
     /// Records a new sale with its idempotency key before anything is sent to Monime. The
-    /// request is built from the sale number the journal gives it.
-    pub fn begin_sale(
+    /// request (with its order, if any) is built from the sale number the journal gives it.
+    pub fn begin_sale<R: Into<SaleRequest>>(
         &self,
         terminal_id: &str,
         idempotency_key: &str,
         now: DateTime<Utc>,
-        build_request: impl FnOnce(i64) -> NewPaymentCode,
+        build_request: impl FnOnce(i64) -> R,
     ) -> Result<SaleRecord, JournalError> {
         let mut connection = self.lock();
         // IMMEDIATE takes the write lock first, so the number read here is still free when the
@@ -221,13 +242,17 @@ impl Journal {
             .map_err(|e| self.error(e))?;
         let time = timestamp(now);
         let number = next_number(&transaction, "sales", "id").map_err(|e| self.error(e))?;
-        let request = build_request(number);
+        let SaleRequest { request, order } = build_request(number).into();
         let request_json = serde_json::to_string(&request).map_err(|e| self.error(e))?;
+        let order_json = (!order.is_plain())
+            .then(|| serde_json::to_string(&order))
+            .transpose()
+            .map_err(|e| self.error(e))?;
         transaction
             .execute(
                 "INSERT INTO sales (id, terminal_id, created_at, updated_at, amount_minor, currency,
-                                    idempotency_key, request_json, phase, cashier)
-                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                    idempotency_key, request_json, phase, cashier, order_json)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     number,
                     terminal_id,
@@ -237,7 +262,8 @@ impl Journal {
                     idempotency_key,
                     request_json,
                     Phase::CreatingCode.as_str(),
-                    request.metadata.get(CASHIER_METADATA)
+                    request.metadata.get(CASHIER_METADATA),
+                    order_json,
                 ],
             )
             .map_err(|e| self.error(e))?;
@@ -458,7 +484,7 @@ impl Journal {
 
 const COLUMNS: &str = "id, terminal_id, created_at, updated_at, idempotency_key, request_json, \
                        phase, code_id, ussd_code, expire_time, cancel_requested, payment_json, \
-                       failure, receipt, cashier, z_number, restored";
+                       failure, receipt, cashier, z_number, restored, order_json";
 
 fn read_row(row: &Row<'_>) -> Result<StoredSale, String> {
     let get_text = |index: usize| row.get::<_, String>(index).map_err(|e| e.to_string());
@@ -507,6 +533,11 @@ fn read_row(row: &Row<'_>) -> Result<StoredSale, String> {
             z_number: row.get(15).map_err(|e| e.to_string())?,
             restored: row.get(16).map_err(|e| e.to_string())?,
         },
+        order: get_optional(17)?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|error| bad(&format!("an unreadable order ({error})")))?
+            .unwrap_or_default(),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod journal;
 pub mod lang;
 pub mod money;
 pub mod monime;
+pub mod order;
 pub mod printer;
 pub mod qr;
 pub mod report;

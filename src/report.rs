@@ -24,6 +24,8 @@ pub struct DayReport {
     /// What the paid sales came to (at what Monime says was paid), one amount per currency in
     /// the order of their codes; the terminal's own currency at zero when nothing was paid.
     pub paid_totals: Vec<Money>,
+    /// The tips within those totals, one amount per currency; empty when there were none.
+    pub tip_totals: Vec<Money>,
     pub expired: usize,
     pub cancelled: usize,
     pub failed: usize,
@@ -47,6 +49,7 @@ impl DayReport {
             date,
             paid_count: 0,
             paid_totals: Vec::new(),
+            tip_totals: Vec::new(),
             expired: 0,
             cancelled: 0,
             failed: 0,
@@ -60,6 +63,10 @@ impl DayReport {
                 Phase::Paid => {
                     report.paid_count += 1;
                     report.add_paid(sale.record.paid_amount());
+                    if sale.order.tip_minor > 0 {
+                        let tip = sale.order.tip(sale.record.amount());
+                        add_to_totals(&mut report.tip_totals, tip);
+                    }
                 }
                 Phase::Expired => report.expired += 1,
                 Phase::Cancelled => report.cancelled += 1,
@@ -147,6 +154,7 @@ mod tests {
             updated_at: at,
             receipt: Receipt::Owed,
             books: Default::default(),
+            order: Default::default(),
         }
     }
 

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::config::{Config, ConfigError};
 use crate::controller::{Receipts, SaleExtras, SaleHandle, SaleLink, Services};
-use crate::journal::{CASHIER_METADATA, Journal, JournalError};
+use crate::journal::{CASHIER_METADATA, Journal, JournalError, SaleRequest};
 use crate::lang::Choice;
 use crate::money::Money;
 use crate::monime::{MonimeClient, MonimeError, NewPaymentCode};
@@ -300,17 +300,28 @@ pub fn code_request(
     number: i64,
     amount: Money,
     extras: &SaleExtras,
-) -> NewPaymentCode {
+) -> SaleRequest {
+    // An item sale is named at Monime by what was sold, unless the shop gave a reference.
+    let reference = extras.reference.clone().or_else(|| {
+        (!extras.order.items.is_empty()).then(|| extras.order.summary(REFERENCE_MAX_CHARS))
+    });
     let request = NewPaymentCode::new(config.code_name_for(number), amount)
         .with_duration(config.monime.code_duration.clone())
-        .with_reference(extras.reference.clone())
+        .with_reference(reference)
         .with_metadata("sale", number.to_string())
         .with_metadata("terminal", config.kiosk.terminal_id.clone())
         .with_providers(config.monime.authorized_providers.clone())
         .with_phone(extras.phone.clone())
         .with_financial_account(config.monime.financial_account_id.clone());
-    match &extras.cashier {
+    let request = match &extras.cashier {
         Some(cashier) => request.with_metadata(CASHIER_METADATA, cashier.clone()),
         None => request,
+    };
+    SaleRequest {
+        request,
+        order: extras.order.clone(),
     }
 }
+
+/// Monime keeps up to 64 characters of a code's reference.
+pub const REFERENCE_MAX_CHARS: usize = 64;

@@ -417,6 +417,7 @@ fn golden_sale() -> (StoredSale, DateTime<Utc>) {
         updated_at: at,
         receipt: Receipt::Owed,
         books: Default::default(),
+        order: Default::default(),
     };
     (sale, at)
 }

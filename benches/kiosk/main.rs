@@ -196,7 +196,8 @@ async fn charge_to_qr(bench: &Bench) {
             1_000_000 + run as i64,
             paycode_kiosk::money::Money::new(paycode_kiosk::money::Currency::Sle, 700),
             &Default::default(),
-        );
+        )
+        .request;
         let client = client.clone();
         let key = format!(
             "rtt-{run}-{}",
@@ -537,6 +538,7 @@ fn sample_sale() -> StoredSale {
         updated_at: Utc::now(),
         receipt: paycode_kiosk::journal::Receipt::Owed,
         books: Default::default(),
+        order: Default::default(),
     }
 }
 

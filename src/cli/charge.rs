@@ -18,7 +18,7 @@ use crate::money::Money;
 use crate::qr;
 use crate::sale::{Bounds, Phase, Reachability, Sale};
 use crate::terminal::Terminal;
-use crate::terminal::code_request;
+use crate::terminal::{REFERENCE_MAX_CHARS, code_request};
 
 pub const EXIT_EXPIRED: u8 = 2;
 pub const EXIT_CANCELLED: u8 = 3;
@@ -56,6 +56,7 @@ pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
         reference: reference.map(check_reference).transpose()?,
         // A sale from the command line is the technician's, not a signed-in cashier's.
         cashier: None,
+        order: crate::order::Order::default(),
     };
     let mut stops = console::stops()?;
 
@@ -280,8 +281,13 @@ pub fn normalize_msisdn(text: &str) -> Result<String, String> {
 
 fn check_reference(text: &str) -> Result<String, String> {
     let trimmed = text.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > 64 || trimmed.chars().any(char::is_control) {
-        return Err("the reference must be 1 to 64 printable characters".into());
+    if trimmed.is_empty()
+        || trimmed.chars().count() > REFERENCE_MAX_CHARS
+        || trimmed.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "the reference must be 1 to {REFERENCE_MAX_CHARS} printable characters"
+        ));
     }
     Ok(trimmed.to_string())
 }

@@ -16,6 +16,7 @@ impl Config {
         data_dir: &Path,
     ) -> Result<Config, ConfigError> {
         let raw = RawConfig {
+            items: Vec::new(),
             monime: RawMonime {
                 base_url: Some(simulator_url.to_string()),
                 space_id: Some(space_id.into()),

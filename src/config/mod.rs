@@ -8,6 +8,7 @@
 
 mod cashiers;
 mod demo;
+mod items;
 mod raw;
 mod token;
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use crate::lang::Language;
 use crate::money::{Currency, CurrencyStyle};
 use crate::monime::ClientSettings;
+use crate::order::{Item, TipOffer};
 use crate::printer::PrinterSettings;
 use crate::qr::QrPayload;
 
@@ -38,6 +40,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Who may sign in; empty when the shop does not use cashiers.
     pub cashiers: Vec<Cashier>,
+    /// The item keys (`[[items]]`); empty: the keypad alone.
+    pub items: Vec<Item>,
     /// The file it came from; `None` in demo mode.
     pub source: Option<PathBuf>,
 }
@@ -74,6 +78,10 @@ pub struct KioskConfig {
     /// The screen's and the paper's language until one is chosen on the admin screen (the
     /// choice, kept in the journal, wins: see `Journal::chosen_language`).
     pub language: Language,
+    /// The tips offered after Charge; off when empty.
+    pub tips: TipOffer,
+    /// The screen rests after this long on the keypad without a tap; `None` never.
+    pub screen_idle: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::cashiers::{RawCashier, check_cashiers, check_idle_sign_out, is_pin};
+use super::items::{RawItem, check_items, check_tips};
 use super::token::find_token;
 use super::{Config, Environment, KioskConfig, MonimeConfig, StorageConfig, expand_code_name};
 use crate::lang::Language;
@@ -40,6 +41,8 @@ pub(super) struct RawConfig {
     pub(super) storage: RawStorage,
     #[serde(default)]
     pub(super) cashiers: Vec<RawCashier>,
+    #[serde(default)]
+    pub(super) items: Vec<RawItem>,
 }
 
 #[derive(Deserialize, Default)]
@@ -71,6 +74,9 @@ pub(super) struct RawKiosk {
     pub(super) paid_screen_secs: Option<u32>,
     pub(super) idle_sign_out_mins: Option<u32>,
     pub(super) language: Option<String>,
+    pub(super) tips: Option<Vec<u8>>,
+    pub(super) tip_round_up_to: Option<AmountText>,
+    pub(super) screen_idle_mins: Option<u32>,
 }
 
 /// An amount in the file may be written `5000` or `"5000.00"`; a TOML float is refused so that
@@ -81,6 +87,29 @@ pub(super) enum AmountText {
     Integer(i64),
     Text(String),
     Float(f64),
+}
+
+impl AmountText {
+    /// The amount in minor units, more than zero; `key` names it in the message.
+    pub(super) fn minor_units(self, key: &str) -> Result<i64, String> {
+        let minor = match self {
+            AmountText::Integer(units) => units
+                .checked_mul(100)
+                .ok_or_else(|| format!("{key} is too large"))?,
+            AmountText::Text(text) => {
+                parse_minor_units(&text).map_err(|error| format!("{key}: {error}"))?
+            }
+            AmountText::Float(value) => {
+                return Err(format!(
+                    "{key} {value}: an amount with decimals must be written in quotes, such as \"2500.50\""
+                ));
+            }
+        };
+        if minor <= 0 {
+            return Err(format!("{key} must be more than zero"));
+        }
+        Ok(minor)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -94,6 +123,7 @@ pub(super) struct RawPrinter {
     pub(super) qr: Option<ReceiptQr>,
     pub(super) header: Option<Vec<String>>,
     pub(super) footer: Option<String>,
+    pub(super) buzzer: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -116,6 +146,7 @@ impl RawConfig {
         let cashiers = check_cashiers(self.cashiers, &kiosk.admin_pin)?;
         kiosk.idle_sign_out = check_idle_sign_out(idle_sign_out_mins, &cashiers)?;
         let monime = self.monime.check(&kiosk, &base_dir, env)?;
+        let items = check_items(self.items, kiosk.max_amount_minor)?;
         let storage = self.storage.check(&base_dir, env)?;
         let printer = self.printer.check(&storage)?;
         Ok(Config {
@@ -124,6 +155,7 @@ impl RawConfig {
             printer,
             storage,
             cashiers,
+            items,
             source: file.map(Path::to_path_buf),
         })
     }
@@ -250,21 +282,18 @@ impl RawKiosk {
         }
         let max_amount_minor = match self.max_amount {
             None => DEFAULT_MAX_AMOUNT_MINOR,
-            Some(AmountText::Integer(units)) => units
-                .checked_mul(100)
-                .ok_or_else(|| "[kiosk] max_amount is too large".to_string())?,
-            Some(AmountText::Text(text)) => {
-                parse_minor_units(&text).map_err(|error| format!("[kiosk] max_amount: {error}"))?
-            }
-            Some(AmountText::Float(value)) => {
+            Some(amount) => amount.minor_units("[kiosk] max_amount")?,
+        };
+        let tips = check_tips(self.tips, self.tip_round_up_to)?;
+        let screen_idle = match self.screen_idle_mins {
+            None | Some(0) => None,
+            Some(mins @ 1..=720) => Some(Duration::from_secs(u64::from(mins) * 60)),
+            Some(mins) => {
                 return Err(format!(
-                    "[kiosk] max_amount {value}: an amount with decimals must be written in quotes, such as \"2500.50\""
+                    "[kiosk] screen_idle_mins {mins}: use 1 to 720 minutes, or 0 to keep the screen lit"
                 ));
             }
         };
-        if max_amount_minor <= 0 {
-            return Err("[kiosk] max_amount must be more than zero".into());
-        }
         let paid_screen_secs = match self.paid_screen_secs {
             None | Some(0) => None,
             Some(secs @ 3..=600) => Some(secs),
@@ -293,6 +322,8 @@ impl RawKiosk {
             qr_payload: self.qr_payload.unwrap_or_default(),
             paid_screen_secs,
             idle_sign_out: None,
+            tips,
+            screen_idle,
         })
     }
 }
@@ -306,7 +337,8 @@ impl RawPrinter {
                 || self.code_page.is_some()
                 || self.qr.is_some()
                 || self.header.is_some()
-                || self.footer.is_some();
+                || self.footer.is_some()
+                || self.buzzer.is_some();
             if has_settings {
                 return Err("[printer] has settings but no device: set device (such as \"/dev/ttyUSB0\", or \"virtual\") or remove the [printer] section".into());
             }
@@ -349,6 +381,7 @@ impl RawPrinter {
             qr: self.qr.unwrap_or_default(),
             header,
             footer,
+            buzzer: self.buzzer.unwrap_or(false),
         }))
     }
 }

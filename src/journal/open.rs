@@ -66,6 +66,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
 "#,
+    // What an item or tipped sale is made of (`order::Order` as JSON); NULL for a keyed sale.
+    r#"
+    ALTER TABLE sales ADD COLUMN order_json TEXT;
+"#,
 ];
 
 /// Free space on the journal's disk below which no new sale starts. A sale writes a few KiB;

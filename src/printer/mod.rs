@@ -41,6 +41,8 @@ pub struct PrinterSettings {
     /// Lines printed under the merchant's name.
     pub header: Vec<String>,
     pub footer: String,
+    /// Ring the printer's buzzer when a sale is paid.
+    pub buzzer: bool,
 }
 
 /// Where receipts go.
@@ -170,6 +172,10 @@ pub trait PrinterPort: Send {
     fn status(&mut self) -> PrinterStatus;
     /// Sends one whole document; `name` labels it (the virtual printer names its files so).
     fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), PrintError>;
+    /// Rings the printer's buzzer.
+    fn chime(&mut self) -> Result<(), PrintError> {
+        self.send("chime", &receipt::CHIME)
+    }
 }
 
 /// Starts the printer queue for `settings`; `None` when there is no printer.

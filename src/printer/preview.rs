@@ -34,6 +34,12 @@ impl PrinterPort for PreviewPrinter {
         }
     }
 
+    /// Nothing to hear and nothing to print: the log says it rang.
+    fn chime(&mut self) -> Result<(), PrintError> {
+        tracing::info!("the virtual printer chimes");
+        Ok(())
+    }
+
     fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), PrintError> {
         let mut emulator = Emulator::new(self.columns, None);
         emulator.feed(bytes);

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::codepage::{ByteSink, CodePage};
 use crate::journal::StoredSale;
 use crate::lang::Choice;
-use crate::money::CurrencyStyle;
+use crate::money::{CurrencyStyle, Money};
 use crate::qr::{QUIET_ZONE, QrDots};
 use crate::report::{DayReport, ReportLine, ShiftReport};
 
@@ -179,6 +179,11 @@ impl Document {
     }
 }
 
+/// The buzzer of the printers that have one: `ESC B n t` sounds it `n` times for `t` x 50 ms
+/// (the beeper command of the common 58 and 80 mm ESC/POS printers; one without a buzzer
+/// ignores it). Two short beeps: heard over a counter, not startling.
+pub const CHIME: [u8; 4] = [0x1B, b'B', 2, 3];
+
 /// The receipt of a paid sale. `copy` marks a reprint, so that it cannot pass for a second
 /// payment.
 pub fn sale_receipt(
@@ -206,6 +211,7 @@ pub fn sale_receipt(
     if let Some(cashier) = &sale.books.cashier {
         doc.pair(l.tr("Cashier"), cashier)?;
     }
+    order_lines(&mut doc, style, sale)?;
     doc.rule()?;
     // What Monime says was paid, where it says so.
     doc.centered(
@@ -241,6 +247,30 @@ pub fn sale_receipt(
         doc.centered(&style.footer, false, false)?;
     }
     doc.finish()
+}
+
+/// The items a line each, what was typed beside them, and the tip apart from the subtotal.
+fn order_lines(doc: &mut Document, style: &ReceiptStyle, sale: &StoredSale) -> Layout {
+    let l = style.language.get();
+    let order = &sale.order;
+    if order.is_plain() {
+        return Ok(());
+    }
+    let amount = sale.record.amount();
+    let money = |minor: i64| Money::new(amount.currency, minor).display(style.currency_style);
+    doc.rule()?;
+    for line in &order.items {
+        doc.pair(&line.label(), &money(line.total_minor()))?;
+    }
+    let keyed = order.keyed(amount);
+    if !order.items.is_empty() && keyed.minor > 0 {
+        doc.pair(l.tr("Amount typed"), &money(keyed.minor))?;
+    }
+    if order.tip_minor > 0 {
+        doc.pair(l.tr("Subtotal"), &money(order.subtotal(amount).minor))?;
+        doc.pair(l.tr("Tip"), &money(order.tip_minor))?;
+    }
+    Ok(())
 }
 
 /// The page `print-test` prints: what the printer is set to, and a sample of every feature a
@@ -485,6 +515,7 @@ mod tests {
                 Money::new(Currency::Sle, 1700),
                 Money::new(Currency::Usd, 300),
             ],
+            tip_totals: Vec::new(),
             expired: 0,
             cancelled: 0,
             failed: 0,

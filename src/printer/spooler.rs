@@ -58,6 +58,8 @@ pub enum Job {
     Report(DayReport),
     /// A shift (X) or day-close (Z) report.
     Shift(Box<ShiftReport>),
+    /// The buzzer, as a sale is paid (`[printer] buzzer`). It needs no paper.
+    Chime,
 }
 
 #[derive(Debug)]
@@ -287,6 +289,9 @@ impl Spool {
     }
 
     fn run_job(&mut self, job: Job) -> Result<(), PrintError> {
+        if let Job::Chime = job {
+            return self.port.chime();
+        }
         let status = self.refresh();
         if !status.can_print() {
             return Err(PrintError::NotReady(status));
@@ -334,6 +339,7 @@ impl Spool {
                 };
                 self.port.send(&name, &bytes)
             }
+            Job::Chime => self.port.chime(),
         };
         if let Err(PrintError::Transport(reason)) = &sent {
             self.set_status(PrinterStatus::Unreachable(reason.clone()));

@@ -8,7 +8,7 @@ use chrono::Local;
 use serde::{Deserialize, Serialize};
 
 use crate::journal::StoredSale;
-use crate::money::CurrencyStyle;
+use crate::money::{CurrencyStyle, Money};
 use crate::sale::Phase;
 
 /// One sale, as exported. The field names are the CSV header and the JSON keys.
@@ -34,6 +34,12 @@ pub struct ExportRow {
     pub order_number: Option<String>,
     pub payment_id: Option<String>,
     pub reference: Option<String>,
+    /// The items, with what each line came to: `2 x Soap = 25.00; Rice = 40.00`; empty for a
+    /// keyed sale.
+    pub items: Option<String>,
+    /// The tip within `amount_minor`, in minor units (0 without one): the sale itself is the
+    /// amount less the tip.
+    pub tip_minor: i64,
     /// A paid sale's receipt: `printed`, `owed`, `no printer`, `not known`; empty otherwise.
     pub receipt: Option<String>,
     /// The day close that counted it; empty until one has.
@@ -67,6 +73,18 @@ impl ExportRow {
             order_number: payment.and_then(|payment| payment.order_number.clone()),
             payment_id: payment.and_then(|payment| payment.payment_id.clone()),
             reference: record.request.reference.clone(),
+            items: (!sale.order.items.is_empty()).then(|| {
+                sale.order
+                    .items
+                    .iter()
+                    .map(|line| {
+                        let total = Money::new(amount.currency, line.total_minor());
+                        format!("{} = {}", line.label(), total.plain())
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }),
+            tip_minor: sale.order.tip_minor,
             receipt: (record.phase == Phase::Paid).then(|| sale.receipt.label().to_string()),
             z_number: sale.books.z_number,
             restored: sale.books.restored,

@@ -201,6 +201,18 @@ impl DayReport {
         for total in &self.paid_totals {
             lines.push(ReportLine::new(l.tr("Total paid"), total.display(style)));
         }
+        // Tips are the staff's, not the shop's takings: shown apart, and the sales without them.
+        for tip in &self.tip_totals {
+            let paid = self.paid_totals.iter().find(|t| t.currency == tip.currency);
+            if let Some(paid) = paid {
+                let sales = Money::new(paid.currency, paid.minor - tip.minor);
+                lines.push(ReportLine::new(
+                    l.tr("Sales without tips"),
+                    sales.display(style),
+                ));
+            }
+            lines.push(ReportLine::new(l.tr("Tips"), tip.display(style)));
+        }
         for (phase, count) in [
             (Phase::Expired, self.expired),
             (Phase::Cancelled, self.cancelled),

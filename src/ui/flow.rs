@@ -5,14 +5,16 @@
 
 mod books;
 mod cashiers;
+mod counter;
 mod news;
 mod view;
 
 pub use super::words::NetworkNote;
 pub use books::{BooksLine, BooksView};
 pub use news::{Link, News};
-pub use view::{HistoryRow, View};
+pub use view::{CartRow, HistoryRow, TipButton, View};
 
+use super::cart::Cart;
 use super::keypad::{AmountEntry, KeypadKey};
 use super::words;
 use crate::clock::Clock;
@@ -20,6 +22,7 @@ use crate::config::Cashier;
 use crate::journal::StoredSale;
 use crate::lang::Language;
 use crate::money::{Currency, CurrencyStyle, Money};
+use crate::order::{Item, Order, TipOffer};
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
 use crate::sale::{Phase, Sale};
@@ -29,6 +32,8 @@ pub enum Screen {
     /// A cashier's PIN, when the shop has cashiers and nobody is signed in.
     SignIn,
     Amount,
+    /// After Charge, when the shop offers tips: the customer chooses one, or none.
+    Tip,
     Payment,
     Paid,
     /// Expired, cancelled, failed, unknown, or a cancel left unconfirmed.
@@ -72,13 +77,23 @@ pub enum Intent {
     ChangeCashier,
     /// The admin screen's language switch: the screen and the next receipt speak it.
     ChooseLanguage(Language),
+    /// An item key, by its place in `[[items]]`: one more in the cart.
+    AddItem(usize),
+    /// One fewer of a cart line's item; `None` is the typed amount's line, which clears it.
+    RemoveLine(Option<usize>),
+    /// The keypad screen's item page (true) or its keypad (false).
+    ShowItems(bool),
+    /// A tip on the tip step, by its place among the choices; `None` is No tip.
+    ChooseTip(Option<usize>),
+    /// A tap on the resting screen: it only wakes it.
+    Wake,
 }
 
 /// Work for the worker thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// A sale of this amount, taken by the signed-in cashier if any.
-    StartSale(Money, Option<String>),
+    /// A sale of this amount, made of this order, taken by the signed-in cashier if any.
+    StartSale(Money, Order, Option<String>),
     CancelSale,
     Reprint(i64),
     TestPrint,
@@ -113,6 +128,13 @@ pub struct Settings {
     pub idle_sign_out_secs: Option<u32>,
     /// The language the screen starts in.
     pub language: Language,
+    /// The item keys; empty: the keypad alone.
+    pub items: Vec<Item>,
+    pub tips: TipOffer,
+    /// Seconds on the keypad without a tap before the screen rests; `None` never.
+    pub screen_idle_secs: Option<u32>,
+    /// The PAID screen flashes once as a sale is paid (with the printer's chime).
+    pub flash_paid: bool,
 }
 
 pub struct Flow {
@@ -125,6 +147,14 @@ pub struct Flow {
     starting: Option<Money>,
     start_failure: Option<String>,
     last_amount: Option<Money>,
+    /// What the last sale was made of, for Try again.
+    last_order: Order,
+    /// The items tapped on the item page.
+    cart: Cart,
+    /// The item page is showing rather than the keypad.
+    show_items: bool,
+    /// Resting: dimmed or dark until the next touch.
+    resting: bool,
     confirm_cancel: bool,
     seconds_left: Option<u64>,
     paid_for_secs: u32,
@@ -153,6 +183,7 @@ const PIN_MAX: usize = 8;
 impl Flow {
     pub fn new(settings: Settings) -> Flow {
         let language = settings.language;
+        let show_items = !settings.items.is_empty();
         Flow {
             entry: AmountEntry::new(settings.currency, settings.max_amount_minor),
             settings,
@@ -162,6 +193,10 @@ impl Flow {
             starting: None,
             start_failure: None,
             last_amount: None,
+            last_order: Order::default(),
+            cart: Cart::default(),
+            show_items,
+            resting: false,
             confirm_cancel: false,
             seconds_left: None,
             paid_for_secs: 0,
@@ -197,20 +232,33 @@ impl Flow {
     pub fn intent(&mut self, intent: Intent) -> Vec<Action> {
         self.notice = None;
         self.idle_secs = 0;
+        let was_resting = self.resting();
+        self.resting = false;
+        if was_resting {
+            // The first touch only wakes the screen: it must not also press what it landed on.
+            return Vec::new();
+        }
         match (self.screen, intent) {
             (Screen::Amount, Intent::Key(key)) => {
+                self.show_items = false;
                 if let Err(refusal) = self.entry.press(key) {
                     self.notice = Some(words::refusal(self.language, &refusal));
                 }
                 Vec::new()
             }
-            (Screen::Amount, Intent::Charge) => match self.entry.amount() {
-                Some(amount) => self.start(amount),
-                None => {
-                    self.notice = Some(words::type_amount_first(self.language).into());
-                    Vec::new()
-                }
-            },
+            (Screen::Amount, Intent::Charge) => self.charge(),
+            (
+                Screen::Amount,
+                intent @ (Intent::AddItem(_) | Intent::RemoveLine(_) | Intent::ShowItems(_)),
+            ) => {
+                self.cart_intent(intent);
+                Vec::new()
+            }
+            (Screen::Tip, Intent::ChooseTip(choice)) => self.choose_tip(choice),
+            (Screen::Tip, Intent::Back | Intent::Cancel) => {
+                self.screen = Screen::Amount;
+                Vec::new()
+            }
             (Screen::Amount, Intent::OpenHistory) => {
                 self.screen = Screen::History;
                 vec![Action::LoadHistory]
@@ -262,7 +310,7 @@ impl Flow {
             // After an outcome nobody can vouch for, a second code could charge twice.
             (Screen::Outcome, Intent::TryAgain) if self.outcome_unsure() => Vec::new(),
             (Screen::Outcome, Intent::TryAgain) => match self.last_amount {
-                Some(amount) => self.start(amount),
+                Some(amount) => self.start(amount, self.last_order.clone()),
                 None => Vec::new(),
             },
             (Screen::History, Intent::Reprint(number)) => vec![Action::Reprint(number)],
@@ -296,7 +344,7 @@ impl Flow {
                 Vec::new()
             }
             (Screen::Amount, Intent::Back) => {
-                self.entry.clear();
+                self.clear_counter();
                 Vec::new()
             }
             _ => Vec::new(),
@@ -313,6 +361,8 @@ impl Flow {
             (Screen::Payment, ENTER | RETURN) if self.confirm_cancel => Intent::ConfirmCancel,
             (Screen::Payment, ESCAPE) if self.confirm_cancel => Intent::KeepWaiting,
             (Screen::Payment, ESCAPE) => Intent::Cancel,
+            (Screen::Tip, ENTER | RETURN) => Intent::ChooseTip(None),
+            (Screen::Tip, ESCAPE) => Intent::Back,
             (Screen::Paid, ENTER | RETURN) => Intent::NewSale,
             (Screen::Outcome, ENTER | RETURN) => Intent::TryAgain,
             (Screen::Outcome | Screen::Paid, ESCAPE) => Intent::NewSale,
@@ -322,7 +372,12 @@ impl Flow {
                 Intent::Back
             }
             (Screen::Books, ENTER | RETURN) if self.confirm_close => Intent::ConfirmClose,
-            (Screen::Payment | Screen::History | Screen::Admin | Screen::Books, _) => return None,
+            (
+                Screen::Payment | Screen::Tip | Screen::History | Screen::Admin | Screen::Books,
+                _,
+            ) => {
+                return None;
+            }
             (_, text) => Intent::Key(KeypadKey::parse(text)?),
         };
         Some(self.intent(intent))
@@ -340,20 +395,21 @@ impl Flow {
         }
     }
 
-    fn start(&mut self, amount: Money) -> Vec<Action> {
+    fn start(&mut self, amount: Money, order: Order) -> Vec<Action> {
         self.screen = Screen::Payment;
         self.sale = None;
         self.start_failure = None;
         self.starting = Some(amount);
         self.last_amount = Some(amount);
+        self.last_order = order.clone();
         self.confirm_cancel = false;
         self.seconds_left = None;
-        vec![Action::StartSale(amount, self.cashier.clone())]
+        vec![Action::StartSale(amount, order, self.cashier.clone())]
     }
 
     fn new_sale(&mut self) {
         self.screen = self.home();
-        self.entry.clear();
+        self.clear_counter();
         self.sale = None;
         self.start_failure = None;
     }
@@ -378,6 +434,7 @@ impl Flow {
     /// Called once a second.
     pub fn tick(&mut self) {
         self.idle_tick();
+        self.rest_tick();
         if let Some(left) = &mut self.seconds_left {
             *left = left.saturating_sub(1);
         }

@@ -46,6 +46,8 @@ pub struct AmountEntry {
     fraction: Option<String>,
     currency: Currency,
     max_minor: i64,
+    /// What the cart already holds: the typed amount and it together stay within the limit.
+    beside_minor: i64,
 }
 
 impl AmountEntry {
@@ -55,7 +57,26 @@ impl AmountEntry {
             fraction: None,
             currency,
             max_minor,
+            beside_minor: 0,
         }
+    }
+
+    /// The cart's total, which the typed amount is added to.
+    pub fn set_beside(&mut self, minor: i64) {
+        self.beside_minor = minor;
+    }
+
+    /// Whether `minor` more fits beside what is typed and what the cart holds.
+    pub fn room_for(&self, minor: i64) -> Result<(), Refusal> {
+        let total = self
+            .minor_units()
+            .saturating_add(self.beside_minor)
+            .saturating_add(minor);
+        if total > self.max_minor {
+            let limit = Money::new(self.currency, self.max_minor);
+            return Err(Refusal::OverTheLimit(limit.display(CurrencyStyle::Symbol)));
+        }
+        Ok(())
     }
 
     /// Starts from an amount, as "Try again" does.
@@ -103,10 +124,9 @@ impl AmountEntry {
                 }
             }
         }
-        if self.minor_units() > self.max_minor {
-            let limit = Money::new(self.currency, self.max_minor);
+        if let Err(refusal) = self.room_for(0) {
             *self = before;
-            return Err(Refusal::OverTheLimit(limit.display(CurrencyStyle::Symbol)));
+            return Err(refusal);
         }
         Ok(())
     }

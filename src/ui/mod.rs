@@ -10,6 +10,8 @@
 //!
 //! This file starts the two halves and keeps them alive for as long as the window is open.
 
+pub mod backlight;
+mod cart;
 pub mod flow;
 pub mod keypad;
 pub mod startup;

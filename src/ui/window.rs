@@ -11,9 +11,12 @@ use chrono::Local;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use tokio::sync::mpsc;
 
+use super::backlight::Backlight;
 use super::flow::{Action, BooksView, Flow, Intent, News, Screen, Settings, View};
 use super::keypad::KeypadKey;
-use super::{BooksLine, HistoryRow, Kiosk, MainWindow, Page, Terminal, worker};
+use super::{
+    BooksLine, CartRow, HistoryRow, ItemKey, Kiosk, MainWindow, Page, Terminal, TipButton, worker,
+};
 use crate::clock::Clock;
 use crate::lang::Language;
 use crate::qr::QrPayload;
@@ -35,6 +38,9 @@ struct UiState {
     clock: Clock,
     /// The language Slint's translations were last switched to.
     language: Option<Language>,
+    /// The display's backlight, dimmed while the screen rests; `None` where there is none to
+    /// set (a desktop): the screen goes dark instead.
+    backlight: Option<Backlight>,
 }
 
 thread_local! {
@@ -65,6 +71,16 @@ impl App {
                 .idle_sign_out
                 .map(|idle| u32::try_from(idle.as_secs()).unwrap_or(u32::MAX)),
             language: terminal.language.get(),
+            items: config.items.clone(),
+            tips: config.kiosk.tips.clone(),
+            screen_idle_secs: config
+                .kiosk
+                .screen_idle
+                .map(|idle| u32::try_from(idle.as_secs()).unwrap_or(u32::MAX)),
+            flash_paid: config
+                .printer
+                .as_ref()
+                .is_some_and(|printer| printer.buzzer),
         };
         let state = Rc::new(RefCell::new(UiState {
             flow: Flow::new(settings),
@@ -72,6 +88,7 @@ impl App {
             qr_for: String::new(),
             clock: terminal.services.clock().clone(),
             language: None,
+            backlight: config.kiosk.screen_idle.and_then(|_| Backlight::find()),
         }));
         let screen = NEXT_SCREEN.replace(NEXT_SCREEN.get() + 1);
         SCREENS.with(|screens| screens.borrow_mut().insert(screen, Rc::clone(&state)));
@@ -150,6 +167,28 @@ fn bind_callbacks(
     kiosk.on_keep_open(on(Intent::KeepOpen));
     kiosk.on_demo_pay(on(Intent::DemoPay));
     kiosk.on_change_cashier(on(Intent::ChangeCashier));
+    kiosk.on_wake(on(Intent::Wake));
+    let on_index = |to_intent: fn(i32) -> Option<Intent>| {
+        let (weak, state, actions) = context();
+        move |index: i32| {
+            if let Some(intent) = to_intent(index) {
+                dispatch(&weak, &state, &actions, intent);
+            }
+        }
+    };
+    kiosk.on_add_item(on_index(|index| {
+        usize::try_from(index).ok().map(Intent::AddItem)
+    }));
+    kiosk.on_remove_line(on_index(|index| {
+        Some(Intent::RemoveLine(usize::try_from(index).ok()))
+    }));
+    kiosk.on_choose_tip(on_index(|index| {
+        Some(Intent::ChooseTip(usize::try_from(index).ok()))
+    }));
+    let (weak, page_state, page_actions) = context();
+    kiosk.on_show_items_page(move |show| {
+        dispatch(&weak, &page_state, &page_actions, Intent::ShowItems(show));
+    });
     let names: Vec<SharedString> = Language::ALL.iter().map(|l| l.name().into()).collect();
     kiosk.set_languages(ModelRc::new(VecModel::from(names)));
     let (weak, language_state, language_actions) = context();
@@ -219,6 +258,10 @@ fn apply(window: &MainWindow, state: &mut UiState) {
             _ => kiosk.set_has_qr(false),
         }
     }
+    if let Some(backlight) = &mut state.backlight {
+        backlight.rest(view.resting);
+    }
+    kiosk.set_rest_dark(view.resting && state.backlight.is_none());
     if state.language != Some(view.language) {
         state.language = Some(view.language);
         super::startup::select_language(view.language);
@@ -232,6 +275,7 @@ fn set_view(kiosk: &Kiosk, view: &View) {
     kiosk.set_page(match view.screen.unwrap_or(Screen::Amount) {
         Screen::SignIn => Page::SignIn,
         Screen::Amount => Page::Amount,
+        Screen::Tip => Page::Tip,
         Screen::Payment => Page::Payment,
         Screen::Paid => Page::Paid,
         Screen::Outcome => Page::Outcome,
@@ -251,6 +295,7 @@ fn set_view(kiosk: &Kiosk, view: &View) {
     kiosk.set_amount_text(view.amount_text.as_str().into());
     kiosk.set_amount_empty(view.amount_empty);
     kiosk.set_can_charge(view.can_charge);
+    set_counter(kiosk, view);
     kiosk.set_notice(view.notice.as_str().into());
     kiosk.set_pay_amount(view.pay_amount.as_str().into());
     kiosk.set_ussd(view.ussd.as_str().into());
@@ -278,17 +323,71 @@ fn set_view(kiosk: &Kiosk, view: &View) {
             can_reprint: row.can_reprint,
         })
         .collect();
-    if kiosk.get_history().row_count() != rows.len()
-        || (0..rows.len()).any(|i| kiosk.get_history().row_data(i).as_ref() != rows.get(i))
-    {
-        kiosk.set_history(ModelRc::new(VecModel::from(rows)));
-    }
+    set_if_changed(kiosk.get_history(), rows, |model| kiosk.set_history(model));
     let lines: Vec<SharedString> = view.admin_lines.iter().map(|l| l.into()).collect();
     kiosk.set_admin_lines(ModelRc::new(VecModel::from(lines)));
     kiosk.set_pin_dots(view.pin_dots.as_str().into());
     let chosen = Language::ALL.iter().position(|l| *l == view.language);
     kiosk.set_language(chosen.and_then(|at| i32::try_from(at).ok()).unwrap_or(0));
     set_books(kiosk, &view.books);
+}
+
+/// The item keys, the cart, the tip step, the PAID flash and the screen's rest.
+fn set_counter(kiosk: &Kiosk, view: &View) {
+    let keys: Vec<ItemKey> = view
+        .item_keys
+        .iter()
+        .map(|(name, price)| ItemKey {
+            name: name.as_str().into(),
+            price: price.as_str().into(),
+        })
+        .collect();
+    set_if_changed(kiosk.get_item_keys(), keys, |model| {
+        kiosk.set_item_keys(model)
+    });
+    kiosk.set_show_items(view.show_items);
+    let cart: Vec<CartRow> = view
+        .cart
+        .iter()
+        .map(|row| CartRow {
+            label: row.label.as_str().into(),
+            amount: row.amount.as_str().into(),
+            item: row
+                .item
+                .and_then(|index| i32::try_from(index).ok())
+                .unwrap_or(-1),
+        })
+        .collect();
+    set_if_changed(kiosk.get_cart(), cart, |model| kiosk.set_cart(model));
+    kiosk.set_tip_subtotal(view.tip_subtotal.as_str().into());
+    let tips: Vec<TipButton> = view
+        .tip_buttons
+        .iter()
+        .map(|tip| TipButton {
+            label: tip.label.as_str().into(),
+            tip: tip.tip.as_str().into(),
+            total: tip.total.as_str().into(),
+        })
+        .collect();
+    set_if_changed(kiosk.get_tip_buttons(), tips, |model| {
+        kiosk.set_tip_buttons(model)
+    });
+    kiosk.set_paid_flash(view.paid_flash);
+    kiosk.set_resting(view.resting);
+}
+
+/// Replaces a list on screen only when it changed, so that a scrolled list keeps its place
+/// through the one-second redraw.
+fn set_if_changed<T: Clone + PartialEq + 'static>(
+    shown: ModelRc<T>,
+    rows: Vec<T>,
+    set: impl FnOnce(ModelRc<T>),
+) {
+    if shown.row_count() != rows.len()
+        || (0..rows.len()).any(|i| shown.row_data(i).as_ref() != rows.get(i))
+    {
+        set(ModelRc::new(VecModel::from(rows)));
+    }
 }
 
 fn set_books(kiosk: &Kiosk, books: &BooksView) {

@@ -160,8 +160,27 @@ pub fn start_problem(l: Language, error: &OpenError) -> (&'static str, &'static 
     }
 }
 
-pub fn type_amount_first(l: Language) -> &'static str {
-    l.tr("Type the amount first")
+/// The cart's line for the amount typed beside the items.
+pub fn typed_amount(l: Language) -> &'static str {
+    l.tr("Amount typed")
+}
+
+/// A tip button: "10%".
+pub fn tip_percent(l: Language, percent: u8) -> String {
+    l.trf("{}%", &[&percent])
+}
+
+/// The tip button that rounds the total up.
+pub fn round_up(l: Language) -> &'static str {
+    l.tr("Round up")
+}
+
+/// Charge with nothing to charge; with item keys, tapping an item is the other way.
+pub fn type_amount_first(l: Language, has_items: bool) -> &'static str {
+    match has_items {
+        true => l.tr("Tap an item or type the amount first"),
+        false => l.tr("Type the amount first"),
+    }
 }
 
 pub fn wrong_pin(l: Language) -> &'static str {

@@ -15,7 +15,7 @@ use crate::controller::{SaleExtras, SaleLink, resume_unsettled_with, start_sale}
 use crate::monime::MonimeError;
 use crate::printer::spooler::Job;
 use crate::report::{DayReport, local_zone};
-use crate::sale::{Bounds, Reachability};
+use crate::sale::{Bounds, Phase, Reachability};
 use crate::terminal::{DEMO_PAYMENT_TAKES, code_request};
 
 /// How many recent sales the history screen lists.
@@ -105,10 +105,11 @@ pub async fn run(
         let terminal = Arc::clone(&terminal);
         let post = post.clone();
         match action {
-            Action::StartSale(amount, cashier) => {
+            Action::StartSale(amount, order, cashier) => {
                 let config = terminal.config.clone();
                 let extras = SaleExtras {
                     cashier,
+                    order,
                     ..SaleExtras::default()
                 };
                 let started = start_sale(&terminal.services, move |number| {
@@ -118,6 +119,7 @@ pub async fn run(
                 match started {
                     Ok(handle) => {
                         let sale = handle.link();
+                        chime_when_paid(&terminal, &sale);
                         follow(&sale, &origin, post);
                         *current.lock().await = Some(sale);
                     }
@@ -166,6 +168,26 @@ fn follow(handle: &SaleLink, origin: &str, post: impl Fn(News) + Send + 'static)
             if updates.changed().await.is_err() {
                 break;
             }
+        }
+    });
+}
+
+/// Rings the printer's buzzer once the sale is paid, when `[printer] buzzer` is on.
+fn chime_when_paid(terminal: &Terminal, sale: &SaleLink) {
+    let Some(printer) = terminal.printer.clone() else {
+        return;
+    };
+    if !terminal.config.printer.as_ref().is_some_and(|p| p.buzzer) {
+        return;
+    }
+    let mut updates = sale.updates.clone();
+    tokio::spawn(async move {
+        let paid = updates
+            .wait_for(|sale| sale.is_done() || sale.record.phase == Phase::Paid)
+            .await
+            .is_ok_and(|sale| sale.record.phase == Phase::Paid);
+        if paid && let Err(error) = printer.print(Job::Chime).await {
+            tracing::warn!(%error, "the printer could not chime");
         }
     });
 }

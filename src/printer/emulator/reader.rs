@@ -62,6 +62,8 @@ pub struct Emulator {
     status: Option<StatusAnswers>,
     replies: Vec<u8>,
     unknown: Vec<String>,
+    /// Beeps asked for with `ESC B n t`.
+    beeps: usize,
 }
 
 enum Step {
@@ -85,6 +87,7 @@ impl Emulator {
             status,
             replies: Vec::new(),
             unknown: Vec::new(),
+            beeps: 0,
         }
     }
 
@@ -124,6 +127,11 @@ impl Emulator {
     /// Commands the printer did not know, for tests to insist there are none.
     pub fn unknown_commands(&self) -> &[String] {
         &self.unknown
+    }
+
+    /// How many times the buzzer sounded.
+    pub fn beeps(&self) -> usize {
+        self.beeps
     }
 
     pub fn cuts(&self) -> usize {
@@ -186,6 +194,13 @@ impl Emulator {
             b'2' => Step::Took(2),
             b'p' => need(bytes, 5).map_or(Step::NeedMore, |_| Step::Took(5)),
             b'c' => need(bytes, 4).map_or(Step::NeedMore, |_| Step::Took(4)),
+            b'B' => match need(bytes, 4) {
+                Some(command) => {
+                    self.beeps += usize::from(command[2]);
+                    Step::Took(4)
+                }
+                None => Step::NeedMore,
+            },
             other => {
                 self.unknown.push(format!("ESC {other:#04x}"));
                 Step::Took(2)

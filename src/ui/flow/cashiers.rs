@@ -27,7 +27,7 @@ impl Flow {
             Some(cashier) => {
                 tracing::info!(cashier = %cashier.name, "cashier signed in");
                 self.cashier = Some(cashier.name.clone());
-                self.entry.clear();
+                self.clear_counter();
                 self.screen = Screen::Amount;
             }
             None => self.notice = Some(words::wrong_pin(self.language).into()),
@@ -41,7 +41,7 @@ impl Flow {
             tracing::info!(cashier = %name, "cashier signed out");
         }
         self.pin.clear();
-        self.entry.clear();
+        self.clear_counter();
         self.screen = Screen::SignIn;
     }
 

@@ -17,6 +17,10 @@ fn settings() -> Settings {
         cashiers: Vec::new(),
         idle_sign_out_secs: None,
         language: Language::English,
+        items: Vec::new(),
+        tips: TipOffer::default(),
+        screen_idle_secs: None,
+        flash_paid: false,
     }
 }
 
@@ -46,7 +50,11 @@ fn enter_charges_the_typed_amount_and_escape_asks_before_cancelling() {
     let actions = flow.keyboard("\r").expect("handled");
     assert_eq!(
         actions,
-        [Action::StartSale(Money::new(Currency::Sle, 1250), None)]
+        [Action::StartSale(
+            Money::new(Currency::Sle, 1250),
+            Order::default(),
+            None
+        )]
     );
     assert_eq!(flow.screen(), Screen::Payment);
     assert_eq!(flow.view().pay_amount, "Le 12.50");
@@ -102,7 +110,11 @@ fn a_failed_start_says_nothing_was_charged_and_try_again_reuses_the_amount() {
     assert_eq!(view.retry_amount, "Le 7.00");
     assert_eq!(
         flow.intent(Intent::TryAgain),
-        [Action::StartSale(Money::new(Currency::Sle, 700), None)]
+        [Action::StartSale(
+            Money::new(Currency::Sle, 700),
+            Order::default(),
+            None
+        )]
     );
 }
 
@@ -310,6 +322,7 @@ fn with_cashiers_a_pin_signs_in_and_each_sale_carries_the_cashier() {
         flow.intent(Intent::Charge),
         [Action::StartSale(
             Money::new(Currency::Sle, 500),
+            Order::default(),
             Some("Aminata".into())
         )]
     );

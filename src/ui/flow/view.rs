@@ -4,7 +4,8 @@
 use super::{Flow, Screen};
 use crate::journal::StoredSale;
 use crate::lang::Language;
-use crate::money::CurrencyStyle;
+use crate::money::{CurrencyStyle, Money};
+use crate::order::TipKind;
 use crate::sale::{Phase, Reachability};
 use crate::ui::words;
 
@@ -17,6 +18,23 @@ pub struct HistoryRow {
     pub status: String,
     pub paid: bool,
     pub can_reprint: bool,
+}
+
+/// A line of the cart beside the keypad: "2 x Soap", "Le 25.00".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartRow {
+    pub label: String,
+    pub amount: String,
+    /// The item's place in `[[items]]`; `None` for the typed amount.
+    pub item: Option<usize>,
+}
+
+/// A tip the customer may tap: "10%", "+ Le 2.50", "Le 27.50".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TipButton {
+    pub label: String,
+    pub tip: String,
+    pub total: String,
 }
 
 /// Everything the screen shows.
@@ -34,6 +52,18 @@ pub struct View {
     pub printer_text: String,
     pub amount_text: String,
     pub amount_empty: bool,
+    /// The item keys, name and price, when the shop has them.
+    pub item_keys: Vec<(String, String)>,
+    pub show_items: bool,
+    /// Empty until an item is tapped; then the items and any typed amount.
+    pub cart: Vec<CartRow>,
+    /// What Charge will ask before the tip, on the tip step.
+    pub tip_subtotal: String,
+    pub tip_buttons: Vec<TipButton>,
+    /// The PAID screen's one flash, as the sale is paid.
+    pub paid_flash: bool,
+    /// Dimmed or dark until a touch.
+    pub resting: bool,
     pub can_charge: bool,
     pub notice: String,
     pub pay_amount: String,
@@ -92,9 +122,35 @@ impl Flow {
             network_text,
             printer_ok,
             printer_text,
-            amount_text: self.entry.display(style),
-            amount_empty: self.entry.amount().is_none(),
-            can_charge: self.entry.amount().is_some(),
+            amount_text: match self.cart.is_empty() {
+                true => self.entry.display(style),
+                false => self
+                    .subtotal()
+                    .map(|a| a.display(style))
+                    .unwrap_or_default(),
+            },
+            amount_empty: self.subtotal().is_none(),
+            can_charge: self.subtotal().is_some(),
+            item_keys: self
+                .settings
+                .items
+                .iter()
+                .map(|item| {
+                    let price = Money::new(self.settings.currency, item.price_minor);
+                    (item.name.clone(), price.display(style))
+                })
+                .collect(),
+            show_items: self.show_items,
+            cart: self.cart_rows(),
+            tip_subtotal: self
+                .subtotal()
+                .map(|a| a.display(style))
+                .unwrap_or_default(),
+            tip_buttons: self.tip_buttons(),
+            paid_flash: self.settings.flash_paid
+                && self.screen == Screen::Paid
+                && self.paid_for_secs == 0,
+            resting: self.resting(),
             notice: self.notice.clone().unwrap_or_default(),
             pay_amount: amount.map(|a| a.display(style)).unwrap_or_default(),
             ussd: code.map(|c| c.ussd_code.clone()).unwrap_or_default(),
@@ -135,6 +191,55 @@ impl Flow {
             books: self.books_view(),
             language: l,
         }
+    }
+
+    fn cart_rows(&self) -> Vec<CartRow> {
+        if self.cart.is_empty() {
+            return Vec::new();
+        }
+        let style = self.settings.currency_style;
+        let currency = self.settings.currency;
+        let mut rows: Vec<CartRow> = self
+            .cart
+            .order_lines(&self.settings.items)
+            .into_iter()
+            .map(|(index, line)| CartRow {
+                label: line.label(),
+                amount: Money::new(currency, line.total_minor()).display(style),
+                item: Some(index),
+            })
+            .collect();
+        if !self.entry.is_empty() {
+            rows.push(CartRow {
+                label: words::typed_amount(self.language).into(),
+                amount: self.entry.display(style),
+                item: None,
+            });
+        }
+        rows
+    }
+
+    fn tip_buttons(&self) -> Vec<TipButton> {
+        if self.screen != Screen::Tip {
+            return Vec::new();
+        }
+        let style = self.settings.currency_style;
+        let currency = self.settings.currency;
+        let subtotal = self.subtotal().map_or(0, |a| a.minor);
+        self.tip_choices()
+            .into_iter()
+            .map(|choice| TipButton {
+                label: match choice.kind {
+                    TipKind::Percent(percent) => words::tip_percent(self.language, percent),
+                    TipKind::RoundUp => words::round_up(self.language).into(),
+                },
+                tip: format!(
+                    "+ {}",
+                    Money::new(currency, choice.tip_minor).display(style)
+                ),
+                total: Money::new(currency, subtotal + choice.tip_minor).display(style),
+            })
+            .collect()
     }
 
     /// The full text behind the outcome the cashier was last shown, for the admin screen.

@@ -1,0 +1,119 @@
+//! The counter's shortcuts: the item page and its cart beside the typed amount, the tip step
+//! after Charge, and the screen's rest after `screen_idle_mins` on the keypad. Without
+//! `[[items]]`, `tips` and `screen_idle_mins` none of it shows and Charge starts the sale.
+
+use super::{Action, Flow, Intent, Screen};
+use crate::money::Money;
+use crate::order::{Order, TipChoice};
+use crate::ui::words;
+
+impl Flow {
+    /// Empties the typed amount and the cart, and opens on the item page if there is one.
+    pub(super) fn clear_counter(&mut self) {
+        self.entry.clear();
+        self.cart.clear();
+        self.entry.set_beside(0);
+        self.show_items = !self.settings.items.is_empty();
+    }
+
+    pub(super) fn cart_intent(&mut self, intent: Intent) {
+        let items = &self.settings.items;
+        match intent {
+            Intent::AddItem(index) => {
+                let Some(item) = items.get(index) else { return };
+                match self.entry.room_for(item.price_minor) {
+                    Ok(()) => self.cart.add(index),
+                    Err(refusal) => self.notice = Some(words::refusal(self.language, &refusal)),
+                }
+            }
+            Intent::RemoveLine(Some(index)) => self.cart.remove_one(index),
+            Intent::RemoveLine(None) => self.entry.clear(),
+            Intent::ShowItems(show) => self.show_items = show && !items.is_empty(),
+            _ => {}
+        }
+        self.entry.set_beside(self.cart.total_minor(items));
+    }
+
+    /// What the cart and the typed amount come to; `None` when nothing.
+    pub(super) fn subtotal(&self) -> Option<Money> {
+        let keyed = self.entry.amount().map_or(0, |amount| amount.minor);
+        let minor = keyed + self.cart.total_minor(&self.settings.items);
+        (minor > 0).then(|| Money::new(self.settings.currency, minor))
+    }
+
+    /// The order the cart makes, with no tip yet.
+    fn cart_order(&self) -> Order {
+        Order {
+            items: self
+                .cart
+                .order_lines(&self.settings.items)
+                .into_iter()
+                .map(|(_, line)| line)
+                .collect(),
+            tip_minor: 0,
+        }
+    }
+
+    /// Charge: the tip step when the shop offers tips the amount allows, else the sale.
+    pub(super) fn charge(&mut self) -> Vec<Action> {
+        let Some(subtotal) = self.subtotal() else {
+            self.notice = Some(
+                words::type_amount_first(self.language, !self.settings.items.is_empty()).into(),
+            );
+            return Vec::new();
+        };
+        if self.tip_choices().is_empty() {
+            self.start(subtotal, self.cart_order())
+        } else {
+            self.screen = Screen::Tip;
+            Vec::new()
+        }
+    }
+
+    /// The tips offered on what is being charged now.
+    pub(super) fn tip_choices(&self) -> Vec<TipChoice> {
+        match self.subtotal() {
+            Some(subtotal) => self
+                .settings
+                .tips
+                .choices(subtotal.minor, self.settings.max_amount_minor),
+            None => Vec::new(),
+        }
+    }
+
+    pub(super) fn choose_tip(&mut self, choice: Option<usize>) -> Vec<Action> {
+        let Some(subtotal) = self.subtotal() else {
+            self.screen = Screen::Amount;
+            return Vec::new();
+        };
+        let tip_minor = match choice {
+            None => 0,
+            Some(index) => match self.tip_choices().get(index) {
+                Some(choice) => choice.tip_minor,
+                None => return Vec::new(),
+            },
+        };
+        let order = Order {
+            tip_minor,
+            ..self.cart_order()
+        };
+        self.start(
+            Money::new(subtotal.currency, subtotal.minor + tip_minor),
+            order,
+        )
+    }
+
+    /// One second more on the keypad without a tap: the screen rests at the limit.
+    pub(super) fn rest_tick(&mut self) {
+        let Some(limit) = self.settings.screen_idle_secs else {
+            return;
+        };
+        let restful = matches!(self.screen, Screen::Amount | Screen::SignIn);
+        self.resting = restful && (self.resting || self.idle_secs >= limit);
+    }
+
+    /// The screen is dimmed or dark, waiting for a touch.
+    pub fn resting(&self) -> bool {
+        self.resting && matches!(self.screen, Screen::Amount | Screen::SignIn)
+    }
+}
