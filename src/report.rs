@@ -159,6 +159,33 @@ mod tests {
     }
 
     #[test]
+    fn tips_are_counted_apart_from_the_sales() {
+        let zone = FixedOffset::east_opt(0).expect("offset");
+        let mut tipped = sale(1, 1100, Phase::Paid, "2026-11-22T09:00:00Z");
+        tipped.order.tip_minor = 100;
+        let mut unpaid = sale(2, 5000, Phase::Expired, "2026-11-22T09:05:00Z");
+        unpaid.order.tip_minor = 500;
+        let plain = sale(3, 2000, Phase::Paid, "2026-11-22T09:10:00Z");
+        let date = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+        let report = DayReport::from_sales(date, zone, Currency::Sle, &[tipped, unpaid, plain]);
+        assert_eq!(report.tip_totals, [Money::new(Currency::Sle, 100)]);
+        let lines = report.lines(
+            crate::money::CurrencyStyle::Symbol,
+            crate::lang::Language::English,
+        );
+        let pairs: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|line| (line.label.as_str(), line.value.as_str()))
+            .collect();
+        assert!(pairs.contains(&("Total paid", "Le 31.00")), "{pairs:?}");
+        assert!(
+            pairs.contains(&("Sales without tips", "Le 30.00")),
+            "{pairs:?}"
+        );
+        assert!(pairs.contains(&("Tips", "Le 1.00")), "{pairs:?}");
+    }
+
+    #[test]
     fn a_day_is_counted_by_outcome_and_summed_over_paid_sales_only() {
         let zone = FixedOffset::east_opt(3600).expect("offset");
         let date = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");

@@ -297,3 +297,84 @@ fn max_amount_accepts_integers_and_quoted_decimals() {
     let config = parse(&format!("{MINIMAL}\n[kiosk]\nmax_amount = \"99.99\"\n")).expect("valid");
     assert_eq!(config.kiosk.max_amount_minor, 9_999);
 }
+
+#[test]
+fn items_tips_chime_and_screen_rest_are_off_unless_set() {
+    let config = parse(MINIMAL).expect("valid");
+    assert!(config.items.is_empty());
+    assert!(config.kiosk.tips.is_off());
+    assert_eq!(config.kiosk.screen_idle, None);
+
+    let config = parse(&format!(
+        r#"{MINIMAL}
+        [kiosk]
+        tips = [5, 10, 15]
+        tip_round_up_to = 5
+        screen_idle_mins = 3
+        [printer]
+        device = "virtual"
+        buzzer = true
+        [[items]]
+        name = " Rice 1 kg "
+        price = "45.50"
+        [[items]]
+        name = "Soap"
+        price = 12
+        "#
+    ))
+    .expect("valid");
+    let items: Vec<(&str, i64)> = config
+        .items
+        .iter()
+        .map(|item| (item.name.as_str(), item.price_minor))
+        .collect();
+    assert_eq!(items, [("Rice 1 kg", 4550), ("Soap", 1200)]);
+    assert_eq!(config.kiosk.tips.percents, [5, 10, 15]);
+    assert_eq!(config.kiosk.tips.round_up_to_minor, Some(500));
+    assert_eq!(config.kiosk.screen_idle, Some(Duration::from_secs(180)));
+    assert!(config.printer.is_some_and(|printer| printer.buzzer));
+}
+
+#[test]
+fn bad_items_and_tips_say_what_to_write() {
+    for (text, expected) in [
+        ("[[items]]\nprice = 5", "[[items]] entry 1 has no name"),
+        (
+            "[[items]]\nname = \"Soap\"",
+            "[[items]] \"Soap\" has no price",
+        ),
+        (
+            "[[items]]\nname = \"Soap\"\nprice = 1.5",
+            "written in quotes",
+        ),
+        (
+            "[[items]]\nname = \"Soap\"\nprice = \"0\"",
+            "price must be more than zero",
+        ),
+        (
+            "[[items]]\nname = \"Soap\"\nprice = 5\n[[items]]\nname = \"Soap\"\nprice = 6",
+            "listed twice",
+        ),
+        (
+            "[[items]]\nname = \"A name far too long for its key\"\nprice = 5",
+            "up to 24 characters",
+        ),
+        (
+            "[kiosk]\nmax_amount = 100\n[[items]]\nname = \"TV\"\nprice = 500",
+            "above [kiosk] max_amount",
+        ),
+        ("[kiosk]\ntips = [0, 10]", "from 1 to 100"),
+        ("[kiosk]\ntips = [10, 10]", "different percentages"),
+        ("[kiosk]\ntips = [5, 10, 15, 20, 25]", "up to 4"),
+        ("[kiosk]\ntip_round_up_to = \"-1\"", "tip_round_up_to"),
+        ("[kiosk]\nscreen_idle_mins = 1000", "1 to 720 minutes"),
+        ("[printer]\nbuzzer = true", "no device"),
+        (
+            "[[items]]\nname = \"Soap\"\nprice = 5\ncolour = \"red\"",
+            "colour",
+        ),
+    ] {
+        let message = refusal(&format!("{MINIMAL}\n{text}\n"));
+        assert!(message.contains(expected), "{text}: {message}");
+    }
+}

@@ -274,3 +274,43 @@ fn a_journal_named_without_a_folder_is_in_the_current_one() {
         .expect("the current folder has room");
     assert_eq!(journal.backup_folder(), Path::new("./backups"));
 }
+
+#[test]
+fn an_item_sale_keeps_its_order_and_a_keyed_sale_stores_none() {
+    use crate::order::{Order, OrderLine};
+    let (_dir, journal) = open();
+    let order = Order {
+        items: vec![OrderLine {
+            name: "Rice 1 kg".into(),
+            unit_minor: 4000,
+            quantity: 3,
+        }],
+        tip_minor: 600,
+    };
+    let sent = order.clone();
+    journal
+        .begin_sale("T1", "key-1", Utc::now(), move |number| SaleRequest {
+            request: request(number),
+            order: sent,
+        })
+        .expect("begin");
+    journal
+        .begin_sale("T1", "key-2", Utc::now(), request)
+        .expect("begin");
+    assert_eq!(journal.sale(1).expect("read").expect("sale 1").order, order);
+    assert!(
+        journal
+            .sale(2)
+            .expect("read")
+            .expect("sale 2")
+            .order
+            .is_plain()
+    );
+    let stored: Option<String> = journal
+        .lock()
+        .query_row("SELECT order_json FROM sales WHERE id = 2", [], |row| {
+            row.get(0)
+        })
+        .expect("query");
+    assert_eq!(stored, None, "nothing stored for a keyed sale");
+}

@@ -506,6 +506,45 @@ mod tests {
     }
 
     #[test]
+    fn an_item_sale_prints_its_lines_the_typed_amount_and_the_tip_apart() {
+        use crate::order::{Order, OrderLine};
+        let style = ReceiptStyle::new("Shop", "T1", CurrencyStyle::Symbol, None);
+        let sale = StoredSale {
+            order: Order {
+                items: vec![OrderLine {
+                    name: "Soap".into(),
+                    unit_minor: 400,
+                    quantity: 2,
+                }],
+                tip_minor: 150,
+            },
+            ..paid_sale(None)
+        };
+        let text = paper_text(
+            &style,
+            &sale_receipt(&style, &sale, Utc::now(), false).unwrap(),
+        );
+        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+        for expected in [
+            "2 x Soap                 Le 8.00",
+            "Amount typed             Le 3.00",
+            "Subtotal                Le 11.00",
+            "Tip                      Le 1.50",
+        ] {
+            assert!(lines.contains(&expected), "{expected:?} in\n{text}");
+        }
+        assert!(text.contains("Le 12.50"), "the total: {text}");
+        let plain = paper_text(
+            &style,
+            &sale_receipt(&style, &paid_sale(None), Utc::now(), false).unwrap(),
+        );
+        assert!(
+            !plain.contains("Subtotal") && !plain.contains("Tip"),
+            "{plain}"
+        );
+    }
+
+    #[test]
     fn the_day_report_totals_each_currency_on_its_own_line() {
         let style = ReceiptStyle::new("Shop", "T1", CurrencyStyle::Code, None);
         let report = DayReport {

@@ -150,7 +150,7 @@ pub fn write_rows(
 }
 
 /// The CSV header: `ExportRow`'s fields in order (a unit test keeps the two alike).
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 18] = [
     "sale",
     "local_time",
     "cashier",
@@ -164,6 +164,8 @@ const HEADER: [&str; 16] = [
     "order_number",
     "payment_id",
     "reference",
+    "items",
+    "tip_minor",
     "receipt",
     "z_number",
     "restored",
@@ -214,6 +216,36 @@ mod tests {
         );
         assert!(rest.contains(",\"Le 1,250.00\","), "{rest}");
         assert!(rest.ends_with(",printed,3,false\r\n"), "{rest}");
+    }
+
+    #[test]
+    fn an_item_sale_lists_its_items_and_keeps_the_tip_apart() {
+        use crate::order::{Order, OrderLine};
+        let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 7700));
+        let sale = StoredSale {
+            order: Order {
+                items: vec![
+                    OrderLine {
+                        name: "Soap".into(),
+                        unit_minor: 1250,
+                        quantity: 2,
+                    },
+                    OrderLine {
+                        name: "Rice 1 kg".into(),
+                        unit_minor: 4000,
+                        quantity: 1,
+                    },
+                ],
+                tip_minor: 700,
+            },
+            ..StoredSale::for_test(SaleRecord::new(4, "key-4".into(), request))
+        };
+        let row = ExportRow::of(&sale, CurrencyStyle::Symbol);
+        assert_eq!(
+            row.items.as_deref(),
+            Some("2 x Soap = 25.00; Rice 1 kg = 40.00")
+        );
+        assert_eq!((row.amount_minor, row.tip_minor), (7700, 700));
     }
 
     #[test]

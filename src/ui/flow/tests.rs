@@ -1,6 +1,7 @@
 //! The screens' rules: keys, taps and news in, the next screen and its words out.
 
 use super::*;
+use crate::order::OrderLine;
 use crate::sale::Event;
 
 fn settings() -> Settings {
@@ -423,4 +424,258 @@ fn the_language_switch_rewords_the_screen_at_once_and_is_kept_by_the_worker() {
     );
     flow.intent(Intent::ChooseLanguage(Language::Krio));
     assert_eq!(flow.view().network_text, "Monime nɔ kɔntakt yet");
+}
+
+fn with_items_and_tips() -> Settings {
+    let item = |name: &str, price_minor: i64| Item {
+        name: name.into(),
+        price_minor,
+    };
+    Settings {
+        items: vec![item("Soap", 1250), item("Rice 1 kg", 4000)],
+        tips: TipOffer {
+            percents: vec![5, 10],
+            round_up_to_minor: Some(2500),
+        },
+        ..settings()
+    }
+}
+
+#[test]
+fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_code() {
+    let mut flow = Flow::new(with_items_and_tips());
+    assert!(flow.view().show_items, "the item page comes first");
+    assert_eq!(
+        flow.view().item_keys[1],
+        ("Rice 1 kg".into(), "Le 40.00".into())
+    );
+    flow.intent(Intent::AddItem(0));
+    flow.intent(Intent::AddItem(1));
+    flow.intent(Intent::AddItem(0));
+    flow.intent(Intent::AddItem(7));
+    // Digits go to the amount typed beside the items, and show the keypad.
+    type_keys(&mut flow, "5");
+    let view = flow.view();
+    assert!(!view.show_items);
+    assert_eq!(view.amount_text, "Le 70.00");
+    let rows: Vec<(&str, &str, Option<usize>)> = view
+        .cart
+        .iter()
+        .map(|row| (row.label.as_str(), row.amount.as_str(), row.item))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("2 x Soap", "Le 25.00", Some(0)),
+            ("Rice 1 kg", "Le 40.00", Some(1)),
+            ("Amount typed", "Le 5", None),
+        ]
+    );
+
+    assert!(
+        flow.intent(Intent::Charge).is_empty(),
+        "the tip comes first"
+    );
+    assert_eq!(flow.screen(), Screen::Tip);
+    let view = flow.view();
+    assert_eq!(view.tip_subtotal, "Le 70.00");
+    let tips: Vec<(&str, &str, &str)> = view
+        .tip_buttons
+        .iter()
+        .map(|tip| (tip.label.as_str(), tip.tip.as_str(), tip.total.as_str()))
+        .collect();
+    assert_eq!(
+        tips,
+        [
+            ("5%", "+ Le 3.50", "Le 73.50"),
+            ("10%", "+ Le 7.00", "Le 77.00"),
+            ("Round up", "+ Le 5.00", "Le 75.00"),
+        ]
+    );
+    // Back keeps the cart; the tip is chosen on the second Charge.
+    flow.intent(Intent::Back);
+    assert_eq!(flow.screen(), Screen::Amount);
+    assert_eq!(flow.view().cart.len(), 3);
+    flow.intent(Intent::Charge);
+    let order = Order {
+        items: vec![
+            OrderLine {
+                name: "Soap".into(),
+                unit_minor: 1250,
+                quantity: 2,
+            },
+            OrderLine {
+                name: "Rice 1 kg".into(),
+                unit_minor: 4000,
+                quantity: 1,
+            },
+        ],
+        tip_minor: 700,
+    };
+    assert_eq!(
+        flow.intent(Intent::ChooseTip(Some(1))),
+        [Action::StartSale(
+            Money::new(Currency::Sle, 7700),
+            order.clone(),
+            None
+        )]
+    );
+    assert_eq!(flow.view().pay_amount, "Le 77.00");
+    // Try again asks for the same items and tip.
+    flow.news(News::StartFailed("the sales journal is full".into()));
+    assert_eq!(
+        flow.intent(Intent::TryAgain),
+        [Action::StartSale(
+            Money::new(Currency::Sle, 7700),
+            order,
+            None
+        )]
+    );
+    // A new sale starts from an empty cart on the item page.
+    flow.news(News::StartFailed("again".into()));
+    flow.intent(Intent::NewSale);
+    let view = flow.view();
+    assert!(view.cart.is_empty() && view.show_items && !view.can_charge);
+}
+
+#[test]
+fn no_tip_is_a_choice_and_removing_lines_empties_the_cart() {
+    let mut flow = Flow::new(with_items_and_tips());
+    flow.intent(Intent::AddItem(0));
+    flow.intent(Intent::AddItem(0));
+    flow.intent(Intent::RemoveLine(Some(0)));
+    assert_eq!(flow.view().cart[0].label, "Soap");
+    flow.intent(Intent::Charge);
+    let sale = flow.keyboard("\r").expect("Enter is No tip");
+    assert_eq!(
+        sale,
+        [Action::StartSale(
+            Money::new(Currency::Sle, 1250),
+            Order {
+                items: vec![OrderLine {
+                    name: "Soap".into(),
+                    unit_minor: 1250,
+                    quantity: 1
+                }],
+                tip_minor: 0
+            },
+            None
+        )]
+    );
+
+    let mut flow = Flow::new(with_items_and_tips());
+    flow.intent(Intent::AddItem(1));
+    flow.intent(Intent::RemoveLine(Some(1)));
+    assert!(flow.view().cart.is_empty());
+    assert!(flow.intent(Intent::Charge).is_empty());
+    assert_eq!(flow.view().notice, "Tap an item or type the amount first");
+}
+
+#[test]
+fn the_cart_stays_within_the_terminal_limit() {
+    let mut flow = Flow::new(Settings {
+        max_amount_minor: 4400,
+        ..with_items_and_tips()
+    });
+    flow.intent(Intent::AddItem(1));
+    flow.intent(Intent::AddItem(0));
+    assert_eq!(
+        flow.view().notice,
+        "The most this terminal takes is Le 44.00"
+    );
+    assert_eq!(flow.view().amount_text, "Le 40.00");
+    type_keys(&mut flow, "11");
+    assert_eq!(
+        flow.view().amount_text,
+        "Le 41.00",
+        "1 more fits, 11 does not"
+    );
+    // Tips that would pass the limit are not offered: 5 % (2.05) fits, 10 % and the
+    // round-up to Le 50 do not.
+    flow.intent(Intent::Charge);
+    let labels: Vec<String> = flow
+        .view()
+        .tip_buttons
+        .into_iter()
+        .map(|t| t.label)
+        .collect();
+    assert_eq!(labels, ["5%"]);
+}
+
+#[test]
+fn without_tips_charge_starts_the_sale_with_the_items() {
+    let mut flow = Flow::new(Settings {
+        tips: TipOffer::default(),
+        ..with_items_and_tips()
+    });
+    flow.intent(Intent::AddItem(1));
+    let actions = flow.intent(Intent::Charge);
+    assert!(matches!(
+        actions.as_slice(),
+        [Action::StartSale(amount, order, None)] if amount.minor == 4000 && order.items.len() == 1
+    ));
+}
+
+#[test]
+fn an_idle_keypad_rests_and_the_first_touch_only_wakes_it() {
+    let mut flow = Flow::new(Settings {
+        screen_idle_secs: Some(60),
+        ..settings()
+    });
+    for _ in 0..59 {
+        flow.tick();
+    }
+    assert!(!flow.view().resting);
+    flow.tick();
+    assert!(flow.view().resting);
+    // The touch that wakes it does not also press a key.
+    assert_eq!(flow.keyboard("7"), Some(vec![]));
+    assert!(!flow.view().resting);
+    assert_eq!(flow.view().amount_text, "Le 0");
+    type_keys(&mut flow, "7");
+    assert_eq!(flow.view().amount_text, "Le 7");
+
+    // Never while a code is on screen.
+    flow.keyboard("\r");
+    for _ in 0..120 {
+        flow.tick();
+    }
+    assert!(!flow.view().resting);
+}
+
+#[test]
+fn the_paid_screen_flashes_once_when_the_chime_is_on() {
+    let mut flow = Flow::new(Settings {
+        flash_paid: true,
+        paid_screen_secs: None,
+        ..settings()
+    });
+    type_keys(&mut flow, "7\r");
+    let code = |status| crate::monime::PaymentCode {
+        id: "pmc-1".into(),
+        name: None,
+        status,
+        enabled: true,
+        amount: Some(Money::new(Currency::Sle, 700)),
+        ussd_code: Some("*715*1*0000000001#".into()),
+        reference: None,
+        authorized_providers: Vec::new(),
+        authorized_phone_number: None,
+        expire_time: None,
+        create_time: None,
+        update_time: None,
+        payment: None,
+        metadata: None,
+    };
+    use crate::monime::CodeStatus;
+    let paid = sale_after(vec![
+        (0, Event::Created(code(CodeStatus::Pending))),
+        (1, Event::Checked(code(CodeStatus::Completed))),
+    ]);
+    assert_eq!(paid.record.phase, Phase::Paid);
+    flow.news(News::Sale(Box::new(paid)));
+    assert_eq!(flow.screen(), Screen::Paid);
+    assert!(flow.view().paid_flash);
+    flow.tick();
+    assert!(!flow.view().paid_flash);
 }
