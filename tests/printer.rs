@@ -226,6 +226,18 @@ async fn paper_out_keeps_the_receipt_owed_until_the_paper_is_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_paid_chime_sounds_the_buzzer_even_without_paper() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");
+    let pty = PtyPrinter::start(32, Some(StatusAnswers::PAPER_OUT)).expect("pty");
+    let printer = spooler(pty.path(), &journal);
+    printer.print(Job::Chime).await.expect("the chime is sent");
+    assert!(wait_until(|| pty.emulator().beeps() == 2).await);
+    assert!(pty.emulator().unknown_commands().is_empty());
+    assert_eq!(pty.emulator().cuts(), 0, "a chime prints nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unplugged_printer_gets_its_receipts_when_it_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");

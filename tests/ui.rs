@@ -33,14 +33,6 @@ struct Rig {
 }
 
 impl Rig {
-    /// A terminal configured for the simulator and the pty printer; `extra` goes in [monime].
-    fn terminal(&self, name: &str, extra: &str) -> Terminal {
-        let config = self.config(name, extra);
-        self.runtime
-            .block_on(Terminal::open(Some(&config)))
-            .expect("terminal")
-    }
-
     /// Writes the configuration of `terminal` into its folder, and gives its path. Each terminal
     /// has an id of its own: a day close checks Monime for its terminal's codes, and another
     /// terminal's under the same id would count as missing from its journal.
@@ -107,10 +99,19 @@ impl Drop for Shown {
 }
 
 fn open(rig: &Rig, name: &str, extra: &str) -> Result<Shown, String> {
+    open_with(rig, &rig.config(name, extra))
+}
+
+/// A window on the terminal of the configuration file `config`.
+fn open_with(rig: &Rig, config: &std::path::Path) -> Result<Shown, String> {
     let window = MainWindow::new().map_err(|e| e.to_string())?;
     window.window().set_size(slint::PhysicalSize::new(800, 480));
     window.show().map_err(|e| e.to_string())?;
-    let app = App::start(&window, rig.terminal(name, extra), &rig.runtime);
+    let terminal = rig
+        .runtime
+        .block_on(Terminal::open(Some(config)))
+        .map_err(|e| e.to_string())?;
+    let app = App::start(&window, terminal, &rig.runtime);
     Ok(Shown { window, _app: app })
 }
 
@@ -346,23 +347,122 @@ async fn a_sale_in_krio(rig: &Rig) -> Outcome {
         text.replace("[kiosk]\n", "[kiosk]\nlanguage = \"kri\"\n"),
     )
     .map_err(|e| e.to_string())?;
-    let window = MainWindow::new().map_err(|e| e.to_string())?;
-    window.window().set_size(slint::PhysicalSize::new(800, 480));
-    window.show().map_err(|e| e.to_string())?;
-    let terminal = rig
-        .runtime
-        .block_on(Terminal::open(Some(&config)))
-        .map_err(|e| e.to_string())?;
-    let shown = Shown {
-        _app: App::start(&window, terminal, &rig.runtime),
-        window,
-    };
+    let shown = open_with(rig, &config)?;
     let receipt = sale_in_pictures(rig, &shown.window, "kri", "Chaj", "Risit dɔn print").await?;
     ensure(
         receipt.contains("I DON PE") && receipt.contains("Pe wit"),
         || receipt.clone(),
     )?;
     tap(&shown.window, "Nyu sel")
+}
+
+/// A French counter with item keys, tips and the chime: two bags of rice and a soap tapped,
+/// an amount typed beside them, a 10 % tip chosen by the customer; the code is named by its
+/// items at Monime, the PAID screen flashes, and the receipt lists items, subtotal and tip.
+/// Then the idle keypad rests and the first tap only wakes it.
+async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
+    let config = rig.config("counter", "code_duration = \"10m\"");
+    let text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
+    let text = text
+        .replace(
+            "[kiosk]\n",
+            "[kiosk]\nlanguage = \"fr\"\ntips = [5, 10]\ntip_round_up_to = 5\nscreen_idle_mins = 1\n",
+        )
+        .replace("[printer]\n", "[printer]\nbuzzer = true\n");
+    let items = "[[items]]\nname = \"Riz 1 kg\"\nprice = 45\n\
+                 [[items]]\nname = \"Savon\"\nprice = \"12.50\"\n\
+                 [[items]]\nname = \"Huile de palme 1 L\"\nprice = 30\n";
+    std::fs::write(&config, format!("{text}{items}")).map_err(|e| e.to_string())?;
+    let shown = open_with(rig, &config)?;
+    let (window, kiosk) = (&shown.window, shown.window.global::<Kiosk>());
+    ensure(kiosk.get_show_items(), || "the item page comes first".into())?;
+    screenshot(window, "fr-items")?;
+    for item in ["Riz 1 kg", "Savon", "Riz 1 kg"] {
+        tap(window, item)?;
+    }
+    tap(window, "Clavier")?;
+    tap(window, "5")?;
+    ensure(kiosk.get_amount_text() == "Le 107.50", || {
+        format!("the total is {}", kiosk.get_amount_text())
+    })?;
+    let cart: Vec<String> = kiosk.get_cart().iter().map(|row| row.label.into()).collect();
+    ensure(cart == ["2 x Riz 1 kg", "Savon", "Montant saisi"], || {
+        format!("{cart:?}")
+    })?;
+    screenshot(window, "fr-cart")?;
+    tap(window, "Encaisser")?;
+    ensure(page(window) == Page::Tip, || "the tip step".into())?;
+    let tips: Vec<(String, String)> = kiosk
+        .get_tip_buttons()
+        .iter()
+        .map(|tip| (tip.label.into(), tip.total.into()))
+        .collect();
+    let expected = [
+        ("5\u{a0}%", "Le 112.88"),
+        ("10\u{a0}%", "Le 118.25"),
+        ("Arrondir", "Le 110.00"),
+    ]
+    .map(|(label, total)| (label.to_string(), total.to_string()));
+    ensure(tips == expected, || format!("{tips:?}"))?;
+    ElementHandle::find_by_accessible_label(window, "Pas de pourboire")
+        .next()
+        .ok_or("no Pas de pourboire")?;
+    screenshot(window, "fr-tip")?;
+    tap(window, "10\u{a0}%")?;
+    rig.until("the code", || !kiosk.get_ussd().is_empty())
+        .await?;
+    ensure(kiosk.get_pay_amount() == "Le 118.25", || {
+        kiosk.get_pay_amount().into()
+    })?;
+    let code = customer_pays(rig, &kiosk.get_ussd(), Duration::from_millis(300))?;
+    ensure(
+        code.amount_minor == 11_825 && code.reference.as_deref() == Some("2 x Riz 1 kg, Savon"),
+        || format!("{} {:?}", code.amount_minor, code.reference),
+    )?;
+    let cuts = rig.printer.emulator().cuts();
+    rig.until("the paid page", || page(window) == Page::Paid)
+        .await?;
+    ensure(kiosk.get_paid_flash(), || "the PAID screen flashes".into())?;
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+    ensure(!kiosk.get_paid_flash(), || "once".into())?;
+    rig.until("the receipt", || rig.printer.emulator().cuts() > cuts)
+        .await?;
+    let receipt = rig
+        .printer
+        .emulator()
+        .documents()
+        .last()
+        .map(|paper| paper.text())
+        .unwrap_or_default();
+    for line in [
+        "2 x Riz 1 kg",
+        "Savon",
+        "Montant saisi",
+        "Sous-total",
+        "Le 107.50",
+        "Pourboire",
+        "Le 10.75",
+        "Le 118.25",
+    ] {
+        ensure(receipt.contains(line), || format!("{line:?} in {receipt}"))?;
+    }
+    tap(window, "Nouvelle vente")?;
+    ensure(kiosk.get_show_items() && kiosk.get_cart().row_count() == 0, || {
+        "a new sale starts on an empty item page".into()
+    })?;
+    for _ in 0..60 {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+    }
+    ensure(kiosk.get_resting(), || "the idle keypad rests".into())?;
+    tap(window, "Savon")?;
+    ensure(
+        !kiosk.get_resting() && kiosk.get_cart().row_count() == 0,
+        || "the first tap only wakes the screen".into(),
+    )?;
+    tap(window, "Savon")?;
+    ensure(kiosk.get_amount_text() == "Le 12.50", || {
+        kiosk.get_amount_text().into()
+    })
 }
 
 /// Start-up never crash-loops: a bad configuration, then a journal another process owns, each
@@ -976,6 +1076,10 @@ fn the_touchscreen_sells_end_to_end() {
         record("clock off", clock_off(rig).await);
         record("a sale in French", a_sale_in_french(rig).await);
         record("a sale in Krio", a_sale_in_krio(rig).await);
+        record(
+            "a French sale with items and a tip",
+            a_french_sale_with_items_and_a_tip(rig).await,
+        );
         record("layouts", layouts(rig));
         record(
             "a command-line charge on the screen",
@@ -994,6 +1098,6 @@ fn the_touchscreen_sells_end_to_end() {
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect();
-    assert_eq!(results.borrow().len(), 13, "every scenario ran");
+    assert_eq!(results.borrow().len(), 14, "every scenario ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use i_slint_backend_testing::ElementHandle;
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use paycode_kiosk::ui::{Kiosk, MainWindow, Page};
 use slint::ComponentHandle;
 use slint::platform::WindowEvent;
@@ -14,9 +14,14 @@ pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Outcome {
     if condition { Ok(()) } else { Err(message()) }
 }
 
+/// Taps what `label` names: a button before a text that reads the same (an item key before
+/// its line in the cart).
 pub fn tap(window: &MainWindow, label: &str) -> Outcome {
-    let button = ElementHandle::find_by_accessible_label(window, label)
-        .next()
+    let found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(window, label).collect();
+    let button = found
+        .iter()
+        .find(|element| element.accessible_role() == Some(AccessibleRole::Button))
+        .or(found.first())
         .ok_or_else(|| format!("no \"{label}\" on the {:?} page", page(window)))?;
     button.invoke_accessible_default_action();
     Ok(())
