@@ -375,7 +375,9 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
     std::fs::write(&config, format!("{text}{items}")).map_err(|e| e.to_string())?;
     let shown = open_with(rig, &config)?;
     let (window, kiosk) = (&shown.window, shown.window.global::<Kiosk>());
-    ensure(kiosk.get_show_items(), || "the item page comes first".into())?;
+    ensure(kiosk.get_show_items(), || {
+        "the item page comes first".into()
+    })?;
     screenshot(window, "fr-items")?;
     for item in ["Riz 1 kg", "Savon", "Riz 1 kg"] {
         tap(window, item)?;
@@ -385,7 +387,11 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
     ensure(kiosk.get_amount_text() == "Le 107.50", || {
         format!("the total is {}", kiosk.get_amount_text())
     })?;
-    let cart: Vec<String> = kiosk.get_cart().iter().map(|row| row.label.into()).collect();
+    let cart: Vec<String> = kiosk
+        .get_cart()
+        .iter()
+        .map(|row| row.label.into())
+        .collect();
     ensure(cart == ["2 x Riz 1 kg", "Savon", "Montant saisi"], || {
         format!("{cart:?}")
     })?;
@@ -447,9 +453,10 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
         ensure(receipt.contains(line), || format!("{line:?} in {receipt}"))?;
     }
     tap(window, "Nouvelle vente")?;
-    ensure(kiosk.get_show_items() && kiosk.get_cart().row_count() == 0, || {
-        "a new sale starts on an empty item page".into()
-    })?;
+    ensure(
+        kiosk.get_show_items() && kiosk.get_cart().row_count() == 0,
+        || "a new sale starts on an empty item page".into(),
+    )?;
     for _ in 0..60 {
         i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
     }

@@ -17,7 +17,8 @@ pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Outcome {
 /// Taps what `label` names: a button before a text that reads the same (an item key before
 /// its line in the cart).
 pub fn tap(window: &MainWindow, label: &str) -> Outcome {
-    let found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(window, label).collect();
+    let found: Vec<ElementHandle> =
+        ElementHandle::find_by_accessible_label(window, label).collect();
     let button = found
         .iter()
         .find(|element| element.accessible_role() == Some(AccessibleRole::Button))
