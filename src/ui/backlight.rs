@@ -38,7 +38,7 @@ impl Backlight {
                 .write(true)
                 .open(device.join("brightness"))
                 .is_ok();
-            (max > 0 && writable).then(|| Backlight {
+            (max > 0 && writable).then_some(Backlight {
                 device,
                 max,
                 before_rest: None,
