@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 
 use chrono::{Local, Utc};
 use common::cli::{args, run, setup, text};
-use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
+use paycode_kiosk::journal::{Journal, Receipt, SaleRequest, StoredSale};
 use paycode_kiosk::money::{Currency, Money};
 use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
+use paycode_kiosk::order::{Order, OrderLine};
 use paycode_kiosk::sale::{CodeInfo, Phase};
 use paycode_kiosk::simulator::SimulatorOptions;
 
@@ -19,10 +20,26 @@ const CASHIER: &str = "Aminata \"Ami\", Bo";
 
 /// A sale written into the journal as a finished one leaves it.
 fn sale(journal: &Journal, key: &str, minor: i64, phase: Phase, reference: Option<&str>) -> i64 {
+    sale_of(journal, key, minor, phase, reference, Order::default())
+}
+
+/// `sale` made of `order`.
+fn sale_of(
+    journal: &Journal,
+    key: &str,
+    minor: i64,
+    phase: Phase,
+    reference: Option<&str>,
+    order: Order,
+) -> i64 {
     let mut record = journal
-        .begin_sale("KIOSK-1", key, Utc::now(), |number| {
-            NewPaymentCode::new(format!("sale {number}"), Money::new(Currency::Sle, minor))
-                .with_reference(reference.map(str::to_string))
+        .begin_sale("KIOSK-1", key, Utc::now(), |number| SaleRequest {
+            request: NewPaymentCode::new(
+                format!("sale {number}"),
+                Money::new(Currency::Sle, minor),
+            )
+            .with_reference(reference.map(str::to_string)),
+            order,
         })
         .expect("begin");
     record.phase = phase;
@@ -79,6 +96,8 @@ fn expected(sale: &StoredSale) -> BTreeMap<String, String> {
             text(payment.and_then(|p| p.payment_id.as_deref())),
         ),
         ("reference", text(record.request.reference.as_deref())),
+        ("items", String::new()),
+        ("tip_minor", sale.order.tip_minor.to_string()),
         (
             "receipt",
             if paid {
@@ -105,7 +124,17 @@ fn expected(sale: &StoredSale) -> BTreeMap<String, String> {
 async fn csv_and_json_read_back_equal_the_journal() {
     let setup = setup(SimulatorOptions::default(), "").await;
     let journal = Journal::open(&setup.journal()).expect("journal");
-    let first = sale(&journal, "a1", 125_050, Phase::Paid, Some(REFERENCE));
+    // Two bags of rice and a soap, Le 1,138 typed beside them and a tip of Le 10.
+    let line = |name: &str, unit_minor, quantity| OrderLine {
+        name: name.into(),
+        unit_minor,
+        quantity,
+    };
+    let order = Order {
+        items: vec![line("Rice 1 kg", 4500, 2), line("Soap", 1250, 1)],
+        tip_minor: 1000,
+    };
+    let first = sale_of(&journal, "a1", 125_050, Phase::Paid, Some(REFERENCE), order);
     journal
         .set_receipt(first, Receipt::Printed)
         .expect("printed");
@@ -166,12 +195,14 @@ async fn csv_and_json_read_back_equal_the_journal() {
                 .collect()
         })
         .collect();
-    let wanted: Vec<BTreeMap<String, String>> = sales.iter().map(expected).collect();
+    let mut wanted: Vec<BTreeMap<String, String>> = sales.iter().map(expected).collect();
+    wanted[0].insert("items".into(), "2 x Rice 1 kg = 90.00; Soap = 12.50".into());
     assert_eq!(rows, wanted);
     assert_eq!(rows[0]["reference"], REFERENCE);
     assert_eq!(rows[0]["cashier"], CASHIER);
     assert_eq!(rows[0]["amount"], "Le 1,250.50");
     assert_eq!(rows[0]["z_number"], "1");
+    assert_eq!(rows[0]["tip_minor"], "1000", "the tip apart from the sale");
     assert_eq!(rows[2]["z_number"], "", "not yet closed");
 
     // JSON to stdout: an array of objects with the same fields.

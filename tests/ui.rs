@@ -426,9 +426,14 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
         || format!("{} {:?}", code.amount_minor, code.reference),
     )?;
     let cuts = rig.printer.emulator().cuts();
+    let beeps = rig.printer.emulator().beeps();
     rig.until("the paid page", || page(window) == Page::Paid)
         .await?;
     ensure(kiosk.get_paid_flash(), || "the PAID screen flashes".into())?;
+    rig.until("the printer's chime", || {
+        rig.printer.emulator().beeps() == beeps + 2
+    })
+    .await?;
     i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
     ensure(!kiosk.get_paid_flash(), || "once".into())?;
     rig.until("the receipt", || rig.printer.emulator().cuts() > cuts)
