@@ -3,24 +3,12 @@
 //! draws the picture this test keeps true).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Every `.rs` file below `dir`.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).expect("src/ is readable") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
+#[path = "common/files.rs"]
+mod files;
+
+use files::files_with_extension;
 
 /// The top-level module a file belongs to: `src/printer/serial.rs` is in `printer`.
 fn module_of(src: &Path, file: &Path) -> Option<String> {
@@ -109,7 +97,7 @@ fn find_circle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>
 fn no_two_modules_depend_on_each_other_in_a_circle() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for file in rust_files(&src) {
+    for file in files_with_extension(&src, &["rs"]) {
         let Some(module) = module_of(&src, &file) else {
             continue;
         };

@@ -4,36 +4,23 @@
 //! empty box at the counter.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+#[path = "common/files.rs"]
+mod files;
+
+use files::files_with_extension;
 
 /// Letters French and Krio need whether or not a catalogue uses them yet.
 const LANGUAGE_LETTERS: &str = "àâæçéèêëîïôœùûüÿÀÂÆÇÉÈÊËÎÏÔŒÙÛÜŸ«»\u{202F}\u{A0}’ɛɔƐƆ";
-
-fn files_under(folder: &Path, extensions: &[&str], found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if path.is_dir() && name != "target" && name != ".git" {
-            files_under(&path, extensions, found);
-        } else if path
-            .extension()
-            .is_some_and(|extension| extensions.iter().any(|wanted| extension == *wanted))
-        {
-            found.push(path);
-        }
-    }
-}
 
 #[test]
 fn the_screen_fonts_have_every_character_the_screens_use() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut sources = Vec::new();
-    files_under(&root.join("ui"), &["slint"], &mut sources);
-    files_under(&root.join("src/ui"), &["rs"], &mut sources);
-    files_under(root, &["po", "pot"], &mut sources);
+    sources.extend(files_with_extension(&root.join("ui"), &["slint"]));
+    sources.extend(files_with_extension(&root.join("src/ui"), &["rs"]));
+    sources.extend(files_with_extension(root, &["po", "pot"]));
     assert!(sources.len() > 5, "found only {sources:?}");
 
     let mut used: BTreeSet<char> = LANGUAGE_LETTERS.chars().collect();

@@ -9,6 +9,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+#[path = "common/files.rs"]
+mod files;
+
+use files::files_with_extension;
+
 use paycode_kiosk::lang::Language;
 
 /// Literals with letters that are not words for a reader, and why.
@@ -34,23 +39,6 @@ struct Message {
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).expect("readable folder") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|ext| ext == extension) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 fn relative(path: &Path) -> String {
@@ -290,13 +278,13 @@ fn template() -> Vec<Message> {
             None => found.push(message),
         }
     };
-    for path in files(&root().join("ui"), "slint") {
+    for path in files_with_extension(&root().join("ui"), &["slint"]) {
         let text = std::fs::read_to_string(&path).expect("readable .slint file");
         let file = read_slint(&text, &relative(&path));
         problems.extend(file.problems);
         file.messages.into_iter().for_each(&mut add);
     }
-    for path in files(&root().join("src"), "rs") {
+    for path in files_with_extension(&root().join("src"), &["rs"]) {
         // `lang.rs` defines the lookups and tries them out.
         if path.ends_with("src/lang.rs") {
             continue;
