@@ -94,6 +94,23 @@ impl Order {
     }
 }
 
+#[cfg(test)]
+impl Order {
+    /// Two soaps at Le 12.50, a bag of rice at Le 40.00 and a tip of Le 7.00, for the tests of
+    /// what reads an order.
+    pub(crate) fn for_test() -> Order {
+        let line = |name: &str, unit_minor, quantity| OrderLine {
+            name: name.into(),
+            unit_minor,
+            quantity,
+        };
+        Order {
+            items: vec![line("Soap", 1250, 2), line("Rice 1 kg", 4000, 1)],
+            tip_minor: 700,
+        }
+    }
+}
+
 /// A tip the customer may choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TipKind {

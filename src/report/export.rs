@@ -220,24 +220,9 @@ mod tests {
 
     #[test]
     fn an_item_sale_lists_its_items_and_keeps_the_tip_apart() {
-        use crate::order::{Order, OrderLine};
         let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 7700));
         let sale = StoredSale {
-            order: Order {
-                items: vec![
-                    OrderLine {
-                        name: "Soap".into(),
-                        unit_minor: 1250,
-                        quantity: 2,
-                    },
-                    OrderLine {
-                        name: "Rice 1 kg".into(),
-                        unit_minor: 4000,
-                        quantity: 1,
-                    },
-                ],
-                tip_minor: 700,
-            },
+            order: crate::order::Order::for_test(),
             ..StoredSale::for_test(SaleRecord::new(4, "key-4".into(), request))
         };
         let row = ExportRow::of(&sale, CurrencyStyle::Symbol);

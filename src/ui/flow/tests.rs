@@ -497,21 +497,7 @@ fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_co
     assert_eq!(flow.screen(), Screen::Amount);
     assert_eq!(flow.view().cart.len(), 3);
     flow.intent(Intent::Charge);
-    let order = Order {
-        items: vec![
-            OrderLine {
-                name: "Soap".into(),
-                unit_minor: 1250,
-                quantity: 2,
-            },
-            OrderLine {
-                name: "Rice 1 kg".into(),
-                unit_minor: 4000,
-                quantity: 1,
-            },
-        ],
-        tip_minor: 700,
-    };
+    let order = Order::for_test();
     assert_eq!(
         flow.intent(Intent::ChooseTip(Some(1))),
         [Action::StartSale(
