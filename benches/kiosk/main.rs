@@ -306,7 +306,12 @@ async fn connections(bench: &Bench) {
 /// simulator runs in a process of its own here (`paycode-kiosk simulate`), so its growing
 /// record of codes and requests is not counted.
 async fn memory(bench: &Bench) {
-    let sales = bench.samples(1000, 20);
+    // BENCH_MEMORY_SALES runs longer, to see where the swing of the allocator's free memory
+    // levels off.
+    let sales = std::env::var("BENCH_MEMORY_SALES")
+        .ok()
+        .and_then(|sales| sales.parse().ok())
+        .unwrap_or_else(|| bench.samples(1000, 20));
     let title = format!("Peak RSS over {sales} sales (terminal and screen, headless)");
     let goal = "≤ 40 MB; second half ≤ +1 %";
     let Some((mut simulator, monime)) = simulator_process() else {
@@ -327,6 +332,9 @@ async fn memory(bench: &Bench) {
     let control = reqwest::Client::new();
     let halfway = sales / 2;
     let (mut at_ten, mut at_half) = (Footprint::now(), Footprint::now());
+    // Every 50 sales, for target/bench/memory.csv: one reading of a figure that swings by
+    // megabytes says little about where it is going.
+    let mut series = vec![(0, Footprint::now())];
     for sale in 1..=sales {
         let ussd = show_code(bench, &window, "2").await;
         let (control, monime) = (control.clone(), monime.clone());
@@ -344,15 +352,32 @@ async fn memory(bench: &Bench) {
         if sale == halfway {
             at_half = Footprint::now();
         }
+        if sale % 50 == 0 {
+            series.push((sale, Footprint::now()));
+        }
     }
     stop(&mut simulator);
     let (last, peak) = (Footprint::now(), status_kib("self", "VmHWM"));
     let second_half = (last.rss - at_half.rss) as f64 / at_half.rss.max(1) as f64 * 100.0;
+    let later: Vec<i64> = series
+        .iter()
+        .filter(|(sale, _)| *sale >= halfway)
+        .map(|(_, footprint)| footprint.rss)
+        .collect();
+    let swing = match (later.iter().min(), later.iter().max()) {
+        (Some(low), Some(high)) => format!(
+            "; RSS every 50 sales of the second half from {:.1} to {:.1} MB",
+            *low as f64 / 1024.0,
+            *high as f64 / 1024.0
+        ),
+        _ => String::new(),
+    };
+    save_memory_series(&series);
     bench.row(
         &title,
         format!(
             "{:.1} MB; sale {halfway} → {sales}: {:+} KiB ({second_half:+.2} %; {}); \
-             sale 10 → {halfway}: {:+} KiB ({})",
+             sale 10 → {halfway}: {:+} KiB ({}){swing}",
             peak as f64 / 1024.0,
             last.rss - at_half.rss,
             last.growth_since(&at_half),
@@ -398,6 +423,21 @@ impl Footprint {
             self.anonymous - earlier.anonymous,
             self.files - earlier.files
         )
+    }
+}
+
+/// The footprint every 50 sales, in KiB, to target/bench/memory.csv.
+fn save_memory_series(series: &[(usize, Footprint)]) {
+    let mut text = String::from("sale,rss_kib,anonymous_kib,files_kib,heap_in_use_kib\n");
+    for (sale, footprint) in series {
+        text.push_str(&format!(
+            "{sale},{},{},{},{}\n",
+            footprint.rss, footprint.anonymous, footprint.files, footprint.heap_in_use
+        ));
+    }
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    if std::fs::create_dir_all(&folder).is_ok() {
+        let _ = std::fs::write(folder.join("memory.csv"), text);
     }
 }
 
