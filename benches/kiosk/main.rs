@@ -405,7 +405,15 @@ struct Footprint {
 }
 
 impl Footprint {
+    /// Read as a settled terminal stands: the terminal hands freed memory back to the system
+    /// as each sale settles (`malloc_trim`, src/ui/worker.rs), on a thread of its own and a
+    /// moment after the screen moves on, so the reading trims first rather than catch some
+    /// readings before that trim and some after.
     fn now() -> Footprint {
+        // SAFETY: malloc_trim takes no pointers; it only returns free pages of glibc's arenas.
+        unsafe {
+            libc::malloc_trim(0);
+        }
         // SAFETY: mallinfo2 takes nothing and returns glibc's counters by value.
         let heap = unsafe { libc::mallinfo2() };
         Footprint {
