@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::raw::entry_name;
+
 /// The longest name: it shares the status bar with the shop's name and the lights.
 const NAME_MAX_CHARS: usize = 20;
 /// How many digits a PIN has, the admin's and the cashiers'.
@@ -51,16 +53,7 @@ pub(super) fn check_cashiers(
     let mut cashiers: Vec<Cashier> = Vec::with_capacity(raw.len());
     for (index, entry) in raw.into_iter().enumerate() {
         let place = format!("[[cashiers]] entry {}", index + 1);
-        let name = entry
-            .name
-            .map(|name| name.trim().to_string())
-            .filter(|name| !name.is_empty())
-            .ok_or_else(|| format!("{place} has no name: add name = \"Aminata\""))?;
-        if name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control) {
-            return Err(format!(
-                "{place}: the name \"{name}\" must be up to {NAME_MAX_CHARS} characters on one line"
-            ));
-        }
+        let name = entry_name(entry.name, &place, NAME_MAX_CHARS, "Aminata")?;
         let place = format!("[[cashiers]] \"{name}\"");
         let pin = entry.pin.unwrap_or_default();
         if !is_pin(&pin) {

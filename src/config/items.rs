@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::raw::AmountText;
+use super::raw::{AmountText, entry_name};
 use crate::order::{Item, TipOffer};
 
 /// The longest item name: it shares a key, and a receipt line, with its price.
@@ -32,16 +32,7 @@ pub(super) fn check_items(raw: Vec<RawItem>, max_amount_minor: i64) -> Result<Ve
     let mut items: Vec<Item> = Vec::with_capacity(raw.len());
     for (index, entry) in raw.into_iter().enumerate() {
         let place = format!("[[items]] entry {}", index + 1);
-        let name = entry
-            .name
-            .map(|name| name.trim().to_string())
-            .filter(|name| !name.is_empty())
-            .ok_or_else(|| format!("{place} has no name: add name = \"Rice 1 kg\""))?;
-        if name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control) {
-            return Err(format!(
-                "{place}: the name \"{name}\" must be up to {NAME_MAX_CHARS} characters on one line"
-            ));
-        }
+        let name = entry_name(entry.name, &place, NAME_MAX_CHARS, "Rice 1 kg")?;
         let place = format!("[[items]] \"{name}\"");
         let price_minor = entry
             .price

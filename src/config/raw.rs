@@ -89,6 +89,26 @@ pub(super) enum AmountText {
     Float(f64),
 }
 
+/// The name of a `[[cashiers]]` or `[[items]]` entry (`place` names the entry): present once
+/// trimmed, on one line and up to `max_chars`; `example` is what the message suggests.
+pub(super) fn entry_name(
+    name: Option<String>,
+    place: &str,
+    max_chars: usize,
+    example: &str,
+) -> Result<String, String> {
+    let name = name
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| format!("{place} has no name: add name = \"{example}\""))?;
+    if name.chars().count() > max_chars || name.chars().any(char::is_control) {
+        return Err(format!(
+            "{place}: the name \"{name}\" must be up to {max_chars} characters on one line"
+        ));
+    }
+    Ok(name)
+}
+
 impl AmountText {
     /// The amount in minor units, more than zero; `key` names it in the message.
     pub(super) fn minor_units(self, key: &str) -> Result<i64, String> {
