@@ -62,7 +62,7 @@ impl Flow {
             );
             return Vec::new();
         };
-        if self.tip_choices().is_empty() {
+        if self.tip_choices(subtotal).is_empty() {
             self.start(subtotal, self.cart_order())
         } else {
             self.screen = Screen::Tip;
@@ -70,15 +70,11 @@ impl Flow {
         }
     }
 
-    /// The tips offered on what is being charged now.
-    pub(super) fn tip_choices(&self) -> Vec<TipChoice> {
-        match self.subtotal() {
-            Some(subtotal) => self
-                .settings
-                .tips
-                .choices(subtotal.minor, self.settings.max_amount_minor),
-            None => Vec::new(),
-        }
+    /// The tips offered on `subtotal`, what is being charged now.
+    pub(super) fn tip_choices(&self, subtotal: Money) -> Vec<TipChoice> {
+        self.settings
+            .tips
+            .choices(subtotal.minor, self.settings.max_amount_minor)
     }
 
     pub(super) fn choose_tip(&mut self, choice: Option<usize>) -> Vec<Action> {
@@ -88,7 +84,7 @@ impl Flow {
         };
         let tip_minor = match choice {
             None => 0,
-            Some(index) => match self.tip_choices().get(index) {
+            Some(index) => match self.tip_choices(subtotal).get(index) {
                 Some(choice) => choice.tip_minor,
                 None => return Vec::new(),
             },

@@ -112,6 +112,9 @@ impl Flow {
         let (printer_ok, printer_text) = self.printer_summary();
         let (receipt_text, receipt_problem) = self.receipt_summary();
         let (outcome_title, outcome_reason) = self.outcome();
+        // What Charge would ask: the cart and the typed amount.
+        let subtotal = self.subtotal();
+        let subtotal_text = subtotal.map(|a| a.display(style)).unwrap_or_default();
         View {
             screen: Some(self.screen),
             merchant: self.settings.merchant_name.clone(),
@@ -124,13 +127,10 @@ impl Flow {
             printer_text,
             amount_text: match self.cart.is_empty() {
                 true => self.entry.display(style),
-                false => self
-                    .subtotal()
-                    .map(|a| a.display(style))
-                    .unwrap_or_default(),
+                false => subtotal_text.clone(),
             },
-            amount_empty: self.subtotal().is_none(),
-            can_charge: self.subtotal().is_some(),
+            amount_empty: subtotal.is_none(),
+            can_charge: subtotal.is_some(),
             item_keys: self
                 .settings
                 .items
@@ -142,11 +142,8 @@ impl Flow {
                 .collect(),
             show_items: self.show_items,
             cart: self.cart_rows(),
-            tip_subtotal: self
-                .subtotal()
-                .map(|a| a.display(style))
-                .unwrap_or_default(),
-            tip_buttons: self.tip_buttons(),
+            tip_buttons: self.tip_buttons(subtotal),
+            tip_subtotal: subtotal_text,
             paid_flash: self.settings.flash_paid
                 && self.screen == Screen::Paid
                 && self.paid_for_secs == 0,
@@ -219,14 +216,13 @@ impl Flow {
         rows
     }
 
-    fn tip_buttons(&self) -> Vec<TipButton> {
-        if self.screen != Screen::Tip {
+    fn tip_buttons(&self, subtotal: Option<Money>) -> Vec<TipButton> {
+        let Some(subtotal) = subtotal.filter(|_| self.screen == Screen::Tip) else {
             return Vec::new();
-        }
+        };
         let style = self.settings.currency_style;
         let currency = self.settings.currency;
-        let subtotal = self.subtotal().map_or(0, |a| a.minor);
-        self.tip_choices()
+        self.tip_choices(subtotal)
             .into_iter()
             .map(|choice| TipButton {
                 label: match choice.kind {
@@ -237,7 +233,7 @@ impl Flow {
                     "+ {}",
                     Money::new(currency, choice.tip_minor).display(style)
                 ),
-                total: Money::new(currency, subtotal + choice.tip_minor).display(style),
+                total: Money::new(currency, subtotal.minor + choice.tip_minor).display(style),
             })
             .collect()
     }
