@@ -289,12 +289,12 @@ impl Spool {
     }
 
     fn run_job(&mut self, job: Job) -> Result<(), PrintError> {
-        if let Job::Chime = job {
-            return self.port.chime();
-        }
-        let status = self.refresh();
-        if !status.can_print() {
-            return Err(PrintError::NotReady(status));
+        // The buzzer needs no paper: it sounds whatever the printer says of itself.
+        if !matches!(job, Job::Chime) {
+            let status = self.refresh();
+            if !status.can_print() {
+                return Err(PrintError::NotReady(status));
+            }
         }
         let now = self.clock.now();
         let sent = match job {
