@@ -8,6 +8,7 @@ pub mod config;
 pub mod controller;
 pub mod journal;
 pub mod lang;
+pub mod memory;
 pub mod money;
 pub mod monime;
 pub mod order;

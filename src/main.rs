@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         )
         .with(filter)
         .init();
+    paycode_kiosk::memory::settle_allocator();
     match cli.command {
         Some(command) => paycode_kiosk::cli::run(cli.config.as_deref(), command),
         // No command: the terminal itself. The screen owns the main thread; its async runtime

@@ -410,10 +410,7 @@ impl Footprint {
     /// moment after the screen moves on, so the reading trims first rather than catch some
     /// readings before that trim and some after.
     fn now() -> Footprint {
-        // SAFETY: malloc_trim takes no pointers; it only returns free pages of glibc's arenas.
-        unsafe {
-            libc::malloc_trim(0);
-        }
+        paycode_kiosk::memory::release_freed_memory();
         // SAFETY: mallinfo2 takes nothing and returns glibc's counters by value.
         let heap = unsafe { libc::mallinfo2() };
         Footprint {
@@ -879,6 +876,8 @@ fn binary_size(bench: &Bench) {
 }
 
 fn main() {
+    // As the terminal's allocator is set up, so that the memory figures are its own.
+    paycode_kiosk::memory::settle_allocator();
     // `cargo bench` passes --bench; under `cargo test` this is the short run.
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|arg| arg == "--quick") || !args.iter().any(|arg| arg == "--bench");

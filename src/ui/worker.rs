@@ -162,7 +162,7 @@ fn follow(handle: &SaleLink, origin: &str, post: impl Fn(News) + Send + 'static)
             key_refused = refusal.is_some();
             post(News::Sale(Box::new(sale)));
             if done {
-                release_freed_memory();
+                crate::memory::release_freed_memory();
                 break;
             }
             if updates.changed().await.is_err() {
@@ -190,21 +190,6 @@ fn chime_when_paid(terminal: &Terminal, sale: &SaleLink) {
             tracing::warn!(%error, "the printer could not chime");
         }
     });
-}
-
-/// Hands memory freed during a sale back to the system. glibc keeps freed blocks in its
-/// per-thread arenas, so without this the terminal's resident memory grew by about 20 KiB a
-/// sale while its live heap stayed flat (benches/kiosk.rs, heaptrack): weeks of selling
-/// would have added up.
-///
-/// It runs here, when the sale on screen settles and its requests and checks are over, and on
-/// a worker thread, so that the trim never holds up a frame.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim takes no pointers; it only returns free pages of glibc's own arenas.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// The one-off actions: each answers with one piece of news.
