@@ -48,6 +48,15 @@ impl Services {
     pub fn clock(&self) -> &Clock {
         self.client.clock()
     }
+
+    /// Tells the client when Monime last answered 429, as the journal remembers it: a terminal
+    /// restarted in a crowded space starts at the pace it had found.
+    pub fn recall_throttled(&self) -> Result<(), JournalError> {
+        if let Some(at) = self.journal.last_throttled()? {
+            self.client.recall_throttled(at);
+        }
+        Ok(())
+    }
 }
 
 /// How long a new sale waits to hear Monime's time before it is filed under the local time.
@@ -260,7 +269,9 @@ async fn drive(
             },
         };
         let before = sale.record.clone();
+        sale.space = services.client.space_load();
         let effects = sale.handle(event, services.clock().now());
+        remember_throttled(&services).await;
         if sale.record != before {
             save(&services, &mut sale).await;
         }
@@ -307,18 +318,27 @@ async fn apply(
                     queue.push_back(request);
                 }
             }
-            Effect::CheckAfter(wait) => *check_at = Some(Instant::now() + paced(services, wait)),
+            Effect::CheckAfter(wait) => *check_at = Some(Instant::now() + jittered(wait)),
             Effect::PrintReceipt => owe_receipt(services, sale.record.number).await,
         }
     }
 }
 
-/// The sale's wait, longer while the space's rate limit is crowded, and a tenth either way at
-/// random so that terminals which saw the same thing at the same moment (Monime coming back)
-/// spread out instead of asking together.
-fn paced(services: &Services, wait: Duration) -> Duration {
-    let jitter = rand::Rng::random_range(&mut rand::rng(), 0.9..1.1);
-    wait.mul_f64(services.client.slowdown() * jitter)
+/// The sale's wait, a tenth either way at random, so that terminals which saw the same thing
+/// at the same moment (Monime coming back) spread out instead of asking together.
+fn jittered(wait: Duration) -> Duration {
+    wait.mul_f64(rand::Rng::random_range(&mut rand::rng(), 0.9..1.1))
+}
+
+/// Keeps a new 429 in the journal, so that the terminal starts its next day knowing its space
+/// is crowded (`monime::pace`). Pacing, not money: a failed write is only logged.
+async fn remember_throttled(services: &Services) {
+    if let Some(at) = services.client.throttled_to_save() {
+        let journal = services.journal.clone();
+        if let Err(error) = run_blocking(move || journal.remember_throttled(at)).await {
+            tracing::warn!(%error, "cannot keep the time of Monime's last 429");
+        }
+    }
 }
 
 async fn owe_receipt(services: &Services, number: i64) {

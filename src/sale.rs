@@ -29,7 +29,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
-use crate::monime::{CodeStatus, MonimeError, NewPaymentCode, PaymentCode, ProcessedPayment};
+use crate::monime::{
+    CodeStatus, MonimeError, NewPaymentCode, PaymentCode, ProcessedPayment, SpaceLoad,
+};
 
 pub use phase::Phase;
 use poll::PollBudget;
@@ -195,6 +197,9 @@ pub struct Sale {
     pub left_for_recover: bool,
     /// The last thing worth telling the cashier that the phase alone does not say.
     pub notice: Option<String>,
+    /// What the Monime space's shared rate limit asks of the sale's checks; the controller
+    /// sets it from the client before each event.
+    pub space: SpaceLoad,
     failures_in_a_row: u32,
     /// When the sale last entered `Cancelling`, while it is there.
     cancelling_since: Option<DateTime<Utc>>,
@@ -221,6 +226,7 @@ impl Sale {
             not_found_since: None,
             left_for_recover: false,
             notice: None,
+            space: SpaceLoad::QUIET,
             failures_in_a_row: 0,
             cancelling_since: None,
             poll_budget: PollBudget::default(),
@@ -365,6 +371,7 @@ impl Sale {
             self.timing.polling,
             self.timing.poll_interval,
             code.status,
+            self.space,
             now,
         ));
         match code.status {

@@ -149,6 +149,7 @@ impl Terminal {
                 .map_or(Receipts::NoPrinter, Receipts::Printer),
             terminal_id: config.kiosk.terminal_id.clone(),
         };
+        services.recall_throttled()?;
         Ok(Terminal {
             config,
             services,

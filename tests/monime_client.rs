@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use paycode_kiosk::money::{Currency, Money};
 use paycode_kiosk::monime::{
     ApiVersion, ClientSettings, CodeStatus, ListFilter, MonimeClient, MonimeError, NewPaymentCode,
-    RetryPolicy,
+    RetryPolicy, SpaceLoad,
 };
 use paycode_kiosk::secret::AccessToken;
 use paycode_kiosk::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
@@ -423,14 +423,24 @@ async fn a_full_space_slows_the_terminal_down() {
     .expect("client");
     let code = other.create(&sale(100), "key-space").await.expect("create");
     other.get(&code.id).await.expect("read");
-    assert_eq!(client.slowdown(), 1.0);
+    assert_eq!(client.space_load(), SpaceLoad::QUIET);
+    assert_eq!(client.throttled_to_save(), None);
     let refused = client.get(&code.id).await;
     assert!(
         matches!(&refused, Err(MonimeError::RateLimited { limit: Some(limit), .. }) if limit == "space-limit"),
         "{refused:?}"
     );
-    assert!(client.slowdown() > 1.4, "{}", client.slowdown());
-    assert_eq!(other.slowdown(), 1.0, "only the terminal told slows down");
+    let load = client.space_load();
+    assert!(load.slowdown > 1.4 && load.crowded, "{load:?}");
+    assert!(
+        client.throttled_to_save().is_some(),
+        "the 429 is there for the journal"
+    );
+    assert_eq!(
+        other.space_load(),
+        SpaceLoad::QUIET,
+        "only the terminal told slows down"
+    );
 }
 
 #[tokio::test]

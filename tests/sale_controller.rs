@@ -203,6 +203,42 @@ async fn throttling_while_following_waits_retry_after() {
     finish(handle).await;
 }
 
+/// A 429 says the space's rate limit is shared; the journal keeps it, so that the terminal
+/// started again next morning checks at a crowded space's even pace from its first sale.
+#[tokio::test]
+async fn a_429_is_remembered_across_a_restart() {
+    let shop = shop().await;
+    assert!(!shop.services.client.space_load().crowded);
+    let handle = sell(&shop, 100).await;
+    code_id(&handle).await;
+    shop.sim.push_fault(FaultRule {
+        endpoint: Endpoint::Get,
+        fault: Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        times: 2,
+    });
+    shop.sim
+        .pay(&code_id(&handle).await, Some(Duration::ZERO))
+        .expect("pay");
+    assert_eq!(finish(handle).await.record.phase, Phase::Paid);
+    let kept = shop
+        .services
+        .journal
+        .last_throttled()
+        .expect("the journal reads");
+    assert!(kept.is_some(), "the 429 is in the journal");
+    let restarted = Services {
+        client: MonimeClient::new(shop.services.client.settings().clone()).expect("client"),
+        ..shop.services.clone()
+    };
+    assert!(!restarted.client.space_load().crowded);
+    restarted.recall_throttled().expect("the journal reads");
+    let load = restarted.client.space_load();
+    assert!(load.crowded, "{load:?}");
+    assert_eq!(load.slowdown, 1.0, "the slowdown is not carried over");
+}
+
 #[tokio::test]
 async fn a_cancel_that_races_a_payment_ends_paid() {
     let shop = shop().await;

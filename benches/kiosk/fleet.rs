@@ -1,7 +1,9 @@
 //! Many terminals in one Monime space, whose rate limit they share: forty terminals (each its
 //! own client and journal, as in forty shops' tills) sell through a simulator that answers 429
-//! `space-limit` past 20 requests a second across the space. Once steadily, once with Monime
-//! gone for a minute in the middle. Reports the sales that failed, doubled or went missing,
+//! `space-limit` past 20 requests a second across the space. Three runs: a first day on fresh
+//! journals, where every terminal must learn the space is shared; the next day on the same
+//! journals, which remember it (`monime::pace`); and that next day with Monime gone for a
+//! minute in the middle. Reports the sales that failed, doubled or went missing,
 //! completed-to-PAID times, the share of 429s, and the space's request rate second by second
 //! (also drawn to docs/fleet-requests.png by a full run).
 
@@ -26,6 +28,8 @@ use crate::{Bench, median};
 
 /// One fleet run's shape.
 struct Plan {
+    /// Which day: "first day", "next day".
+    day: &'static str,
     terminals: usize,
     sales: usize,
     space_limit: u32,
@@ -39,9 +43,10 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(bench: &Bench, outage: bool) -> Plan {
+    fn new(bench: &Bench, day: &'static str, outage: bool) -> Plan {
         if bench.quick {
             Plan {
+                day,
                 terminals: 8,
                 sales: 2,
                 space_limit: 4,
@@ -52,6 +57,7 @@ impl Plan {
             }
         } else {
             Plan {
+                day,
                 terminals: 40,
                 sales: 10,
                 space_limit: 20,
@@ -83,9 +89,15 @@ struct Settled {
 pub fn fleet(bench: &Bench) {
     let mut report = String::new();
     let mut plot = None;
-    for outage in [false, true] {
-        let plan = Plan::new(bench, outage);
-        let run = bench.runtime.block_on(run_fleet(&plan));
+    // The terminals' journals, kept from one day to the next.
+    let journals = tempfile::tempdir().expect("tempdir");
+    for (day, outage) in [
+        ("first day", false),
+        ("next day", false),
+        ("next day", true),
+    ] {
+        let plan = Plan::new(bench, day, outage);
+        let run = bench.runtime.block_on(run_fleet(&plan, journals.path()));
         let _ = writeln!(report, "{}", run.summary(&plan, bench));
         if outage {
             plot = Some(run.per_second(&plan));
@@ -112,7 +124,7 @@ struct FleetRun {
     requests: Vec<(DateTime<Utc>, Option<u16>)>,
 }
 
-async fn run_fleet(plan: &Plan) -> FleetRun {
+async fn run_fleet(plan: &Plan, journals: &std::path::Path) -> FleetRun {
     let sim = Arc::new(
         SimulatorHandle::start(SimulatorOptions {
             space_rate_limit_per_second: Some(plan.space_limit),
@@ -121,15 +133,10 @@ async fn run_fleet(plan: &Plan) -> FleetRun {
         .await
         .expect("simulator"),
     );
-    let folder = tempfile::tempdir().expect("tempdir");
     let started = Utc::now();
     let mut terminals = Vec::new();
     for number in 0..plan.terminals {
-        let services = services(
-            &sim,
-            &folder.path().join(format!("t{number}.sqlite")),
-            number,
-        );
+        let services = services(&sim, &journals.join(format!("t{number}.sqlite")), number);
         let sim = Arc::clone(&sim);
         let plan = (
             plan.sales,
@@ -189,13 +196,16 @@ fn services(sim: &SimulatorHandle, journal: &std::path::Path, number: usize) -> 
         Duration::from_secs(10),
     ))
     .expect("client");
-    Services {
+    let services = Services {
         client,
         journal: Journal::open(journal).expect("journal"),
         timing: Timing::new(Duration::from_secs(1)),
         receipts: Receipts::NoPrinter,
         terminal_id: format!("T{number}"),
-    }
+    };
+    // As the terminal starts: what the journal remembers of the space.
+    services.recall_throttled().expect("the journal reads");
+    services
 }
 
 /// A customer pays the sale's code after `pending`, taking `processing` to confirm.
@@ -308,9 +318,9 @@ impl FleetRun {
         } = self.per_second(plan);
         let settled_ok = paid == expected && self.codes == expected;
         let name = if plan.outage.is_some() {
-            "with Monime gone for a while"
+            format!("{}, with Monime gone for a while", plan.day)
         } else {
-            "steady"
+            format!("{}, steady", plan.day)
         };
         let mut text = format!(
             "{} terminals x {} sales, space limit {} requests/s, {name}:\n\n\
@@ -347,8 +357,8 @@ impl FleetRun {
         } else {
             bench.row(
                 &format!(
-                    "Fleet: {} terminals in one space, {} requests/s",
-                    plan.terminals, plan.space_limit
+                    "Fleet: {} terminals in one space, {} requests/s, {}",
+                    plan.terminals, plan.space_limit, plan.day
                 ),
                 format!(
                     "{paid} of {expected} paid, {} codes; p95 completed to PAID {p95:.0} ms; 429s {share:.2} %",

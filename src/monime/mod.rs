@@ -33,6 +33,7 @@ use crate::secret::AccessToken;
 use error::{body_excerpt, parse_retry_after};
 use model::WireCode;
 use pace::Pace;
+pub use pace::SpaceLoad;
 
 /// Monime's limit on `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
@@ -263,7 +264,7 @@ impl MonimeClient {
                 .send_once(&method, path, query, body, idempotency_key)
                 .await;
             if let Err(MonimeError::RateLimited { .. }) = &outcome {
-                crate::sync::lock(&self.pace).throttled(Instant::now());
+                crate::sync::lock(&self.pace).throttled(Instant::now(), self.clock.now());
             }
             let retry = match &outcome {
                 Ok(_) => false,
@@ -341,10 +342,20 @@ impl MonimeClient {
         read_envelope(status, &headers, &bytes)
     }
 
-    /// How many times longer than planned a sale should wait between checks, because the
-    /// space's rate limit is shared and Monime has lately said it is reached.
-    pub fn slowdown(&self) -> f64 {
-        crate::sync::lock(&self.pace).slowdown(Instant::now())
+    /// How a sale should space its checks, because the space's rate limit is shared and
+    /// Monime has said it was reached; see `pace`.
+    pub fn space_load(&self) -> SpaceLoad {
+        crate::sync::lock(&self.pace).load(Instant::now(), self.clock.now())
+    }
+
+    /// The journal remembers Monime answering 429 at `at`, before this start.
+    pub fn recall_throttled(&self, at: chrono::DateTime<chrono::Utc>) {
+        crate::sync::lock(&self.pace).recall(at);
+    }
+
+    /// The time of the last 429, once, when the journal does not have it yet.
+    pub fn throttled_to_save(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        crate::sync::lock(&self.pace).take_unsaved()
     }
 
     /// Spaces requests `min_request_gap` apart; waiting callers queue on the lock in order.

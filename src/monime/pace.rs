@@ -1,11 +1,21 @@
 //! How hard this terminal may ask, given the other terminals of its Monime space. Monime's rate
 //! limits are shared by every client of a space, so a 429 says the shop's terminals together
-//! ask too much. Each 429 slows this terminal's checks by half again, and the slowdown fades
-//! over minutes, not seconds: a fleet that found its level stays near it instead of probing
-//! the limit (and collecting 429s) again and again. The fade is smooth, so terminals throttled
-//! together do not come back together.
+//! ask too much. Two things follow from it:
+//!
+//! - **A slowdown.** Each 429 slows this terminal's checks by half again, and the slowdown
+//!   fades over minutes, not seconds: a fleet that found its level stays near it instead of
+//!   probing the limit (and collecting 429s) again and again. The fade is smooth, so terminals
+//!   throttled together do not come back together.
+//! - **A crowded space.** A terminal alone in its space spends the checks it saved while a code
+//!   waited in quick bursts while the customer confirms (`sale::poll`); forty terminals doing
+//!   that at once ask in bursts no shared limit holds. Once a 429 has shown the space is shared,
+//!   the terminal checks evenly instead, for a week after the last one. The week outlives a
+//!   restart (the journal keeps the time of the last 429), so a shop's fleet starts each morning
+//!   at the pace it found, instead of every terminal learning it again from a 429 of its own.
 
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 /// Each 429 multiplies the slowdown by this.
 const SLOWER_BY: f64 = 1.5;
@@ -15,12 +25,42 @@ const SLOWEST: f64 = 6.0;
 const FADES_HALF_IN: Duration = Duration::from_secs(120);
 /// 429s this close together are one sign, not several: the retries of one busy second.
 const ONE_SIGN_WITHIN: Duration = Duration::from_secs(1);
+/// A space stays crowded this long after its last 429: long enough to outlast a closed
+/// weekend, short enough that a terminal moved to a quiet space soon checks quickly again.
+const CROWDED_FOR: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// What the space's rate limit asks of this terminal's checks now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpaceLoad {
+    /// How many times longer than planned to wait between checks.
+    pub slowdown: f64,
+    /// Other terminals share the limit: check evenly, spend no saved checks in bursts.
+    pub crowded: bool,
+}
+
+impl SpaceLoad {
+    /// A space nobody else asks of.
+    pub const QUIET: SpaceLoad = SpaceLoad {
+        slowdown: 1.0,
+        crowded: false,
+    };
+}
+
+impl Default for SpaceLoad {
+    fn default() -> SpaceLoad {
+        SpaceLoad::QUIET
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {
     /// The slowdown at `since`.
     slowdown: f64,
     since: Instant,
+    /// When Monime last answered 429, by the terminal's clock of Monime's time.
+    last_throttled: Option<DateTime<Utc>>,
+    /// `last_throttled` is newer than what the journal keeps.
+    unsaved: bool,
 }
 
 impl Pace {
@@ -28,23 +68,46 @@ impl Pace {
         Pace {
             slowdown: 1.0,
             since: now,
+            last_throttled: None,
+            unsaved: false,
         }
     }
 
-    /// How many times longer than planned to wait between checks, now.
-    pub fn slowdown(&self, now: Instant) -> f64 {
+    /// What the space asks of this terminal now.
+    pub fn load(&self, now: Instant, time: DateTime<Utc>) -> SpaceLoad {
         let halvings =
             now.saturating_duration_since(self.since).as_secs_f64() / FADES_HALF_IN.as_secs_f64();
-        1.0 + (self.slowdown - 1.0) * 0.5_f64.powf(halvings)
+        SpaceLoad {
+            slowdown: 1.0 + (self.slowdown - 1.0) * 0.5_f64.powf(halvings),
+            crowded: self
+                .last_throttled
+                .is_some_and(|at| time.signed_duration_since(at) < CROWDED_FOR),
+        }
     }
 
     /// Monime answered 429.
-    pub fn throttled(&mut self, now: Instant) {
+    pub fn throttled(&mut self, now: Instant, time: DateTime<Utc>) {
         if self.slowdown > 1.0 && now.saturating_duration_since(self.since) < ONE_SIGN_WITHIN {
             return;
         }
-        self.slowdown = (self.slowdown(now) * SLOWER_BY).min(SLOWEST);
+        self.slowdown = (self.load(now, time).slowdown * SLOWER_BY).min(SLOWEST);
         self.since = now;
+        self.last_throttled = Some(time);
+        self.unsaved = true;
+    }
+
+    /// The journal remembers a 429 at `at`, from before this start.
+    pub fn recall(&mut self, at: DateTime<Utc>) {
+        if self.last_throttled.is_none_or(|known| known < at) {
+            self.last_throttled = Some(at);
+        }
+    }
+
+    /// The time of the last 429, once, if the journal does not have it yet.
+    pub fn take_unsaved(&mut self) -> Option<DateTime<Utc>> {
+        std::mem::take(&mut self.unsaved)
+            .then_some(self.last_throttled)
+            .flatten()
     }
 }
 
@@ -52,28 +115,66 @@ impl Pace {
 mod tests {
     use super::*;
 
+    fn today() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_790_000_000, 0).expect("a time")
+    }
+
     #[test]
     fn each_throttle_slows_and_the_slowdown_fades() {
         let start = Instant::now();
+        let slowdown = |pace: &Pace, at| pace.load(at, today()).slowdown;
         let mut pace = Pace::new(start);
-        assert_eq!(pace.slowdown(start), 1.0);
-        pace.throttled(start);
-        assert!((pace.slowdown(start) - 1.5).abs() < 1e-9);
+        assert_eq!(slowdown(&pace, start), 1.0);
+        pace.throttled(start, today());
+        assert!((slowdown(&pace, start) - 1.5).abs() < 1e-9);
         // A second 429 within the same second is the same sign.
-        pace.throttled(start + Duration::from_millis(300));
-        assert!((pace.slowdown(start) - 1.5).abs() < 1e-9);
-        pace.throttled(start + Duration::from_secs(2));
-        let slowed = pace.slowdown(start + Duration::from_secs(2));
+        pace.throttled(start + Duration::from_millis(300), today());
+        assert!((slowdown(&pace, start) - 1.5).abs() < 1e-9);
+        pace.throttled(start + Duration::from_secs(2), today());
+        let slowed = slowdown(&pace, start + Duration::from_secs(2));
         assert!(slowed > 2.2 && slowed < 2.25, "{slowed}");
         let later = start + Duration::from_secs(2) + FADES_HALF_IN;
-        assert!((pace.slowdown(later) - (1.0 + (slowed - 1.0) / 2.0)).abs() < 1e-9);
+        assert!((slowdown(&pace, later) - (1.0 + (slowed - 1.0) / 2.0)).abs() < 1e-9);
         for second in 3..60 {
-            pace.throttled(start + Duration::from_secs(second * 2));
+            pace.throttled(start + Duration::from_secs(second * 2), today());
         }
-        let most = pace.slowdown(start + Duration::from_secs(118));
+        let most = slowdown(&pace, start + Duration::from_secs(118));
         assert!(
             (most - SLOWEST).abs() < 1e-9,
             "never slower than {SLOWEST}: {most}"
+        );
+    }
+
+    #[test]
+    fn a_429_makes_the_space_crowded_for_a_week() {
+        let start = Instant::now();
+        let mut pace = Pace::new(start);
+        assert!(!pace.load(start, today()).crowded);
+        assert_eq!(pace.take_unsaved(), None, "nothing to keep before a 429");
+        pace.throttled(start, today());
+        // Long after the slowdown has faded, the space is still known to be shared.
+        let six_days = today() + chrono::TimeDelta::days(6);
+        let faded = start + FADES_HALF_IN * 40;
+        let load = pace.load(faded, six_days);
+        assert!(load.crowded && load.slowdown < 1.001, "{load:?}");
+        assert!(!pace.load(faded, today() + CROWDED_FOR).crowded);
+        assert_eq!(pace.take_unsaved(), Some(today()));
+        assert_eq!(pace.take_unsaved(), None, "kept once");
+    }
+
+    #[test]
+    fn a_429_from_before_the_start_is_recalled() {
+        let start = Instant::now();
+        let mut pace = Pace::new(start);
+        pace.recall(today() - chrono::TimeDelta::days(2));
+        let load = pace.load(start, today());
+        assert!(load.crowded, "remembered from the journal");
+        assert_eq!(load.slowdown, 1.0, "no slowdown carried over");
+        assert_eq!(pace.take_unsaved(), None, "the journal has it already");
+        pace.recall(today() - CROWDED_FOR * 2);
+        assert!(
+            pace.load(start, today()).crowded,
+            "an older one changes nothing"
         );
     }
 }

@@ -134,11 +134,12 @@ impl Sale {
             .poll_interval
             .saturating_mul(1 << exponent)
             .min(MAX_BACKOFF);
-        match error {
+        let wait = match error {
             MonimeError::RateLimited { retry_after, .. } => wait.max(*retry_after),
             error if error.refuses_key() => wait.max(KEY_REFUSED_RECHECK),
             _ => wait,
-        }
+        };
+        wait.mul_f64(self.space.slowdown)
     }
 }
 
