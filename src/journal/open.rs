@@ -72,6 +72,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
 "#,
 ];
 
+/// SQLite's page cache for the journal, in KiB. It fills as the journal grows, by about a KiB
+/// a sale, and was the one part of the terminal's memory still growing after a thousand sales
+/// (docs/PERFORMANCE.md); this is its bound. A busy day's sales take a few hundred KiB, so the
+/// day's reports and the history are still read from memory.
+pub const PAGE_CACHE_KIB: u32 = 1024;
+
 /// Free space on the journal's disk below which no new sale starts. A sale writes a few KiB;
 /// the margin leaves room for the sales under way, their receipts and a day's backup.
 pub const MIN_FREE_BYTES: u64 = 4 * 1024 * 1024;
@@ -219,11 +225,12 @@ fn connect(path: &Path) -> Result<Connection, JournalError> {
     // last commits at a power cut, and the last commit may be "this sale is paid". A sale
     // writes a handful of rows, so the extra sync per commit costs nothing a cashier sees.
     connection
-        .execute_batch(
+        .execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;",
-        )
+             PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = -{PAGE_CACHE_KIB};"
+        ))
         .map_err(|error| sqlite(error, "cannot be set up"))?;
     connection
         .busy_timeout(std::time::Duration::from_secs(5))

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-use super::open::MIGRATIONS;
+use super::open::{MIGRATIONS, PAGE_CACHE_KIB};
 use super::*;
 use crate::money::{Currency, Money};
 
@@ -114,6 +114,15 @@ fn reopening_keeps_everything_and_does_not_migrate_twice() {
         .query_row("PRAGMA synchronous", [], |row| row.get(0))
         .expect("synchronous");
     assert_eq!(synchronous, 2, "FULL");
+    let cache_size: i64 = journal
+        .lock()
+        .query_row("PRAGMA cache_size", [], |row| row.get(0))
+        .expect("cache size");
+    assert_eq!(
+        cache_size,
+        -i64::from(PAGE_CACHE_KIB),
+        "the page cache's bound"
+    );
 }
 
 #[test]
