@@ -74,9 +74,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
 
 /// SQLite's page cache for the journal, in KiB. It fills as the journal grows, by about a KiB
 /// a sale, and was the one part of the terminal's memory still growing after a thousand sales
-/// (docs/PERFORMANCE.md); this is its bound. A busy day's sales take a few hundred KiB, so the
-/// day's reports and the history are still read from memory.
-pub const PAGE_CACHE_KIB: u32 = 1024;
+/// (docs/PERFORMANCE.md); this is its bound. What a sale touches (the newest pages of the sales
+/// and events tables and their indexes) and a day's sales for the reports fit well inside it;
+/// older pages come back from the operating system's file cache when the history or an export
+/// asks for them.
+pub const PAGE_CACHE_KIB: u32 = 512;
 
 /// Free space on the journal's disk below which no new sale starts. A sale writes a few KiB;
 /// the margin leaves room for the sales under way, their receipts and a day's backup.
