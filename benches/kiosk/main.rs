@@ -359,7 +359,7 @@ async fn memory(bench: &Bench) {
     stop(&mut simulator);
     let (last, peak) = (Footprint::now(), status_kib("self", "VmHWM"));
     let second_half = (last.rss - at_half.rss) as f64 / at_half.rss.max(1) as f64 * 100.0;
-    // SQLite's page cache grows with the journal up to its bound (journal::PAGE_CACHE_KIB):
+    // SQLite's page cache grows with the journal up to its bound (`PAGE_CACHE_KIB`, journal):
     // the growth that is left beside it is what would still have no bound.
     let beside_the_cache = (last.rss - at_half.rss - (last.sqlite - at_half.sqlite)) as f64
         / at_half.rss.max(1) as f64

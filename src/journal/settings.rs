@@ -1,6 +1,7 @@
 //! What is set on the terminal itself and must outlive a restart: the language chosen on the
-//! admin screen, and when Monime last answered 429 (`monime::pace`). It is kept in the journal, which is already where the terminal keeps
-//! what it must not lose, written with the same care (a transaction, WAL).
+//! admin screen, and when Monime last answered 429 (`monime::pace`). It is kept in the journal,
+//! which is already where the terminal keeps what it must not lose, written with the same care
+//! (a transaction, WAL).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};

@@ -46,12 +46,6 @@ impl SpaceLoad {
     };
 }
 
-impl Default for SpaceLoad {
-    fn default() -> SpaceLoad {
-        SpaceLoad::QUIET
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {
     /// The slowdown at `since`.
