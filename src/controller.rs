@@ -19,7 +19,7 @@ use tokio::time::Instant;
 
 use crate::clock::Clock;
 use crate::journal::{Journal, JournalError, Receipt, SaleRequest, StoredSale};
-use crate::monime::{ListFilter, MonimeClient};
+use crate::monime::{ListFilter, MonimeClient, SpaceLoad};
 use crate::order::Order;
 use crate::printer::PrinterHandle;
 use crate::sale::{Bounds, Effect, Event, Request, Sale, SaleRecord, Timing};
@@ -318,16 +318,26 @@ async fn apply(
                     queue.push_back(request);
                 }
             }
-            Effect::CheckAfter(wait) => *check_at = Some(Instant::now() + jittered(wait)),
+            Effect::CheckAfter(wait) => {
+                let in_trouble = sale.reachability.since().is_some();
+                *check_at = Some(Instant::now() + spread(wait, sale.space, in_trouble));
+            }
             Effect::PrintReceipt => owe_receipt(services, sale.record.number).await,
         }
     }
 }
 
-/// The sale's wait, a tenth either way at random, so that terminals which saw the same thing
-/// at the same moment (Monime coming back) spread out instead of asking together.
-fn jittered(wait: Duration) -> Duration {
-    wait.mul_f64(rand::Rng::random_range(&mut rand::rng(), 0.9..1.1))
+/// The sale's wait, a tenth either way at random where terminals may be asking together: in a
+/// crowded space, and while Monime is in trouble (its return answers every waiting terminal at
+/// once), so that they spread out. A terminal that knows no other, checking on its own sale's
+/// schedule, keeps its waits exact: there is no herd to spread, and its checks stay where the
+/// sale's budget put them (`sale::poll`).
+fn spread(wait: Duration, space: SpaceLoad, in_trouble: bool) -> Duration {
+    if space.crowded || in_trouble {
+        wait.mul_f64(rand::Rng::random_range(&mut rand::rng(), 0.9..1.1))
+    } else {
+        wait
+    }
 }
 
 /// Keeps a new 429 in the journal, so that the terminal starts its next day knowing its space
@@ -395,4 +405,29 @@ pub(crate) async fn run_blocking<T: Send + 'static>(
                 kind: Default::default(),
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_waits_that_may_meet_other_terminals_are_spread() {
+        let wait = Duration::from_millis(1000);
+        let crowded = SpaceLoad {
+            crowded: true,
+            ..SpaceLoad::QUIET
+        };
+        for _ in 0..50 {
+            assert_eq!(spread(wait, SpaceLoad::QUIET, false), wait);
+        }
+        for (space, in_trouble) in [(crowded, false), (SpaceLoad::QUIET, true)] {
+            let waits: Vec<Duration> = (0..50).map(|_| spread(wait, space, in_trouble)).collect();
+            assert!(
+                waits.iter().all(|w| (900..1100).contains(&w.as_millis())),
+                "{waits:?}"
+            );
+            assert!(waits.iter().any(|w| *w != waits[0]), "{waits:?}");
+        }
+    }
 }

@@ -21,6 +21,7 @@ fn legacy_client(sim: &SimulatorHandle) -> MonimeClient {
         request_timeout: Duration::from_secs(5),
         retry: RetryPolicy::default(),
         min_request_gap: Duration::ZERO,
+        shared_space: false,
         extra_root_certificate: None,
     })
     .expect("client")

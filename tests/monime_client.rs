@@ -34,6 +34,7 @@ fn settings(sim: &SimulatorHandle) -> ClientSettings {
             max_delay: Duration::from_millis(50),
         },
         min_request_gap: Duration::ZERO,
+        shared_space: false,
         extra_root_certificate: None,
     }
 }
@@ -441,6 +442,16 @@ async fn a_full_space_slows_the_terminal_down() {
         SpaceLoad::QUIET,
         "only the terminal told slows down"
     );
+    // A terminal whose configuration says the space is shared checks evenly from the start,
+    // and is not slowed for it.
+    let declared = MonimeClient::new(ClientSettings {
+        shared_space: true,
+        ..settings(&sim)
+    })
+    .expect("client");
+    let load = declared.space_load();
+    assert!(load.crowded && load.slowdown == 1.0, "{load:?}");
+    assert_eq!(declared.throttled_to_save(), None, "no 429 to keep");
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Many terminals in one Monime space, whose rate limit they share: forty terminals (each its
 //! own client and journal, as in forty shops' tills) sell through a simulator that answers 429
-//! `space-limit` past 20 requests a second across the space. Three runs: a first day on fresh
-//! journals, where every terminal must learn the space is shared; the next day on the same
+//! `space-limit` past 20 requests a second across the space. Four runs: a first day on fresh
+//! journals, where every terminal must learn the space is shared; a first day of terminals
+//! whose technician declared it (`[monime] shared_space`); the next day on the first run's
 //! journals, which remember it (`monime::pace`); and that next day with Monime gone for a
 //! minute in the middle. Reports the sales that failed, doubled or went missing,
 //! completed-to-PAID times, the share of 429s, and the space's request rate second by second
@@ -30,6 +31,8 @@ use crate::{Bench, median};
 struct Plan {
     /// Which day: "first day", "next day".
     day: &'static str,
+    /// The terminals are configured with `shared_space`.
+    declared_shared: bool,
     terminals: usize,
     sales: usize,
     space_limit: u32,
@@ -43,10 +46,11 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(bench: &Bench, day: &'static str, outage: bool) -> Plan {
+    fn new(bench: &Bench, day: &'static str, declared_shared: bool, outage: bool) -> Plan {
         if bench.quick {
             Plan {
                 day,
+                declared_shared,
                 terminals: 8,
                 sales: 2,
                 space_limit: 4,
@@ -58,6 +62,7 @@ impl Plan {
         } else {
             Plan {
                 day,
+                declared_shared,
                 terminals: 40,
                 sales: 10,
                 space_limit: 20,
@@ -89,14 +94,16 @@ struct Settled {
 pub fn fleet(bench: &Bench) {
     let mut report = String::new();
     let mut plot = None;
-    // The terminals' journals, kept from one day to the next.
-    let journals = tempfile::tempdir().expect("tempdir");
-    for (day, outage) in [
-        ("first day", false),
-        ("next day", false),
-        ("next day", true),
+    // The learning terminals' journals, kept from one day to the next.
+    let learning = tempfile::tempdir().expect("tempdir");
+    let declared = tempfile::tempdir().expect("tempdir");
+    for (day, declared_shared, outage, journals) in [
+        ("first day", false, false, &learning),
+        ("first day", true, false, &declared),
+        ("next day", false, false, &learning),
+        ("next day", false, true, &learning),
     ] {
-        let plan = Plan::new(bench, day, outage);
+        let plan = Plan::new(bench, day, declared_shared, outage);
         let run = bench.runtime.block_on(run_fleet(&plan, journals.path()));
         let _ = writeln!(report, "{}", run.summary(&plan, bench));
         if outage {
@@ -136,7 +143,12 @@ async fn run_fleet(plan: &Plan, journals: &std::path::Path) -> FleetRun {
     let started = Utc::now();
     let mut terminals = Vec::new();
     for number in 0..plan.terminals {
-        let services = services(&sim, &journals.join(format!("t{number}.sqlite")), number);
+        let services = services(
+            &sim,
+            &journals.join(format!("t{number}.sqlite")),
+            number,
+            plan.declared_shared,
+        );
         let sim = Arc::clone(&sim);
         let plan = (
             plan.sales,
@@ -187,14 +199,22 @@ async fn run_fleet(plan: &Plan, journals: &std::path::Path) -> FleetRun {
     }
 }
 
-fn services(sim: &SimulatorHandle, journal: &std::path::Path, number: usize) -> Services {
-    let client = MonimeClient::new(ClientSettings::new(
-        sim.base_url(),
-        DEMO_SPACE_ID.into(),
-        AccessToken::new(DEMO_ACCESS_TOKEN),
-        ApiVersion::default(),
-        Duration::from_secs(10),
-    ))
+fn services(
+    sim: &SimulatorHandle,
+    journal: &std::path::Path,
+    number: usize,
+    shared_space: bool,
+) -> Services {
+    let client = MonimeClient::new(ClientSettings {
+        shared_space,
+        ..ClientSettings::new(
+            sim.base_url(),
+            DEMO_SPACE_ID.into(),
+            AccessToken::new(DEMO_ACCESS_TOKEN),
+            ApiVersion::default(),
+            Duration::from_secs(10),
+        )
+    })
     .expect("client");
     let services = Services {
         client,
@@ -317,10 +337,15 @@ impl FleetRun {
             ..
         } = self.per_second(plan);
         let settled_ok = paid == expected && self.codes == expected;
-        let name = if plan.outage.is_some() {
-            format!("{}, with Monime gone for a while", plan.day)
+        let day = if plan.declared_shared {
+            format!("{}, space declared shared", plan.day)
         } else {
-            format!("{}, steady", plan.day)
+            plan.day.to_string()
+        };
+        let name = if plan.outage.is_some() {
+            format!("{day}, with Monime gone for a while")
+        } else {
+            format!("{day}, steady")
         };
         let mut text = format!(
             "{} terminals x {} sales, space limit {} requests/s, {name}:\n\n\
@@ -357,8 +382,8 @@ impl FleetRun {
         } else {
             bench.row(
                 &format!(
-                    "Fleet: {} terminals in one space, {} requests/s, {}",
-                    plan.terminals, plan.space_limit, plan.day
+                    "Fleet: {} terminals in one space, {} requests/s, {day}",
+                    plan.terminals, plan.space_limit
                 ),
                 format!(
                     "{paid} of {expected} paid, {} codes; p95 completed to PAID {p95:.0} ms; 429s {share:.2} %",

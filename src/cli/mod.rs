@@ -431,10 +431,15 @@ async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<u8, Strin
         config.code_name_for(1)
     );
     println!(
-        "  terminal   {} at {}, polling every {} ms",
+        "  terminal   {} at {}, polling every {} ms{}",
         config.kiosk.terminal_id,
         config.kiosk.merchant_name,
-        config.kiosk.poll_interval.as_millis()
+        config.kiosk.poll_interval.as_millis(),
+        if monime.client.shared_space {
+            " evenly (space shared with other terminals)"
+        } else {
+            ""
+        }
     );
     match &config.printer {
         Some(printer) => println!(

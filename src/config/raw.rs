@@ -59,6 +59,7 @@ pub(super) struct RawMonime {
     pub(super) financial_account_id: Option<String>,
     pub(super) authorized_providers: Option<Vec<String>>,
     pub(super) request_timeout_secs: Option<u64>,
+    pub(super) shared_space: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -250,13 +251,16 @@ impl RawMonime {
             return Err("[monime] request_timeout_secs must be from 1 to 120".into());
         }
         Ok(MonimeConfig {
-            client: ClientSettings::new(
-                base_url,
-                space_id,
-                access_token,
-                api_version,
-                request_timeout,
-            ),
+            client: ClientSettings {
+                shared_space: self.shared_space.unwrap_or(false),
+                ..ClientSettings::new(
+                    base_url,
+                    space_id,
+                    access_token,
+                    api_version,
+                    request_timeout,
+                )
+            },
             token_origin,
             currency,
             code_duration,

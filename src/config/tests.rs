@@ -66,11 +66,18 @@ fn minimal_file_gets_the_documented_defaults() {
     assert_eq!(config.monime.currency, Currency::Sle);
     assert_eq!(config.monime.code_lifetime, Duration::from_secs(600));
     assert_eq!(config.kiosk.poll_interval, Duration::from_millis(1000));
+    assert!(!config.monime.client.shared_space);
     assert!(config.printer.is_none());
     assert_eq!(
         config.storage.path,
         PathBuf::from("/var/lib/paycode-kiosk/journal.sqlite")
     );
+}
+
+#[test]
+fn a_shared_space_is_declared_in_the_monime_section() {
+    let config = parse(&format!("{MINIMAL}shared_space = true\n")).expect("valid");
+    assert!(config.monime.client.shared_space);
 }
 
 #[test]
@@ -131,6 +138,7 @@ fn bad_values_name_their_key_and_what_is_allowed() {
         ("authorized_providers = [\"m17\", \"orange money\"]", "m17"),
         ("base_url = \"http://api.monime.io\"", "https"),
         ("base_url = \"not a url\"", "base_url"),
+        ("shared_space = \"yes\"", "shared_space"),
     ];
     for (extra, expected) in monime_cases {
         let message = refusal(&format!("{MINIMAL}{extra}\n"));

@@ -54,6 +54,9 @@ pub struct ClientSettings {
     /// Least time between two requests from this client and its clones. 250 ms keeps a
     /// terminal under Monime's test-mode cap of 5 requests a second whatever happens.
     pub min_request_gap: Duration,
+    /// Other terminals share the space's rate limit (`[monime] shared_space`): check evenly
+    /// from the first sale instead of after the first 429; see `pace`.
+    pub shared_space: bool,
     /// A PEM certificate to trust besides the system's, for a simulator served over TLS.
     pub extra_root_certificate: Option<Vec<u8>>,
 }
@@ -75,6 +78,7 @@ impl ClientSettings {
             request_timeout,
             retry: RetryPolicy::default(),
             min_request_gap: DEFAULT_REQUEST_GAP,
+            shared_space: false,
             extra_root_certificate: None,
         }
     }
@@ -137,11 +141,12 @@ impl MonimeClient {
         let http = builder.build().map_err(|error| MonimeError::TrustStore {
             message: error_chain(&error),
         })?;
+        let pace = Pace::new(Instant::now(), settings.shared_space);
         Ok(MonimeClient {
             http,
             settings: Arc::new(settings),
             next_slot: Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now())),
-            pace: Arc::new(std::sync::Mutex::new(Pace::new(Instant::now()))),
+            pace: Arc::new(std::sync::Mutex::new(pace)),
             clock: Clock::new(),
         })
     }

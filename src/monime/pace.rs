@@ -12,6 +12,9 @@
 //!   the terminal checks evenly instead, for a week after the last one. The week outlives a
 //!   restart (the journal keeps the time of the last 429), so a shop's fleet starts each morning
 //!   at the pace it found, instead of every terminal learning it again from a 429 of its own.
+//!   A technician who knows the space is shared says so (`[monime] shared_space`), and the
+//!   terminal checks evenly from its first sale: a new fleet then does not pay for its
+//!   learning in 429s on its first day.
 
 use std::time::{Duration, Instant};
 
@@ -48,6 +51,8 @@ impl SpaceLoad {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {
+    /// The configuration says other terminals share the space: crowded whatever Monime says.
+    shared: bool,
     /// The slowdown at `since`.
     slowdown: f64,
     since: Instant,
@@ -58,8 +63,9 @@ pub struct Pace {
 }
 
 impl Pace {
-    pub fn new(now: Instant) -> Pace {
+    pub fn new(now: Instant, shared: bool) -> Pace {
         Pace {
+            shared,
             slowdown: 1.0,
             since: now,
             last_throttled: None,
@@ -73,9 +79,10 @@ impl Pace {
             now.saturating_duration_since(self.since).as_secs_f64() / FADES_HALF_IN.as_secs_f64();
         SpaceLoad {
             slowdown: 1.0 + (self.slowdown - 1.0) * 0.5_f64.powf(halvings),
-            crowded: self
-                .last_throttled
-                .is_some_and(|at| time.signed_duration_since(at) < CROWDED_FOR),
+            crowded: self.shared
+                || self
+                    .last_throttled
+                    .is_some_and(|at| time.signed_duration_since(at) < CROWDED_FOR),
         }
     }
 
@@ -117,7 +124,7 @@ mod tests {
     fn each_throttle_slows_and_the_slowdown_fades() {
         let start = Instant::now();
         let slowdown = |pace: &Pace, at| pace.load(at, today()).slowdown;
-        let mut pace = Pace::new(start);
+        let mut pace = Pace::new(start, false);
         assert_eq!(slowdown(&pace, start), 1.0);
         pace.throttled(start, today());
         assert!((slowdown(&pace, start) - 1.5).abs() < 1e-9);
@@ -142,7 +149,7 @@ mod tests {
     #[test]
     fn a_429_makes_the_space_crowded_for_a_week() {
         let start = Instant::now();
-        let mut pace = Pace::new(start);
+        let mut pace = Pace::new(start, false);
         assert!(!pace.load(start, today()).crowded);
         assert_eq!(pace.take_unsaved(), None, "nothing to keep before a 429");
         pace.throttled(start, today());
@@ -159,7 +166,7 @@ mod tests {
     #[test]
     fn a_429_from_before_the_start_is_recalled() {
         let start = Instant::now();
-        let mut pace = Pace::new(start);
+        let mut pace = Pace::new(start, false);
         pace.recall(today() - chrono::TimeDelta::days(2));
         let load = pace.load(start, today());
         assert!(load.crowded, "remembered from the journal");
@@ -170,5 +177,15 @@ mod tests {
             pace.load(start, today()).crowded,
             "an older one changes nothing"
         );
+    }
+
+    #[test]
+    fn a_space_said_to_be_shared_is_crowded_from_the_start() {
+        let start = Instant::now();
+        let pace = Pace::new(start, true);
+        let load = pace.load(start, today());
+        assert!(load.crowded && load.slowdown == 1.0, "{load:?}");
+        let months_later = today() + CROWDED_FOR * 8;
+        assert!(pace.load(start, months_later).crowded, "with no 429 ever");
     }
 }

@@ -40,6 +40,7 @@ pub async fn shop_with(options: SimulatorOptions, version: ApiVersion) -> Shop {
             max_delay: Duration::from_millis(100),
         },
         min_request_gap: Duration::from_millis(50),
+        shared_space: false,
         extra_root_certificate: None,
     })
     .expect("client");
