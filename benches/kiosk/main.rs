@@ -356,8 +356,10 @@ async fn memory(bench: &Bench) {
             series.push((sale, Footprint::now()));
         }
     }
-    stop(&mut simulator);
+    // Read before the simulator stops: its connections closing would page in code that no
+    // sale runs, and the reading at sale 1,000 should be taken as the one at sale 500 was.
     let (last, peak) = (Footprint::now(), status_kib("self", "VmHWM"));
+    stop(&mut simulator);
     let second_half = (last.rss - at_half.rss) as f64 / at_half.rss.max(1) as f64 * 100.0;
     // SQLite's page cache grows with the journal up to its bound (`PAGE_CACHE_KIB`, journal):
     // the growth that is left beside it is what would still have no bound.
@@ -403,11 +405,13 @@ async fn memory(bench: &Bench) {
 
 /// This process's memory, in KiB, split so that growth can be named: the heap in use (what
 /// the program holds), the anonymous pages resident (the heap with what malloc keeps free,
-/// stacks), the file pages resident (mapped files: the binary, fonts, SQLite's shared
-/// memory), and of the heap in use, what SQLite holds (its page cache, mostly).
+/// stacks), of them the main heap's (where malloc keeps what is not in pages of their own), the
+/// file pages resident (mapped files: the binary, fonts, SQLite's shared memory), and of the
+/// heap in use, what SQLite holds (its page cache, mostly).
 struct Footprint {
     rss: i64,
     anonymous: i64,
+    main_heap: i64,
     files: i64,
     heap_in_use: i64,
     sqlite: i64,
@@ -425,6 +429,7 @@ impl Footprint {
         Footprint {
             rss: status_kib("self", "VmRSS") as i64,
             anonymous: status_kib("self", "RssAnon") as i64,
+            main_heap: main_heap_kib(),
             files: status_kib("self", "RssFile") as i64,
             heap_in_use: ((heap.uordblks + heap.hblkhd) / 1024) as i64,
             // SAFETY: sqlite3_memory_used takes nothing and reads SQLite's own counter.
@@ -434,10 +439,11 @@ impl Footprint {
 
     fn growth_since(&self, earlier: &Footprint) -> String {
         format!(
-            "heap in use {:+} (SQLite {:+}), anonymous {:+}, files {:+}",
+            "heap in use {:+} (SQLite {:+}), anonymous {:+} (main heap {:+}), files {:+}",
             self.heap_in_use - earlier.heap_in_use,
             self.sqlite - earlier.sqlite,
             self.anonymous - earlier.anonymous,
+            self.main_heap - earlier.main_heap,
             self.files - earlier.files
         )
     }
@@ -445,13 +451,15 @@ impl Footprint {
 
 /// The footprint every 50 sales, in KiB, to target/bench/memory.csv.
 fn save_memory_series(series: &[(usize, Footprint)]) {
-    let mut text =
-        String::from("sale,rss_kib,anonymous_kib,files_kib,heap_in_use_kib,sqlite_kib\n");
+    let mut text = String::from(
+        "sale,rss_kib,anonymous_kib,main_heap_kib,files_kib,heap_in_use_kib,sqlite_kib\n",
+    );
     for (sale, footprint) in series {
         text.push_str(&format!(
-            "{sale},{},{},{},{},{}\n",
+            "{sale},{},{},{},{},{},{}\n",
             footprint.rss,
             footprint.anonymous,
+            footprint.main_heap,
             footprint.files,
             footprint.heap_in_use,
             footprint.sqlite
@@ -527,6 +535,25 @@ async fn pay_over_http(
 }
 
 /// A `kB` field of `/proc/PROCESS/status` (`process` is a pid or `self`); 0 if unreadable.
+/// The resident part of this process's `[heap]` mapping (the main arena's `brk` heap), in KiB.
+fn main_heap_kib() -> i64 {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+    let mut in_heap = false;
+    for line in smaps.lines() {
+        if line.ends_with("[heap]") {
+            in_heap = true;
+        } else if in_heap && let Some(kib) = line.strip_prefix("Rss:") {
+            return kib
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .unwrap_or(0);
+        }
+    }
+    0
+}
+
 fn status_kib(process: &str, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{process}/status"))
         .unwrap_or_default()
