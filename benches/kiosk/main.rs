@@ -502,25 +502,33 @@ fn simulator_process() -> Option<(std::process::Child, reqwest::Url)> {
     }
 }
 
-/// The customer pays the code showing `ussd`, through the simulator's control endpoints.
+/// The customer pays the code showing `ussd`, through the simulator's control endpoints. The
+/// code is found as a shop would, by its USSD string through Monime's list, so that what this
+/// process reads does not grow with the sales made (the whole list of codes did, and its
+/// buffers were measured as the terminal's memory).
 async fn pay_over_http(
     control: &reqwest::Client,
     monime: &reqwest::Url,
     ussd: &str,
 ) -> Result<(), String> {
-    let codes: serde_json::Value = control
-        .get(monime.join("_sim/codes").map_err(|e| e.to_string())?)
+    let found: serde_json::Value = control
+        .get(monime.join("v1/payment-codes").map_err(|e| e.to_string())?)
+        .query(&[("ussd_code", ussd)])
+        .bearer_auth(paycode_kiosk::simulator::DEMO_ACCESS_TOKEN)
+        .header("Monime-Space-Id", paycode_kiosk::simulator::DEMO_SPACE_ID)
+        .header(
+            "Monime-Version",
+            paycode_kiosk::monime::ApiVersion::default().to_string(),
+        )
         .send()
         .await
         .map_err(|e| e.to_string())?
         .json()
         .await
         .map_err(|e| e.to_string())?;
-    let id = codes["result"]
-        .as_array()
-        .and_then(|codes| codes.iter().find(|code| code["ussd_code"] == ussd))
-        .and_then(|code| code["id"].as_str())
-        .ok_or_else(|| format!("no code with USSD {ussd}"))?;
+    let id = found["result"][0]["id"]
+        .as_str()
+        .ok_or_else(|| format!("no code with USSD {ussd}: {found}"))?;
     control
         .post(
             monime
@@ -534,7 +542,6 @@ async fn pay_over_http(
         .map_err(|e| e.to_string())
 }
 
-/// A `kB` field of `/proc/PROCESS/status` (`process` is a pid or `self`); 0 if unreadable.
 /// The resident part of this process's `[heap]` mapping (the main arena's `brk` heap), in KiB.
 fn main_heap_kib() -> i64 {
     let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
@@ -554,6 +561,7 @@ fn main_heap_kib() -> i64 {
     0
 }
 
+/// A `kB` field of `/proc/PROCESS/status` (`process` is a pid or `self`); 0 if unreadable.
 fn status_kib(process: &str, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{process}/status"))
         .unwrap_or_default()
