@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use paycode_kiosk::journal::StoredSale;
-use paycode_kiosk::monime::{ClientSettings, MonimeClient};
+use paycode_kiosk::monime::{ClientSettings, ListFilter, MonimeClient};
 use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
 use paycode_kiosk::printer::{CodePage, ReceiptQr};
 use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions, SimulatorTls};
@@ -327,6 +327,12 @@ async fn memory(bench: &Bench) {
     // Fixed polling sees each payment within a quarter second, so a thousand sales take
     // minutes; memory does not depend on how the checks are spaced.
     terminal.services.timing.polling = paycode_kiosk::sale::Polling::Fixed;
+    // The customer's own client, so that its requests are not spaced with the terminal's.
+    let customer = MonimeClient::new(ClientSettings {
+        min_request_gap: Duration::ZERO,
+        ..terminal.services.client.settings().clone()
+    })
+    .expect("the customer's client");
     let (window, _app) = bench.open_terminal(terminal);
     let kiosk = window.global::<Kiosk>();
     let control = reqwest::Client::new();
@@ -337,10 +343,10 @@ async fn memory(bench: &Bench) {
     let mut series = vec![(0, Footprint::now())];
     for sale in 1..=sales {
         let ussd = show_code(bench, &window, "2").await;
-        let (control, monime) = (control.clone(), monime.clone());
+        let (customer, control, monime) = (customer.clone(), control.clone(), monime.clone());
         bench
             .runtime
-            .spawn(async move { pay_over_http(&control, &monime, &ussd).await })
+            .spawn(async move { pay_over_http(&customer, &control, &monime, &ussd).await })
             .await
             .expect("pay task")
             .expect("the simulator process takes the payment");
@@ -507,28 +513,24 @@ fn simulator_process() -> Option<(std::process::Child, reqwest::Url)> {
 /// process reads does not grow with the sales made (the whole list of codes did, and its
 /// buffers were measured as the terminal's memory).
 async fn pay_over_http(
+    customer: &MonimeClient,
     control: &reqwest::Client,
     monime: &reqwest::Url,
     ussd: &str,
 ) -> Result<(), String> {
-    let found: serde_json::Value = control
-        .get(monime.join("v1/payment-codes").map_err(|e| e.to_string())?)
-        .query(&[("ussd_code", ussd)])
-        .bearer_auth(paycode_kiosk::simulator::DEMO_ACCESS_TOKEN)
-        .header("Monime-Space-Id", paycode_kiosk::simulator::DEMO_SPACE_ID)
-        .header(
-            "Monime-Version",
-            paycode_kiosk::monime::ApiVersion::default().to_string(),
-        )
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
+    let filter = ListFilter {
+        ussd_code: Some(ussd.into()),
+        ..ListFilter::default()
+    };
+    let page = customer
+        .list_page(&filter, 1, None)
         .await
         .map_err(|e| e.to_string())?;
-    let id = found["result"][0]["id"]
-        .as_str()
-        .ok_or_else(|| format!("no code with USSD {ussd}: {found}"))?;
+    let id = &page
+        .codes
+        .first()
+        .ok_or_else(|| format!("no code with USSD {ussd}"))?
+        .id;
     control
         .post(
             monime
@@ -544,21 +546,14 @@ async fn pay_over_http(
 
 /// The resident part of this process's `[heap]` mapping (the main arena's `brk` heap), in KiB.
 fn main_heap_kib() -> i64 {
-    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
-    let mut in_heap = false;
-    for line in smaps.lines() {
-        if line.ends_with("[heap]") {
-            in_heap = true;
-        } else if in_heap && let Some(kib) = line.strip_prefix("Rss:") {
-            return kib
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .unwrap_or(0);
-        }
-    }
-    0
+    std::fs::read_to_string("/proc/self/smaps")
+        .unwrap_or_default()
+        .lines()
+        .skip_while(|line| !line.ends_with("[heap]"))
+        .find(|line| line.starts_with("Rss:"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse().ok())
+        .unwrap_or(0)
 }
 
 /// A `kB` field of `/proc/PROCESS/status` (`process` is a pid or `self`); 0 if unreadable.
