@@ -11,7 +11,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Local, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 
 use crate::lang::Language;
 use crate::sync::lock;
@@ -162,6 +162,21 @@ pub fn span_in(offset: TimeDelta, language: Language) -> String {
         let minutes = (seconds + MINUTE / 2) / MINUTE;
         language.trn("{n} minute", "{n} minutes", minutes, &[])
     }
+}
+
+/// The UTC instants a local day starts and ends at.
+pub fn day_bounds(date: NaiveDate, zone: FixedOffset) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = zone
+        .from_local_datetime(&date.and_time(NaiveTime::MIN))
+        .single()
+        .map(|start| start.with_timezone(&Utc))
+        .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc());
+    (start, start + TimeDelta::days(1))
+}
+
+/// The terminal's local time zone as it is now.
+pub fn local_zone() -> FixedOffset {
+    *chrono::Local::now().offset()
 }
 
 #[cfg(test)]

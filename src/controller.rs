@@ -18,11 +18,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::clock::Clock;
-use crate::journal::{Journal, JournalError, Receipt, SaleRequest, StoredSale};
-use crate::monime::{ListFilter, MonimeClient, SpaceLoad};
-use crate::order::Order;
+use crate::journal::{Journal, JournalError, Receipt, StoredSale};
+use crate::monime::{MonimeClient, SpaceLoad};
 use crate::printer::PrinterHandle;
-use crate::sale::{Bounds, Effect, Event, Request, Sale, SaleRecord, Timing};
+use crate::sale::{Bounds, CodeShape, Effect, Event, NewSale, Request, Sale, SaleRecord, Timing};
 
 /// Where the receipts of paid sales go.
 #[derive(Debug, Clone)]
@@ -69,9 +68,7 @@ pub async fn learn_the_time(services: &Services) {
     if services.clock().has_heard() {
         return;
     }
-    let filter = ListFilter::default();
-    let asked = services.client.list_page(&filter, 1, None);
-    match tokio::time::timeout(TIME_CHECK_LIMIT, asked).await {
+    match tokio::time::timeout(TIME_CHECK_LIMIT, services.client.check()).await {
         Ok(Ok(_)) => {}
         // An error answer is dated too: the clock has it even then.
         Ok(Err(error)) => tracing::debug!(%error, "asking Monime the time"),
@@ -79,29 +76,16 @@ pub async fn learn_the_time(services: &Services) {
     }
 }
 
-/// What a sale may carry besides its amount.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SaleExtras {
-    /// The shop's own reference, shown at Monime and on the receipt.
-    pub reference: Option<String>,
-    /// Only this mobile-money number may pay the code.
-    pub phone: Option<String>,
-    /// Who is signed in, when the shop has cashiers.
-    pub cashier: Option<String>,
-    /// The items and the tip the amount is made of; empty for a keyed sale.
-    pub order: Order,
-}
-
-/// What the cashier can do to a running sale.
+/// What the cashier (or a technician's Ctrl-C) can do to a running sale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub enum SaleCommand {
     Cancel,
 }
 
 /// A running sale: send it commands, watch its state, await its end.
 #[derive(Debug)]
 pub struct SaleHandle {
-    pub commands: mpsc::UnboundedSender<Command>,
+    pub commands: mpsc::UnboundedSender<SaleCommand>,
     pub updates: watch::Receiver<Sale>,
     pub finished: tokio::task::JoinHandle<Sale>,
 }
@@ -110,7 +94,7 @@ pub struct SaleHandle {
 /// started): watch it and cancel it; whoever started it awaits its end.
 #[derive(Debug, Clone)]
 pub struct SaleLink {
-    pub commands: mpsc::UnboundedSender<Command>,
+    pub commands: mpsc::UnboundedSender<SaleCommand>,
     pub updates: watch::Receiver<Sale>,
 }
 
@@ -134,37 +118,40 @@ impl SaleHandle {
 impl SaleLink {
     pub fn cancel(&self) {
         // A sale that already ended has dropped its receiver; there is nothing to cancel then.
-        let _ = self.commands.send(Command::Cancel);
+        let _ = self.commands.send(SaleCommand::Cancel);
     }
 }
 
-/// Starts a new sale: its idempotency key and request are written to the journal first, then
-/// the create goes out. `build_request` gets the sale number the journal gave. Someone waits
-/// on it, so it is held to `Bounds::ATTENDED`.
-pub async fn start_sale<R: Into<SaleRequest>>(
+/// Starts a new sale: its idempotency key and the sale as asked are written to the journal
+/// first, then the create goes out, shaped by `shape`. Someone waits on it, so it is held to
+/// `Bounds::ATTENDED`.
+pub async fn start_sale(
     services: &Services,
-    build_request: impl FnOnce(i64) -> R + Send + 'static,
+    shape: &CodeShape,
+    sale: NewSale,
 ) -> Result<SaleHandle, JournalError> {
-    start_sale_with(services, Bounds::ATTENDED, build_request).await
+    start_sale_with(services, Bounds::ATTENDED, shape, sale).await
 }
 
 /// `start_sale` with other bounds.
-pub async fn start_sale_with<R: Into<SaleRequest>>(
+pub async fn start_sale_with(
     services: &Services,
     bounds: Bounds,
-    build_request: impl FnOnce(i64) -> R + Send + 'static,
+    shape: &CodeShape,
+    sale: NewSale,
 ) -> Result<SaleHandle, JournalError> {
     learn_the_time(services).await;
-    let journal = services.journal.clone();
-    let terminal_id = services.terminal_id.clone();
     let key = uuid::Uuid::new_v4().to_string();
     let now = services.clock().now();
+    let shape = shape.clone();
     // A full disk is found before a code exists, not halfway through the sale's records.
-    let record = run_blocking(move || {
-        journal.check_free_space()?;
-        journal.begin_sale(&terminal_id, &key, now, build_request)
-    })
-    .await?;
+    let record = services
+        .journal
+        .call(move |journal| {
+            journal.check_free_space()?;
+            journal.begin_sale(&key, now, &shape, &sale)
+        })
+        .await?;
     Ok(spawn(services, record, false, bounds))
 }
 
@@ -185,8 +172,7 @@ pub async fn resume_unsettled_with(
     services: &Services,
     bounds: Bounds,
 ) -> Result<Vec<SaleHandle>, JournalError> {
-    let journal = services.journal.clone();
-    let unsettled = run_blocking(move || journal.unsettled()).await?;
+    let unsettled = services.journal.call(Journal::unsettled).await?;
     Ok(unsettled
         .into_iter()
         .map(|stored| {
@@ -226,7 +212,7 @@ async fn drive(
     services: Services,
     mut sale: Sale,
     first_effects: Vec<Effect>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    mut commands: mpsc::UnboundedReceiver<SaleCommand>,
     updates: watch::Sender<Sale>,
 ) -> Sale {
     let mut queue: VecDeque<Request> = VecDeque::new();
@@ -250,7 +236,7 @@ async fn drive(
             .map(|at| Instant::now() + (at - services.clock().now()).to_std().unwrap_or_default());
         let event = tokio::select! {
             command = commands.recv(), if commands_open => match command {
-                Some(Command::Cancel) => Event::CancelPressed,
+                Some(SaleCommand::Cancel) => Event::CancelPressed,
                 None => {
                     commands_open = false;
                     continue;
@@ -293,11 +279,13 @@ async fn drive(
 /// Writes the sale; if the journal cannot be written the sale goes on (the money is at Monime
 /// either way) and the cashier is told.
 async fn save(services: &Services, sale: &mut Sale) {
-    let journal = services.journal.clone();
     let record = sale.record.clone();
     let detail = sale.status_line();
     let now = services.clock().now();
-    let written = run_blocking(move || journal.save(&record, now, Some(&detail))).await;
+    let written = services
+        .journal
+        .call(move |journal| journal.save(&record, now, Some(&detail)))
+        .await;
     if let Err(error) = written {
         tracing::error!(sale = sale.record.number, %error, "cannot write the sale to the journal");
         sale.notice = Some(format!("The journal cannot be written: {error}"));
@@ -344,8 +332,11 @@ fn spread(wait: Duration, space: SpaceLoad, in_trouble: bool) -> Duration {
 /// is crowded (`monime::pace`). Pacing, not money: a failed write is only logged.
 async fn remember_throttled(services: &Services) {
     if let Some(at) = services.client.throttled_to_save() {
-        let journal = services.journal.clone();
-        if let Err(error) = run_blocking(move || journal.remember_throttled(at)).await {
+        let remembered = services
+            .journal
+            .call(move |journal| journal.remember_throttled(at))
+            .await;
+        if let Err(error) = remembered {
             tracing::warn!(%error, "cannot keep the time of Monime's last 429");
         }
     }
@@ -355,10 +346,11 @@ async fn owe_receipt(services: &Services, number: i64) {
     match &services.receipts {
         Receipts::Printer(printer) => printer.receipt_owed(number),
         Receipts::NoPrinter => {
-            let journal = services.journal.clone();
-            if let Err(error) =
-                run_blocking(move || journal.set_receipt(number, Receipt::NoPrinter)).await
-            {
+            let recorded = services
+                .journal
+                .call(move |journal| journal.set_receipt(number, Receipt::NoPrinter))
+                .await;
+            if let Err(error) = recorded {
                 tracing::error!(sale = number, %error, "cannot record that no receipt is printed");
             }
         }
@@ -390,21 +382,6 @@ fn send(services: &Services, sale: &Sale, request: Request) -> EventFuture {
             (Request::Get | Request::Cancel, None) => Event::CheckDue,
         }
     })
-}
-
-/// Runs a journal call off the async workers: SQLite waits for the disk.
-pub(crate) async fn run_blocking<T: Send + 'static>(
-    call: impl FnOnce() -> Result<T, JournalError> + Send + 'static,
-) -> Result<T, JournalError> {
-    tokio::task::spawn_blocking(call)
-        .await
-        .unwrap_or_else(|error| {
-            Err(JournalError {
-                path: Default::default(),
-                message: format!("the journal task stopped: {error}"),
-                kind: Default::default(),
-            })
-        })
 }
 
 #[cfg(test)]

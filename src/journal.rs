@@ -9,20 +9,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
 
-use crate::lang::Language;
 use crate::monime::{NewPaymentCode, ProcessedPayment};
 use crate::order::Order;
-use crate::sale::{CodeInfo, Phase, SaleRecord};
+use crate::sale::{CodeInfo, CodeShape, NewSale, Phase, SaleRecord};
 
 mod backup;
 mod closes;
 mod open;
+mod owner;
 mod restore;
 mod settings;
 
-pub use backup::BACKUPS_KEPT;
+pub use backup::{BACKUPS_KEPT, keep_daily_backups};
 pub use closes::{Closing, DayClose, z_label};
 pub use open::{MIN_FREE_BYTES, Opened};
+pub use owner::{OwnerError, OwnerLock};
 pub use restore::Restored;
 
 /// Whether a paid sale's receipt is still to be printed.
@@ -40,37 +41,6 @@ pub enum Receipt {
 }
 
 impl Receipt {
-    /// A paid sale's receipt in a word or two: "printed", "owed" or "no printer".
-    pub fn label(self) -> &'static str {
-        self.label_in(Language::English)
-    }
-
-    /// `label` in `language`, for the screen.
-    pub fn label_in(self, language: Language) -> &'static str {
-        match self {
-            Receipt::Printed => language.tr("printed"),
-            Receipt::Owed => language.tr("owed"),
-            Receipt::NoPrinter => language.tr("no printer"),
-            Receipt::NotKnown => language.tr("not known"),
-        }
-    }
-
-    /// The receipt in a list of sales: "receipt printed", "receipt owed", "no printer",
-    /// "receipt not known".
-    pub fn note(self) -> String {
-        self.note_in(Language::English)
-    }
-
-    /// `note` in `language`.
-    pub fn note_in(self, language: Language) -> String {
-        match self {
-            Receipt::Printed => language.tr("receipt printed").into(),
-            Receipt::Owed => language.tr("receipt owed").into(),
-            Receipt::NoPrinter => language.tr("no printer").into(),
-            Receipt::NotKnown => language.tr("receipt not known").into(),
-        }
-    }
-
     fn as_str(self) -> &'static str {
         match self {
             Receipt::Owed => "owed",
@@ -191,28 +161,26 @@ fn next_number(
     )
 }
 
-/// What a new sale asks Monime for, and what it is made of.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SaleRequest {
-    pub request: NewPaymentCode,
-    pub order: Order,
-}
-
-impl From<NewPaymentCode> for SaleRequest {
-    /// A keyed sale: the amount alone.
-    fn from(request: NewPaymentCode) -> SaleRequest {
-        SaleRequest {
-            request,
-            order: Order::default(),
-        }
-    }
-}
-
-/// The code's metadata entry naming the cashier who took the sale: the journal files the sale
-/// under it, and Monime keeps it with the code for reconciliation.
-pub const CASHIER_METADATA: &str = "cashier";
-
 impl Journal {
+    /// Runs `call` on a blocking thread and awaits it: SQLite waits for the disk, and the async
+    /// workers that run sales and the screen's errands must not. Every async caller goes
+    /// through here.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Journal) -> Result<T, JournalError> + Send + 'static,
+    ) -> Result<T, JournalError> {
+        let journal = self.clone();
+        tokio::task::spawn_blocking(move || call(&journal))
+            .await
+            .unwrap_or_else(|error| {
+                Err(JournalError {
+                    path: self.path.clone(),
+                    message: format!("the journal task stopped: {error}"),
+                    kind: ProblemKind::Other,
+                })
+            })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -225,14 +193,15 @@ impl Journal {
             .unwrap_or_else(|| Path::new("."))
     }
 
-    /// Records a new sale with its idempotency key before anything is sent to Monime. The
-    /// request (with its order, if any) is built from the sale number the journal gives it.
-    pub fn begin_sale<R: Into<SaleRequest>>(
+    /// Records a new sale with its idempotency key before anything is sent to Monime: the sale
+    /// as it was asked for, and its create request as `shape` makes it for the number the
+    /// journal gives.
+    pub fn begin_sale(
         &self,
-        terminal_id: &str,
         idempotency_key: &str,
         now: DateTime<Utc>,
-        build_request: impl FnOnce(i64) -> R,
+        shape: &CodeShape,
+        sale: &NewSale,
     ) -> Result<SaleRecord, JournalError> {
         let mut connection = self.lock();
         // IMMEDIATE takes the write lock first, so the number read here is still free when the
@@ -242,7 +211,8 @@ impl Journal {
             .map_err(|e| self.error(e))?;
         let time = timestamp(now);
         let number = next_number(&transaction, "sales", "id").map_err(|e| self.error(e))?;
-        let SaleRequest { request, order } = build_request(number).into();
+        let request = shape.request_for(number, sale);
+        let order = &sale.order;
         let request_json = serde_json::to_string(&request).map_err(|e| self.error(e))?;
         let order_json = (!order.is_plain())
             .then(|| serde_json::to_string(&order))
@@ -255,14 +225,14 @@ impl Journal {
                  VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     number,
-                    terminal_id,
+                    shape.terminal_id,
                     time,
                     request.amount.minor,
                     request.amount.currency.code(),
                     idempotency_key,
                     request_json,
                     Phase::CreatingCode.as_str(),
-                    request.metadata.get(CASHIER_METADATA),
+                    sale.cashier,
                     order_json,
                 ],
             )

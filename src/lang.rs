@@ -159,13 +159,13 @@ pub fn fill(text: &str, n: Option<i64>, args: &[&dyn Display]) -> String {
 /// The language in use, shared by the screen (which changes it), the printer (which prints
 /// the next receipt in it) and the worker: one value, read where words are made.
 #[derive(Debug, Clone, Default)]
-pub struct Choice(Arc<AtomicU8>);
+pub struct SharedLanguage(Arc<AtomicU8>);
 
-impl Choice {
-    pub fn new(language: Language) -> Choice {
-        let choice = Choice::default();
-        choice.set(language);
-        choice
+impl SharedLanguage {
+    pub fn new(language: Language) -> SharedLanguage {
+        let shared = SharedLanguage::default();
+        shared.set(language);
+        shared
     }
 
     pub fn get(&self) -> Language {
@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn a_choice_is_shared_by_its_clones() {
-        let choice = Choice::new(Language::Krio);
+        let choice = SharedLanguage::new(Language::Krio);
         let printer = choice.clone();
         assert_eq!(printer.get(), Language::Krio);
         choice.set(Language::French);

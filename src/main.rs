@@ -49,13 +49,16 @@ fn main() -> ExitCode {
         Some(command) => paycode_kiosk::cli::run(cli.config.as_deref(), command),
         // No command: the terminal itself. The screen owns the main thread; its async runtime
         // runs beside it.
-        None => match paycode_kiosk::ui::run(cli.config.as_deref()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
+        None => {
+            match paycode_kiosk::ui::run(cli.config.as_deref(), paycode_kiosk::cli::owner_commands)
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
     }
 }
 

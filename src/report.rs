@@ -4,17 +4,22 @@
 //! day-close (Z) reports, which count the same way, are in `shift`; the sales as rows for a
 //! spreadsheet are in `export`.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use crate::clock::day_bounds;
 use crate::journal::{Journal, JournalError, StoredSale};
 use crate::money::{Currency, Money};
 use crate::sale::Phase;
 
 mod export;
+mod receipt_words;
+mod reconciliation;
 mod shift;
 
 pub use export::{ExportFormat, ExportRow, UTF8_BOM, write_rows};
-pub use shift::{Group, ReportLine, ShiftReport};
+pub use receipt_words::{receipt_label, receipt_note};
+pub use reconciliation::{not_checked_lines, reconciliation_lines};
+pub use shift::{ALERT_MARK, Group, ReportLine, ShiftReport};
 
 /// One local day's sales, counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,21 +121,6 @@ fn add_to_totals(totals: &mut Vec<Money>, amount: Money) {
             totals.sort_by_key(|total| total.currency.code());
         }
     }
-}
-
-/// The UTC instants a local day starts and ends at.
-pub fn day_bounds(date: NaiveDate, zone: FixedOffset) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = zone
-        .from_local_datetime(&date.and_time(NaiveTime::MIN))
-        .single()
-        .map(|start| start.with_timezone(&Utc))
-        .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc());
-    (start, start + Duration::days(1))
-}
-
-/// The terminal's local time zone as it is now.
-pub fn local_zone() -> FixedOffset {
-    *chrono::Local::now().offset()
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 
 mod phase;
 mod poll;
+mod request;
 mod status;
 mod trouble;
 
@@ -36,6 +37,10 @@ use crate::monime::{
 pub use phase::Phase;
 use poll::PollBudget;
 pub use poll::Polling;
+pub use request::{
+    CASHIER_METADATA, CodeShape, NewSale, REFERENCE_MAX_CHARS, TERMINAL_METADATA, check_reference,
+    normalize_msisdn,
+};
 pub use status::{
     CHECK_THE_DASHBOARD, KEY_REFUSED, NOTHING_CHARGED, check_the_dashboard, nothing_charged,
 };

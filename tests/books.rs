@@ -11,8 +11,7 @@ use chrono::Utc;
 use common::cli::{args, kiosk, run, setup, text};
 use paycode_kiosk::journal::{Journal, StoredSale};
 use paycode_kiosk::money::{Currency, Money};
-use paycode_kiosk::monime::NewPaymentCode;
-use paycode_kiosk::sale::Phase;
+use paycode_kiosk::sale::{CodeShape, NewSale, Phase};
 use paycode_kiosk::simulator::SimulatorOptions;
 use rand::Rng;
 
@@ -20,9 +19,12 @@ use rand::Rng;
 fn paid_sale(journal: &Journal, minor: i64) -> i64 {
     let key = uuid_like();
     let mut record = journal
-        .begin_sale("T1", &key, Utc::now(), |number| {
-            NewPaymentCode::new(format!("sale {number}"), Money::new(Currency::Sle, minor))
-        })
+        .begin_sale(
+            &key,
+            Utc::now(),
+            &CodeShape::new("sale {sale}", "T1"),
+            &NewSale::of(Money::new(Currency::Sle, minor)),
+        )
         .expect("begin");
     record.phase = Phase::Paid;
     journal.save(&record, Utc::now(), None).expect("save");

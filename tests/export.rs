@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 
 use chrono::{Local, Utc};
 use common::cli::{args, run, setup, text};
-use paycode_kiosk::journal::{Journal, Receipt, SaleRequest, StoredSale};
+use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
+use paycode_kiosk::lang::Language;
 use paycode_kiosk::money::{Currency, Money};
-use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
+use paycode_kiosk::monime::ProcessedPayment;
 use paycode_kiosk::order::{Order, OrderLine};
-use paycode_kiosk::sale::{CodeInfo, Phase};
+use paycode_kiosk::report::receipt_label;
+use paycode_kiosk::sale::{CodeInfo, CodeShape, NewSale, Phase};
 use paycode_kiosk::simulator::SimulatorOptions;
 
 const REFERENCE: &str = "Fatmata's \"Big\" shop, Freetown — Sàlone €";
@@ -33,14 +35,16 @@ fn sale_of(
     order: Order,
 ) -> i64 {
     let mut record = journal
-        .begin_sale("KIOSK-1", key, Utc::now(), |number| SaleRequest {
-            request: NewPaymentCode::new(
-                format!("sale {number}"),
-                Money::new(Currency::Sle, minor),
-            )
-            .with_reference(reference.map(str::to_string)),
-            order,
-        })
+        .begin_sale(
+            key,
+            Utc::now(),
+            &CodeShape::new("sale {sale}", "KIOSK-1"),
+            &NewSale {
+                reference: reference.map(str::to_string),
+                order,
+                ..NewSale::of(Money::new(Currency::Sle, minor))
+            },
+        )
         .expect("begin");
     record.phase = phase;
     record.code = Some(CodeInfo {
@@ -101,7 +105,7 @@ fn expected(sale: &StoredSale) -> BTreeMap<String, String> {
         (
             "receipt",
             if paid {
-                sale.receipt.label().to_string()
+                receipt_label(sale.receipt, Language::English).to_string()
             } else {
                 String::new()
             },

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 use paycode_kiosk::clock::Clock;
 use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
-use paycode_kiosk::lang::{Choice, Language};
+use paycode_kiosk::lang::{Language, SharedLanguage};
 use paycode_kiosk::money::{Currency, CurrencyStyle, Money};
 use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
 use paycode_kiosk::printer::FlowControl;
@@ -21,7 +21,7 @@ use paycode_kiosk::printer::spooler::Job;
 use paycode_kiosk::printer::{
     CodePage, PrintError, PrinterHandle, PrinterPort, PrinterStatus, ReceiptQr, SpoolTiming,
 };
-use paycode_kiosk::sale::{CodeInfo, Phase};
+use paycode_kiosk::sale::{CodeInfo, CodeShape, NewSale, Phase, SaleRecord};
 use paycode_kiosk::simulator::SimulatorOptions;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -41,19 +41,22 @@ fn style(width: usize, merchant: &str) -> ReceiptStyle {
     }
 }
 
-fn request(minor: i64, reference: Option<&str>) -> NewPaymentCode {
-    NewPaymentCode::new("Shop sale", Money::new(Currency::Sle, minor))
-        .with_reference(reference.map(String::from))
+/// Begins a sale of `minor` leones in the journal.
+fn begin(journal: &Journal, key: &str, minor: i64, reference: Option<&str>) -> SaleRecord {
+    let sale = NewSale {
+        reference: reference.map(String::from),
+        ..NewSale::of(Money::new(Currency::Sle, minor))
+    };
+    let shape = CodeShape::new("Shop sale", "SHOP1-TILL1");
+    journal
+        .begin_sale(key, Utc::now(), &shape, &sale)
+        .expect("begin")
 }
 
 /// Writes a paid sale into the journal, its receipt owed, and gives its number.
 fn paid_sale(journal: &Journal, minor: i64) -> i64 {
     let now = Utc::now();
-    let mut record = journal
-        .begin_sale("SHOP1-TILL1", &uuid(), now, |_| {
-            request(minor, Some("INV-7"))
-        })
-        .expect("begin");
+    let mut record = begin(journal, &uuid(), minor, Some("INV-7"));
     record.code = Some(CodeInfo {
         id: format!("pmc-test{}", record.number),
         ussd_code: format!("*715*1*{:08}#", record.number),
@@ -290,12 +293,7 @@ async fn receipts_owed_before_a_restart_print_at_start_and_reprints_say_copy() {
     assert!(!documents[0].text().contains("COPY"));
     assert!(documents[1].text().contains("*** COPY ***"));
 
-    let unpaid = journal
-        .begin_sale("SHOP1-TILL1", "unpaid-key", Utc::now(), |_| {
-            request(100, None)
-        })
-        .expect("begin")
-        .number;
+    let unpaid = begin(&journal, "unpaid-key", 100, None).number;
     let refused = printer.print(Job::Reprint(unpaid)).await;
     assert!(
         matches!(&refused, Err(PrintError::Refused(message)) if message.contains("not paid")),
@@ -311,7 +309,7 @@ async fn receipts_print_in_the_language_chosen_with_the_code_pages_letters() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");
     let pty = PtyPrinter::start(32, Some(StatusAnswers::READY)).expect("pty");
-    let language = Choice::new(Language::French);
+    let language = SharedLanguage::new(Language::French);
     let port = SerialPrinter::new(pty.path().to_path_buf(), 115_200, FlowControl::None);
     let french = ReceiptStyle {
         language: language.clone(),
@@ -344,7 +342,7 @@ async fn receipts_print_in_the_language_chosen_with_the_code_pages_letters() {
     for (page, paid) in [(CodePage::Pc437, "PAYÉ"), (CodePage::Pc866, "PAYE")] {
         let style = ReceiptStyle {
             code_page: page,
-            language: Choice::new(Language::French),
+            language: SharedLanguage::new(Language::French),
             ..style(32, "Shop")
         };
         let stored = journal.sale(sale).expect("read").expect("the sale");
@@ -405,10 +403,11 @@ fn golden_sale() -> (StoredSale, DateTime<Utc>) {
     let at = DateTime::parse_from_rfc3339("2026-11-22T14:03:00Z")
         .expect("time")
         .to_utc();
-    let mut record = paycode_kiosk::sale::SaleRecord::new(
+    let mut record = SaleRecord::new(
         1042,
         "key".into(),
-        request(1_234_550, Some("Facture Nº 7 – Łukasz")),
+        NewPaymentCode::new("Shop sale", Money::new(Currency::Sle, 1_234_550))
+            .with_reference(Some("Facture Nº 7 – Łukasz".into())),
     );
     record.phase = Phase::Paid;
     record.code = Some(CodeInfo {

@@ -14,10 +14,9 @@ use chrono::Utc;
 use common::cli::{add_printer, args, kiosk, run, setup, text};
 use paycode_kiosk::journal::{Journal, Receipt};
 use paycode_kiosk::money::{Currency, Money};
-use paycode_kiosk::monime::NewPaymentCode;
 use paycode_kiosk::printer::emulator::StatusAnswers;
 use paycode_kiosk::printer::pty::PtyPrinter;
-use paycode_kiosk::sale::Phase;
+use paycode_kiosk::sale::{CodeShape, NewSale, Phase};
 use paycode_kiosk::simulator::SimulatorOptions;
 
 /// Starts `charge AMOUNT` and waits for its code: the running charge, the code's id, and its
@@ -274,9 +273,12 @@ async fn without_monime_the_day_still_closes_and_the_z_says_it_was_not_checked()
     let setup = setup(SimulatorOptions::default(), "").await;
     let journal = Journal::open(&setup.journal()).expect("journal");
     let mut record = journal
-        .begin_sale("KIOSK-1", "key-1", Utc::now(), |number| {
-            NewPaymentCode::new(format!("sale {number}"), Money::new(Currency::Sle, 800))
-        })
+        .begin_sale(
+            "key-1",
+            Utc::now(),
+            &CodeShape::new("sale {sale}", "KIOSK-1"),
+            &NewSale::of(Money::new(Currency::Sle, 800)),
+        )
         .expect("begin");
     record.phase = Phase::Paid;
     journal.save(&record, Utc::now(), None).expect("save");

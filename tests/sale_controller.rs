@@ -5,7 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{code_id, codes_for_key, finish, request, sell, shop, shop_with, stored, wait_for};
+use common::{
+    code_id, codes_for_key, finish, sale, sell, shape, shop, shop_with, stored, wait_for,
+};
 use paycode_kiosk::controller::{Services, resume_unsettled, start_sale};
 use paycode_kiosk::journal::Receipt;
 use paycode_kiosk::monime::{ApiVersion, ClientSettings, CodeStatus, MonimeClient};
@@ -300,7 +302,7 @@ async fn a_cancel_during_create_switches_off_the_code_that_arrives() {
 #[tokio::test]
 async fn an_unpaid_code_expires_on_monimes_word() {
     let shop = shop().await;
-    let handle = start_sale(&shop.services, request(100, "1s"))
+    let handle = start_sale(&shop.services, &shape("1s"), sale(100))
         .await
         .expect("sale");
     let sale = finish(handle).await;
@@ -333,7 +335,7 @@ async fn a_lost_connection_never_ends_the_sale() {
 #[tokio::test]
 async fn a_refused_create_fails_with_monimes_words() {
     let shop = shop().await;
-    let handle = start_sale(&shop.services, request(100, "forever"))
+    let handle = start_sale(&shop.services, &shape("forever"), sale(100))
         .await
         .expect("sale");
     let sale = finish(handle).await;
@@ -404,13 +406,13 @@ async fn a_terminal_never_exceeds_five_requests_a_second() {
         times: 4,
     });
     let handles = [
-        start_sale(&services, request(100, "10m"))
+        start_sale(&services, &shape("10m"), sale(100))
             .await
             .expect("sale"),
-        start_sale(&services, request(200, "10m"))
+        start_sale(&services, &shape("10m"), sale(200))
             .await
             .expect("sale"),
-        start_sale(&services, request(300, "10m"))
+        start_sale(&services, &shape("10m"), sale(300))
             .await
             .expect("sale"),
     ];
@@ -439,10 +441,10 @@ async fn unsettled_sales_are_resumed_from_the_journal() {
     let journal = &shop.services.journal;
     let record = journal
         .begin_sale(
-            "T1",
             "key-before-the-cut",
             chrono::Utc::now(),
-            request(900, "10m"),
+            &shape("10m"),
+            &sale(900),
         )
         .expect("begin");
     let direct = shop

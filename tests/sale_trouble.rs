@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::cli::every_time;
-use common::{POLL, Shop, code_id, finish, monime_says, request, shop, stored, wait_for};
+use common::{POLL, Shop, code_id, finish, monime_says, sale, shape, shop, stored, wait_for};
 use paycode_kiosk::controller::{SaleHandle, resume_unsettled, start_sale_with};
 use paycode_kiosk::monime::CodeStatus;
 use paycode_kiosk::sale::{Bounds, KEY_REFUSED, Phase, Reachability};
@@ -15,7 +15,7 @@ use paycode_kiosk::simulator::{Endpoint, Fault};
 
 /// A sale held to `bounds`, once its code is on screen: the handle and the code's id.
 async fn awaiting_within(shop: &Shop, bounds: Bounds) -> (SaleHandle, String) {
-    let handle = start_sale_with(&shop.services, bounds, request(100, "10m"))
+    let handle = start_sale_with(&shop.services, bounds, &shape("10m"), sale(100))
         .await
         .expect("sale starts");
     let id = code_id(&handle).await;

@@ -14,12 +14,13 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use paycode_kiosk::cli::owner_commands;
 use paycode_kiosk::printer::emulator::StatusAnswers;
 use paycode_kiosk::printer::pty::PtyPrinter;
 use paycode_kiosk::simulator::{
     Endpoint, Fault, FaultRule, SimCode, SimulatorHandle, SimulatorOptions,
 };
-use paycode_kiosk::terminal::Terminal;
+use paycode_kiosk::terminal;
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page, startup};
 use screen::{Outcome, decode_qr, ensure, page, press, screenshot, seconds, snapshot, tap};
 use slint::platform::Key;
@@ -107,11 +108,11 @@ fn open_with(rig: &Rig, config: &std::path::Path) -> Result<Shown, String> {
     let window = MainWindow::new().map_err(|e| e.to_string())?;
     window.window().set_size(slint::PhysicalSize::new(800, 480));
     window.show().map_err(|e| e.to_string())?;
-    let terminal = rig
+    let shop = rig
         .runtime
-        .block_on(Terminal::open(Some(config)))
+        .block_on(terminal::open_for_command(Some(config)))
         .map_err(|e| e.to_string())?;
-    let app = App::start(&window, terminal, &rig.runtime);
+    let app = App::start(&window, shop, &rig.runtime, owner_commands);
     Ok(Shown { window, _app: app })
 }
 
@@ -496,6 +497,7 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
         Some(config.clone()),
         rig.runtime.clone(),
         Duration::from_millis(200),
+        owner_commands,
     );
     rig.until("the settings problem", || {
         page(&window) == Page::Starting && kiosk.get_problem_title() == "The settings need fixing"
@@ -513,7 +515,7 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
     std::fs::write(&other, &good).map_err(|e| e.to_string())?;
     let owner = rig
         .runtime
-        .block_on(Terminal::open(Some(&other)))
+        .block_on(terminal::open_for_command(Some(&other)))
         .map_err(|e| e.to_string())?;
     std::fs::write(&config, &good).map_err(|e| e.to_string())?;
     rig.until("the busy problem", || {

@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use paycode_kiosk::controller::{self, Receipts, Services};
 use paycode_kiosk::journal::Journal;
 use paycode_kiosk::money::{Currency, Money};
-use paycode_kiosk::monime::{ApiVersion, ClientSettings, MonimeClient, NewPaymentCode};
-use paycode_kiosk::sale::{Phase, Timing};
+use paycode_kiosk::monime::{ApiVersion, ClientSettings, MonimeClient};
+use paycode_kiosk::sale::{CodeShape, NewSale, Phase, Timing};
 use paycode_kiosk::secret::AccessToken;
 use paycode_kiosk::simulator::{
     DEMO_ACCESS_TOKEN, DEMO_SPACE_ID, Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions,
@@ -235,12 +235,11 @@ async fn one_sale(
     pending: Duration,
     processing: Duration,
 ) -> Settled {
-    let amount = Money::new(Currency::Sle, 500);
-    let sale = controller::start_sale(services, move |number| {
-        NewPaymentCode::new(format!("Fleet sale {number}"), amount)
-    })
-    .await
-    .expect("the journal takes the sale");
+    let shape = CodeShape::new("Fleet sale {sale}", &services.terminal_id);
+    let amount = NewSale::of(Money::new(Currency::Sle, 500));
+    let sale = controller::start_sale(services, &shape, amount)
+        .await
+        .expect("the journal takes the sale");
     let mut updates = sale.updates.clone();
     let code = loop {
         if let Some(code) = updates.borrow_and_update().record.code.clone() {

@@ -21,12 +21,15 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
+use paycode_kiosk::cli::owner_commands;
 use paycode_kiosk::journal::StoredSale;
 use paycode_kiosk::monime::{ClientSettings, ListFilter, MonimeClient};
 use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
 use paycode_kiosk::printer::{CodePage, ReceiptQr};
+use paycode_kiosk::sale::NewSale;
+use paycode_kiosk::shop::Shop;
 use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions, SimulatorTls};
-use paycode_kiosk::terminal::Terminal;
+use paycode_kiosk::terminal;
 use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
 use slint::ComponentHandle;
 
@@ -69,11 +72,11 @@ impl Bench {
         if self.quick { quick } else { full }
     }
 
-    fn terminal(&self, name: &str, poll_ms: u64) -> Terminal {
+    fn terminal(&self, name: &str, poll_ms: u64) -> Shop {
         self.terminal_at(&self.sim.base_url(), name, poll_ms)
     }
 
-    fn terminal_at(&self, monime: &reqwest::Url, name: &str, poll_ms: u64) -> Terminal {
+    fn terminal_at(&self, monime: &reqwest::Url, name: &str, poll_ms: u64) -> Shop {
         let folder = self.dir.path().join(name);
         std::fs::create_dir_all(&folder).expect("folder");
         let config = folder.join("config.toml");
@@ -89,27 +92,28 @@ impl Bench {
             ),
         )
         .expect("config");
-        let mut terminal = self
+        let mut shop = self
             .runtime
-            .block_on(Terminal::open(Some(&config)))
+            .block_on(terminal::open_for_command(Some(&config)))
             .expect("terminal");
-        terminal.services.client = MonimeClient::new(ClientSettings {
+        let client = MonimeClient::new(ClientSettings {
             extra_root_certificate: Some(self.certificate_pem.clone()),
-            ..terminal.services.client.settings().clone()
+            ..shop.services().client.settings().clone()
         })
         .expect("client");
-        terminal
+        shop.services_mut().client = client;
+        shop
     }
 
     fn open(&self, name: &str, poll_ms: u64) -> (MainWindow, App) {
         self.open_terminal(self.terminal(name, poll_ms))
     }
 
-    fn open_terminal(&self, terminal: Terminal) -> (MainWindow, App) {
+    fn open_terminal(&self, shop: Shop) -> (MainWindow, App) {
         let window = MainWindow::new().expect("window");
         window.window().set_size(slint::PhysicalSize::new(800, 480));
         window.show().expect("show");
-        let app = App::start(&window, terminal, &self.runtime);
+        let app = App::start(&window, shop, &self.runtime, owner_commands);
         (window, app)
     }
 
@@ -168,8 +172,9 @@ async fn charge_to_qr(bench: &Bench) {
     let (window, _app) = bench.open("charge", 1000);
     let kiosk = window.global::<Kiosk>();
     let reference = bench.terminal("charge-rtt", 1000);
-    let client = reference.services.client.clone();
-    let journal = &reference.services.journal;
+    let client = reference.services().client.clone();
+    let journal = reference.journal();
+    let shape = &reference.settings().code_shape;
     let mut parts: [Vec<f64>; 6] = Default::default();
     let [screen, round_trips, to_qr, frames, commits, qr_images] = &mut parts;
     for run in 0..bench.samples(30, 8) {
@@ -191,13 +196,11 @@ async fn charge_to_qr(bench: &Bench) {
         bench.until(|| kiosk.get_page() == Page::Outcome).await;
         kiosk.invoke_new_sale();
 
-        let request = paycode_kiosk::terminal::code_request(
-            &reference.config,
-            1_000_000 + run as i64,
-            paycode_kiosk::money::Money::new(paycode_kiosk::money::Currency::Sle, 700),
-            &Default::default(),
-        )
-        .request;
+        let sale = NewSale::of(paycode_kiosk::money::Money::new(
+            paycode_kiosk::money::Currency::Sle,
+            700,
+        ));
+        let request = shape.request_for(1_000_000 + run as i64, &sale);
         let client = client.clone();
         let key = format!(
             "rtt-{run}-{}",
@@ -219,9 +222,7 @@ async fn charge_to_qr(bench: &Bench) {
         // the request, the code after it.
         let started = Instant::now();
         let record = journal
-            .begin_sale("charge-rtt", &format!("commit-{run}"), Utc::now(), |_| {
-                request
-            })
+            .begin_sale(&format!("commit-{run}"), Utc::now(), shape, &sale)
             .expect("begin");
         journal.save(&record, Utc::now(), None).expect("save");
         commits.push(ms(started.elapsed()));
@@ -326,11 +327,11 @@ async fn memory(bench: &Bench) {
     let mut terminal = bench.terminal_at(&monime, "memory", 250);
     // Fixed polling sees each payment within a quarter second, so a thousand sales take
     // minutes; memory does not depend on how the checks are spaced.
-    terminal.services.timing.polling = paycode_kiosk::sale::Polling::Fixed;
+    terminal.services_mut().timing.polling = paycode_kiosk::sale::Polling::Fixed;
     // The customer's own client, so that its requests are not spaced with the terminal's.
     let customer = MonimeClient::new(ClientSettings {
         min_request_gap: Duration::ZERO,
-        ..terminal.services.client.settings().clone()
+        ..terminal.services().client.settings().clone()
     })
     .expect("the customer's client");
     let (window, _app) = bench.open_terminal(terminal);

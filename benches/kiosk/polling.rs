@@ -26,7 +26,7 @@ pub async fn paid_detection(bench: &Bench) {
     for &delay in delays {
         for &interval in intervals {
             let mut terminal = bench.terminal(&format!("paid-{interval}-{delay}"), interval);
-            terminal.services.timing.polling = Polling::Fixed;
+            terminal.services_mut().timing.polling = Polling::Fixed;
             let (window, _app) = bench.open_terminal(terminal);
             let kiosk = window.global::<Kiosk>();
             let mut latencies = Vec::new();
@@ -204,7 +204,7 @@ async fn one_sale(
     processing: Duration,
 ) -> (f64, f64) {
     let mut terminal = bench.terminal(name, 1000);
-    terminal.services.timing.polling = polling;
+    terminal.services_mut().timing.polling = polling;
     let (window, _app) = bench.open_terminal(terminal);
     let kiosk = window.global::<Kiosk>();
     let id = charge(bench, &window, "5").await;

@@ -5,58 +5,56 @@
 
 use chrono::NaiveDate;
 
-use super::console::{say, say_err};
-use super::printing::{printer, show_paper};
-use crate::books::{self, Day};
+use super::printing::show_paper;
+use crate::books::Day;
+use crate::control::console::{say, say_err};
 use crate::journal::Restored;
 use crate::lang::Language;
 use crate::printer::receipt;
-use crate::printer::spooler::Job;
-use crate::report::{ReportLine, ShiftReport};
-use crate::terminal::{Terminal, receipt_style};
+use crate::report::{ReportLine, ShiftReport, reconciliation_lines};
+use crate::shop::Shop;
 
 /// `reconcile`'s exit code when the journal and Monime differ (after restoring, with
 /// `--restore`). 1 stays "could not check", as for every command.
 pub const DIFFERENCES_EXIT: u8 = 2;
 
 /// Closes the day: refused, with exit code 1, when today was closed before.
-pub async fn close_day(terminal: &Terminal) -> Result<u8, String> {
-    let report = books::close_day(terminal)
-        .await
-        .map_err(|error| error.to_string())?;
-    show(terminal, &report)?;
-    match &terminal.printer {
-        Some(_) => print(terminal, report).await?,
+pub async fn close_day(shop: &Shop) -> Result<u8, String> {
+    let report = shop.close_day().await.map_err(|error| error.to_string())?;
+    show(shop, &report)?;
+    match shop.printer() {
+        Some(_) => print(shop, report).await?,
         None => say_err!("No printer: the close is kept in the journal only."),
     }
     Ok(0)
 }
 
 /// The shift report, printed too when asked.
-pub async fn shift(terminal: &Terminal, print_it: bool) -> Result<u8, String> {
-    let report = books::shift_report(terminal)
+pub async fn shift(shop: &Shop, print_it: bool) -> Result<u8, String> {
+    let report = shop
+        .shift_report()
         .await
         .map_err(|error| error.to_string())?;
-    show(terminal, &report)?;
+    show(shop, &report)?;
     if print_it {
-        printer(terminal)?;
-        print(terminal, report).await?;
+        shop.printer_or_refusal()
+            .map_err(|error| error.to_string())?;
+        print(shop, report).await?;
     }
     Ok(0)
 }
 
-fn show(terminal: &Terminal, report: &ShiftReport) -> Result<(), String> {
-    let style = receipt_style(&terminal.config);
-    let now = terminal.services.clock().now();
-    let bytes = receipt::shift_report(&style, report, now).map_err(|error| error.to_string())?;
+fn show(shop: &Shop, report: &ShiftReport) -> Result<(), String> {
+    let style = &shop.settings().receipt_style;
+    let bytes = receipt::shift_report(style, report, shop.clock().now())
+        .map_err(|error| error.to_string())?;
     show_paper(style.width, &bytes);
     Ok(())
 }
 
-async fn print(terminal: &Terminal, report: ShiftReport) -> Result<(), String> {
+async fn print(shop: &Shop, report: ShiftReport) -> Result<(), String> {
     let title = report.title(Language::English);
-    printer(terminal)?
-        .print(Job::Shift(Box::new(report)))
+    shop.print_books(report)
         .await
         .map_err(|error| format!("the {title} was not printed: {error}"))?;
     say!("{title} sent to the printer.");
@@ -66,28 +64,26 @@ async fn print(terminal: &Terminal, report: ShiftReport) -> Result<(), String> {
 /// Checks the business day (or `date`) with Monime and says what differs; with `restore`,
 /// writes the paid codes the journal lacks back into it. Exit 0 when they agree (in the end),
 /// `DIFFERENCES_EXIT` when they differ.
-pub async fn reconcile(
-    terminal: &Terminal,
-    date: Option<NaiveDate>,
-    restore: bool,
-) -> Result<u8, String> {
+pub async fn reconcile(shop: &Shop, date: Option<NaiveDate>, restore: bool) -> Result<u8, String> {
     let day = date.map_or(Day::Current, Day::Date);
-    let found = books::reconcile(terminal, day)
+    let found = shop
+        .reconcile(day)
         .await
         .map_err(|error| format!("the day was not checked: {error}"))?;
-    let style = terminal.config.kiosk.currency_style;
+    let style = shop.settings().currency_style;
     say!(
         "Checked with Monime {}, terminal {}:",
-        found.scope,
-        terminal.services.terminal_id
+        found.span,
+        shop.settings().terminal_id()
     );
-    for line in found.lines(style, Language::English) {
+    for line in reconciliation_lines(&found, style, Language::English) {
         say!("{}", line_text(&line));
     }
     let restorable = found.restorable().len();
     let mut left = found.differences.len();
     if restore {
-        let restored = books::restore(terminal, &found)
+        let restored = shop
+            .restore(&found)
             .await
             .map_err(|error| format!("restoring stopped: {error}"))?;
         for (code, outcome) in restored {
@@ -131,7 +127,7 @@ pub async fn reconcile(
 /// A report line on a terminal: "Label: value", or the label alone.
 fn line_text(line: &ReportLine) -> String {
     match line.value.as_str() {
-        "" => line.label.clone(),
-        value => format!("{}: {value}", line.label),
+        "" => line.marked_label(),
+        value => format!("{}: {value}", line.marked_label()),
     }
 }

@@ -10,60 +10,57 @@ use std::time::Duration;
 
 use chrono::Local;
 
-use super::console::{self, say};
-use super::journal_read;
-use crate::controller::{SaleExtras, resume_unsettled, start_sale_with};
+use crate::control::console::{self, say};
 use crate::journal::Receipt;
-use crate::money::Money;
+use crate::lang::Language;
+use crate::money::{CurrencyStyle, Money};
 use crate::qr;
-use crate::sale::{Bounds, Phase, Reachability, Sale};
-use crate::terminal::Terminal;
-use crate::terminal::{REFERENCE_MAX_CHARS, code_request};
+use crate::report::receipt_label;
+use crate::sale::{Bounds, NewSale, Phase, Reachability, Sale, check_reference, normalize_msisdn};
+use crate::shop::Shop;
 
 pub const EXIT_EXPIRED: u8 = 2;
 pub const EXIT_CANCELLED: u8 = 3;
 pub const EXIT_UNKNOWN: u8 = 4;
 
 /// What to charge, as the command line gave it.
-#[derive(Debug, Clone, Copy)]
-pub struct Order<'a> {
-    pub amount: &'a str,
-    pub phone: Option<&'a str>,
-    pub reference: Option<&'a str>,
+#[derive(Debug, Clone)]
+pub struct Asked {
+    pub amount: String,
+    pub phone: Option<String>,
+    pub reference: Option<String>,
     /// Instead of `sale::UNKNOWN_AFTER` (tests).
     pub unknown_after: Option<Duration>,
 }
 
-pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
-    let Order {
-        amount: amount_text,
-        phone,
-        reference,
-        unknown_after,
-    } = order;
-    let config = &terminal.config;
-    let amount = Money::parse(amount_text, config.monime.currency).map_err(|e| e.to_string())?;
-    if amount.minor > config.kiosk.max_amount_minor {
-        let limit = Money::new(amount.currency, config.kiosk.max_amount_minor);
-        return Err(format!(
-            "{} is above this terminal's limit of {} ([kiosk] max_amount)",
-            amount.display(config.kiosk.currency_style),
-            limit.display(config.kiosk.currency_style)
-        ));
+impl Asked {
+    /// The sale asked for, or what is wrong with it.
+    fn sale(&self, shop: &Shop) -> Result<NewSale, String> {
+        let amount = Money::parse(&self.amount, shop.settings().currency)
+            .map_err(|error| error.to_string())?;
+        Ok(NewSale {
+            payer_phone: self.phone.as_deref().map(normalize_msisdn).transpose()?,
+            reference: self.reference.as_deref().map(check_reference).transpose()?,
+            // A sale from the command line is the technician's, not a signed-in cashier's.
+            cashier: None,
+            ..NewSale::of(amount)
+        })
     }
-    let extras = SaleExtras {
-        phone: phone.map(normalize_msisdn).transpose()?,
-        reference: reference.map(check_reference).transpose()?,
-        // A sale from the command line is the technician's, not a signed-in cashier's.
-        cashier: None,
-        order: crate::order::Order::default(),
-    };
+}
+
+pub async fn run(shop: &Shop, asked: Asked) -> Result<u8, String> {
+    let sale = asked.sale(shop)?;
+    let amount = sale.amount;
     let mut stops = console::stops()?;
 
     if console::is_remote() {
         // The running terminal already follows every unsettled sale; a second one at the
         // counter while one is under way would take the screen from the cashier.
-        let unsettled = journal_read(terminal, |journal| journal.unsettled()).await?;
+        let unsettled = shop
+            .journal()
+            .call(|journal| journal.unsettled())
+            .await
+            .map_err(|error| error.to_string())?;
         if let Some(busy) = unsettled.iter().find(|sale| !sale.record.phase.is_final()) {
             return Err(format!(
                 "the terminal is taking sale {} now; try again when it is settled",
@@ -71,9 +68,10 @@ pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
             ));
         }
     } else {
-        let earlier = resume_unsettled(&terminal.services)
+        let earlier = shop
+            .resume_unsettled(Bounds::SETTLING)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|error| error.to_string())?;
         if !earlier.is_empty() {
             say!(
                 "Settling {} earlier unsettled sale(s) alongside this one.",
@@ -81,19 +79,19 @@ pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
             );
         }
     }
-    let request_config = config.clone();
     let bounds = Bounds {
-        unknown_after: unknown_after.unwrap_or(Bounds::ATTENDED.unknown_after),
+        unknown_after: asked
+            .unknown_after
+            .unwrap_or(Bounds::ATTENDED.unknown_after),
         ..Bounds::ATTENDED
     };
-    let handle = start_sale_with(&terminal.services, bounds, move |number| {
-        code_request(&request_config, number, amount, &extras)
-    })
-    .await
-    .map_err(|error| format!("{error}; nothing was charged"))?;
-    let style = config.kiosk.currency_style;
+    let handle = shop
+        .start_sale(sale, bounds)
+        .await
+        .map_err(|error| format!("{error}; nothing was charged"))?;
+    let style = shop.settings().currency_style;
     say!("Sale {}: {}", handle.number(), amount.display(style));
-    terminal.show_on_screen(&handle);
+    shop.show_on_screen(&handle);
 
     let mut updates = handle.updates.clone();
     let mut shown_code = false;
@@ -103,14 +101,14 @@ pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
         let sale = updates.borrow_and_update().clone();
         if !shown_code && let Some(code) = &sale.record.code {
             shown_code = true;
-            show_code(terminal, &sale, &code.ussd_code);
+            show_code(shop, &sale, &code.ussd_code);
         }
         let line = sale.status_line();
         if line != last_line {
-            let now = terminal.services.clock().now().with_timezone(&Local);
+            let now = shop.clock().now().with_timezone(&Local);
             say!("{}  {line}", now.format("%H:%M:%S"));
             if let Reachability::KeyRefused { message, .. } = &sale.reachability {
-                let origin = &config.monime.token_origin;
+                let origin = &shop.settings().token_origin;
                 say!("          {message}. The key is read from {origin}.");
                 tracing::error!(sale = sale.record.number, key_from = %origin, "{message}");
             }
@@ -156,7 +154,7 @@ pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
     if let Some(notice) = &sale.notice {
         say!("Note: {notice}");
     }
-    if let Some(off_by) = terminal.services.clock().off_by() {
+    if let Some(off_by) = shop.clock().off_by() {
         say!("Note: {}", super::clock_is_off(off_by));
     }
     if sale.left_for_recover {
@@ -169,7 +167,7 @@ pub async fn run(terminal: &Terminal, order: Order<'_>) -> Result<u8, String> {
         print_payment(&sale, style);
         say!(
             "Receipt: {}",
-            receipt_result(terminal, sale.record.number).await
+            receipt_result(shop, sale.record.number).await
         );
     }
     Ok(exit_code(sale.record.phase))
@@ -185,9 +183,9 @@ pub fn exit_code(phase: Phase) -> u8 {
     }
 }
 
-fn show_code(terminal: &Terminal, sale: &Sale, ussd_code: &str) {
+fn show_code(shop: &Shop, sale: &Sale, ussd_code: &str) {
     say!("Dial {ussd_code} to pay, or scan:");
-    let payload = terminal.config.kiosk.qr_payload.for_ussd(ussd_code);
+    let payload = shop.settings().qr_payload.for_ussd(ussd_code);
     match qr::encode(&payload) {
         Ok(code) => console::out(qr::to_terminal(&code)),
         Err(error) => say!("({error})"),
@@ -201,7 +199,7 @@ fn show_code(terminal: &Terminal, sale: &Sale, ussd_code: &str) {
     }
 }
 
-fn print_payment(sale: &Sale, style: crate::money::CurrencyStyle) {
+fn print_payment(sale: &Sale, style: CurrencyStyle) {
     let Some(payment) = &sale.record.payment else {
         return;
     };
@@ -227,91 +225,36 @@ fn print_payment(sale: &Sale, style: crate::money::CurrencyStyle) {
 const RECEIPT_WAIT: Duration = Duration::from_secs(15);
 
 /// Waits (a while) for the receipt and says how it went.
-async fn receipt_result(terminal: &Terminal, number: i64) -> String {
+async fn receipt_result(shop: &Shop, number: i64) -> String {
     let deadline = tokio::time::Instant::now() + RECEIPT_WAIT;
     loop {
-        let receipt = match journal_read(terminal, move |journal| journal.sale(number)).await {
+        let receipt = match shop.sale(number).await {
             Ok(Some(stored)) => stored.receipt,
             Ok(None) => return "unknown: the sale is missing from the journal".into(),
             Err(error) => return format!("unknown: {error}"),
         };
         match receipt {
-            Receipt::NoPrinter => return format!("{} configured", receipt.label()),
+            Receipt::NoPrinter => return format!("{} configured", label(receipt)),
             // A sale just charged is never a restored one; said as it is all the same.
-            Receipt::Printed | Receipt::NotKnown => return receipt.label().into(),
+            Receipt::Printed | Receipt::NotKnown => return label(receipt).into(),
             Receipt::Owed if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Receipt::Owed => {
-                let status = match &terminal.printer {
+                let status = match shop.printer() {
                     Some(printer) => printer.state().borrow().status.to_string(),
                     None => "no printer".into(),
                 };
                 return format!(
                     "{}, the printer is {status}; it prints when the kiosk runs and the printer is ready, or with `paycode-kiosk reprint {number}`",
-                    receipt.label()
+                    label(receipt)
                 );
             }
         }
     }
 }
 
-/// Accepts `076 123456`, `+232-76-123456` and the like; keeps the digits and a leading `+`.
-pub fn normalize_msisdn(text: &str) -> Result<String, String> {
-    let trimmed = text.trim();
-    let plus = trimmed.starts_with('+');
-    let body = trimmed.trim_start_matches('+');
-    if !body
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
-    {
-        return Err(format!(
-            "\"{text}\" is not a phone number: use digits, such as 076123456 or +23276123456"
-        ));
-    }
-    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
-    if !(8..=15).contains(&digits.len()) {
-        return Err(format!(
-            "\"{text}\" has {} digits; a mobile number has 8 to 15",
-            digits.len()
-        ));
-    }
-    Ok(if plus { format!("+{digits}") } else { digits })
-}
-
-fn check_reference(text: &str) -> Result<String, String> {
-    let trimmed = text.trim();
-    if trimmed.is_empty()
-        || trimmed.chars().count() > REFERENCE_MAX_CHARS
-        || trimmed.chars().any(char::is_control)
-    {
-        return Err(format!(
-            "the reference must be 1 to {REFERENCE_MAX_CHARS} printable characters"
-        ));
-    }
-    Ok(trimmed.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phone_numbers_are_tidied_or_refused() {
-        assert_eq!(normalize_msisdn("076 123456"), Ok("076123456".into()));
-        assert_eq!(
-            normalize_msisdn("+232-76-123456"),
-            Ok("+23276123456".into())
-        );
-        assert!(normalize_msisdn("0761").is_err());
-        assert!(normalize_msisdn("07612345a").is_err());
-        assert!(normalize_msisdn("1234567890123456").is_err());
-    }
-
-    #[test]
-    fn references_are_bounded() {
-        assert_eq!(check_reference(" INV-9 "), Ok("INV-9".into()));
-        assert!(check_reference("").is_err());
-        assert!(check_reference(&"x".repeat(65)).is_err());
-    }
+/// The receipt in the command line's words.
+fn label(receipt: Receipt) -> &'static str {
+    receipt_label(receipt, Language::English)
 }

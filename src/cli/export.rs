@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::console::say_err;
-use super::journal_read;
-use crate::report::{ExportFormat, ExportRow, day_bounds, local_zone, write_rows};
-use crate::terminal::Terminal;
+use crate::control::console::say_err;
+use crate::report::{ExportFormat, ExportRow, write_rows};
+use crate::shop::Shop;
 
 /// What `export` was asked for.
 #[derive(Debug, Clone)]
@@ -22,8 +21,8 @@ pub struct Export {
 
 /// Writes every sale started from the first day to the last (local days, both included).
 /// Without days it is today; `--from` alone runs to today, `--to` alone is that one day.
-pub async fn export(terminal: &Terminal, asked: Export) -> Result<u8, String> {
-    let today = terminal.services.clock().today();
+pub async fn export(shop: &Shop, asked: Export) -> Result<u8, String> {
+    let today = shop.clock().today();
     let (from, to) = match (asked.from, asked.to) {
         (None, None) => (today, today),
         (Some(from), None) => (from, today.max(from)),
@@ -35,15 +34,10 @@ pub async fn export(terminal: &Terminal, asked: Export) -> Result<u8, String> {
             "--from {from} is after --to {to}: give the earlier day as --from"
         ));
     }
-    let zone = local_zone();
-    let (start, _) = day_bounds(from, zone);
-    let (_, end) = day_bounds(to, zone);
-    let sales = journal_read(terminal, move |journal| journal.between(start, end)).await?;
-    let style = terminal.config.kiosk.currency_style;
-    let rows: Vec<ExportRow> = sales
-        .iter()
-        .map(|sale| ExportRow::of(sale, style))
-        .collect();
+    let rows = shop
+        .export_rows(from, to)
+        .await
+        .map_err(|error| error.to_string())?;
     match &asked.out {
         Some(path) => {
             write_file(path, &rows, asked.format)?;

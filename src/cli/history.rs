@@ -6,30 +6,30 @@ use std::time::Duration;
 use chrono::Local;
 use tokio::time::Instant;
 
-use super::console::{self, say, say_err};
-use super::journal_read;
-use crate::controller::resume_unsettled;
-use crate::journal::{Receipt, StoredSale};
+use crate::control::console::{self, say, say_err};
+use crate::journal::{Journal, JournalError, Receipt, StoredSale};
+use crate::lang::Language;
 use crate::money::CurrencyStyle;
-use crate::sale::Phase;
-use crate::terminal::Terminal;
+use crate::report::receipt_note;
+use crate::sale::{Bounds, Phase};
+use crate::shop::Shop;
 
-pub async fn history(terminal: &Terminal, limit: usize) -> Result<u8, String> {
-    let sales = journal_read(terminal, move |journal| journal.recent(limit)).await?;
-    for kept in terminal.services.journal.kept_aside() {
+pub async fn history(shop: &Shop, limit: usize) -> Result<u8, String> {
+    let sales = shop
+        .recent_sales(limit)
+        .await
+        .map_err(|error| error.to_string())?;
+    for kept in shop.journal().kept_aside() {
         say_err!(
             "note: a damaged journal was kept as {}; its sales are not listed here",
             kept.display()
         );
     }
     if sales.is_empty() {
-        say!(
-            "no sales yet in {}",
-            terminal.services.journal.path().display()
-        );
+        say!("no sales yet in {}", shop.journal().path().display());
     }
     for sale in &sales {
-        say!("{}", sale_line(sale, terminal.config.kiosk.currency_style));
+        say!("{}", sale_line(sale, shop.settings().currency_style));
     }
     Ok(0)
 }
@@ -38,8 +38,8 @@ pub async fn history(terminal: &Terminal, limit: usize) -> Result<u8, String> {
 pub fn sale_line(sale: &StoredSale, style: CurrencyStyle) -> String {
     let record = &sale.record;
     let receipt = match record.phase {
-        Phase::Paid => sale.receipt.note(),
-        _ => String::new(),
+        Phase::Paid => receipt_note(sale.receipt, Language::English),
+        _ => "",
     };
     let code = record.code.as_ref();
     format!(
@@ -61,13 +61,13 @@ pub const RECEIPTS_WAIT: Duration = Duration::from_secs(30);
 /// Settles every unsettled sale, then sees every owed receipt printed; with `cancel_pending`,
 /// codes nobody is paying are switched off instead of waited for (a payment already under way
 /// still completes and is recorded). Exits 1 while a sale is unsettled or a receipt owed.
-pub async fn recover(terminal: &Terminal, cancel_pending: bool) -> Result<u8, String> {
+pub async fn recover(shop: &Shop, cancel_pending: bool) -> Result<u8, String> {
     let paid = if console::is_remote() {
-        await_settling(terminal, cancel_pending).await?
+        await_settling(shop, cancel_pending).await?
     } else {
-        settle_here(terminal, cancel_pending).await?
+        settle_here(shop, cancel_pending).await?
     };
-    match print_owed_receipts(terminal, &paid).await? {
+    match print_owed_receipts(shop, &paid).await? {
         0 => Ok(0),
         owed => Err(format!(
             "{owed} receipt(s) still owed: fix the printer, then run recover again \
@@ -78,8 +78,9 @@ pub async fn recover(terminal: &Terminal, cancel_pending: bool) -> Result<u8, St
 
 /// Settles every unsettled sale in this process, which owns the journal; returns the sales
 /// that ended paid.
-async fn settle_here(terminal: &Terminal, cancel_pending: bool) -> Result<Vec<i64>, String> {
-    let handles = resume_unsettled(&terminal.services)
+async fn settle_here(shop: &Shop, cancel_pending: bool) -> Result<Vec<i64>, String> {
+    let handles = shop
+        .resume_unsettled(Bounds::SETTLING)
         .await
         .map_err(|error| error.to_string())?;
     if handles.is_empty() {
@@ -90,7 +91,7 @@ async fn settle_here(terminal: &Terminal, cancel_pending: bool) -> Result<Vec<i6
     if cancel_pending {
         handles.iter().for_each(|handle| handle.cancel());
     }
-    let style = terminal.config.kiosk.currency_style;
+    let style = shop.settings().currency_style;
     let mut unsettled = 0;
     let mut paid = Vec::new();
     for handle in handles {
@@ -124,8 +125,8 @@ async fn settle_here(terminal: &Terminal, cancel_pending: bool) -> Result<Vec<i6
 /// this waits until the journal holds none; with `cancel_pending`, codes waiting for a payment
 /// are switched off at Monime and the terminal's own checks then see them cancelled. Returns the
 /// sales that ended paid.
-async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<Vec<i64>, String> {
-    let unsettled = || journal_read(terminal, |journal| journal.unsettled());
+async fn await_settling(shop: &Shop, cancel_pending: bool) -> Result<Vec<i64>, String> {
+    let unsettled = || read(shop, Journal::unsettled);
     let open: Vec<_> = unsettled()
         .await?
         .into_iter()
@@ -143,7 +144,7 @@ async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<Vec
         for sale in &open {
             let pending = sale.record.phase == Phase::AwaitingPayment;
             if let (true, Some(code)) = (pending, &sale.record.code)
-                && let Err(error) = terminal.services.client.cancel(&code.id).await
+                && let Err(error) = shop.cancel_code(&code.id).await
             {
                 say_err!(
                     "#{}: the code could not be switched off: {error}",
@@ -152,7 +153,7 @@ async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<Vec
             }
         }
     }
-    let style = terminal.config.kiosk.currency_style;
+    let style = shop.settings().currency_style;
     loop {
         let still: Vec<i64> = unsettled()
             .await?
@@ -168,8 +169,7 @@ async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<Vec
     let mut paid = Vec::new();
     for sale in open {
         let number = sale.record.number;
-        if let Ok(Some(settled)) = journal_read(terminal, move |journal| journal.sale(number)).await
-        {
+        if let Ok(Some(settled)) = shop.sale(number).await {
             say!(
                 "#{number} {}: {}",
                 settled.record.amount().display(style),
@@ -187,12 +187,12 @@ async fn await_settling(terminal: &Terminal, cancel_pending: bool) -> Result<Vec
 /// prints every owed receipt; says which printed of those owed when this command began (or when
 /// its printer queue started) and those `paid` now, and names each one still owed and why.
 /// Returns how many stay owed.
-async fn print_owed_receipts(terminal: &Terminal, paid: &[i64]) -> Result<usize, String> {
-    let Some(printer) = &terminal.printer else {
+async fn print_owed_receipts(shop: &Shop, paid: &[i64]) -> Result<usize, String> {
+    let Some(printer) = shop.printer() else {
         return Ok(0);
     };
     let deadline = Instant::now() + RECEIPTS_WAIT;
-    let owed_now = journal_read(terminal, |journal| journal.owed_receipts()).await?;
+    let owed_now = read(shop, Journal::owed_receipts).await?;
     let mut watched: Vec<i64> = owed_now.iter().map(|sale| sale.record.number).collect();
     if !console::is_remote() {
         // This process's queue started moments ago and may have printed some already.
@@ -209,7 +209,7 @@ async fn print_owed_receipts(terminal: &Terminal, paid: &[i64]) -> Result<usize,
     let mut stops = console::stops()?;
     let mut stopped = false;
     let (still_owed, status) = loop {
-        let owed = journal_read(terminal, |journal| journal.owed_receipts()).await?;
+        let owed = read(shop, Journal::owed_receipts).await?;
         let status = printer.state().borrow().status.clone();
         if owed.is_empty() || status.is_problem() || stopped || Instant::now() >= deadline {
             break (owed, status);
@@ -219,13 +219,13 @@ async fn print_owed_receipts(terminal: &Terminal, paid: &[i64]) -> Result<usize,
             changed = stops.changed() => stopped = changed.is_ok(),
         }
     };
-    let style = terminal.config.kiosk.currency_style;
+    let style = shop.settings().currency_style;
     let name = |sale: &StoredSale| {
         let amount = sale.record.amount().display(style);
         format!("#{} {amount}", sale.record.number)
     };
     for number in watched {
-        let sale = journal_read(terminal, move |journal| journal.sale(number)).await?;
+        let sale = shop.sale(number).await.map_err(|error| error.to_string())?;
         if let Some(sale) = sale.filter(|sale| sale.receipt == Receipt::Printed) {
             say!("{}: receipt printed", name(&sale));
         }
@@ -242,4 +242,15 @@ async fn print_owed_receipts(terminal: &Terminal, paid: &[i64]) -> Result<usize,
         say!("{}: receipt still owed: {why}", name(sale));
     }
     Ok(still_owed.len())
+}
+
+/// A journal read, its error in words.
+async fn read<T: Send + 'static>(
+    shop: &Shop,
+    call: fn(&Journal) -> Result<T, JournalError>,
+) -> Result<T, String> {
+    shop.journal()
+        .call(call)
+        .await
+        .map_err(|error| error.to_string())
 }

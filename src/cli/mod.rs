@@ -4,26 +4,27 @@
 mod books;
 mod charge;
 mod codes;
-pub(crate) mod console;
 mod export;
 mod history;
 mod printing;
-pub mod remote;
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::journal::{Journal, JournalError};
+use crate::control::{self, OwnerCommand};
 use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
 use crate::report::ExportFormat;
+use crate::shop::Shop;
 use crate::simulator::SimulatorOptions;
-use crate::terminal::{Terminal, control_socket, monime_client};
-use remote::Acting;
+use crate::terminal::{self, monime_client};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -228,18 +229,9 @@ fn parse_width(text: &str) -> Result<u16, String> {
 /// Runs `command` and returns the process exit code. (With no command the binary runs the
 /// screen, `ui::run`.)
 pub fn run(config_path: Option<&Path>, command: Command) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(dispatch(config_path, command)) {
+    let outcome = terminal::async_runtime()
+        .and_then(|runtime| runtime.block_on(dispatch(config_path, command)));
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
             eprintln!("error: {message}");
@@ -249,6 +241,11 @@ pub fn run(config_path: Option<&Path>, command: Command) -> ExitCode {
 }
 
 async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, String> {
+    let reading = || async {
+        terminal::open_for_reading(config_path)
+            .await
+            .map_err(|error| error.to_string())
+    };
     match command {
         Command::Charge {
             amount,
@@ -256,50 +253,40 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
             reference,
             unknown_after,
         } => {
-            let acting = Acting::Charge {
+            let charge = OwnerCommand::Charge {
                 amount,
                 phone,
                 reference,
                 unknown_after,
             };
-            carry_out(config_path, acting).await
+            run_by_owner(config_path, charge).await
         }
         Command::Recover { cancel_pending } => {
-            carry_out(config_path, Acting::Recover { cancel_pending }).await
+            run_by_owner(config_path, OwnerCommand::Recover { cancel_pending }).await
         }
-        Command::PrintTest => carry_out(config_path, Acting::PrintTest).await,
+        Command::PrintTest => run_by_owner(config_path, OwnerCommand::PrintTest).await,
         Command::Reprint { sale, last: _ } => {
-            carry_out(config_path, Acting::Reprint { sale }).await
+            run_by_owner(config_path, OwnerCommand::Reprint { sale }).await
         }
-        Command::Report { z: true, .. } => carry_out(config_path, Acting::CloseDay).await,
+        Command::Report { z: true, .. } => run_by_owner(config_path, OwnerCommand::CloseDay).await,
         Command::Report {
             x: true,
             print: true,
             ..
-        } => carry_out(config_path, Acting::PrintShift).await,
+        } => run_by_owner(config_path, OwnerCommand::PrintShift).await,
         Command::Report {
             x: true,
             print: false,
             ..
-        } => {
-            let terminal = Terminal::open_for_reading(config_path)
-                .await
-                .map_err(|error| error.to_string())?;
-            books::shift(&terminal, false).await
-        }
+        } => books::shift(&reading().await?, false).await,
         Command::Report {
             date, print: true, ..
-        } => carry_out(config_path, Acting::PrintReport { date }).await,
+        } => run_by_owner(config_path, OwnerCommand::PrintReport { date }).await,
         Command::Report {
             date, print: false, ..
-        } => {
-            let terminal = Terminal::open_for_reading(config_path)
-                .await
-                .map_err(|error| error.to_string())?;
-            printing::report(&terminal, date, false).await
-        }
+        } => printing::report(&reading().await?, date, false).await,
         Command::Reconcile { date, restore } => {
-            carry_out(config_path, Acting::Reconcile { date, restore }).await
+            run_by_owner(config_path, OwnerCommand::Reconcile { date, restore }).await
         }
         Command::Export {
             from,
@@ -307,23 +294,15 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
             format,
             out,
         } => {
-            let terminal = Terminal::open_for_reading(config_path)
-                .await
-                .map_err(|error| error.to_string())?;
             let asked = export::Export {
                 from,
                 to,
                 format,
                 out,
             };
-            export::export(&terminal, asked).await
+            export::export(&reading().await?, asked).await
         }
-        Command::History { limit } => {
-            let terminal = Terminal::open_for_reading(config_path)
-                .await
-                .map_err(|error| error.to_string())?;
-            history::history(&terminal, limit).await
-        }
+        Command::History { limit } => history::history(&reading().await?, limit).await,
         Command::VirtualPrinter { width, out, silent } => {
             printing::virtual_printer(usize::from(width), &out, !silent).await
         }
@@ -357,18 +336,50 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
 
 /// Hands a command that sells or prints to the running terminal; with none running, this
 /// process takes the journal and the printer and carries it out itself.
-async fn carry_out(config_path: Option<&Path>, acting: Acting) -> Result<u8, String> {
-    let socket = match load_config(config_path)? {
-        Some(config) => control_socket(&config),
-        None => crate::config::demo_data_dir().join("control.sock"),
-    };
-    if let Some(code) = remote::hand_over(&socket, &acting).await? {
+async fn run_by_owner(config_path: Option<&Path>, command: OwnerCommand) -> Result<u8, String> {
+    let socket = terminal::control_socket_for(config_path).map_err(|error| error.to_string())?;
+    if let Some(code) = control::hand_over(&socket, &command).await? {
         return Ok(code);
     }
-    let terminal = Terminal::open(config_path)
+    let shop = terminal::open_for_command(config_path)
         .await
         .map_err(|error| error.to_string())?;
-    acting.run(&terminal).await
+    carry_out(&shop, command).await
+}
+
+/// The commands a running terminal carries out for a technician, for `control::serve`.
+pub fn owner_commands(
+    shop: Arc<Shop>,
+    command: OwnerCommand,
+) -> Pin<Box<dyn Future<Output = Result<u8, String>> + Send>> {
+    Box::pin(async move { carry_out(&shop, command).await })
+}
+
+/// Carries `command` out on `shop`, which this process owns.
+async fn carry_out(shop: &Shop, command: OwnerCommand) -> Result<u8, String> {
+    match command {
+        OwnerCommand::Charge {
+            amount,
+            phone,
+            reference,
+            unknown_after,
+        } => {
+            let asked = charge::Asked {
+                amount,
+                phone,
+                reference,
+                unknown_after: unknown_after.map(Duration::from_secs),
+            };
+            charge::run(shop, asked).await
+        }
+        OwnerCommand::Recover { cancel_pending } => history::recover(shop, cancel_pending).await,
+        OwnerCommand::Reprint { sale } => printing::reprint(shop, sale).await,
+        OwnerCommand::PrintTest => printing::print_test(shop).await,
+        OwnerCommand::PrintReport { date } => printing::report(shop, date, true).await,
+        OwnerCommand::PrintShift => books::shift(shop, true).await,
+        OwnerCommand::CloseDay => books::close_day(shop).await,
+        OwnerCommand::Reconcile { date, restore } => books::reconcile(shop, date, restore).await,
+    }
 }
 
 /// What a command says when the terminal's clock is wrong.
@@ -450,30 +461,14 @@ async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<u8, Strin
     }
     println!("  journal    {}", config.storage.path.display());
     if online {
-        let client = monime_client(&config)?;
-        client
-            .list_page(&Default::default(), 1, None)
-            .await
-            .map_err(|error| {
-                let mut message = format!("the configuration is valid but Monime said no: {error}");
-                if error.refuses_key() {
-                    message.push_str(&format!(". The key is read from {}", monime.token_origin));
-                }
-                message
-            })?;
+        monime_client(&config)?.check().await.map_err(|error| {
+            let mut message = format!("the configuration is valid but Monime said no: {error}");
+            if error.refuses_key() {
+                message.push_str(&format!(". The key is read from {}", monime.token_origin));
+            }
+            message
+        })?;
         println!("  online     Monime accepted the token and space id");
     }
     Ok(0)
-}
-
-/// Runs a journal read off the async workers.
-pub(crate) async fn journal_read<T: Send + 'static>(
-    terminal: &Terminal,
-    read: impl FnOnce(&Journal) -> Result<T, JournalError> + Send + 'static,
-) -> Result<T, String> {
-    let journal = terminal.services.journal.clone();
-    tokio::task::spawn_blocking(move || read(&journal))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(|error| error.to_string())
 }

@@ -6,22 +6,11 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use super::console::{self, say, say_err};
-use super::journal_read;
-use crate::controller::learn_the_time;
+use crate::control::console::{self, say, say_err};
 use crate::printer::emulator::Emulator;
 use crate::printer::pty::PtyPrinter;
-use crate::printer::spooler::Job;
 use crate::printer::{PrinterHandle, PrinterStatus, receipt};
-use crate::report::{DayReport, local_zone};
-use crate::terminal::Terminal;
-use crate::terminal::receipt_style;
-
-pub(super) fn printer(terminal: &Terminal) -> Result<&PrinterHandle, String> {
-    terminal.printer.as_ref().ok_or_else(|| {
-        "this terminal has no printer: add a [printer] section to the configuration".to_string()
-    })
-}
+use crate::shop::Shop;
 
 /// Asks the printer how it is and says so.
 async fn show_status(printer: &PrinterHandle) -> Result<PrinterStatus, String> {
@@ -36,68 +25,43 @@ async fn show_status(printer: &PrinterHandle) -> Result<PrinterStatus, String> {
     Ok(state.status)
 }
 
-pub async fn print_test(terminal: &Terminal) -> Result<u8, String> {
-    let printer = printer(terminal)?;
+pub async fn print_test(shop: &Shop) -> Result<u8, String> {
+    let printer = shop
+        .printer_or_refusal()
+        .map_err(|error| error.to_string())?;
     show_status(printer).await?;
-    printer
-        .print(Job::TestPage)
+    shop.print_test_page()
         .await
         .map_err(|error| format!("the test page was not printed: {error}"))?;
     say!("Test page sent.");
     Ok(0)
 }
 
-pub async fn reprint(terminal: &Terminal, sale: Option<i64>) -> Result<u8, String> {
-    let printer = printer(terminal)?;
-    let number = match sale {
-        Some(number) => number,
-        None => {
-            journal_read(terminal, |journal| journal.last_paid())
-                .await?
-                .ok_or("no paid sale in the journal yet, so there is nothing to reprint")?
-                .record
-                .number
-        }
-    };
-    printer
-        .print(Job::Reprint(number))
+pub async fn reprint(shop: &Shop, sale: Option<i64>) -> Result<u8, String> {
+    let number = shop
+        .reprint(sale)
         .await
-        .map_err(|error| format!("sale {number} was not reprinted: {error}"))?;
+        .map_err(|error| error.to_string())?;
     say!("Receipt of sale {number} sent to the printer.");
     Ok(0)
 }
 
-pub async fn report(
-    terminal: &Terminal,
-    date: Option<NaiveDate>,
-    print: bool,
-) -> Result<u8, String> {
-    let config = &terminal.config;
-    let clock = terminal.services.clock();
-    let date = match date {
-        Some(date) => date,
-        None => {
-            // Today is Monime's today when this terminal's clock is wrong.
-            learn_the_time(&terminal.services).await;
-            clock.today()
-        }
-    };
-    if let Some(off_by) = clock.off_by() {
+pub async fn report(shop: &Shop, date: Option<NaiveDate>, print: bool) -> Result<u8, String> {
+    let report = shop
+        .day_report(date)
+        .await
+        .map_err(|error| error.to_string())?;
+    if let Some(off_by) = shop.clock().off_by() {
         say_err!("Note: {}", super::clock_is_off(off_by));
     }
-    let currency = config.monime.currency;
-    let report = journal_read(terminal, move |journal| {
-        DayReport::for_day(journal, date, local_zone(), currency)
-    })
-    .await?;
-    let style = receipt_style(config);
+    let style = &shop.settings().receipt_style;
     show_paper(
         style.width,
-        &receipt::day_report(&style, &report, clock.now()).map_err(|error| error.to_string())?,
+        &receipt::day_report(style, &report, shop.clock().now())
+            .map_err(|error| error.to_string())?,
     );
     if print {
-        printer(terminal)?
-            .print(Job::Report(report))
+        shop.print_day_report(report)
             .await
             .map_err(|error| format!("the report was not printed: {error}"))?;
         say!("Report sent to the printer.");

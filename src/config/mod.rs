@@ -194,11 +194,18 @@ impl Config {
 
     /// The name Monime stores for a sale's code, from the `code_name` template.
     pub fn code_name_for(&self, sale_number: i64) -> String {
+        self.code_name_for_template()
+            .replace("{sale}", &sale_number.to_string())
+    }
+
+    /// The `code_name` template with the merchant and terminal filled in and `{sale}` left
+    /// for each sale's number.
+    pub fn code_name_for_template(&self) -> String {
         expand_code_name(
             &self.monime.code_name,
             &self.kiosk.merchant_name,
             &self.kiosk.terminal_id,
-            &sale_number.to_string(),
+            "{sale}",
         )
     }
 }

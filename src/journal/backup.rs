@@ -68,3 +68,20 @@ impl Journal {
         Ok(())
     }
 }
+/// Backs the journal up once a day (checked hourly, so a terminal left on overnight makes the
+/// next day's backup soon after midnight), for as long as the runtime runs.
+pub async fn keep_daily_backups(journal: Journal) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let today = chrono::Local::now().date_naive();
+        match journal
+            .call(move |journal| journal.back_up_daily(today))
+            .await
+        {
+            Ok(Some(file)) => tracing::info!(backup = %file.display(), "journal backed up"),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "the journal's daily backup failed"),
+        }
+    }
+}

@@ -176,14 +176,17 @@ fn read_close(row: &Row<'_>) -> rusqlite::Result<Result<DayClose, String>> {
 mod tests {
     use super::*;
     use crate::money::{Currency, Money};
-    use crate::monime::NewPaymentCode;
+    use crate::sale::{CodeShape, NewSale};
 
     fn sale(journal: &Journal, key: &str, phase: Phase) -> i64 {
         let now = Utc::now();
         let mut record = journal
-            .begin_sale("T1", key, now, |number| {
-                NewPaymentCode::new(format!("sale {number}"), Money::new(Currency::Sle, 500))
-            })
+            .begin_sale(
+                key,
+                now,
+                &CodeShape::new("sale {sale}", "T1"),
+                &NewSale::of(Money::new(Currency::Sle, 500)),
+            )
             .expect("begin");
         record.phase = phase;
         journal.save(&record, now, None).expect("save");

@@ -9,10 +9,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
-use super::{
-    CASHIER_METADATA, Journal, JournalError, Receipt, insert_event, next_number, timestamp,
-};
+use super::{Journal, JournalError, Receipt, insert_event, next_number, timestamp};
 use crate::monime::{CodeStatus, NewPaymentCode, PaymentCode};
+use crate::sale::CASHIER_METADATA;
 use crate::sale::Phase;
 
 /// What came of restoring one code.

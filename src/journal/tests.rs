@@ -8,13 +8,15 @@ use super::open::{MIGRATIONS, PAGE_CACHE_KIB};
 use super::*;
 use crate::money::{Currency, Money};
 
-fn request(number: i64) -> NewPaymentCode {
-    NewPaymentCode::new(
-        format!("Shop sale {number}"),
-        Money::new(Currency::Sle, 1250),
-    )
-    .with_reference(Some("R1".into()))
-    .with_metadata("sale", number.to_string())
+fn shape() -> CodeShape {
+    CodeShape::new("Shop sale {sale}", "T1")
+}
+
+fn sale() -> NewSale {
+    NewSale {
+        reference: Some("R1".into()),
+        ..NewSale::of(Money::new(Currency::Sle, 1250))
+    }
 }
 
 fn open() -> (tempfile::TempDir, Journal) {
@@ -28,7 +30,7 @@ fn a_sale_is_stored_before_it_is_sent_and_read_back_whole() {
     let (_dir, journal) = open();
     let now = Utc::now();
     let record = journal
-        .begin_sale("T1", "key-1", now, request)
+        .begin_sale("key-1", now, &shape(), &sale())
         .expect("begin");
     assert_eq!(record.number, 1);
     assert_eq!(record.request.name, "Shop sale 1");
@@ -79,10 +81,10 @@ fn a_sale_is_stored_before_it_is_sent_and_read_back_whole() {
 fn keys_are_unique() {
     let (_dir, journal) = open();
     journal
-        .begin_sale("T1", "same", Utc::now(), request)
+        .begin_sale("same", Utc::now(), &shape(), &sale())
         .expect("first");
     let error = journal
-        .begin_sale("T1", "same", Utc::now(), request)
+        .begin_sale("same", Utc::now(), &shape(), &sale())
         .expect_err("second");
     assert!(error.message.contains("UNIQUE"), "{error}");
     assert_eq!(
@@ -99,7 +101,7 @@ fn reopening_keeps_everything_and_does_not_migrate_twice() {
     {
         let journal = Journal::open(&path).expect("open");
         journal
-            .begin_sale("T1", "k1", Utc::now(), request)
+            .begin_sale("k1", Utc::now(), &shape(), &sale())
             .expect("begin");
     }
     let journal = Journal::open(&path).expect("reopen");
@@ -147,7 +149,7 @@ fn recent_is_newest_first_and_between_selects_by_time() {
     for index in 0..3 {
         let at = start + chrono::Duration::hours(index);
         journal
-            .begin_sale("T1", &format!("k{index}"), at, request)
+            .begin_sale(&format!("k{index}"), at, &shape(), &sale())
             .expect("begin");
     }
     let numbers: Vec<i64> = journal
@@ -195,7 +197,7 @@ fn a_damaged_journal_is_kept_aside_and_a_fresh_one_started() {
     );
     let record = opened
         .journal
-        .begin_sale("T1", "key-1", Utc::now(), request)
+        .begin_sale("key-1", Utc::now(), &shape(), &sale())
         .expect("the fresh journal sells");
     assert_eq!(record.number, 1);
 
@@ -240,7 +242,7 @@ fn a_full_disk_refuses_with_what_is_free() {
 fn a_backup_a_day_and_the_newest_seven_kept() {
     let (_dir, journal) = open();
     journal
-        .begin_sale("T1", "key-1", Utc::now(), request)
+        .begin_sale("key-1", Utc::now(), &shape(), &sale())
         .expect("begin");
     let first_day = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
     for offset in 0..9 {
@@ -298,13 +300,18 @@ fn an_item_sale_keeps_its_order_and_a_keyed_sale_stores_none() {
     };
     let sent = order.clone();
     journal
-        .begin_sale("T1", "key-1", Utc::now(), move |number| SaleRequest {
-            request: request(number),
-            order: sent,
-        })
+        .begin_sale(
+            "key-1",
+            Utc::now(),
+            &shape(),
+            &NewSale {
+                order: sent,
+                ..sale()
+            },
+        )
         .expect("begin");
     journal
-        .begin_sale("T1", "key-2", Utc::now(), request)
+        .begin_sale("key-2", Utc::now(), &shape(), &sale())
         .expect("begin");
     assert_eq!(journal.sale(1).expect("read").expect("sale 1").order, order);
     assert!(

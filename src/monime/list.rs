@@ -18,6 +18,15 @@ pub struct Page {
 }
 
 impl MonimeClient {
+    /// Asks Monime the smallest thing it answers (one code of the list): whether it answers at
+    /// all and accepts the key. Every answer, an error too, tells the client's clock Monime's
+    /// time.
+    pub async fn check(&self) -> Result<(), MonimeError> {
+        self.list_page(&ListFilter::default(), 1, None)
+            .await
+            .map(|_| ())
+    }
+
     /// Reads one page of codes, newest first as Monime orders them. The 2024-08-01 list has no
     /// `status` or `ussd_code` filter: on that version they are applied here, to the page
     /// Monime sent, so a page may hold fewer than `limit` codes while `next` goes on.

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use crate::clock::Clock;
 use crate::journal::Journal;
-use crate::lang::{Choice, Language};
+use crate::lang::{Language, SharedLanguage};
 use crate::money::CurrencyStyle;
 
 pub use codepage::CodePage;
@@ -223,8 +223,8 @@ impl ReceiptStyle {
             code_page: printer.map(|p| p.code_page).unwrap_or_default(),
             qr: printer.map(|p| p.qr).unwrap_or_default(),
             currency_style,
-            zone: crate::report::local_zone(),
-            language: Choice::default(),
+            zone: crate::clock::local_zone(),
+            language: SharedLanguage::default(),
         }
     }
 }

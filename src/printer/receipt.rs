@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::codepage::{ByteSink, CodePage};
 use crate::journal::StoredSale;
-use crate::lang::Choice;
+use crate::lang::SharedLanguage;
 use crate::money::{CurrencyStyle, Money};
 use crate::qr::{QUIET_ZONE, QrDots};
 use crate::report::{DayReport, ReportLine, ShiftReport};
@@ -46,7 +46,7 @@ pub struct ReceiptStyle {
     pub zone: FixedOffset,
     /// The language of the words on paper; shared with the screen, which can change it, so the
     /// next document is printed in the language chosen.
-    pub language: Choice,
+    pub language: SharedLanguage,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -355,9 +355,9 @@ fn lines(doc: &mut Document, lines: &[ReportLine]) -> Layout {
             doc.rule()?;
             doc.line(&line.label)?;
         } else if line.value.is_empty() {
-            doc.line(&line.label)?;
+            doc.line(&line.marked_label())?;
         } else {
-            doc.pair(&line.label, &line.value)?;
+            doc.pair(&line.marked_label(), &line.value)?;
         }
     }
     Ok(())

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use chrono::Local;
 use serde::{Deserialize, Serialize};
 
+use super::receipt_label;
 use crate::journal::StoredSale;
+use crate::lang::Language;
 use crate::money::{CurrencyStyle, Money};
 use crate::sale::Phase;
 
@@ -85,7 +87,8 @@ impl ExportRow {
                     .join("; ")
             }),
             tip_minor: sale.order.tip_minor,
-            receipt: (record.phase == Phase::Paid).then(|| sale.receipt.label().to_string()),
+            receipt: (record.phase == Phase::Paid)
+                .then(|| receipt_label(sale.receipt, Language::English).to_string()),
             z_number: sale.books.z_number,
             restored: sale.books.restored,
         }

@@ -147,7 +147,13 @@ pub struct ReportLine {
     pub label: String,
     pub value: String,
     pub heading: bool,
+    /// Something the owner must look into (money Monime has and the journal has not, or the
+    /// other way round): red on screen, marked `!` on paper and on the command line.
+    pub alert: bool,
 }
+
+/// How paper, the command line and a stored close mark an alert line.
+pub const ALERT_MARK: &str = "! ";
 
 impl ReportLine {
     pub fn new(label: impl Into<String>, value: impl Into<String>) -> ReportLine {
@@ -155,6 +161,23 @@ impl ReportLine {
             label: label.into(),
             value: value.into(),
             heading: false,
+            alert: false,
+        }
+    }
+
+    /// A line the owner must look into.
+    pub fn alert(label: impl Into<String>, value: impl Into<String>) -> ReportLine {
+        ReportLine {
+            alert: true,
+            ..ReportLine::new(label, value)
+        }
+    }
+
+    /// The label as paper and the command line print it: an alert marked with `!`.
+    pub fn marked_label(&self) -> String {
+        match self.alert {
+            true => format!("{ALERT_MARK}{}", self.label),
+            false => self.label.clone(),
         }
     }
 
@@ -171,8 +194,8 @@ impl ReportLine {
         lines
             .iter()
             .map(|line| match line.value.as_str() {
-                "" => line.label.clone(),
-                value => format!("{}\t{value}", line.label),
+                "" => line.marked_label(),
+                value => format!("{}\t{value}", line.marked_label()),
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -181,9 +204,12 @@ impl ReportLine {
     /// The lines `store` kept (a close made before values were kept is label lines only).
     pub fn read_stored(text: &str) -> Vec<ReportLine> {
         text.lines()
-            .map(|line| match line.split_once('\t') {
-                Some((label, value)) => ReportLine::new(label, value),
-                None => ReportLine::new(line, ""),
+            .map(|line| {
+                let (label, value) = line.split_once('\t').unwrap_or((line, ""));
+                match label.strip_prefix(ALERT_MARK) {
+                    Some(label) => ReportLine::alert(label, value),
+                    None => ReportLine::new(label, value),
+                }
             })
             .collect()
     }
@@ -330,10 +356,16 @@ mod tests {
     #[test]
     fn stored_lines_read_back_as_they_were() {
         let lines = vec![
-            ReportLine::new("! Paid at Monime, not here", "Le 5.00"),
-            ReportLine::new("!   sale 4 (expired here)", ""),
+            ReportLine::alert("Paid at Monime, not here", "Le 5.00"),
+            ReportLine::alert("  sale 4 (expired here)", ""),
+            ReportLine::new("Agreed with Monime", "3 codes"),
         ];
-        assert_eq!(ReportLine::read_stored(&ReportLine::store(&lines)), lines);
+        let stored = ReportLine::store(&lines);
+        assert!(
+            stored.starts_with("! Paid at Monime, not here\t"),
+            "{stored}"
+        );
+        assert_eq!(ReportLine::read_stored(&stored), lines);
         assert_eq!(
             ReportLine::read_stored("Not checked"),
             [ReportLine::new("Not checked", "")]

@@ -137,6 +137,34 @@ pub struct Settings {
     pub flash_paid: bool,
 }
 
+impl Settings {
+    /// The screen's settings for `shop`: what `terminal` handed it, and what the shop runs with
+    /// (demo mode, a printer, the language chosen).
+    pub fn of(shop: &crate::shop::Shop) -> Settings {
+        let shop_settings = shop.settings();
+        let screen = &shop_settings.screen;
+        let seconds = |span: std::time::Duration| u32::try_from(span.as_secs()).unwrap_or(u32::MAX);
+        Settings {
+            merchant_name: screen.merchant_name.clone(),
+            terminal_id: shop_settings.terminal_id().to_string(),
+            currency: shop_settings.currency,
+            currency_style: shop_settings.currency_style,
+            max_amount_minor: shop_settings.max_amount_minor,
+            admin_pin: screen.admin_pin.clone(),
+            demo: shop.is_demo(),
+            paid_screen_secs: screen.paid_screen_secs,
+            has_printer: shop.printer().is_some(),
+            cashiers: screen.cashiers.clone(),
+            idle_sign_out_secs: screen.idle_sign_out.map(seconds),
+            language: shop.language(),
+            items: screen.items.clone(),
+            tips: screen.tips.clone(),
+            screen_idle_secs: screen.screen_idle.map(seconds),
+            flash_paid: shop_settings.chime_when_paid,
+        }
+    }
+}
+
 pub struct Flow {
     settings: Settings,
     screen: Screen,

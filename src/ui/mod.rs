@@ -22,19 +22,16 @@ mod worker;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::terminal::Terminal;
+use crate::control;
 
 pub use window::{App, qr_image};
 
 slint::include_modules!();
 
-/// Runs the terminal's window until it is closed.
-pub fn run(config_path: Option<&Path>) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+/// Runs the terminal's window until it is closed; a technician's commands reach it through the
+/// control socket and are carried out by `commands`.
+pub fn run(config_path: Option<&Path>, commands: control::Handler) -> Result<(), String> {
+    let runtime = crate::terminal::async_runtime()?;
     let window = MainWindow::new().map_err(|error| {
         format!(
             "cannot open the window: {error} (on a desktop, is DISPLAY or WAYLAND_DISPLAY set? \
@@ -49,6 +46,7 @@ pub fn run(config_path: Option<&Path>) -> Result<(), String> {
         config_path.map(Path::to_path_buf),
         runtime.handle().clone(),
         startup::RETRY_AFTER,
+        commands,
     );
     let shown = window.run();
     drop(watchdog);

@@ -12,8 +12,9 @@ use std::time::Duration;
 use slint::ComponentHandle;
 
 use super::{App, Kiosk, MainWindow, Page, words};
+use crate::control;
 use crate::lang::Language;
-use crate::terminal::{OpenError, Terminal};
+use crate::terminal::{self, OpenError};
 
 /// How long the start-up problem stays on screen before the terminal tries again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(10);
@@ -38,6 +39,7 @@ pub fn start(
     config_path: Option<PathBuf>,
     runtime: tokio::runtime::Handle,
     retry_after: Duration,
+    commands: control::Handler,
 ) -> Starting {
     let starting = Starting::default();
     let kiosk = window.global::<Kiosk>();
@@ -53,7 +55,7 @@ pub fn start(
         loop {
             let path = config_path.clone();
             let opened = runtime
-                .spawn(async move { Terminal::open_for_screen(path.as_deref()).await })
+                .spawn(async move { terminal::open_for_screen(path.as_deref()).await })
                 .await
                 .unwrap_or_else(|error| {
                     Err(OpenError::Other(format!(
@@ -62,14 +64,14 @@ pub fn start(
                 });
             let Some(window) = weak.upgrade() else { return };
             match opened {
-                Ok(terminal) => {
-                    if terminal.simulator.is_some() {
+                Ok(shop) => {
+                    if shop.is_demo() {
                         tracing::info!(
-                            journal = %terminal.services.journal.path().display(),
+                            journal = %shop.journal().path().display(),
                             "demo mode: no configuration found, selling against the built-in simulator"
                         );
                     }
-                    *slot.app.borrow_mut() = Some(App::start(&window, terminal, &runtime));
+                    *slot.app.borrow_mut() = Some(App::start(&window, shop, &runtime, commands));
                     return;
                 }
                 Err(error) => {

@@ -14,12 +14,12 @@ use tokio::sync::mpsc;
 use super::backlight::Backlight;
 use super::flow::{Action, BooksView, Flow, Intent, News, Screen, Settings, View};
 use super::keypad::KeypadKey;
-use super::{
-    BooksLine, CartRow, HistoryRow, ItemKey, Kiosk, MainWindow, Page, Terminal, TipButton, worker,
-};
+use super::{BooksLine, CartRow, HistoryRow, ItemKey, Kiosk, MainWindow, Page, TipButton, worker};
 use crate::clock::Clock;
+use crate::control;
 use crate::lang::Language;
 use crate::qr::QrPayload;
+use crate::shop::Shop;
 
 /// A running terminal screen: keep it alive as long as the window.
 pub struct App {
@@ -53,42 +53,20 @@ thread_local! {
 
 impl App {
     /// Wires `window` to a terminal: callbacks, the one-second tick and the worker task.
-    pub fn start(window: &MainWindow, terminal: Terminal, runtime: &tokio::runtime::Handle) -> App {
-        let config = &terminal.config;
-        let settings = Settings {
-            merchant_name: config.kiosk.merchant_name.clone(),
-            terminal_id: config.kiosk.terminal_id.clone(),
-            currency: config.monime.currency,
-            currency_style: config.kiosk.currency_style,
-            max_amount_minor: config.kiosk.max_amount_minor,
-            admin_pin: config.kiosk.admin_pin.clone(),
-            demo: terminal.simulator.is_some(),
-            paid_screen_secs: config.kiosk.paid_screen_secs,
-            has_printer: terminal.printer.is_some(),
-            cashiers: config.cashiers.clone(),
-            idle_sign_out_secs: config
-                .kiosk
-                .idle_sign_out
-                .map(|idle| u32::try_from(idle.as_secs()).unwrap_or(u32::MAX)),
-            language: terminal.language.get(),
-            items: config.items.clone(),
-            tips: config.kiosk.tips.clone(),
-            screen_idle_secs: config
-                .kiosk
-                .screen_idle
-                .map(|idle| u32::try_from(idle.as_secs()).unwrap_or(u32::MAX)),
-            flash_paid: config
-                .printer
-                .as_ref()
-                .is_some_and(|printer| printer.buzzer),
-        };
+    pub fn start(
+        window: &MainWindow,
+        shop: Shop,
+        runtime: &tokio::runtime::Handle,
+        commands: control::Handler,
+    ) -> App {
+        let settings = Settings::of(&shop);
         let state = Rc::new(RefCell::new(UiState {
+            backlight: settings.screen_idle_secs.and_then(|_| Backlight::find()),
             flow: Flow::new(settings),
-            qr_payload: config.kiosk.qr_payload,
+            qr_payload: shop.settings().qr_payload,
             qr_for: String::new(),
-            clock: terminal.services.clock().clone(),
+            clock: shop.clock().clone(),
             language: None,
-            backlight: config.kiosk.screen_idle.and_then(|_| Backlight::find()),
         }));
         let screen = NEXT_SCREEN.replace(NEXT_SCREEN.get() + 1);
         SCREENS.with(|screens| screens.borrow_mut().insert(screen, Rc::clone(&state)));
@@ -105,7 +83,7 @@ impl App {
                 });
             });
         };
-        runtime.spawn(worker::run(terminal, inbox, post));
+        runtime.spawn(worker::run(shop, commands, inbox, post));
 
         bind_callbacks(window, &state, &actions);
         let tick = slint::Timer::default();

@@ -16,6 +16,7 @@ use crate::journal::{ProblemKind, Receipt};
 use crate::lang::Language;
 use crate::monime::MonimeError;
 use crate::printer::{PrintError, PrinterState, PrinterStatus};
+use crate::report::{receipt_label, receipt_note};
 use crate::sale::{
     CHECK_THE_DASHBOARD, NOTHING_CHARGED, Phase, check_the_dashboard, nothing_charged,
 };
@@ -25,9 +26,9 @@ use crate::terminal::OpenError;
 pub fn history_status(l: Language, phase: Phase, receipt: Receipt) -> String {
     let status = phase.label_in(l);
     match (phase, receipt) {
-        (Phase::Paid, Receipt::Printed) => l.trf("{} · {}", &[&status, &receipt.label_in(l)]),
+        (Phase::Paid, Receipt::Printed) => l.trf("{} · {}", &[&status, &receipt_label(receipt, l)]),
         (Phase::Paid, Receipt::Owed | Receipt::NotKnown) => {
-            l.trf("{} · {}", &[&status, &receipt.note_in(l)])
+            l.trf("{} · {}", &[&status, &receipt_note(receipt, l)])
         }
         _ => status.to_string(),
     }
@@ -377,19 +378,6 @@ pub fn day_closed(l: Language, label: &str, printed: Option<Result<(), PrintErro
     }
 }
 
-/// A report line the owner must look into is shown in red: money Monime has that the
-/// terminal does not, or the other way round.
-pub fn is_alert(label: &str) -> bool {
-    label.starts_with(crate::books::ALERT_MARK)
-}
-
-/// A report line's label without its alert mark.
-pub fn unmarked(label: &str) -> &str {
-    label
-        .strip_prefix(crate::books::ALERT_MARK)
-        .unwrap_or(label)
-}
-
 /// What is being printed, in a printing's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Printing {
@@ -497,9 +485,6 @@ mod tests {
 
     #[test]
     fn a_receipt_reads_the_same_wherever_it_is_listed() {
-        assert_eq!(Receipt::Printed.note(), "receipt printed");
-        assert_eq!(Receipt::Owed.note(), "receipt owed");
-        assert_eq!(Receipt::NoPrinter.note(), "no printer");
         assert_eq!(
             history_status(E, Phase::Paid, Receipt::Printed),
             "Paid · printed"

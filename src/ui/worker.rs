@@ -1,54 +1,55 @@
-//! The screen's worker on the tokio runtime: it starts and cancels sales through the controller,
-//! follows the sale on screen, runs the one-off errands (reprint, test page, day report,
-//! history, network check, the books, the demo customer) and forwards the printer's state. Everything it
-//! learns goes back to the UI thread as `News` through `post`; it never touches Slint.
+//! The screen's worker on the tokio runtime: it translates the flow's actions into the shop's
+//! operations (starting and cancelling sales, reprints, reports, the books, the network check,
+//! the demo customer, the language), follows the sale on screen and forwards the printer's
+//! state. Everything it learns goes back to the UI thread as `News` through `post`; it never
+//! touches Slint. It also opens the control socket, with the commands it is handed, so a
+//! technician's command reaches the running terminal.
 
 use std::sync::Arc;
 
 use chrono::Local;
 use tokio::sync::{Mutex, mpsc};
 
-use super::Terminal;
 use super::flow::{Action, Link, News};
 use super::words::{self, NetworkNote, Printing};
-use crate::controller::{SaleExtras, SaleLink, resume_unsettled_with, start_sale};
+use crate::control;
+use crate::controller::SaleLink;
 use crate::monime::MonimeError;
-use crate::printer::spooler::Job;
-use crate::report::{DayReport, local_zone};
-use crate::sale::{Bounds, Phase, Reachability};
-use crate::terminal::{DEMO_PAYMENT_TAKES, code_request};
+use crate::sale::{Bounds, NewSale, Reachability};
+use crate::shop::{PrintingError, Shop};
 
 /// How many recent sales the history screen lists.
 const HISTORY_LENGTH: usize = 50;
 
 /// Runs what the flow asks for until the screen goes, and reports back through `post`.
 pub async fn run(
-    terminal: Terminal,
+    shop: Shop,
+    commands: control::Handler,
     mut inbox: mpsc::UnboundedReceiver<Action>,
     post: impl Fn(News) + Send + Sync + Clone + 'static,
 ) {
     let (screen, mut commanded_sales) = mpsc::unbounded_channel();
-    terminal.attach_screen(screen);
-    let terminal = Arc::new(terminal);
-    let listener = Arc::clone(&terminal);
+    shop.attach_screen(screen);
+    let shop = Arc::new(shop);
+    let listener = Arc::clone(&shop);
     let control = tokio::spawn(async move {
-        if let Err(error) = crate::cli::remote::serve(listener).await {
+        if let Err(error) = control::serve(listener, commands).await {
             tracing::error!(%error, "commands cannot reach this terminal");
         }
     });
     // When the screen goes, so does the control socket, and with it the terminal and its lock.
     let _control = AbortOnDrop(control);
-    post(News::Clock(terminal.services.clock().clone()));
-    let origin = terminal.config.monime.token_origin.to_string();
+    post(News::Clock(shop.clock().clone()));
+    let origin = shop.settings().token_origin.clone();
     post(News::KeyOrigin(origin.clone()));
     // Monime is asked at once, so a refused key or a wrong clock (every answer carries
     // Monime's time) shows before the first sale, not during it.
-    let asking = Arc::clone(&terminal);
+    let asking = Arc::clone(&shop);
     let (asking_origin, asking_post) = (origin.clone(), post.clone());
     tokio::spawn(async move {
-        asking_post(errand(&asking, &asking_origin, Action::CheckNetwork).await);
+        asking_post(answer(&asking, &asking_origin, Action::CheckNetwork).await);
     });
-    if let Some(printer) = &terminal.printer {
+    if let Some(printer) = shop.printer() {
         let mut state = printer.state();
         let post = post.clone();
         tokio::spawn(async move {
@@ -61,16 +62,17 @@ pub async fn run(
             }
         });
     }
-    if terminal.journal_moved_aside.is_some() {
-        let l = terminal.language.get();
-        post(News::Message(words::journal_kept_aside(l).into()));
+    if shop.journal_moved_aside().is_some() {
+        post(News::Message(
+            words::journal_kept_aside(shop.language()).into(),
+        ));
     }
     let current: Arc<Mutex<Option<SaleLink>>> = Arc::default();
     // Sales a power cut interrupted settle on their own; the newest unsettled one is shown.
     // (Not in demo mode: its simulator starts empty each time, so they can only fail.) The
     // cashier may cancel the one on screen, so a cancel Monime never confirms is given up.
-    match resume_unsettled_with(&terminal.services, Bounds::ATTENDED).await {
-        Ok(handles) if terminal.simulator.is_none() => {
+    match shop.resume_unsettled(Bounds::ATTENDED).await {
+        Ok(handles) if !shop.is_demo() => {
             if let Some(newest) = handles
                 .into_iter()
                 .filter(|handle| !handle.updates.borrow().is_final())
@@ -83,10 +85,7 @@ pub async fn run(
             }
         }
         Ok(_) => {}
-        Err(error) => post(News::Message(words::earlier_sales(
-            terminal.language.get(),
-            error,
-        ))),
+        Err(error) => post(News::Message(words::earlier_sales(shop.language(), error))),
     }
     loop {
         let action = tokio::select! {
@@ -102,24 +101,19 @@ pub async fn run(
                 continue;
             }
         };
-        let terminal = Arc::clone(&terminal);
+        let shop = Arc::clone(&shop);
         let post = post.clone();
         match action {
             Action::StartSale(amount, order, cashier) => {
-                let config = terminal.config.clone();
-                let extras = SaleExtras {
-                    cashier,
+                let sale = NewSale {
                     order,
-                    ..SaleExtras::default()
+                    cashier,
+                    ..NewSale::of(amount)
                 };
-                let started = start_sale(&terminal.services, move |number| {
-                    code_request(&config, number, amount, &extras)
-                })
-                .await;
-                match started {
+                match shop.start_sale(sale, Bounds::ATTENDED).await {
                     Ok(handle) => {
                         let sale = handle.link();
-                        chime_when_paid(&terminal, &sale);
+                        shop.chime_when_paid(&sale);
                         follow(&sale, &origin, post);
                         *current.lock().await = Some(sale);
                     }
@@ -136,7 +130,7 @@ pub async fn run(
             }
             other => {
                 let origin = origin.clone();
-                tokio::spawn(async move { post(errand(&terminal, &origin, other).await) });
+                tokio::spawn(async move { post(answer(&shop, &origin, other).await) });
             }
         }
     }
@@ -172,134 +166,80 @@ fn follow(handle: &SaleLink, origin: &str, post: impl Fn(News) + Send + 'static)
     });
 }
 
-/// Rings the printer's buzzer once the sale is paid, when `[printer] buzzer` is on.
-fn chime_when_paid(terminal: &Terminal, sale: &SaleLink) {
-    let Some(printer) = terminal.printer.clone() else {
-        return;
-    };
-    if !terminal.config.printer.as_ref().is_some_and(|p| p.buzzer) {
-        return;
-    }
-    let mut updates = sale.updates.clone();
-    tokio::spawn(async move {
-        let paid = updates
-            .wait_for(|sale| sale.is_done() || sale.record.phase == Phase::Paid)
-            .await
-            .is_ok_and(|sale| sale.record.phase == Phase::Paid);
-        if paid && let Err(error) = printer.print(Job::Chime).await {
-            tracing::warn!(%error, "the printer could not chime");
-        }
-    });
-}
-
 /// The one-off actions: each answers with one piece of news.
-async fn errand(terminal: &Terminal, origin: &str, action: Action) -> News {
-    // The language when the errand ends: a switch meanwhile is what the cashier now reads.
-    let l = || terminal.language.get();
-    let no_printer = || News::Message(words::no_printer(l()).into());
-    let printed = |what, result| News::Message(words::printed(l(), what, result));
-    match action {
-        Action::Reprint(number) => match &terminal.printer {
-            Some(printer) => printed(
-                Printing::Reprint(number),
-                printer.print(Job::Reprint(number)).await,
-            ),
-            None => no_printer(),
-        },
-        Action::TestPrint => match &terminal.printer {
-            Some(printer) => printed(Printing::TestPage, printer.print(Job::TestPage).await),
-            None => no_printer(),
-        },
-        Action::PrintReport => {
-            let journal = terminal.services.journal.clone();
-            let currency = terminal.config.monime.currency;
-            let today = terminal.services.clock().today();
-            let report = tokio::task::spawn_blocking(move || {
-                DayReport::for_day(&journal, today, local_zone(), currency)
-            })
-            .await;
-            match (report, &terminal.printer) {
-                (Ok(Ok(report)), Some(printer)) => printed(
-                    Printing::DayReport,
-                    printer.print(Job::Report(report)).await,
-                ),
-                (Ok(Ok(_)), None) => no_printer(),
-                (Ok(Err(error)), _) => News::Message(error.to_string()),
-                (Err(error), _) => News::Message(error.to_string()),
-            }
+async fn answer(shop: &Shop, origin: &str, action: Action) -> News {
+    // The language when the answer comes: a switch meanwhile is what the cashier now reads.
+    let language = || shop.language();
+    let message = |text: String| News::Message(text);
+    let printed = |what, result: Result<(), PrintingError>| match result {
+        Ok(()) => message(words::printed(language(), what, Ok(()))),
+        Err(PrintingError::NoPrinter) => message(words::no_printer(language()).into()),
+        Err(PrintingError::Printer(error) | PrintingError::NotReprinted { error, .. }) => {
+            message(words::printed(language(), what, Err(error)))
         }
-        Action::LoadShift => match crate::books::shift_report(terminal).await {
+        Err(other) => message(other.to_string()),
+    };
+    match action {
+        Action::Reprint(number) => printed(
+            Printing::Reprint(number),
+            shop.reprint(Some(number)).await.map(|_| ()),
+        ),
+        Action::TestPrint => printed(Printing::TestPage, shop.print_test_page().await),
+        Action::PrintReport => match shop.day_report(Some(shop.clock().today())).await {
+            Ok(report) => printed(Printing::DayReport, shop.print_day_report(report).await),
+            Err(error) => message(error.to_string()),
+        },
+        Action::LoadShift => match shop.shift_report().await {
             Ok(report) => News::Books(Box::new(report), None),
-            Err(error) => News::Message(error.to_string()),
+            Err(error) => message(error.to_string()),
         },
-        Action::PrintBooks(report) => match &terminal.printer {
-            Some(printer) => {
-                let what = Printing::Books(report.close.as_ref().map(|close| close.number));
-                printed(what, printer.print(Job::Shift(report)).await)
-            }
-            None => no_printer(),
-        },
-        Action::CloseDay => match crate::books::close_day(terminal).await {
+        Action::PrintBooks(report) => {
+            let what = Printing::Books(report.close.as_ref().map(|close| close.number));
+            printed(what, shop.print_books(*report).await)
+        }
+        Action::CloseDay => match shop.close_day().await {
             Ok(report) => {
                 let label = report.close.as_ref().map(|close| close.label());
-                let printed = match &terminal.printer {
-                    Some(printer) => {
-                        Some(printer.print(Job::Shift(Box::new(report.clone()))).await)
+                let printed = match shop.print_books(report.clone()).await {
+                    Err(PrintingError::NoPrinter) => None,
+                    Err(PrintingError::Printer(error)) => Some(Err(error)),
+                    Err(other) => {
+                        tracing::warn!(error = %other, "the day close was not printed");
+                        None
                     }
-                    None => None,
+                    Ok(()) => Some(Ok(())),
                 };
-                let message = words::day_closed(l(), &label.unwrap_or_default(), printed);
+                let message = words::day_closed(language(), &label.unwrap_or_default(), printed);
                 News::Books(Box::new(report), Some(message))
             }
             Err(error) => {
                 tracing::warn!(%error, "the day was not closed");
-                News::Message(error.to_string())
+                message(error.to_string())
             }
         },
-        Action::LoadHistory => {
-            let journal = terminal.services.journal.clone();
-            match tokio::task::spawn_blocking(move || journal.recent(HISTORY_LENGTH)).await {
-                Ok(Ok(sales)) => News::History(sales),
-                Ok(Err(error)) => News::Message(error.to_string()),
-                Err(error) => News::Message(error.to_string()),
-            }
-        }
-        Action::CheckNetwork => {
-            match terminal
-                .services
-                .client
-                .list_page(&Default::default(), 1, None)
-                .await
-            {
-                Ok(_) => News::Network {
-                    link: Link::Online,
-                    note: NetworkNote::ReachableAt(
-                        terminal.services.clock().now().with_timezone(&Local),
-                    ),
-                },
-                Err(error) => network_news(&error, origin),
-            }
-        }
-        Action::DemoPay(code) => match &terminal.simulator {
-            Some(simulator) => match simulator.pay(&code, Some(DEMO_PAYMENT_TAKES)) {
-                Ok(_) => News::Message(String::new()),
-                Err(error) => News::Message(words::demo_cannot_pay(l(), error)),
+        Action::LoadHistory => match shop.recent_sales(HISTORY_LENGTH).await {
+            Ok(sales) => News::History(sales),
+            Err(error) => message(error.to_string()),
+        },
+        Action::CheckNetwork => match shop.check_monime().await {
+            Ok(()) => News::Network {
+                link: Link::Online,
+                note: NetworkNote::ReachableAt(shop.clock().now().with_timezone(&Local)),
             },
-            None => News::Message(String::new()),
+            Err(error) => network_news(&error, origin),
         },
-        Action::ChooseLanguage(language) => {
-            terminal.language.set(language);
-            let journal = terminal.services.journal.clone();
-            match tokio::task::spawn_blocking(move || journal.choose_language(language)).await {
-                Ok(Ok(())) => News::Message(words::language_chosen(language)),
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "the language chosen is not kept for the next start");
-                    News::Message(words::language_not_kept(language, &error))
-                }
-                Err(error) => News::Message(error.to_string()),
+        Action::DemoPay(code) => match shop.demo_customer_pays(&code) {
+            Ok(()) => message(String::new()),
+            Err(error) => message(words::demo_cannot_pay(language(), error)),
+        },
+        Action::ChooseLanguage(chosen) => match shop.choose_language(chosen).await {
+            Ok(()) => message(words::language_chosen(chosen)),
+            Err(error) => {
+                tracing::warn!(%error, "the language chosen is not kept for the next start");
+                message(words::language_not_kept(chosen, &error))
             }
-        }
-        Action::StartSale(..) | Action::CancelSale => News::Message(String::new()),
+        },
+        Action::StartSale(..) | Action::CancelSale => message(String::new()),
     }
 }
 

@@ -9,10 +9,8 @@ use std::time::Duration;
 use paycode_kiosk::controller::{Receipts, SaleHandle, Services, start_sale};
 use paycode_kiosk::journal::{Journal, StoredSale};
 use paycode_kiosk::money::{Currency, Money};
-use paycode_kiosk::monime::{
-    ApiVersion, ClientSettings, MonimeClient, NewPaymentCode, RetryPolicy,
-};
-use paycode_kiosk::sale::{Sale, Timing};
+use paycode_kiosk::monime::{ApiVersion, ClientSettings, MonimeClient, RetryPolicy};
+use paycode_kiosk::sale::{CodeShape, NewSale, Sale, Timing};
 use paycode_kiosk::secret::AccessToken;
 use paycode_kiosk::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
 use paycode_kiosk::simulator::{Fault, SimulatorHandle, SimulatorOptions};
@@ -62,20 +60,21 @@ pub async fn shop() -> Shop {
     shop_with(SimulatorOptions::default(), ApiVersion::default()).await
 }
 
-pub fn request(minor: i64, duration: &str) -> impl FnOnce(i64) -> NewPaymentCode + Send + 'static {
-    let duration = duration.to_string();
-    move |number| {
-        NewPaymentCode::new(
-            format!("Test shop sale {number}"),
-            Money::new(Currency::Sle, minor),
-        )
-        .with_duration(duration)
-        .with_metadata("sale", number.to_string())
+/// The test shop's codes, lasting `duration`.
+pub fn shape(duration: &str) -> CodeShape {
+    CodeShape {
+        duration: duration.to_string(),
+        ..CodeShape::new("Test shop sale {sale}", "T1")
     }
 }
 
+/// A keyed sale of `minor` leones.
+pub fn sale(minor: i64) -> NewSale {
+    NewSale::of(Money::new(Currency::Sle, minor))
+}
+
 pub async fn sell(shop: &Shop, minor: i64) -> SaleHandle {
-    start_sale(&shop.services, request(minor, "10m"))
+    start_sale(&shop.services, &shape("10m"), sale(minor))
         .await
         .expect("sale starts")
 }

@@ -89,9 +89,9 @@ impl Flow {
             lines
                 .into_iter()
                 .map(|line| BooksLine {
-                    alert: words::is_alert(&line.label),
+                    alert: line.alert,
                     // Red says it on screen; the mark is for paper and the command line.
-                    label: words::unmarked(&line.label).to_string(),
+                    label: line.label,
                     value: line.value,
                 })
                 .collect()

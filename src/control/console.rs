@@ -82,14 +82,14 @@ pub fn is_remote() -> bool {
 /// `println!` for commands: to this process's stdout, or back over the control socket.
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::cli::console::out(format!("{}\n", format_args!($($arg)*)))
+        $crate::control::console::out(format!("{}\n", format_args!($($arg)*)))
     };
 }
 
 /// `eprintln!` for commands.
 macro_rules! say_err {
     ($($arg:tt)*) => {
-        $crate::cli::console::err(format!("{}\n", format_args!($($arg)*)))
+        $crate::control::console::err(format!("{}\n", format_args!($($arg)*)))
     };
 }
 

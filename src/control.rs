@@ -5,9 +5,18 @@
 //! processes drive one sale or one printer. The socket is a Unix socket (owner and group only,
 //! never a network listener); each connection carries one command as a JSON line, then the
 //! command's output back as JSON lines, and the technician's Ctrl-C the other way.
+//!
+//! This module is the protocol and the two ends of the socket; what a command does and prints
+//! is the command line's (`cli`), handed to `serve` as a `Handler` by whoever runs the
+//! terminal, so the screen starts the socket without knowing the commands.
+//! `console` sends a command's words and stops to whichever end it runs at.
 
+pub mod console;
+
+use std::future::Future;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -16,13 +25,12 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, watch};
 
-use super::console::{self, Remote, Reply};
-use super::{books, charge, history, printing};
-use crate::terminal::Terminal;
+use crate::shop::Shop;
+use console::{Remote, Reply};
 
 /// A command that sells or prints: carried out by whichever process owns the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Acting {
+pub enum OwnerCommand {
     Charge {
         amount: String,
         phone: Option<String>,
@@ -54,48 +62,21 @@ pub enum Acting {
     },
 }
 
+/// Carries an owner command out on the shop this process owns; its words go through `console`.
+pub type Handler =
+    fn(Arc<Shop>, OwnerCommand) -> Pin<Box<dyn Future<Output = Result<u8, String>> + Send>>;
+
 /// What a command's process sends to the running terminal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-enum Request {
-    Run(Acting),
+enum Message {
+    Run(OwnerCommand),
     /// The technician pressed Ctrl-C (or the command got SIGTERM).
     Stop,
 }
 
-impl Acting {
-    /// Carries the command out on `terminal`, which this process owns.
-    pub async fn run(&self, terminal: &Terminal) -> Result<u8, String> {
-        match self {
-            Acting::Charge {
-                amount,
-                phone,
-                reference,
-                unknown_after,
-            } => {
-                let order = charge::Order {
-                    amount,
-                    phone: phone.as_deref(),
-                    reference: reference.as_deref(),
-                    unknown_after: unknown_after.map(std::time::Duration::from_secs),
-                };
-                charge::run(terminal, order).await
-            }
-            Acting::Recover { cancel_pending } => history::recover(terminal, *cancel_pending).await,
-            Acting::Reprint { sale } => printing::reprint(terminal, *sale).await,
-            Acting::PrintTest => printing::print_test(terminal).await,
-            Acting::PrintReport { date } => printing::report(terminal, *date, true).await,
-            Acting::PrintShift => books::shift(terminal, true).await,
-            Acting::CloseDay => books::close_day(terminal).await,
-            Acting::Reconcile { date, restore } => {
-                books::reconcile(terminal, *date, *restore).await
-            }
-        }
-    }
-}
-
-/// Hands `acting` to the terminal listening on `socket` and relays its output here until it is
+/// Hands `command` to the terminal listening on `socket` and relays its output here until it is
 /// done. `None` when no terminal listens there.
-pub async fn hand_over(socket: &Path, acting: &Acting) -> Result<Option<u8>, String> {
+pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u8>, String> {
     let stream = match UnixStream::connect(socket).await {
         Ok(stream) => stream,
         Err(error)
@@ -115,7 +96,7 @@ pub async fn hand_over(socket: &Path, acting: &Acting) -> Result<Option<u8>, Str
         }
     };
     let (reading, mut writing) = stream.into_split();
-    write_line(&mut writing, &Request::Run(acting.clone())).await?;
+    write_line(&mut writing, &Message::Run(command.clone())).await?;
     let mut stops = console::stops()?;
     let mut replies = BufReader::new(reading).lines();
     loop {
@@ -141,7 +122,7 @@ pub async fn hand_over(socket: &Path, acting: &Acting) -> Result<Option<u8>, Str
             stopped = stops.changed() => {
                 if stopped.is_ok() {
                     stops.borrow_and_update();
-                    write_line(&mut writing, &Request::Stop).await?;
+                    write_line(&mut writing, &Message::Stop).await?;
                 }
             }
         }
@@ -150,8 +131,8 @@ pub async fn hand_over(socket: &Path, acting: &Acting) -> Result<Option<u8>, Str
 
 /// Listens on the terminal's control socket for as long as the runtime runs. The caller owns
 /// the journal, so a socket file already there was left by a terminal that is gone.
-pub async fn serve(terminal: Arc<Terminal>) -> Result<(), String> {
-    let path = terminal.control_socket();
+pub async fn serve(shop: Arc<Shop>, handler: Handler) -> Result<(), String> {
+    let path = shop.settings().control_socket.clone();
     let _ = std::fs::remove_file(&path);
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder)
@@ -169,7 +150,7 @@ pub async fn serve(terminal: Arc<Terminal>) -> Result<(), String> {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(carry_out(Arc::clone(&terminal), stream));
+                tokio::spawn(answer(Arc::clone(&shop), handler, stream));
             }
             Err(error) => tracing::warn!(%error, "the control socket refused a connection"),
         }
@@ -177,13 +158,13 @@ pub async fn serve(terminal: Arc<Terminal>) -> Result<(), String> {
 }
 
 /// One command from one connection: run it, send its output back, relay its stops.
-async fn carry_out(terminal: Arc<Terminal>, stream: UnixStream) {
+async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     let (reading, mut writing) = stream.into_split();
     let mut requests = BufReader::new(reading).lines();
-    let acting = match requests.next_line().await {
-        Ok(Some(line)) => match serde_json::from_str::<Request>(&line) {
-            Ok(Request::Run(acting)) => acting,
-            Ok(Request::Stop) | Err(_) => {
+    let command = match requests.next_line().await {
+        Ok(Some(line)) => match serde_json::from_str::<Message>(&line) {
+            Ok(Message::Run(command)) => command,
+            Ok(Message::Stop) | Err(_) => {
                 let refusal = Reply::Err(format!(
                     "error: the terminal does not understand {line:?}; are the terminal and this \
                      command the same version?\n"
@@ -195,12 +176,12 @@ async fn carry_out(terminal: Arc<Terminal>, stream: UnixStream) {
         },
         _ => return,
     };
-    tracing::info!(?acting, "a command over the control socket");
+    tracing::info!(?command, "a command over the control socket");
     let (replies, mut outbox) = mpsc::unbounded_channel();
     let (count_stops, stops) = watch::channel(0);
     tokio::spawn(async move {
         while let Ok(Some(line)) = requests.next_line().await {
-            if let Ok(Request::Stop) = serde_json::from_str(&line) {
+            if let Ok(Message::Stop) = serde_json::from_str(&line) {
                 count_stops.send_modify(|stops| *stops += 1);
             }
         }
@@ -212,7 +193,7 @@ async fn carry_out(terminal: Arc<Terminal>, stream: UnixStream) {
         stops,
     };
     tokio::spawn(async move {
-        let code = match console::run_remote(remote, acting.run(&terminal)).await {
+        let code = match console::run_remote(remote, handler(shop, command)).await {
             Ok(code) => code,
             Err(message) => {
                 let _ = replies.send(Reply::Err(format!("error: {message}\n")));

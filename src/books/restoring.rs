@@ -1,0 +1,33 @@
+//! Restoring: the paid codes Monime has and a lost journal lacks, written back into it.
+
+use super::matching::Reconciliation;
+use crate::controller::Services;
+use crate::journal::{JournalError, Restored};
+use crate::monime::PaymentCode;
+
+/// Writes each paid code the journal lacks back into it, marked restored; what came of each.
+pub async fn restore(
+    services: &Services,
+    found: &Reconciliation,
+) -> Result<Vec<(PaymentCode, Restored)>, JournalError> {
+    let mut codes: Vec<PaymentCode> = found.restorable().into_iter().cloned().collect();
+    // Oldest first, so restored sale numbers follow the order the sales were made in.
+    codes.sort_by_key(|code| code.create_time);
+    let terminal_id = services.terminal_id.clone();
+    let now = services.clock().now();
+    services
+        .journal
+        .call(move |journal| {
+            codes
+                .into_iter()
+                .map(|code| {
+                    let restored = journal.restore_paid(&code, &terminal_id, now)?;
+                    if let Restored::Added(number) = restored {
+                        tracing::info!(sale = number, code = %code.id, "restored from Monime");
+                    }
+                    Ok((code, restored))
+                })
+                .collect()
+        })
+        .await
+}
