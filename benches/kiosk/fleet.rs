@@ -25,6 +25,7 @@ use paycode_kiosk::simulator::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::plot::Rates;
 use crate::{Bench, median};
 
 /// One fleet run's shape.
@@ -73,15 +74,6 @@ impl Plan {
             }
         }
     }
-}
-
-/// Requests per second over a run, for the table and the plot.
-pub struct Rates {
-    pub all: Vec<u32>,
-    pub throttled: Vec<u32>,
-    pub limit: u32,
-    /// The seconds Monime was away, from and to.
-    pub outage: Option<(usize, usize)>,
 }
 
 /// What became of one sale.

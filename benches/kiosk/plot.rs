@@ -4,7 +4,14 @@
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use image::{Rgb, RgbImage};
 
-use crate::fleet::Rates;
+/// Requests per second over a run, for the table and the plot.
+pub struct Rates {
+    pub all: Vec<u32>,
+    pub throttled: Vec<u32>,
+    pub limit: u32,
+    /// The seconds Monime was away, from and to.
+    pub outage: Option<(usize, usize)>,
+}
 
 const WIDTH: u32 = 1000;
 const HEIGHT: u32 = 390;

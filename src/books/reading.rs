@@ -7,9 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::matching::{Day, Reconciliation, Span, compare};
 use crate::clock::{OFF_AFTER, day_bounds, local_zone};
-use crate::controller::{Services, learn_the_time};
-use crate::journal::{JournalError, StoredSale};
-use crate::monime::{MonimeError, PaymentCode};
+use crate::journal::{Journal, JournalError, StoredSale};
+use crate::monime::{MonimeClient, MonimeError, PaymentCode};
 use crate::sale::Phase;
 
 /// Why the check could not be made.
@@ -33,11 +32,16 @@ struct Scope {
 
 /// Checks `day` against Monime: reads the journal's sales and Monime's codes of that time,
 /// asks Monime about any paid sale its list did not show, and compares.
-pub async fn reconcile(services: &Services, day: Day) -> Result<Reconciliation, ReconcileError> {
-    learn_the_time(services).await;
-    let today = services.clock().today();
-    let scope = services
-        .journal
+/// The terminal's own codes are those made with `terminal_id`; `client`'s clock says which day
+/// today is.
+pub async fn reconcile(
+    client: &MonimeClient,
+    journal: &Journal,
+    terminal_id: &str,
+    day: Day,
+) -> Result<Reconciliation, ReconcileError> {
+    let today = client.clock().today();
+    let scope = journal
         .call(move |journal| {
             let zone = local_zone();
             match day {
@@ -79,7 +83,6 @@ pub async fn reconcile(services: &Services, day: Day) -> Result<Reconciliation, 
             }
         })
         .await?;
-    let client = &services.client;
     let mut codes: Vec<PaymentCode> = client
         .list_created_since(scope.from)
         .await?
@@ -120,8 +123,7 @@ pub async fn reconcile(services: &Services, day: Day) -> Result<Reconciliation, 
         .map(|code| code.id.clone())
         .filter(|id| !in_scope.contains(id))
         .collect();
-    let known_elsewhere = services
-        .journal
+    let known_elsewhere = journal
         .call(move |journal| {
             let mut known = HashSet::new();
             for id in others {
@@ -134,7 +136,7 @@ pub async fn reconcile(services: &Services, day: Day) -> Result<Reconciliation, 
         .await?;
     Ok(compare(
         scope.span,
-        &services.terminal_id,
+        terminal_id,
         &scope.sales,
         &codes,
         &known_elsewhere,

@@ -1,22 +1,24 @@
 //! Restoring: the paid codes Monime has and a lost journal lacks, written back into it.
 
 use super::matching::Reconciliation;
-use crate::controller::Services;
-use crate::journal::{JournalError, Restored};
+use chrono::{DateTime, Utc};
+
+use crate::journal::{Journal, JournalError, Restored};
 use crate::monime::PaymentCode;
 
 /// Writes each paid code the journal lacks back into it, marked restored; what came of each.
+/// They are filed under `terminal_id`, restored at `now`.
 pub async fn restore(
-    services: &Services,
+    journal: &Journal,
+    terminal_id: &str,
+    now: DateTime<Utc>,
     found: &Reconciliation,
 ) -> Result<Vec<(PaymentCode, Restored)>, JournalError> {
     let mut codes: Vec<PaymentCode> = found.restorable().into_iter().cloned().collect();
     // Oldest first, so restored sale numbers follow the order the sales were made in.
     codes.sort_by_key(|code| code.create_time);
-    let terminal_id = services.terminal_id.clone();
-    let now = services.clock().now();
-    services
-        .journal
+    let terminal_id = terminal_id.to_string();
+    journal
         .call(move |journal| {
             codes
                 .into_iter()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::raw::entry_name;
+use super::fields::entry_name;
 
 /// The longest name: it shares the status bar with the shop's name and the lights.
 const NAME_MAX_CHARS: usize = 20;

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::raw::{AmountText, entry_name};
+use super::fields::{AmountText, entry_name};
 use crate::order::{Item, TipOffer};
 
 /// The longest item name: it shares a key, and a receipt line, with its price.

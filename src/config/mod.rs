@@ -8,6 +8,7 @@
 
 mod cashiers;
 mod demo;
+mod fields;
 mod items;
 mod raw;
 mod token;

@@ -99,7 +99,15 @@ impl Shop {
 
     /// Checks `day` with Monime, code by code.
     pub async fn reconcile(&self, day: Day) -> Result<Reconciliation, ReconcileError> {
-        books::reconcile(&self.services, day).await
+        learn_the_time(&self.services).await;
+        let services = &self.services;
+        books::reconcile(
+            &services.client,
+            &services.journal,
+            &services.terminal_id,
+            day,
+        )
+        .await
     }
 
     /// Writes the paid codes `found` lacks back into the journal, marked restored.
@@ -107,7 +115,9 @@ impl Shop {
         &self,
         found: &Reconciliation,
     ) -> Result<Vec<(PaymentCode, Restored)>, JournalError> {
-        books::restore(&self.services, found).await
+        let services = &self.services;
+        let now = self.clock().now();
+        books::restore(&services.journal, &services.terminal_id, now, found).await
     }
 
     /// The sales started from local day `from` to `to`, both included, as export rows.

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::codes::{NewCode, SimCode};
-use super::faults::Endpoint;
-use super::reply::{Reply, error_reply, reply_json, success};
-use super::state::{SimRequest, SimState};
+use super::faults::{Endpoint, Fault};
+use super::reply::{Outcome, Reply, error_reply, reply_json, success};
+use super::state::{RequestRecord, SimRequest, SimState};
 use crate::money::Currency;
 use crate::monime::CodeStatus;
 use crate::monime::duration::parse_go_duration;
@@ -61,6 +61,38 @@ pub(super) fn route(method: &str, path: &str) -> (bool, Route) {
 }
 
 impl SimState {
+    /// Applies Monime's rules to one request.
+    pub fn handle(&mut self, request: &SimRequest, now: DateTime<Utc>) -> Outcome {
+        let (legacy, route) = route(&request.method, &request.path);
+        let endpoint = route.endpoint();
+        let fault = self.faults.take(endpoint);
+        let outcome = match fault.as_ref().and_then(Fault::instead) {
+            Some(outcome) => outcome,
+            None => {
+                let answer_legacy = legacy || fault == Some(Fault::LegacyShape);
+                let served =
+                    Outcome::Reply(self.serve(request, &route, legacy, answer_legacy, now));
+                match &fault {
+                    Some(fault) => fault.after(served),
+                    None => served,
+                }
+            }
+        };
+        self.requests.push(RequestRecord {
+            at: now,
+            method: request.method.clone(),
+            path: request.path.clone(),
+            endpoint,
+            idempotency_key: request.idempotency_key.clone(),
+            connection: request.connection,
+            status: match &outcome {
+                Outcome::Reply(reply) | Outcome::ReplyAfter(_, reply) => Some(reply.status),
+                Outcome::Drop | Outcome::Hang => None,
+            },
+        });
+        outcome
+    }
+
     /// Checks the headers and the rate limit, then does what `route` asks.
     pub(super) fn serve(
         &mut self,

@@ -10,7 +10,7 @@ use rand::distr::Alphanumeric;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::state::SimulatorOptions;
+use super::options::SimulatorOptions;
 use crate::money::Currency;
 use crate::monime::CodeStatus;
 

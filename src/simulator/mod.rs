@@ -17,6 +17,7 @@
 mod api;
 mod codes;
 mod faults;
+mod options;
 mod reply;
 mod state;
 
@@ -41,8 +42,9 @@ use tokio_rustls::rustls;
 
 pub use codes::SimCode;
 pub use faults::{Endpoint, Fault, FaultRule, HANG_HOLD};
+pub use options::SimulatorOptions;
 pub use reply::{Outcome, Reply};
-pub use state::{RequestRecord, SimRequest, SimState, SimulatorOptions};
+pub use state::{RequestRecord, SimRequest, SimState};
 
 use crate::monime::CodeStatus;
 use crate::sync::lock;

@@ -1,52 +1,18 @@
-//! The whole simulated space and its one entry point: `SimState::handle` takes a request to an
-//! outcome (a scripted fault first, else the API's answer) and logs it; tests pay codes and
-//! script faults through the same state. No sockets here, so every rule is plain code.
+//! The whole simulated space: its codes, its scripted faults, its rate limits and the log of
+//! the requests it was sent; tests pay codes and script faults through it. `api` applies
+//! Monime's rules to it, one request at a time. No sockets here, so every rule is plain code.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::api::route;
 use super::codes::{Codes, SimCode};
-use super::faults::{Endpoint, Fault, FaultRule, Faults, RateLimit};
-use super::reply::{Outcome, Reply};
+use super::faults::{Endpoint, FaultRule, Faults, RateLimit};
+use super::options::SimulatorOptions;
+use super::reply::Reply;
 use crate::monime::CodeStatus;
-
-/// Settings of one simulated Monime space.
-#[derive(Debug, Clone)]
-pub struct SimulatorOptions {
-    pub port: u16,
-    pub access_token: String,
-    pub space_id: String,
-    /// When set, every new code starts being paid this long after it was created.
-    pub auto_pay_after: Option<Duration>,
-    /// How long a payment stays `processing` before it completes.
-    pub processing_time: Duration,
-    /// Requests per second allowed on each endpoint; Monime allows 5 in test mode.
-    pub rate_limit_per_second: Option<u32>,
-    /// Requests per second allowed across the space: every endpoint, every terminal.
-    pub space_rate_limit_per_second: Option<u32>,
-    /// How far the simulated Monime's clock is ahead of this machine's (behind when negative):
-    /// its codes' times and the `Date` header of its answers follow it.
-    pub clock_offset: TimeDelta,
-}
-
-impl Default for SimulatorOptions {
-    fn default() -> Self {
-        SimulatorOptions {
-            port: 0,
-            access_token: super::DEMO_ACCESS_TOKEN.into(),
-            space_id: super::DEMO_SPACE_ID.into(),
-            auto_pay_after: None,
-            processing_time: Duration::from_secs(2),
-            rate_limit_per_second: None,
-            space_rate_limit_per_second: None,
-            clock_offset: TimeDelta::zero(),
-        }
-    }
-}
 
 /// One request as the simulator saw it, for tests to count.
 #[derive(Debug, Clone, Serialize)]
@@ -82,8 +48,8 @@ pub struct SimState {
     pub(super) codes: Codes,
     /// Each create's idempotency key, with the request it came with and the reply it got.
     pub(super) idempotency: HashMap<String, (String, Reply)>,
-    faults: Faults,
-    requests: Vec<RequestRecord>,
+    pub(super) faults: Faults,
+    pub(super) requests: Vec<RequestRecord>,
     pub(super) rate_limit: RateLimit,
 }
 
@@ -134,38 +100,6 @@ impl SimState {
     pub fn finish_payment(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), String> {
         self.codes.finish_payment(id, now)
     }
-
-    /// Applies Monime's rules to one request.
-    pub fn handle(&mut self, request: &SimRequest, now: DateTime<Utc>) -> Outcome {
-        let (legacy, route) = route(&request.method, &request.path);
-        let endpoint = route.endpoint();
-        let fault = self.faults.take(endpoint);
-        let outcome = match fault.as_ref().and_then(Fault::instead) {
-            Some(outcome) => outcome,
-            None => {
-                let answer_legacy = legacy || fault == Some(Fault::LegacyShape);
-                let served =
-                    Outcome::Reply(self.serve(request, &route, legacy, answer_legacy, now));
-                match &fault {
-                    Some(fault) => fault.after(served),
-                    None => served,
-                }
-            }
-        };
-        self.requests.push(RequestRecord {
-            at: now,
-            method: request.method.clone(),
-            path: request.path.clone(),
-            endpoint,
-            idempotency_key: request.idempotency_key.clone(),
-            connection: request.connection,
-            status: match &outcome {
-                Outcome::Reply(reply) | Outcome::ReplyAfter(_, reply) => Some(reply.status),
-                Outcome::Drop | Outcome::Hang => None,
-            },
-        });
-        outcome
-    }
 }
 
 #[cfg(test)]
@@ -173,6 +107,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::simulator::faults::Fault;
+    use crate::simulator::reply::Outcome;
 
     fn state() -> SimState {
         SimState::new(SimulatorOptions::default())
