@@ -21,7 +21,9 @@ use crate::clock::Clock;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};
 use crate::monime::{MonimeClient, SpaceLoad};
 use crate::printer::PrinterHandle;
-use crate::sale::{Bounds, CodeShape, Effect, Event, NewSale, Request, Sale, SaleRecord, Timing};
+use crate::sale::{
+    Bounds, CodeShape, Effect, Event, MonimeCall, NewSale, Sale, SaleRecord, Timing,
+};
 
 /// Where the receipts of paid sales go.
 #[derive(Debug, Clone)]
@@ -215,7 +217,7 @@ async fn drive(
     mut commands: mpsc::UnboundedReceiver<SaleCommand>,
     updates: watch::Sender<Sale>,
 ) -> Sale {
-    let mut queue: VecDeque<Request> = VecDeque::new();
+    let mut queue: VecDeque<MonimeCall> = VecDeque::new();
     let mut in_flight: Option<EventFuture> = None;
     let mut check_at: Option<Instant> = None;
     let mut commands_open = true;
@@ -296,14 +298,14 @@ async fn apply(
     services: &Services,
     sale: &Sale,
     effects: Vec<Effect>,
-    queue: &mut VecDeque<Request>,
+    queue: &mut VecDeque<MonimeCall>,
     check_at: &mut Option<Instant>,
 ) {
     for effect in effects {
         match effect {
-            Effect::Send(request) => {
-                if !queue.contains(&request) {
-                    queue.push_back(request);
+            Effect::Send(call) => {
+                if !queue.contains(&call) {
+                    queue.push_back(call);
                 }
             }
             Effect::CheckAfter(wait) => {
@@ -357,29 +359,29 @@ async fn owe_receipt(services: &Services, number: i64) {
     }
 }
 
-fn send(services: &Services, sale: &Sale, request: Request) -> EventFuture {
+fn send(services: &Services, sale: &Sale, call: MonimeCall) -> EventFuture {
     let client = services.client.clone();
     let record = sale.record.clone();
     let code_id = record.code.as_ref().map(|code| code.id.clone());
     Box::pin(async move {
-        match (request, code_id) {
-            (Request::Create, _) => match client
+        match (call, code_id) {
+            (MonimeCall::Create, _) => match client
                 .create(&record.request, &record.idempotency_key)
                 .await
             {
                 Ok(code) => Event::Created(code),
                 Err(error) => Event::CreateFailed(error),
             },
-            (Request::Get, Some(id)) => match client.get(&id).await {
+            (MonimeCall::Get, Some(id)) => match client.get(&id).await {
                 Ok(code) => Event::Checked(code),
                 Err(error) => Event::CheckFailed(error),
             },
-            (Request::Cancel, Some(id)) => match client.cancel(&id).await {
+            (MonimeCall::Cancel, Some(id)) => match client.cancel(&id).await {
                 Ok(code) => Event::CancelAnswered(code),
                 Err(error) => Event::CancelFailed(error),
             },
             // Reading or cancelling needs a code; without one the create is what brings it.
-            (Request::Get | Request::Cancel, None) => Event::CheckDue,
+            (MonimeCall::Get | MonimeCall::Cancel, None) => Event::CheckDue,
         }
     })
 }

@@ -113,7 +113,7 @@ pub enum Event {
 
 /// A request to Monime about this sale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Request {
+pub enum MonimeCall {
     /// Create (or, re-sent, recover) the code with the sale's idempotency key.
     Create,
     Get,
@@ -123,7 +123,7 @@ pub enum Request {
 /// What the controller must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Send(Request),
+    Send(MonimeCall),
     CheckAfter(Duration),
     PrintReceipt,
 }
@@ -222,8 +222,8 @@ impl Sale {
             (phase, _) if phase.is_final() => Vec::new(),
             // The create may have reached Monime before a stop: the same key brings back the
             // same code, or makes it if it never arrived.
-            (_, None) => vec![Effect::Send(Request::Create)],
-            (_, Some(_)) => vec![Effect::Send(Request::Get)],
+            (_, None) => vec![Effect::Send(MonimeCall::Create)],
+            (_, Some(_)) => vec![Effect::Send(MonimeCall::Get)],
         };
         let sale = Sale {
             record,
@@ -315,7 +315,7 @@ impl Sale {
             }
             Phase::AwaitingPayment => {
                 self.record.phase = Phase::Cancelling;
-                vec![Effect::Send(Request::Cancel)]
+                vec![Effect::Send(MonimeCall::Cancel)]
             }
             Phase::PaymentInProgress => {
                 self.notice =
@@ -326,12 +326,12 @@ impl Sale {
         }
     }
 
-    fn next_check(&mut self) -> Request {
+    fn next_check(&mut self) -> MonimeCall {
         if self.record.code.is_some() {
             self.poll_budget.spent_one();
-            Request::Get
+            MonimeCall::Get
         } else {
-            Request::Create
+            MonimeCall::Create
         }
     }
 
@@ -347,7 +347,7 @@ impl Sale {
             ));
             self.record.cancel_requested = true;
             self.record.phase = Phase::Cancelling;
-            return vec![Effect::Send(Request::Cancel)];
+            return vec![Effect::Send(MonimeCall::Cancel)];
         }
         self.remember_code(&code);
         self.status_seen(code, now)
@@ -398,7 +398,7 @@ impl Sale {
             }
             CodeStatus::Pending if self.record.cancel_requested => {
                 self.record.phase = Phase::Cancelling;
-                vec![Effect::Send(Request::Cancel)]
+                vec![Effect::Send(MonimeCall::Cancel)]
             }
             CodeStatus::Pending => {
                 self.record.phase = Phase::AwaitingPayment;

@@ -192,24 +192,24 @@ pub fn sale_receipt(
     paid_at: DateTime<Utc>,
     copy: bool,
 ) -> Layout<Vec<u8>> {
-    let l = style.language.get();
+    let language = style.language.get();
     let record = &sale.record;
     let mut doc = shop_heading(style)?;
     if copy {
-        doc.centered(l.tr("*** COPY ***"), true, false)?;
+        doc.centered(language.tr("*** COPY ***"), true, false)?;
     }
     doc.rule()?;
-    doc.pair(l.tr("Terminal"), &sale.terminal_id)?;
+    doc.pair(language.tr("Terminal"), &sale.terminal_id)?;
     doc.pair(
-        l.tr("Date"),
+        language.tr("Date"),
         &paid_at
             .with_timezone(&style.zone)
             .format("%Y-%m-%d %H:%M")
             .to_string(),
     )?;
-    doc.pair(l.tr("Sale"), &record.number.to_string())?;
+    doc.pair(language.tr("Sale"), &record.number.to_string())?;
     if let Some(cashier) = &sale.books.cashier {
-        doc.pair(l.tr("Cashier"), cashier)?;
+        doc.pair(language.tr("Cashier"), cashier)?;
     }
     order_lines(&mut doc, style, sale)?;
     doc.rule()?;
@@ -219,25 +219,25 @@ pub fn sale_receipt(
         true,
         true,
     )?;
-    doc.centered(l.tr("PAID"), true, true)?;
+    doc.centered(language.tr("PAID"), true, true)?;
     doc.rule()?;
     if let Some(payment) = &record.payment {
         if let Some(provider) = payment.provider_name() {
-            doc.pair(l.tr("Paid with"), provider)?;
+            doc.pair(language.tr("Paid with"), provider)?;
         }
         if let Some(order) = payment.order_number.as_ref().or(payment.order_id.as_ref()) {
-            doc.pair(l.tr("Order"), order)?;
+            doc.pair(language.tr("Order"), order)?;
         }
         if let Some(id) = &payment.payment_id {
-            doc.pair(l.tr("Payment"), id)?;
+            doc.pair(language.tr("Payment"), id)?;
         }
     }
     if let Some(code) = &record.code {
-        doc.pair(l.tr("Code"), &code.id)?;
-        doc.pair(l.tr("USSD"), &code.ussd_code)?;
+        doc.pair(language.tr("Code"), &code.id)?;
+        doc.pair(language.tr("USSD"), &code.ussd_code)?;
     }
     if let Some(reference) = &record.request.reference {
-        doc.pair(l.tr("Reference"), reference)?;
+        doc.pair(language.tr("Reference"), reference)?;
     }
     doc.rule()?;
     if let Some(code) = &record.code {
@@ -251,7 +251,7 @@ pub fn sale_receipt(
 
 /// The items a line each, what was typed beside them, and the tip apart from the subtotal.
 fn order_lines(doc: &mut Document, style: &ReceiptStyle, sale: &StoredSale) -> Layout {
-    let l = style.language.get();
+    let language = style.language.get();
     let order = &sale.order;
     if order.is_plain() {
         return Ok(());
@@ -264,11 +264,14 @@ fn order_lines(doc: &mut Document, style: &ReceiptStyle, sale: &StoredSale) -> L
     }
     let keyed = order.keyed(amount);
     if !order.items.is_empty() && keyed.minor > 0 {
-        doc.pair(l.tr("Amount typed"), &money(keyed.minor))?;
+        doc.pair(language.tr("Amount typed"), &money(keyed.minor))?;
     }
     if order.tip_minor > 0 {
-        doc.pair(l.tr("Subtotal"), &money(order.subtotal(amount).minor))?;
-        doc.pair(l.tr("Tip"), &money(order.tip_minor))?;
+        doc.pair(
+            language.tr("Subtotal"),
+            &money(order.subtotal(amount).minor),
+        )?;
+        doc.pair(language.tr("Tip"), &money(order.tip_minor))?;
     }
     Ok(())
 }
@@ -276,33 +279,33 @@ fn order_lines(doc: &mut Document, style: &ReceiptStyle, sale: &StoredSale) -> L
 /// The page `print-test` prints: what the printer is set to, and a sample of every feature a
 /// receipt uses, so a technician sees at once whether width and code page are right.
 pub fn test_page(style: &ReceiptStyle, device: &str, now: DateTime<Utc>) -> Layout<Vec<u8>> {
-    let l = style.language.get();
+    let language = style.language.get();
     let mut doc = shop_heading(style)?;
-    doc.centered(l.tr("Printer test"), true, false)?;
+    doc.centered(language.tr("Printer test"), true, false)?;
     doc.rule()?;
-    doc.pair(l.tr("Terminal"), &style.terminal_id)?;
-    doc.pair(l.tr("Printer"), device)?;
+    doc.pair(language.tr("Terminal"), &style.terminal_id)?;
+    doc.pair(language.tr("Printer"), device)?;
     doc.pair(
-        l.tr("Paper"),
-        &l.trf("{} columns, {}", &[&style.width, &style.code_page.name()]),
+        language.tr("Paper"),
+        &language.trf("{} columns, {}", &[&style.width, &style.code_page.name()]),
     )?;
     doc.pair(
-        l.tr("Time"),
+        language.tr("Time"),
         &now.with_timezone(&style.zone)
             .format("%Y-%m-%d %H:%M")
             .to_string(),
     )?;
     doc.rule()?;
-    doc.line(l.tr("The ruler must fill one line:"))?;
+    doc.line(language.tr("The ruler must fill one line:"))?;
     let ruler: String = (1..=style.width)
         .map(|column| char::from(b'0' + (column % 10) as u8))
         .collect();
     doc.line(&ruler)?;
-    doc.line(&l.trf("Accents: {}", &[&"àáâäçèéêëíñóöúü ÀÉÑÖÜ €"]))?;
+    doc.line(&language.trf("Accents: {}", &[&"àáâäçèéêëíñóöúü ÀÉÑÖÜ €"]))?;
     doc.centered("Le 1,234.50", true, true)?;
     doc.qr("paycode-kiosk print test", style.qr)?;
     doc.centered(
-        l.tr("If this page is whole, the printer is ready."),
+        language.tr("If this page is whole, the printer is ready."),
         false,
         false,
     )?;
@@ -311,13 +314,13 @@ pub fn test_page(style: &ReceiptStyle, device: &str, now: DateTime<Utc>) -> Layo
 
 /// The end-of-day report as a receipt.
 pub fn day_report(style: &ReceiptStyle, report: &DayReport, now: DateTime<Utc>) -> Layout<Vec<u8>> {
-    let l = style.language.get();
+    let language = style.language.get();
     let mut doc = shop_heading(style)?;
-    doc.centered(l.tr("End of day"), true, true)?;
+    doc.centered(language.tr("End of day"), true, true)?;
     doc.centered(&report.date.format("%Y-%m-%d").to_string(), true, false)?;
     doc.rule()?;
-    doc.pair(l.tr("Terminal"), &style.terminal_id)?;
-    lines(&mut doc, &report.lines(style.currency_style, l))?;
+    doc.pair(language.tr("Terminal"), &style.terminal_id)?;
+    lines(&mut doc, &report.lines(style.currency_style, language))?;
     printed_at(doc, style, now)
 }
 
@@ -327,15 +330,15 @@ pub fn shift_report(
     report: &ShiftReport,
     now: DateTime<Utc>,
 ) -> Layout<Vec<u8>> {
-    let l = style.language.get();
+    let language = style.language.get();
     let mut doc = shop_heading(style)?;
-    doc.centered(&report.title(l), true, true)?;
-    doc.centered(&report.scope(l), true, false)?;
+    doc.centered(&report.title(language), true, true)?;
+    doc.centered(&report.scope(language), true, false)?;
     doc.rule()?;
-    doc.pair(l.tr("Terminal"), &style.terminal_id)?;
+    doc.pair(language.tr("Terminal"), &style.terminal_id)?;
     if let Some(close) = &report.close {
         doc.pair(
-            l.tr("Closed"),
+            language.tr("Closed"),
             &close
                 .closed_at
                 .with_timezone(&style.zone)
@@ -343,8 +346,11 @@ pub fn shift_report(
                 .to_string(),
         )?;
     }
-    lines(&mut doc, &report.lines(style.currency_style, l))?;
-    lines(&mut doc, &report.group_lines(style.currency_style, l))?;
+    lines(&mut doc, &report.lines(style.currency_style, language))?;
+    lines(
+        &mut doc,
+        &report.group_lines(style.currency_style, language),
+    )?;
     printed_at(doc, style, now)
 }
 

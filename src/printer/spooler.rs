@@ -62,8 +62,9 @@ pub enum Job {
     Chime,
 }
 
+/// What the queue is asked: a receipt now owed, a document to print, how the printer is.
 #[derive(Debug)]
-enum Request {
+enum QueueMessage {
     Owed(i64),
     Print(Job, oneshot::Sender<Result<(), PrintError>>),
     Check(oneshot::Sender<PrinterState>),
@@ -73,7 +74,7 @@ enum Request {
 /// clone is dropped.
 #[derive(Debug, Clone)]
 pub struct PrinterHandle {
-    requests: mpsc::Sender<Request>,
+    requests: mpsc::Sender<QueueMessage>,
     state: watch::Receiver<PrinterState>,
     /// The sales whose receipts the journal owed when the queue started.
     owed_at_start: Arc<[i64]>,
@@ -127,7 +128,7 @@ impl PrinterHandle {
 
     /// A paid sale's receipt is owed: print it when the printer can.
     pub fn receipt_owed(&self, sale: i64) {
-        if self.requests.send(Request::Owed(sale)).is_err() {
+        if self.requests.send(QueueMessage::Owed(sale)).is_err() {
             tracing::warn!(
                 sale,
                 "the printer queue has stopped; the receipt stays owed"
@@ -139,7 +140,7 @@ impl PrinterHandle {
     pub async fn print(&self, job: Job) -> Result<(), PrintError> {
         let (reply, answer) = oneshot::channel();
         self.requests
-            .send(Request::Print(job, reply))
+            .send(QueueMessage::Print(job, reply))
             .map_err(|_| PrintError::Stopped)?;
         answer.await.map_err(|_| PrintError::Stopped)?
     }
@@ -148,7 +149,7 @@ impl PrinterHandle {
     pub async fn check(&self) -> Result<PrinterState, PrintError> {
         let (reply, answer) = oneshot::channel();
         self.requests
-            .send(Request::Check(reply))
+            .send(QueueMessage::Check(reply))
             .map_err(|_| PrintError::Stopped)?;
         answer.await.map_err(|_| PrintError::Stopped)
     }
@@ -167,7 +168,7 @@ struct Spool {
 }
 
 impl Spool {
-    fn run(mut self, inbox: &mpsc::Receiver<Request>, timing: SpoolTiming) {
+    fn run(mut self, inbox: &mpsc::Receiver<QueueMessage>, timing: SpoolTiming) {
         let mut present = self.port.present();
         let mut next_try = Instant::now();
         loop {
@@ -175,15 +176,15 @@ impl Spool {
                 .saturating_duration_since(Instant::now())
                 .min(timing.presence_poll);
             match inbox.recv_timeout(wait) {
-                Ok(Request::Owed(sale)) => {
+                Ok(QueueMessage::Owed(sale)) => {
                     tracing::debug!(sale, "receipt owed");
                     self.print_owed();
                     next_try = Instant::now() + timing.retry_every;
                 }
-                Ok(Request::Print(job, reply)) => {
+                Ok(QueueMessage::Print(job, reply)) => {
                     let _ = reply.send(self.run_job(job));
                 }
-                Ok(Request::Check(reply)) => {
+                Ok(QueueMessage::Check(reply)) => {
                     self.refresh();
                     self.count_owed();
                     let _ = reply.send(self.state.borrow().clone());

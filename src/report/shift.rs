@@ -218,14 +218,16 @@ impl ReportLine {
 impl DayReport {
     /// Counts by outcome, totals, first and last sale: every report's main lines.
     pub fn lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
-        let l = language;
         let mut lines = vec![ReportLine::new(
-            l.tr("Paid sales"),
+            language.tr("Paid sales"),
             self.paid_count.to_string(),
         )];
         // One line a currency: amounts in different currencies are never added.
         for total in &self.paid_totals {
-            lines.push(ReportLine::new(l.tr("Total paid"), total.display(style)));
+            lines.push(ReportLine::new(
+                language.tr("Total paid"),
+                total.display(style),
+            ));
         }
         // Tips are the staff's, not the shop's takings: shown apart, and the sales without them.
         for tip in &self.tip_totals {
@@ -233,11 +235,11 @@ impl DayReport {
             if let Some(paid) = paid {
                 let sales = Money::new(paid.currency, paid.minor - tip.minor);
                 lines.push(ReportLine::new(
-                    l.tr("Sales without tips"),
+                    language.tr("Sales without tips"),
                     sales.display(style),
                 ));
             }
-            lines.push(ReportLine::new(l.tr("Tips"), tip.display(style)));
+            lines.push(ReportLine::new(language.tr("Tips"), tip.display(style)));
         }
         for (phase, count) in [
             (Phase::Expired, self.expired),
@@ -245,17 +247,26 @@ impl DayReport {
             (Phase::Failed, self.failed),
             (Phase::Unknown, self.unknown),
         ] {
-            lines.push(ReportLine::new(phase.label_in(l), count.to_string()));
+            lines.push(ReportLine::new(phase.label_in(language), count.to_string()));
         }
         if self.open > 0 {
-            lines.push(ReportLine::new(l.tr("Still open"), self.open.to_string()));
+            lines.push(ReportLine::new(
+                language.tr("Still open"),
+                self.open.to_string(),
+            ));
         }
         let time = |at: Option<chrono::DateTime<FixedOffset>>| {
             at.map(|at| at.format("%H:%M").to_string())
                 .unwrap_or_else(|| "-".into())
         };
-        lines.push(ReportLine::new(l.tr("First sale"), time(self.first_sale)));
-        lines.push(ReportLine::new(l.tr("Last sale"), time(self.last_sale)));
+        lines.push(ReportLine::new(
+            language.tr("First sale"),
+            time(self.first_sale),
+        ));
+        lines.push(ReportLine::new(
+            language.tr("Last sale"),
+            time(self.last_sale),
+        ));
         lines
     }
 }

@@ -39,58 +39,56 @@ impl Sale {
 
     /// `status_line` in `language`, for the screen.
     pub fn status_line_in(&self, language: Language) -> String {
-        let l = language;
         if self.left_for_recover {
-            return l
+            return language
                 .tr("Cancel not confirmed; the sale is left for recover")
                 .into();
         }
         let phase = self.record.phase;
         if matches!(self.reachability, Reachability::KeyRefused { .. }) && !phase.is_final() {
             return match phase {
-                Phase::PaymentInProgress => l.tr(
+                Phase::PaymentInProgress => language.tr(
                     "Payment in progress. Monime refused this terminal's key. Call the technician.",
                 ),
-                Phase::Cancelling => {
-                    l.tr("Cancelling. Monime refused this terminal's key. Call the technician.")
-                }
-                _ => l.tr("Monime refused this terminal's key. Call the technician."),
+                Phase::Cancelling => language
+                    .tr("Cancelling. Monime refused this terminal's key. Call the technician."),
+                _ => language.tr("Monime refused this terminal's key. Call the technician."),
             }
             .into();
         }
-        let trouble = self.trouble(l);
+        let trouble = self.trouble(language);
         match phase {
             Phase::CreatingCode => match trouble {
-                Some(trouble) => capital(&l.trf("{}, still trying to get a code", &[&trouble])),
-                None => l.tr("Getting a payment code").into(),
+                Some(trouble) => capital(&language.trf("{}, still trying to get a code", &[&trouble])),
+                None => language.tr("Getting a payment code").into(),
             },
             Phase::AwaitingPayment => match trouble {
-                Some(trouble) => capital(&l.trf("{}, still checking", &[&trouble])),
-                None => l.tr("Waiting for payment").into(),
+                Some(trouble) => capital(&language.trf("{}, still checking", &[&trouble])),
+                None => language.tr("Waiting for payment").into(),
             },
             Phase::PaymentInProgress => match trouble {
-                Some(trouble) => l.trf("Payment in progress; {}, still checking", &[&trouble]),
-                None if self.record.cancel_requested => l
+                Some(trouble) => language.trf("Payment in progress; {}, still checking", &[&trouble]),
+                None if self.record.cancel_requested => language
                     .tr("Payment in progress: the cancel waits for its outcome")
                     .into(),
-                None => l.tr("Payment in progress").into(),
+                None => language.tr("Payment in progress").into(),
             },
             Phase::Cancelling => match trouble {
-                Some(trouble) => l.trf("Cancelling; {}, still trying", &[&trouble]),
-                None => l.tr("Cancelling").into(),
+                Some(trouble) => language.trf("Cancelling; {}, still trying", &[&trouble]),
+                None => language.tr("Cancelling").into(),
             },
-            Phase::Paid if self.record.cancel_requested => l
+            Phase::Paid if self.record.cancel_requested => language
                 .tr("PAID: the customer paid before the cancel took effect")
                 .into(),
-            Phase::Paid => l.tr("PAID").into(),
-            Phase::Expired => l.tr("The code expired before it was paid").into(),
-            Phase::Cancelled => l.tr("Cancelled: nothing was paid").into(),
+            Phase::Paid => language.tr("PAID").into(),
+            Phase::Expired => language.tr("The code expired before it was paid").into(),
+            Phase::Cancelled => language.tr("Cancelled: nothing was paid").into(),
             // The failure is Monime's or the system's own words, for the technician.
-            Phase::Failed => l.trf(
+            Phase::Failed => language.trf(
                 "Failed: {}",
                 &[&self.record.failure.as_deref().unwrap_or("no reason given")],
             ),
-            Phase::Unknown => l.trf(
+            Phase::Unknown => language.trf(
                 "Payment not confirmed: Monime cannot find the code {}. Check the Monime dashboard before you hand over the goods.",
                 &[&self.code_id()],
             ),
@@ -98,16 +96,18 @@ impl Sale {
     }
 
     /// Why the sale is not getting Monime's word on its code, in a few words, if it is not.
-    fn trouble(&self, l: Language) -> Option<&'static str> {
+    fn trouble(&self, language: Language) -> Option<&'static str> {
         match self.reachability {
-            Reachability::Lost { .. } => Some(l.tr("connection lost")),
-            Reachability::Erring { .. } => Some(l.tr("Monime is having trouble")),
-            Reachability::KeyRefused { .. } => Some(l.tr("Monime refused this terminal's key")),
+            Reachability::Lost { .. } => Some(language.tr("connection lost")),
+            Reachability::Erring { .. } => Some(language.tr("Monime is having trouble")),
+            Reachability::KeyRefused { .. } => {
+                Some(language.tr("Monime refused this terminal's key"))
+            }
             Reachability::Answering if self.not_found_since.is_some() => {
                 Some(if self.record.code.is_some() {
-                    l.tr("Monime cannot find the code")
+                    language.tr("Monime cannot find the code")
                 } else {
-                    l.tr("Monime answered \"not found\"")
+                    language.tr("Monime answered \"not found\"")
                 })
             }
             Reachability::Answering => None,

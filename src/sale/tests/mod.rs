@@ -27,7 +27,7 @@ pub(super) fn request() -> NewPaymentCode {
 pub(super) fn new_sale() -> Sale {
     let record = SaleRecord::new(7, "key-7".into(), request());
     let (sale, effects) = Sale::resume(record, false, FIXED);
-    assert_eq!(effects, vec![Effect::Send(Request::Create)]);
+    assert_eq!(effects, vec![Effect::Send(MonimeCall::Create)]);
     assert_eq!(sale.record.phase, Phase::CreatingCode);
     sale
 }
@@ -82,12 +82,12 @@ fn check_due_sends_a_get_once_a_code_is_known() {
     let mut sale = awaiting();
     assert_eq!(
         sale.handle(Event::CheckDue, now()),
-        vec![Effect::Send(Request::Get)]
+        vec![Effect::Send(MonimeCall::Get)]
     );
     let mut creating = new_sale();
     assert_eq!(
         creating.handle(Event::CheckDue, now()),
-        vec![Effect::Send(Request::Create)]
+        vec![Effect::Send(MonimeCall::Create)]
     );
 }
 
@@ -159,7 +159,7 @@ fn cancel_while_awaiting_switches_the_code_off() {
     let mut sale = awaiting();
     assert_eq!(
         sale.handle(Event::CancelPressed, now()),
-        vec![Effect::Send(Request::Cancel)]
+        vec![Effect::Send(MonimeCall::Cancel)]
     );
     assert_eq!(sale.record.phase, Phase::Cancelling);
     assert!(
@@ -205,7 +205,7 @@ fn cancel_during_a_payment_waits_for_the_outcome() {
     assert_eq!(sale.record.phase, Phase::PaymentInProgress);
     // The payment fell through and the code is pending again: now it is switched off.
     let effects = sale.handle(Event::Checked(code(CodeStatus::Pending)), now());
-    assert_eq!(effects, vec![Effect::Send(Request::Cancel)]);
+    assert_eq!(effects, vec![Effect::Send(MonimeCall::Cancel)]);
     assert_eq!(sale.record.phase, Phase::Cancelling);
 }
 
@@ -215,7 +215,7 @@ fn cancel_while_creating_waits_for_the_code_then_switches_it_off() {
     assert!(sale.handle(Event::CancelPressed, now()).is_empty());
     assert_eq!(sale.record.phase, Phase::Cancelling);
     let effects = sale.handle(Event::Created(code(CodeStatus::Pending)), now());
-    assert_eq!(effects, vec![Effect::Send(Request::Cancel)]);
+    assert_eq!(effects, vec![Effect::Send(MonimeCall::Cancel)]);
     sale.handle(Event::CancelAnswered(code(CodeStatus::Cancelled)), now());
     assert_eq!(sale.record.phase, Phase::Cancelled);
 }
@@ -227,7 +227,7 @@ fn cancel_while_creating_through_a_lost_connection_resends_the_create() {
     sale.handle(Event::CancelPressed, now());
     assert_eq!(
         sale.handle(Event::CheckDue, now()),
-        vec![Effect::Send(Request::Create)]
+        vec![Effect::Send(MonimeCall::Create)]
     );
     let refused = MonimeError::Validation {
         message: "bad".into(),
@@ -278,7 +278,7 @@ fn an_unreachable_create_is_retried_with_backoff() {
         waits.push(wait.as_secs());
         assert_eq!(
             sale.handle(Event::CheckDue, now()),
-            vec![Effect::Send(Request::Create)]
+            vec![Effect::Send(MonimeCall::Create)]
         );
     }
     assert_eq!(waits, vec![1, 2, 4, 8, 8, 8]);
@@ -356,12 +356,12 @@ fn a_failed_cancel_is_not_resent_blindly() {
     assert_eq!(effects, vec![Effect::CheckAfter(POLL)]);
     assert_eq!(
         sale.handle(Event::CheckDue, now()),
-        vec![Effect::Send(Request::Get)]
+        vec![Effect::Send(MonimeCall::Get)]
     );
     let effects = sale.handle(Event::Checked(code(CodeStatus::Pending)), now());
     assert_eq!(
         effects,
-        vec![Effect::Send(Request::Cancel)],
+        vec![Effect::Send(MonimeCall::Cancel)],
         "still pending: switch it off"
     );
 }
@@ -373,7 +373,7 @@ fn a_code_for_another_amount_is_switched_off_and_fails() {
     wrong.amount = Some(Money::new(Currency::Sle, 99));
     assert_eq!(
         sale.handle(Event::Created(wrong), now()),
-        vec![Effect::Send(Request::Cancel)]
+        vec![Effect::Send(MonimeCall::Cancel)]
     );
     sale.handle(Event::CancelAnswered(code(CodeStatus::Cancelled)), now());
     assert_eq!(sale.record.phase, Phase::Failed);
@@ -404,19 +404,19 @@ fn resumed_sales_pick_up_where_they_stopped() {
     };
     assert_eq!(
         resume(Phase::CreatingCode, None, false),
-        vec![Effect::Send(Request::Create)]
+        vec![Effect::Send(MonimeCall::Create)]
     );
     assert_eq!(
         resume(Phase::Cancelling, None, false),
-        vec![Effect::Send(Request::Create)]
+        vec![Effect::Send(MonimeCall::Create)]
     );
     assert_eq!(
         resume(Phase::AwaitingPayment, Some(info.clone()), false),
-        vec![Effect::Send(Request::Get)]
+        vec![Effect::Send(MonimeCall::Get)]
     );
     assert_eq!(
         resume(Phase::Cancelling, Some(info.clone()), false),
-        vec![Effect::Send(Request::Get)]
+        vec![Effect::Send(MonimeCall::Get)]
     );
     assert_eq!(
         resume(Phase::Paid, Some(info.clone()), true),
@@ -443,7 +443,7 @@ fn adaptive_polling_waits_while_pending_and_hurries_while_processing() {
     let later = now() + chrono::Duration::seconds(4);
     assert_eq!(
         sale.handle(Event::CheckDue, later),
-        vec![Effect::Send(Request::Get)]
+        vec![Effect::Send(MonimeCall::Get)]
     );
     let effects = sale.handle(Event::Checked(code(CodeStatus::Processing)), later);
     let [Effect::CheckAfter(wait)] = effects.as_slice() else {

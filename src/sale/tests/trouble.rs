@@ -44,7 +44,7 @@ fn a_code_monime_cannot_find_is_checked_until_the_bound_then_unknown() {
         seconds += wait.as_secs() as i64;
         assert_eq!(
             sale.handle(Event::CheckDue, at(seconds)),
-            vec![Effect::Send(Request::Get)]
+            vec![Effect::Send(MonimeCall::Get)]
         );
     }
     assert_eq!(&waits[..5], &[1, 2, 4, 8, 8], "the usual backoff");
@@ -134,7 +134,7 @@ fn a_refused_key_on_create_is_no_refusal_of_the_code() {
     assert_eq!(sale.record.phase, Phase::CreatingCode);
     assert_eq!(
         sale.handle(Event::CheckDue, now()),
-        vec![Effect::Send(Request::Create)],
+        vec![Effect::Send(MonimeCall::Create)],
         "an earlier try may have made the code: the same key is sent again"
     );
 }
