@@ -9,9 +9,9 @@ mod counter;
 mod news;
 mod view;
 
-pub use super::words::NetworkNote;
+pub use super::network::{Link, NetworkNote};
 pub use books::{BooksLine, BooksView};
-pub use news::{Link, News};
+pub use news::News;
 pub use view::{CartRow, HistoryRow, TipButton, View};
 
 use super::cart::Cart;

@@ -14,6 +14,7 @@ pub mod backlight;
 mod cart;
 pub mod flow;
 pub mod keypad;
+pub mod network;
 pub mod startup;
 mod window;
 pub mod words;

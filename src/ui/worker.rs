@@ -9,8 +9,8 @@ use chrono::Local;
 use tokio::sync::{Mutex, mpsc};
 
 use super::Terminal;
-use super::flow::{Action, Link, News};
-use super::words::{self, NetworkNote, Printing};
+use super::flow::{Action, Link, NetworkNote, News};
+use super::words::{self, Printing};
 use crate::controller::{SaleExtras, SaleLink, resume_unsettled_with, start_sale};
 use crate::monime::MonimeError;
 use crate::printer::spooler::Job;

@@ -6,37 +6,8 @@ use crate::clock::Clock;
 use crate::journal::StoredSale;
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
-use crate::sale::{Phase, Reachability, Sale};
-use crate::ui::words::NetworkNote;
-
-/// What the terminal last heard from Monime, as the status bar shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    /// No request yet since the terminal started.
-    NotContacted,
-    /// The last request was answered, if only with an error.
-    Online,
-    /// The last request had no answer.
-    Offline,
-    /// Monime refused the terminal's key.
-    KeyRefused,
-}
-
-impl Link {
-    /// Where the last request of a sale left the link.
-    pub fn of(reachability: &Reachability) -> Link {
-        match reachability {
-            Reachability::Answering | Reachability::Erring { .. } => Link::Online,
-            Reachability::KeyRefused { .. } => Link::KeyRefused,
-            Reachability::Lost { .. } => Link::Offline,
-        }
-    }
-
-    /// No red light: nothing is known to be wrong.
-    pub fn ok(self) -> bool {
-        matches!(self, Link::NotContacted | Link::Online)
-    }
-}
+use crate::sale::{Phase, Sale};
+use crate::ui::network::{Link, NetworkNote};
 
 /// News from the worker.
 #[derive(Debug, Clone)]
@@ -102,20 +73,8 @@ impl Flow {
             return;
         }
         self.starting = None;
-        let link = Link::of(&sale.reachability);
-        self.network = match &sale.reachability {
-            Reachability::Answering => (link, NetworkNote::Connected),
-            Reachability::KeyRefused { message, .. } => (
-                link,
-                NetworkNote::KeyRefused {
-                    message: message.clone(),
-                    origin: self.key_origin.clone(),
-                },
-            ),
-            Reachability::Erring { message, .. } | Reachability::Lost { message, .. } => {
-                (link, NetworkNote::Trouble(message.clone()))
-            }
-        };
+        let note = NetworkNote::of(&sale.reachability, self.key_origin.as_deref());
+        self.network = (Link::of(&sale.reachability), note);
         // The countdown is set when a code arrives and then runs on the screen's own clock
         // (`tick`), so that it is smooth and tests can drive it with mock time.
         let expiry = |sale: &Sale| sale.record.code.as_ref().and_then(|code| code.expire_time);
