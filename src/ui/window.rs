@@ -240,12 +240,13 @@ pub fn qr_image(payload: &str) -> Option<slint::Image> {
     );
     let colors = code.to_colors();
     for (index, pixel) in buffer.make_mut_slice().iter_mut().enumerate() {
-        let (x, y) = (index % side / scale, index / side / scale);
-        let dark = x >= margin
-            && y >= margin
-            && x - margin < modules
-            && y - margin < modules
-            && colors[(y - margin) * modules + (x - margin)] == qrcode::Color::Dark;
+        // The module this pixel falls in, counted from the image's corner, margin included.
+        let (column, row) = (index % side / scale, index / side / scale);
+        let dark = column >= margin
+            && row >= margin
+            && column - margin < modules
+            && row - margin < modules
+            && colors[(row - margin) * modules + (column - margin)] == qrcode::Color::Dark;
         let value = if dark { 0 } else { 255 };
         *pixel = slint::Rgb8Pixel::new(value, value, value);
     }

@@ -41,7 +41,12 @@ impl Flow {
             return;
         };
         let pin = std::mem::take(pin);
-        match self.settings.cashiers.iter().find(|c| c.pin == pin) {
+        match self
+            .settings
+            .cashiers
+            .iter()
+            .find(|cashier| cashier.pin == pin)
+        {
             Some(cashier) => {
                 tracing::info!(cashier = %cashier.name, "cashier signed in");
                 self.cashier = Some(cashier.name.clone());

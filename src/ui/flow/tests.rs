@@ -74,8 +74,8 @@ page_view!(pin, PageView::SignIn(view) | PageView::AdminPin(view) => view, PinVi
 page_view!(books, PageView::Books(view) => view, BooksView);
 
 fn type_keys(flow: &mut Flow, keys: &str) {
-    for c in keys.chars() {
-        flow.keyboard(&c.to_string());
+    for key in keys.chars() {
+        flow.keyboard(&key.to_string());
     }
 }
 
