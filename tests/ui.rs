@@ -21,7 +21,10 @@ use paycode_kiosk::simulator::{
     Endpoint, Fault, FaultRule, SimCode, SimulatorHandle, SimulatorOptions,
 };
 use paycode_kiosk::terminal;
-use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page, startup};
+use paycode_kiosk::ui::{
+    AdminPage, AmountPage, App, BooksPage, HistoryPage, Kiosk, MainWindow, OutcomePage, Page,
+    PaidPage, PaymentPage, StartingPage, StatusBar, TipPage, startup,
+};
 use screen::{Outcome, decode_qr, ensure, page, press, screenshot, seconds, snapshot, tap};
 use slint::platform::Key;
 use slint::{ComponentHandle, Model};
@@ -121,33 +124,35 @@ fn open_with(rig: &Rig, config: &std::path::Path) -> Result<Shown, String> {
 async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
     let shown = open(rig, "keypad", "code_duration = \"10m\"")?;
     let window = &shown.window;
-    let kiosk = window.global::<Kiosk>();
+    let amount = window.global::<AmountPage>();
+    let paid = window.global::<PaidPage>();
+    let payment = window.global::<PaymentPage>();
     for label in ["1", "2", "5", "Decimal point", "5", "0", "Backspace"] {
         tap(window, label)?;
     }
-    ensure(kiosk.get_amount_text() == "Le 125.5", || {
-        format!("typed {}", kiosk.get_amount_text())
+    ensure(amount.get_amount() == "Le 125.5", || {
+        format!("typed {}", amount.get_amount())
     })?;
-    ensure(kiosk.get_can_charge(), || "Charge is enabled".into())?;
+    ensure(amount.get_can_charge(), || "Charge is enabled".into())?;
     screenshot(window, "amount")?;
     tap(window, "Charge")?;
     ensure(page(window) == Page::Payment, || {
         "the payment page opens at once".into()
     })?;
-    rig.until("the code", || !kiosk.get_ussd().is_empty())
+    rig.until("the code", || !payment.get_ussd().is_empty())
         .await?;
-    ensure(kiosk.get_pay_amount() == "Le 125.50", || {
-        kiosk.get_pay_amount().into()
+    ensure(payment.get_amount() == "Le 125.50", || {
+        payment.get_amount().into()
     })?;
 
-    let ussd = kiosk.get_ussd().to_string();
+    let ussd = payment.get_ussd().to_string();
     let decoded = decode_qr(&snapshot(window)?)?;
     let expected = format!("tel:{}", ussd.replace('#', "%23"));
     ensure(decoded == expected, || {
         format!("the QR holds {decoded:?}, not {expected:?}")
     })?;
 
-    let before = seconds(&kiosk.get_countdown())?;
+    let before = seconds(&payment.get_countdown())?;
     ensure((590..=600).contains(&before), || {
         format!("countdown {before}")
     })?;
@@ -155,7 +160,7 @@ async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
     for _ in 0..65 {
         i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
     }
-    let after = seconds(&kiosk.get_countdown())?;
+    let after = seconds(&payment.get_countdown())?;
     ensure(after == before - 65, || {
         format!("65 s of mock time took the countdown from {before} to {after}")
     })?;
@@ -165,13 +170,13 @@ async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
     // the payment in progress even on a loaded machine.
     let code = customer_pays(rig, &ussd, Duration::from_secs(2))?;
     rig.until("payment in progress", || {
-        kiosk.get_status_line().contains("Payment in progress")
+        payment.get_status_line().contains("Payment in progress")
     })
     .await?;
     rig.until("the paid page", || page(window) == Page::Paid)
         .await?;
     rig.until("the receipt", || {
-        kiosk.get_receipt_text() == "Receipt printed"
+        paid.get_receipt_text() == "Receipt printed"
     })
     .await?;
     let receipt = rig.printer.emulator().paper().text();
@@ -182,7 +187,7 @@ async fn a_sale_from_keypad_to_paid(rig: &Rig) -> Outcome {
     screenshot(window, "paid")?;
     tap(window, "New sale")?;
     ensure(
-        page(window) == Page::Amount && kiosk.get_amount_text() == "Le 0",
+        page(window) == Page::Amount && amount.get_amount() == "Le 0",
         || "New sale clears the amount".into(),
     )
 }
@@ -197,24 +202,25 @@ async fn sale_in_pictures(
     charge: &str,
     receipt_printed: &str,
 ) -> Result<String, String> {
-    let kiosk = window.global::<Kiosk>();
+    let paid = window.global::<PaidPage>();
+    let payment = window.global::<PaymentPage>();
     for label in ["1", "2", "5"] {
         tap(window, label)?;
     }
     screenshot(window, &format!("{prefix}-amount"))?;
     tap(window, charge)?;
-    rig.until("the code", || !kiosk.get_ussd().is_empty())
+    rig.until("the code", || !payment.get_ussd().is_empty())
         .await?;
     screenshot(window, &format!("{prefix}-payment"))?;
     let cuts = rig.printer.emulator().cuts();
-    customer_pays(rig, &kiosk.get_ussd(), Duration::from_millis(300))?;
+    customer_pays(rig, &payment.get_ussd(), Duration::from_millis(300))?;
     rig.until("the paid page", || page(window) == Page::Paid)
         .await?;
     rig.until("the receipt", || {
-        rig.printer.emulator().cuts() > cuts && kiosk.get_receipt_text() == receipt_printed
+        rig.printer.emulator().cuts() > cuts && paid.get_receipt_text() == receipt_printed
     })
     .await
-    .map_err(|error| format!("{error}: {}", kiosk.get_receipt_text()))?;
+    .map_err(|error| format!("{error}: {}", paid.get_receipt_text()))?;
     screenshot(window, &format!("{prefix}-paid"))?;
     let documents = rig.printer.emulator().documents();
     let receipt = documents.last().ok_or("no receipt on paper")?;
@@ -248,8 +254,9 @@ async fn a_sale_in_french(rig: &Rig) -> Outcome {
             "Back still in English".into()
         })?;
         rig.until("the network check", || {
-            kiosk
-                .get_admin_lines()
+            window
+                .global::<AdminPage>()
+                .get_lines()
                 .iter()
                 .any(|line| line.contains("joignable"))
         })
@@ -286,32 +293,29 @@ async fn a_sale_in_french(rig: &Rig) -> Outcome {
 /// The other French screens, saved to look at their fit: cancel and its outcome (where
 /// "nothing was charged" must keep its meaning), the history, the books.
 async fn french_beyond_the_sale(rig: &Rig, window: &MainWindow) -> Outcome {
-    let kiosk = window.global::<Kiosk>();
+    let books = window.global::<BooksPage>();
+    let history = window.global::<HistoryPage>();
+    let outcome = window.global::<OutcomePage>();
+    let payment = window.global::<PaymentPage>();
     press(window, "4");
     press(window, Key::Return);
-    rig.until("the code", || kiosk.get_can_cancel()).await?;
+    rig.until("the code", || payment.get_can_cancel()).await?;
     press(window, Key::Escape);
     screenshot(window, "fr-cancel-confirm")?;
     tap(window, "Annuler le code")?;
     rig.until("the cancelled page", || page(window) == Page::Outcome)
         .await?;
     ensure(
-        kiosk.get_outcome_title() == "Annulée"
-            && kiosk.get_outcome_reason() == "Le code a été désactivé. Rien n'a été débité.",
-        || {
-            format!(
-                "{} / {}",
-                kiosk.get_outcome_title(),
-                kiosk.get_outcome_reason()
-            )
-        },
+        outcome.get_title() == "Annulée"
+            && outcome.get_reason() == "Le code a été désactivé. Rien n'a été débité.",
+        || format!("{} / {}", outcome.get_title(), outcome.get_reason()),
     )?;
     screenshot(window, "fr-cancelled")?;
     tap(window, "Nouvelle vente")?;
     tap(window, "Historique")?;
-    rig.until("the history", || kiosk.get_history().row_count() > 1)
+    rig.until("the history", || history.get_sales().row_count() > 1)
         .await?;
-    let status = kiosk.get_history().row_data(0).map(|row| row.status);
+    let status = history.get_sales().row_data(0).map(|row| row.status);
     ensure(status.as_deref() == Some("Annulée"), || {
         format!("{status:?}")
     })?;
@@ -324,7 +328,7 @@ async fn french_beyond_the_sale(rig: &Rig, window: &MainWindow) -> Outcome {
     tap(window, "Déverrouiller")?;
     tap(window, "Service et clôture du jour")?;
     rig.until("the shift report", || {
-        kiosk.get_books_title().starts_with("Rapport X")
+        books.get_title().starts_with("Rapport X")
     })
     .await?;
     screenshot(window, "fr-books")?;
@@ -376,7 +380,11 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
     std::fs::write(&config, format!("{text}{items}")).map_err(|e| e.to_string())?;
     let shown = open_with(rig, &config)?;
     let (window, kiosk) = (&shown.window, shown.window.global::<Kiosk>());
-    ensure(kiosk.get_show_items(), || {
+    let amount = shown.window.global::<AmountPage>();
+    let paid = shown.window.global::<PaidPage>();
+    let payment = shown.window.global::<PaymentPage>();
+    let tip = shown.window.global::<TipPage>();
+    ensure(amount.get_show_items(), || {
         "the item page comes first".into()
     })?;
     screenshot(window, "fr-items")?;
@@ -385,10 +393,10 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
     }
     tap(window, "Clavier")?;
     tap(window, "5")?;
-    ensure(kiosk.get_amount_text() == "Le 107.50", || {
-        format!("the total is {}", kiosk.get_amount_text())
+    ensure(amount.get_amount() == "Le 107.50", || {
+        format!("the total is {}", amount.get_amount())
     })?;
-    let cart: Vec<String> = kiosk
+    let cart: Vec<String> = amount
         .get_cart()
         .iter()
         .map(|row| row.label.into())
@@ -399,8 +407,8 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
     screenshot(window, "fr-cart")?;
     tap(window, "Encaisser")?;
     ensure(page(window) == Page::Tip, || "the tip step".into())?;
-    let tips: Vec<(String, String)> = kiosk
-        .get_tip_buttons()
+    let tips: Vec<(String, String)> = tip
+        .get_tips()
         .iter()
         .map(|tip| (tip.label.into(), tip.total.into()))
         .collect();
@@ -416,12 +424,12 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
         .ok_or("no Pas de pourboire")?;
     screenshot(window, "fr-tip")?;
     tap(window, "10\u{a0}%")?;
-    rig.until("the code", || !kiosk.get_ussd().is_empty())
+    rig.until("the code", || !payment.get_ussd().is_empty())
         .await?;
-    ensure(kiosk.get_pay_amount() == "Le 118.25", || {
-        kiosk.get_pay_amount().into()
+    ensure(payment.get_amount() == "Le 118.25", || {
+        payment.get_amount().into()
     })?;
-    let code = customer_pays(rig, &kiosk.get_ussd(), Duration::from_millis(300))?;
+    let code = customer_pays(rig, &payment.get_ussd(), Duration::from_millis(300))?;
     ensure(
         code.amount_minor == 11_825 && code.reference.as_deref() == Some("2 x Riz 1 kg, Savon"),
         || format!("{} {:?}", code.amount_minor, code.reference),
@@ -430,13 +438,13 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
     let beeps = rig.printer.emulator().beeps();
     rig.until("the paid page", || page(window) == Page::Paid)
         .await?;
-    ensure(kiosk.get_paid_flash(), || "the PAID screen flashes".into())?;
+    ensure(paid.get_flash(), || "the PAID screen flashes".into())?;
     rig.until("the printer's chime", || {
         rig.printer.emulator().beeps() == beeps + 2
     })
     .await?;
     i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
-    ensure(!kiosk.get_paid_flash(), || "once".into())?;
+    ensure(!paid.get_flash(), || "once".into())?;
     rig.until("the receipt", || rig.printer.emulator().cuts() > cuts)
         .await?;
     let receipt = rig
@@ -460,7 +468,7 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
     }
     tap(window, "Nouvelle vente")?;
     ensure(
-        kiosk.get_show_items() && kiosk.get_cart().row_count() == 0,
+        amount.get_show_items() && amount.get_cart().row_count() == 0,
         || "a new sale starts on an empty item page".into(),
     )?;
     for _ in 0..60 {
@@ -469,12 +477,12 @@ async fn a_french_sale_with_items_and_a_tip(rig: &Rig) -> Outcome {
     ensure(kiosk.get_resting(), || "the idle keypad rests".into())?;
     tap(window, "Savon")?;
     ensure(
-        !kiosk.get_resting() && kiosk.get_cart().row_count() == 0,
+        !kiosk.get_resting() && amount.get_cart().row_count() == 0,
         || "the first tap only wakes the screen".into(),
     )?;
     tap(window, "Savon")?;
-    ensure(kiosk.get_amount_text() == "Le 12.50", || {
-        kiosk.get_amount_text().into()
+    ensure(amount.get_amount() == "Le 12.50", || {
+        amount.get_amount().into()
     })
 }
 
@@ -491,7 +499,7 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
     let window = MainWindow::new().map_err(|e| e.to_string())?;
     window.window().set_size(slint::PhysicalSize::new(800, 480));
     window.show().map_err(|e| e.to_string())?;
-    let kiosk = window.global::<Kiosk>();
+    let problem = window.global::<StartingPage>();
     let starting = startup::start(
         &window,
         Some(config.clone()),
@@ -500,13 +508,12 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
         owner_commands,
     );
     rig.until("the settings problem", || {
-        page(&window) == Page::Starting && kiosk.get_problem_title() == "The settings need fixing"
+        page(&window) == Page::Starting && problem.get_title() == "The settings need fixing"
     })
     .await?;
-    ensure(
-        kiosk.get_problem_detail().contains("poll_interval_ms"),
-        || format!("the detail names the key: {}", kiosk.get_problem_detail()),
-    )?;
+    ensure(problem.get_detail().contains("poll_interval_ms"), || {
+        format!("the detail names the key: {}", problem.get_detail())
+    })?;
     screenshot(&window, "starting-problem")?;
 
     // Another process takes the journal (its configuration names the same file), then the
@@ -519,7 +526,7 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
         .map_err(|e| e.to_string())?;
     std::fs::write(&config, &good).map_err(|e| e.to_string())?;
     rig.until("the busy problem", || {
-        kiosk.get_problem_title() == "The terminal is busy"
+        problem.get_title() == "The terminal is busy"
     })
     .await?;
     ensure(!starting.started(), || "it waits for the owner".into())?;
@@ -537,7 +544,8 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
 async fn a_command_line_charge_runs_on_the_screen(rig: &Rig) -> Outcome {
     let shown = open(rig, "owner", "code_duration = \"10m\"")?;
     let window = &shown.window;
-    let kiosk = window.global::<Kiosk>();
+    let paid = window.global::<PaidPage>();
+    let payment = window.global::<PaymentPage>();
     let folder = rig.dir.path().join("owner");
     rig.until("the control socket", || {
         folder.join("control.sock").exists()
@@ -562,11 +570,11 @@ async fn a_command_line_charge_runs_on_the_screen(rig: &Rig) -> Outcome {
         .spawn()
         .map_err(|e| e.to_string())?;
     rig.until("the command's sale on the screen", || {
-        page(window) == Page::Payment && !kiosk.get_ussd().is_empty()
+        page(window) == Page::Payment && !payment.get_ussd().is_empty()
     })
     .await?;
-    ensure(kiosk.get_pay_amount() == "Le 7.25", || {
-        kiosk.get_pay_amount().into()
+    ensure(payment.get_amount() == "Le 7.25", || {
+        payment.get_amount().into()
     })?;
 
     let history = command(&["history"]).output().map_err(|e| e.to_string())?;
@@ -581,7 +589,7 @@ async fn a_command_line_charge_runs_on_the_screen(rig: &Rig) -> Outcome {
         },
     )?;
 
-    let ussd = kiosk.get_ussd().to_string();
+    let ussd = payment.get_ussd().to_string();
     let code = customer_pays(rig, &ussd, Duration::from_millis(300))?;
     rig.until("the paid page", || page(window) == Page::Paid)
         .await?;
@@ -607,7 +615,7 @@ async fn a_command_line_charge_runs_on_the_screen(rig: &Rig) -> Outcome {
         "one code for the one sale".into()
     })?;
     rig.until("the receipt", || {
-        kiosk.get_receipt_text() == "Receipt printed"
+        paid.get_receipt_text() == "Receipt printed"
     })
     .await?;
     let paper = rig.printer.emulator().paper().text();
@@ -622,37 +630,39 @@ async fn a_command_line_charge_runs_on_the_screen(rig: &Rig) -> Outcome {
 async fn keyboard_cancel_and_try_again(rig: &Rig) -> Outcome {
     let shown = open(rig, "keyboard", "code_duration = \"10m\"")?;
     let window = &shown.window;
-    let kiosk = window.global::<Kiosk>();
+    let amount = window.global::<AmountPage>();
+    let outcome = window.global::<OutcomePage>();
+    let payment = window.global::<PaymentPage>();
     for key in ["4", "2", "0", "0"] {
         press(window, key);
     }
     press(window, Key::Backspace);
-    ensure(kiosk.get_amount_text() == "Le 420", || {
-        format!("typed {}", kiosk.get_amount_text())
+    ensure(amount.get_amount() == "Le 420", || {
+        format!("typed {}", amount.get_amount())
     })?;
     press(window, Key::Return);
-    rig.until("the code", || kiosk.get_can_cancel()).await?;
+    rig.until("the code", || payment.get_can_cancel()).await?;
     press(window, Key::Escape);
-    ensure(kiosk.get_confirm_cancel(), || "Escape asks first".into())?;
+    ensure(payment.get_confirm_cancel(), || "Escape asks first".into())?;
     screenshot(window, "cancel-confirm")?;
     press(window, Key::Escape);
-    ensure(!kiosk.get_confirm_cancel(), || {
+    ensure(!payment.get_confirm_cancel(), || {
         "a second Escape keeps waiting".into()
     })?;
     tap(window, "Cancel payment")?;
     tap(window, "Cancel code")?;
     rig.until("the cancelled page", || page(window) == Page::Outcome)
         .await?;
-    ensure(kiosk.get_outcome_title() == "Cancelled", || {
-        kiosk.get_outcome_title().into()
+    ensure(outcome.get_title() == "Cancelled", || {
+        outcome.get_title().into()
     })?;
     screenshot(window, "cancelled")?;
     press(window, Key::Return);
     ensure(page(window) == Page::Payment, || "Enter tries again".into())?;
-    ensure(kiosk.get_pay_amount() == "Le 420.00", || {
-        kiosk.get_pay_amount().into()
+    ensure(payment.get_amount() == "Le 420.00", || {
+        payment.get_amount().into()
     })?;
-    rig.until("the second code", || kiosk.get_can_cancel())
+    rig.until("the second code", || payment.get_can_cancel())
         .await?;
     tap(window, "Cancel payment")?;
     press(window, Key::Return);
@@ -665,7 +675,8 @@ async fn keyboard_cancel_and_try_again(rig: &Rig) -> Outcome {
 async fn connection_lost_and_slow_answers(rig: &Rig) -> Outcome {
     let shown = open(rig, "network", "code_duration = \"10m\"")?;
     let window = &shown.window;
-    let kiosk = window.global::<Kiosk>();
+    let bar = window.global::<StatusBar>();
+    let payment = window.global::<PaymentPage>();
     rig.sim.push_fault(FaultRule {
         endpoint: Endpoint::Create,
         fault: Fault::Delay { ms: 5000 },
@@ -675,15 +686,16 @@ async fn connection_lost_and_slow_answers(rig: &Rig) -> Outcome {
     press(window, Key::Return);
     // While the create is held for 5 s, the screen takes keys and redraws.
     press(window, Key::Escape);
-    ensure(kiosk.get_status_line() == "Getting a payment code", || {
-        kiosk.get_status_line().into()
-    })?;
+    ensure(
+        payment.get_status_line() == "Getting a payment code",
+        || payment.get_status_line().into(),
+    )?;
     i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
     screenshot(window, "getting-code")?;
-    ensure(kiosk.get_ussd().is_empty(), || {
+    ensure(payment.get_ussd().is_empty(), || {
         "Monime's answer was still being held".into()
     })?;
-    rig.until("the code", || !kiosk.get_ussd().is_empty())
+    rig.until("the code", || !payment.get_ussd().is_empty())
         .await?;
 
     rig.sim.push_fault(FaultRule {
@@ -691,11 +703,11 @@ async fn connection_lost_and_slow_answers(rig: &Rig) -> Outcome {
         fault: Fault::DropConnection,
         times: 1000,
     });
-    rig.until("connection lost", || kiosk.get_connection_lost())
+    rig.until("connection lost", || payment.get_connection_lost())
         .await?;
     ensure(
-        kiosk.get_status_line().contains("Connection lost") && !kiosk.get_network_ok(),
-        || kiosk.get_status_line().into(),
+        payment.get_status_line().contains("Connection lost") && !bar.get_network_ok(),
+        || payment.get_status_line().into(),
     )?;
     screenshot(window, "connection-lost")?;
     let code = rig
@@ -735,40 +747,41 @@ fn key_revoked(endpoint: Endpoint, times: u32) -> FaultRule {
 async fn key_refused_at_start(rig: &Rig) -> Outcome {
     rig.sim.push_fault(key_revoked(Endpoint::List, 1));
     let shown = open(rig, "key-at-start", "")?;
-    let kiosk = shown.window.global::<Kiosk>();
+    let bar = shown.window.global::<StatusBar>();
     let refused = rig
         .until("the refused key at start", || {
-            kiosk.get_network_text() == "Monime refused the key"
+            bar.get_network_text() == "Monime refused the key"
         })
         .await;
     rig.sim.clear_faults();
     refused?;
-    ensure(!kiosk.get_network_ok(), || "a red light".into())
+    ensure(!bar.get_network_ok(), || "a red light".into())
 }
 
 async fn key_refused_during_a_sale(rig: &Rig) -> Outcome {
     let shown = open(rig, "key", "code_duration = \"10m\"")?;
     let window = &shown.window;
-    let kiosk = window.global::<Kiosk>();
-    ensure(kiosk.get_network_text() == "Monime not contacted", || {
-        format!("before any request: {}", kiosk.get_network_text())
+    let bar = window.global::<StatusBar>();
+    let payment = window.global::<PaymentPage>();
+    ensure(bar.get_network_text() == "Monime not contacted", || {
+        format!("before any request: {}", bar.get_network_text())
     })?;
     press(window, "5");
     press(window, Key::Return);
-    rig.until("the code", || kiosk.get_can_cancel()).await?;
-    ensure(kiosk.get_network_text() == "Monime online", || {
-        kiosk.get_network_text().into()
+    rig.until("the code", || payment.get_can_cancel()).await?;
+    ensure(bar.get_network_text() == "Monime online", || {
+        bar.get_network_text().into()
     })?;
     rig.sim.push_fault(key_revoked(Endpoint::Get, 1000));
     rig.until("the refused key", || {
-        kiosk.get_status_line() == "Monime refused this terminal's key. Call the technician."
+        payment.get_status_line() == "Monime refused this terminal's key. Call the technician."
     })
     .await?;
     ensure(
-        kiosk.get_network_text() == "Monime refused the key"
-            && !kiosk.get_network_ok()
-            && kiosk.get_connection_lost(),
-        || kiosk.get_network_text().into(),
+        bar.get_network_text() == "Monime refused the key"
+            && !bar.get_network_ok()
+            && payment.get_connection_lost(),
+        || bar.get_network_text().into(),
     )?;
     screenshot(window, "key-refused")?;
     rig.sim.clear_faults();
@@ -782,18 +795,17 @@ async fn key_refused_during_a_sale(rig: &Rig) -> Outcome {
 async fn expiry(rig: &Rig) -> Outcome {
     let shown = open(rig, "expiry", "code_duration = \"2s\"")?;
     let window = &shown.window;
-    let kiosk = window.global::<Kiosk>();
+    let outcome = window.global::<OutcomePage>();
     press(window, "3");
     press(window, Key::Return);
     rig.until("the expired page", || page(window) == Page::Outcome)
         .await?;
-    ensure(kiosk.get_outcome_title() == "Code expired", || {
-        kiosk.get_outcome_title().into()
+    ensure(outcome.get_title() == "Code expired", || {
+        outcome.get_title().into()
     })?;
-    ensure(
-        kiosk.get_outcome_reason().contains("Nothing was charged"),
-        || kiosk.get_outcome_reason().into(),
-    )?;
+    ensure(outcome.get_reason().contains("Nothing was charged"), || {
+        outcome.get_reason().into()
+    })?;
     screenshot(window, "expired")
 }
 
@@ -802,8 +814,10 @@ async fn history_and_admin(rig: &Rig) -> Outcome {
     let shown = open(rig, "keypad", "")?;
     let window = &shown.window;
     let kiosk = window.global::<Kiosk>();
+    let bar = window.global::<StatusBar>();
+    let history = window.global::<HistoryPage>();
     tap(window, "History")?;
-    rig.until("the history", || kiosk.get_history().row_count() > 0)
+    rig.until("the history", || history.get_sales().row_count() > 0)
         .await?;
     ensure(page(window) == Page::History, || {
         format!("history page, not {:?}", page(window))
@@ -830,8 +844,9 @@ async fn history_and_admin(rig: &Rig) -> Outcome {
     tap(window, "Unlock")?;
     ensure(page(window) == Page::Admin, || "the PIN opens admin".into())?;
     rig.until("the network check", || {
-        kiosk
-            .get_admin_lines()
+        window
+            .global::<AdminPage>()
+            .get_lines()
             .iter()
             .any(|line| line.contains("reachable"))
     })
@@ -847,7 +862,7 @@ async fn history_and_admin(rig: &Rig) -> Outcome {
         kiosk.get_notice().contains("out of paper")
     })
     .await?;
-    ensure(!kiosk.get_printer_ok(), || {
+    ensure(!bar.get_printer_ok(), || {
         "the status bar shows the printer problem".into()
     })?;
     screenshot(window, "admin")?;
@@ -857,14 +872,14 @@ async fn history_and_admin(rig: &Rig) -> Outcome {
 
 /// Taps `digits` and Charge, has the customer pay, and goes back to the keypad.
 async fn sell(rig: &Rig, window: &MainWindow, digits: &[&str]) -> Outcome {
-    let kiosk = window.global::<Kiosk>();
+    let payment = window.global::<PaymentPage>();
     for digit in digits {
         tap(window, digit)?;
     }
     tap(window, "Charge")?;
-    rig.until("the code", || !kiosk.get_ussd().is_empty())
+    rig.until("the code", || !payment.get_ussd().is_empty())
         .await?;
-    customer_pays(rig, &kiosk.get_ussd(), Duration::from_millis(100))?;
+    customer_pays(rig, &payment.get_ussd(), Duration::from_millis(100))?;
     rig.until("the paid page", || page(window) == Page::Paid)
         .await?;
     tap(window, "New sale")
@@ -878,6 +893,8 @@ async fn cashiers_and_the_books(rig: &Rig) -> Outcome {
                     [[cashiers]]\nname = \"Mohamed\"\npin = \"1397\"\n";
     let shown = open(rig, "cashiers", cashiers)?;
     let (window, kiosk) = (&shown.window, shown.window.global::<Kiosk>());
+    let bar = shown.window.global::<StatusBar>();
+    let books = shown.window.global::<BooksPage>();
     rig.until("the sign-in page", || page(window) == Page::SignIn)
         .await?;
     for key in ["2", "5", "8", "1"] {
@@ -893,15 +910,15 @@ async fn cashiers_and_the_books(rig: &Rig) -> Outcome {
     screenshot(window, "sign-in")?;
     tap(window, "Unlock")?;
     ensure(
-        page(window) == Page::Amount && kiosk.get_cashier() == "Aminata",
-        || format!("{:?} signed in as {:?}", page(window), kiosk.get_cashier()),
+        page(window) == Page::Amount && bar.get_cashier() == "Aminata",
+        || format!("{:?} signed in as {:?}", page(window), bar.get_cashier()),
     )?;
     screenshot(window, "amount-cashier")?;
     sell(rig, window, &["1", "2"]).await?;
     sell(rig, window, &["8"]).await?;
     tap(window, "Change cashier")?;
     ensure(
-        page(window) == Page::SignIn && kiosk.get_cashier().is_empty(),
+        page(window) == Page::SignIn && bar.get_cashier().is_empty(),
         || "Change cashier signs out".into(),
     )?;
     for key in ["1", "3", "9", "7"] {
@@ -930,12 +947,12 @@ async fn cashiers_and_the_books(rig: &Rig) -> Outcome {
             .collect()
     };
     rig.until("the shift report", || {
-        lines(kiosk.get_books_groups())
+        lines(books.get_groups())
             .iter()
             .any(|(label, _)| label == "By cashier")
     })
     .await?;
-    let groups = lines(kiosk.get_books_groups());
+    let groups = lines(books.get_groups());
     for expected in [("Aminata (2)", "Le 20.00"), ("Mohamed (1)", "Le 30.00")] {
         ensure(
             groups
@@ -946,14 +963,14 @@ async fn cashiers_and_the_books(rig: &Rig) -> Outcome {
     }
     screenshot(window, "books")?;
     tap(window, "Close day")?;
-    ensure(kiosk.get_confirm_close(), || "Close day asks first".into())?;
+    ensure(books.get_confirm_close(), || "Close day asks first".into())?;
     tap(window, "Confirm close day")?;
     rig.until("the day's close", || {
-        kiosk.get_books_title().starts_with("Day close Z") && !kiosk.get_books_can_close()
+        books.get_title().starts_with("Day close Z") && !books.get_can_close()
     })
     .await
-    .map_err(|error| format!("{error}: {}", kiosk.get_books_title()))?;
-    let groups = lines(kiosk.get_books_groups());
+    .map_err(|error| format!("{error}: {}", books.get_title()))?;
+    let groups = lines(books.get_groups());
     ensure(
         groups
             .iter()
@@ -990,16 +1007,18 @@ async fn clock_off(rig: &Rig) -> Outcome {
 
 async fn sell_with_the_clock_off(rig: &Rig) -> Outcome {
     let shown = open(rig, "clock", "code_duration = \"10m\"")?;
-    let (window, kiosk) = (&shown.window, shown.window.global::<Kiosk>());
+    let window = &shown.window;
+    let bar = shown.window.global::<StatusBar>();
+    let payment = shown.window.global::<PaymentPage>();
     press(window, "4");
     press(window, Key::Return);
-    rig.until("the code", || !kiosk.get_ussd().is_empty())
+    rig.until("the code", || !payment.get_ussd().is_empty())
         .await?;
-    let left = seconds(&kiosk.get_countdown())?;
+    let left = seconds(&payment.get_countdown())?;
     ensure((590..=600).contains(&left), || format!("countdown {left}"))?;
-    let text = kiosk.get_network_text();
+    let text = bar.get_network_text();
     ensure(
-        text == "Clock off by 3 days" && !kiosk.get_network_ok(),
+        text == "Clock off by 3 days" && !bar.get_network_ok(),
         || text.to_string(),
     )?;
     screenshot(window, "clock-off")?;

@@ -30,7 +30,9 @@ use paycode_kiosk::sale::NewSale;
 use paycode_kiosk::shop::Shop;
 use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions, SimulatorTls};
 use paycode_kiosk::terminal;
-use paycode_kiosk::ui::{App, Kiosk, MainWindow, Page};
+use paycode_kiosk::ui::{
+    AmountPage, App, Kiosk, MainWindow, OutcomePage, Page, PaidPage, PaymentPage, StatusBar,
+};
 use slint::ComponentHandle;
 
 mod fleet;
@@ -145,11 +147,11 @@ fn ms(duration: Duration) -> f64 {
 
 /// Keys `key` and taps Charge; returns the USSD string once the code shows.
 async fn show_code(bench: &Bench, window: &MainWindow, key: &str) -> String {
-    let kiosk = window.global::<Kiosk>();
-    kiosk.invoke_key(key.into());
-    kiosk.invoke_charge();
-    bench.until(|| kiosk.get_has_qr()).await;
-    kiosk.get_ussd().to_string()
+    let payment = window.global::<PaymentPage>();
+    window.global::<Kiosk>().invoke_key(key.into());
+    window.global::<AmountPage>().invoke_charge();
+    bench.until(|| payment.get_has_qr()).await;
+    payment.get_ussd().to_string()
 }
 
 /// As `show_code`, and returns the code's id from the in-process simulator.
@@ -171,6 +173,10 @@ async fn charge(bench: &Bench, window: &MainWindow, key: &str) -> String {
 async fn charge_to_qr(bench: &Bench) {
     let (window, _app) = bench.open("charge", 1000);
     let kiosk = window.global::<Kiosk>();
+    let (amount, payment) = (
+        window.global::<AmountPage>(),
+        window.global::<PaymentPage>(),
+    );
     let reference = bench.terminal("charge-rtt", 1000);
     let client = reference.services().client.clone();
     let journal = reference.journal();
@@ -183,18 +189,18 @@ async fn charge_to_qr(bench: &Bench) {
         bench.pause(400).await;
         kiosk.invoke_key("7".into());
         let started = Instant::now();
-        kiosk.invoke_charge();
-        bench.until(|| kiosk.get_has_qr()).await;
+        amount.invoke_charge();
+        bench.until(|| payment.get_has_qr()).await;
         let qr_shown = started.elapsed();
         window.window().take_snapshot().expect("frame");
         let total = started.elapsed();
         screen.push(ms(total));
         to_qr.push(ms(qr_shown));
         frames.push(ms(total - qr_shown));
-        kiosk.invoke_cancel();
-        kiosk.invoke_confirm_cancel_pressed();
+        payment.invoke_cancel();
+        payment.invoke_cancel_confirmed();
         bench.until(|| kiosk.get_page() == Page::Outcome).await;
-        kiosk.invoke_new_sale();
+        window.global::<OutcomePage>().invoke_new_sale();
 
         let sale = NewSale::of(paycode_kiosk::money::Money::new(
             paycode_kiosk::money::Currency::Sle,
@@ -263,7 +269,7 @@ async fn connections(bench: &Bench) {
         bench.pause(600).await;
         bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
         bench.until(|| kiosk.get_page() == Page::Paid).await;
-        kiosk.invoke_new_sale();
+        window.global::<PaidPage>().invoke_new_sale();
     };
     let (connects, handshakes) = counts();
     sell().await;
@@ -352,7 +358,7 @@ async fn memory(bench: &Bench) {
             .expect("pay task")
             .expect("the simulator process takes the payment");
         bench.until(|| kiosk.get_page() == Page::Paid).await;
-        kiosk.invoke_new_sale();
+        window.global::<PaidPage>().invoke_new_sale();
         if sale == 10 {
             at_ten = Footprint::now();
         }
@@ -640,18 +646,27 @@ fn rendering(bench: &Bench) {
     let window = MainWindow::new().expect("window");
     window.show().expect("show");
     let kiosk = window.global::<Kiosk>();
-    kiosk.set_merchant("Mama Salone Shop".into());
-    kiosk.set_amount_text("Le 1,250.5".into());
-    kiosk.set_pay_amount("Le 1,250.50".into());
-    kiosk.set_ussd("*715*1*8821440712#".into());
-    kiosk.set_countdown("9:41".into());
-    kiosk.set_status_line("Waiting for payment".into());
+    window
+        .global::<StatusBar>()
+        .set_merchant("Mama Salone Shop".into());
+    window
+        .global::<AmountPage>()
+        .set_amount("Le 1,250.5".into());
+    let payment = window.global::<PaymentPage>();
+    payment.set_amount("Le 1,250.50".into());
+    payment.set_ussd("*715*1*8821440712#".into());
+    payment.set_countdown("9:41".into());
+    payment.set_status_line("Waiting for payment".into());
     if let Some(qr) = paycode_kiosk::ui::qr_image("tel:*715*1*8821440712%23") {
-        kiosk.set_qr(qr);
-        kiosk.set_has_qr(true);
+        payment.set_qr(qr);
+        payment.set_has_qr(true);
     }
-    kiosk.set_outcome_title("Code expired".into());
-    kiosk.set_receipt_text("Receipt printed".into());
+    let outcome = window.global::<OutcomePage>();
+    outcome.set_title("Code expired".into());
+    outcome.set_amount("Le 1,250.50".into());
+    let paid = window.global::<PaidPage>();
+    paid.set_amount("Le 1,250.50".into());
+    paid.set_receipt_text("Receipt printed".into());
     let pages = [
         (Page::Amount, "amount"),
         (Page::Payment, "payment"),

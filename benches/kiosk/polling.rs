@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use paycode_kiosk::sale::Polling;
 use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule};
-use paycode_kiosk::ui::{Kiosk, Page};
+use paycode_kiosk::ui::{Kiosk, Page, PaidPage};
 use slint::ComponentHandle;
 
 use crate::{Bench, charge, median, ms};
@@ -56,7 +56,7 @@ pub async fn paid_detection(bench: &Bench) {
                 latencies.push(ms(paid_from.elapsed()));
                 rates.push(gets(bench, &id) as f64 / shown.elapsed().as_secs_f64());
                 bench.sim.clear_faults();
-                kiosk.invoke_new_sale();
+                window.global::<PaidPage>().invoke_new_sale();
             }
             let latency = median(latencies);
             let rate = median(rates);

@@ -15,10 +15,6 @@ impl Cart {
         self.lines.is_empty()
     }
 
-    pub fn clear(&mut self) {
-        self.lines.clear();
-    }
-
     pub fn add(&mut self, item: usize) {
         match self.lines.iter_mut().find(|(index, _)| *index == item) {
             Some((_, count)) => *count = count.saturating_add(1),

@@ -2,20 +2,32 @@
 //! tick and news from the worker come in; the next screen's contents (`View`) and work for the
 //! worker (`Action`) come out. The .slint files only draw what `View` says; the sentences in it
 //! come from `words`, and `view` makes the `View`.
+//!
+//! The page on show is one `Screen`, whose variant carries what belongs to that page alone (the
+//! PIN typed, the sale on screen, the history, the books). What the pages share stays on `Flow`:
+//! the settings, the status bar's news, the cashier, the language, the idle time, the notice,
+//! and the counter (what is typed and tapped for the next sale, which the keypad and the tip
+//! step both show and which waits through a look at the history or the admin screen).
 
 mod books;
 mod cashiers;
+mod checkout;
 mod counter;
 mod news;
 mod view;
 
-pub use super::words::NetworkNote;
+pub use super::network::{Link, NetworkNote};
 pub use books::{BooksLine, BooksView};
-pub use news::{Link, News};
-pub use view::{CartRow, HistoryRow, TipButton, View};
+pub use news::News;
+pub use view::{
+    AdminView, AmountView, CartRow, HistoryRow, HistoryView, OutcomeView, PageView, PaidView,
+    PaymentView, PinView, StatusView, TipButton, TipView, View,
+};
 
-use super::cart::Cart;
-use super::keypad::{AmountEntry, KeypadKey};
+use checkout::Checkout;
+use counter::Counter;
+
+use super::keypad::KeypadKey;
 use super::words;
 use crate::clock::Clock;
 use crate::config::Cashier;
@@ -25,24 +37,62 @@ use crate::money::{Currency, CurrencyStyle, Money};
 use crate::order::{Item, Order, TipOffer};
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
-use crate::sale::{Phase, Sale};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The page on show, with the state that belongs to it alone.
+#[derive(Debug, Clone)]
 pub enum Screen {
     /// A cashier's PIN, when the shop has cashiers and nobody is signed in.
-    SignIn,
+    SignIn {
+        pin: String,
+    },
+    /// The keypad, or the item page; what is typed is the flow's counter.
     Amount,
     /// After Charge, when the shop offers tips: the customer chooses one, or none.
     Tip,
-    Payment,
-    Paid,
+    /// The code on screen, from Charge until Monime settles it.
+    Payment {
+        checkout: Checkout,
+        /// Cancel was pressed: the page asks before the code is switched off.
+        confirm_cancel: bool,
+        /// Until the code expires; set when a code arrives, then counted down by `tick`.
+        seconds_left: Option<u64>,
+    },
+    Paid {
+        checkout: Checkout,
+        /// How long the page has shown, for `paid_screen_secs` and the one flash.
+        shown_for_secs: u32,
+    },
     /// Expired, cancelled, failed, unknown, or a cancel left unconfirmed.
-    Outcome,
-    History,
-    AdminPin,
+    Outcome {
+        checkout: Checkout,
+    },
+    /// Recent sales; `None` until the worker has read them.
+    History {
+        sales: Option<Vec<StoredSale>>,
+    },
+    AdminPin {
+        pin: String,
+    },
     Admin,
     /// The shift report and the day close, behind the admin PIN.
-    Books,
+    Books {
+        /// `None` while it is read.
+        report: Option<ShiftReport>,
+        /// Close day was pressed: the page asks first.
+        confirm_close: bool,
+    },
+}
+
+impl Screen {
+    /// The sale on screen, from Charge until the cashier moves on.
+    fn checkout(&self) -> Option<&Checkout> {
+        match self {
+            Screen::Payment { checkout, .. }
+            | Screen::Paid { checkout, .. }
+            | Screen::Outcome { checkout } => Some(checkout),
+            _ => None,
+        }
+    }
 }
 
 /// What the cashier did.
@@ -165,45 +215,36 @@ impl Settings {
     }
 }
 
+/// What the terminal knows of its surroundings, for the status bar and the admin screen.
+#[derive(Debug, Clone)]
+struct Surroundings {
+    printer: Option<PrinterState>,
+    network: (Link, NetworkNote),
+    /// Where the terminal's Monime key was read from, named when Monime refuses it.
+    key_origin: Option<String>,
+    /// Local time until the worker hands over the terminal's clock.
+    clock: Clock,
+}
+
 pub struct Flow {
     settings: Settings,
     screen: Screen,
-    entry: AmountEntry,
+    counter: Counter,
+    surroundings: Surroundings,
     notice: Option<String>,
-    sale: Option<Sale>,
-    /// Set from the tap on Charge until the worker reports the sale.
-    starting: Option<Money>,
-    start_failure: Option<String>,
-    last_amount: Option<Money>,
-    /// What the last sale was made of, for Try again.
-    last_order: Order,
-    /// The items tapped on the item page.
-    cart: Cart,
-    /// The item page is showing rather than the keypad.
-    show_items: bool,
-    /// Resting: dimmed or dark until the next touch.
-    resting: bool,
-    confirm_cancel: bool,
-    seconds_left: Option<u64>,
-    paid_for_secs: u32,
-    pin: String,
-    printer: Option<PrinterState>,
-    network: (Link, NetworkNote),
-    key_origin: Option<String>,
-    history: Vec<StoredSale>,
-    /// The highest sale number the worker has reported.
-    newest_seen: i64,
-    /// Local time until the worker hands over the terminal's clock.
-    clock: Clock,
-    /// The report on the books screen.
-    books: Option<ShiftReport>,
-    confirm_close: bool,
     /// Who is signed in, when the shop has cashiers.
     cashier: Option<String>,
-    /// Seconds since the last tap or key.
-    idle_secs: u32,
     /// What the screen speaks and the next receipt prints in.
     language: Language,
+    /// Seconds since the last tap or key.
+    idle_secs: u32,
+    /// Resting: dimmed or dark until the next touch.
+    resting: bool,
+    /// The highest sale number the worker has reported.
+    newest_seen: i64,
+    /// The full text behind the outcome the cashier was last shown, for the admin screen; it
+    /// goes with the sale, at New sale or the next Charge.
+    last_problem: Option<String>,
 }
 
 const PIN_MAX: usize = 8;
@@ -211,46 +252,31 @@ const PIN_MAX: usize = 8;
 impl Flow {
     pub fn new(settings: Settings) -> Flow {
         let language = settings.language;
-        let show_items = !settings.items.is_empty();
-        Flow {
-            entry: AmountEntry::new(settings.currency, settings.max_amount_minor),
+        let counter = Counter::new(&settings);
+        let mut flow = Flow {
             settings,
             screen: Screen::Amount,
+            counter,
+            surroundings: Surroundings {
+                printer: None,
+                network: (Link::NotContacted, NetworkNote::NotContacted),
+                key_origin: None,
+                clock: Clock::new(),
+            },
             notice: None,
-            sale: None,
-            starting: None,
-            start_failure: None,
-            last_amount: None,
-            last_order: Order::default(),
-            cart: Cart::default(),
-            show_items,
-            resting: false,
-            confirm_cancel: false,
-            seconds_left: None,
-            paid_for_secs: 0,
-            pin: String::new(),
-            printer: None,
-            network: (Link::NotContacted, NetworkNote::NotContacted),
-            key_origin: None,
-            history: Vec::new(),
-            newest_seen: 0,
-            clock: Clock::new(),
-            books: None,
-            confirm_close: false,
             cashier: None,
-            idle_secs: 0,
             language,
-        }
-        .at_home()
+            idle_secs: 0,
+            resting: false,
+            newest_seen: 0,
+            last_problem: None,
+        };
+        flow.screen = flow.home();
+        flow
     }
 
-    fn at_home(mut self) -> Flow {
-        self.screen = self.home();
-        self
-    }
-
-    pub fn screen(&self) -> Screen {
-        self.screen
+    pub fn screen(&self) -> &Screen {
+        &self.screen
     }
 
     pub fn language(&self) -> Language {
@@ -266,117 +292,176 @@ impl Flow {
             // The first touch only wakes the screen: it must not also press what it landed on.
             return Vec::new();
         }
-        match (self.screen, intent) {
-            (Screen::Amount, Intent::Key(key)) => {
-                self.show_items = false;
-                if let Err(refusal) = self.entry.press(key) {
+        match &self.screen {
+            Screen::SignIn { .. } => self.sign_in_intent(intent),
+            Screen::Amount => self.amount_intent(intent),
+            Screen::Tip => self.tip_intent(intent),
+            Screen::Payment { .. } => self.payment_intent(intent),
+            Screen::Paid { .. } | Screen::Outcome { .. } => self.result_intent(intent),
+            Screen::History { .. } => match intent {
+                Intent::Reprint(number) => vec![Action::Reprint(number)],
+                Intent::Back => self.go_home(),
+                _ => Vec::new(),
+            },
+            Screen::AdminPin { .. } => self.admin_pin_intent(intent),
+            Screen::Admin => self.admin_intent(intent),
+            Screen::Books { .. } => self.books_intent(intent),
+        }
+    }
+
+    fn amount_intent(&mut self, intent: Intent) -> Vec<Action> {
+        match intent {
+            Intent::Key(key) => {
+                if let Err(refusal) = self.counter.press(key) {
                     self.notice = Some(words::refusal(self.language, &refusal));
                 }
                 Vec::new()
             }
-            (Screen::Amount, Intent::Charge) => self.charge(),
-            (
-                Screen::Amount,
-                intent @ (Intent::AddItem(_) | Intent::RemoveLine(_) | Intent::ShowItems(_)),
-            ) => {
+            Intent::Charge => self.charge(),
+            intent @ (Intent::AddItem(_) | Intent::RemoveLine(_) | Intent::ShowItems(_)) => {
                 self.cart_intent(intent);
                 Vec::new()
             }
-            (Screen::Tip, Intent::ChooseTip(choice)) => self.choose_tip(choice),
-            (Screen::Tip, Intent::Back | Intent::Cancel) => {
-                self.screen = Screen::Amount;
-                Vec::new()
-            }
-            (Screen::Amount, Intent::OpenHistory) => {
-                self.screen = Screen::History;
+            Intent::OpenHistory => {
+                self.screen = Screen::History { sales: None };
                 vec![Action::LoadHistory]
             }
-            (Screen::Amount | Screen::SignIn, Intent::OpenAdmin) => {
-                self.pin.clear();
-                self.screen = Screen::AdminPin;
-                Vec::new()
-            }
-            (Screen::Amount, Intent::ChangeCashier) if !self.settings.cashiers.is_empty() => {
+            Intent::OpenAdmin => self.open_admin_pin(),
+            Intent::ChangeCashier if !self.settings.cashiers.is_empty() => {
                 self.sign_out();
                 Vec::new()
             }
-            (Screen::SignIn, Intent::Charge) => self.sign_in(),
-            (Screen::Payment, Intent::Cancel | Intent::Back) => {
-                if self.can_cancel() {
-                    self.confirm_cancel = true;
+            Intent::Back => {
+                self.counter.clear(&self.settings);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn tip_intent(&mut self, intent: Intent) -> Vec<Action> {
+        match intent {
+            Intent::ChooseTip(choice) => self.choose_tip(choice),
+            Intent::Back | Intent::Cancel => {
+                self.screen = Screen::Amount;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn payment_intent(&mut self, intent: Intent) -> Vec<Action> {
+        let demo = self.settings.demo;
+        let Screen::Payment {
+            checkout,
+            confirm_cancel,
+            ..
+        } = &mut self.screen
+        else {
+            return Vec::new();
+        };
+        match intent {
+            Intent::Cancel | Intent::Back => {
+                if checkout.can_cancel() {
+                    *confirm_cancel = true;
                 }
                 Vec::new()
             }
-            (Screen::Payment, Intent::ConfirmCancel) if self.confirm_cancel => {
-                self.confirm_cancel = false;
+            Intent::ConfirmCancel if *confirm_cancel => {
+                *confirm_cancel = false;
                 vec![Action::CancelSale]
             }
-            (Screen::Payment, Intent::KeepWaiting) => {
-                self.confirm_cancel = false;
+            Intent::KeepWaiting => {
+                *confirm_cancel = false;
                 Vec::new()
             }
-            (Screen::Payment, Intent::DemoPay) if self.settings.demo => self
-                .sale
-                .as_ref()
-                .and_then(|sale| sale.record.code.as_ref())
+            Intent::DemoPay if demo => checkout
+                .code()
                 .map(|code| vec![Action::DemoPay(code.id.clone())])
                 .unwrap_or_default(),
-            (Screen::Paid | Screen::Outcome, Intent::NewSale) => {
+            _ => Vec::new(),
+        }
+    }
+
+    /// The paid page and an outcome's.
+    fn result_intent(&mut self, intent: Intent) -> Vec<Action> {
+        let Some(checkout) = self.screen.checkout() else {
+            return Vec::new();
+        };
+        let paid = matches!(self.screen, Screen::Paid { .. });
+        match intent {
+            Intent::NewSale => {
                 self.new_sale();
                 Vec::new()
             }
-            (Screen::Paid | Screen::Outcome, Intent::Key(key)) => {
+            Intent::Key(key) => {
                 // Typing starts the next sale at once: no tap on New sale needed.
                 self.new_sale();
                 self.intent(Intent::Key(key))
             }
-            (Screen::Paid, Intent::ReprintThisSale) => self
+            Intent::ReprintThisSale if paid => checkout
                 .sale
                 .as_ref()
                 .map(|sale| vec![Action::Reprint(sale.record.number)])
                 .unwrap_or_default(),
             // After an outcome nobody can vouch for, a second code could charge twice.
-            (Screen::Outcome, Intent::TryAgain) if self.outcome_unsure() => Vec::new(),
-            (Screen::Outcome, Intent::TryAgain) => match self.last_amount {
-                Some(amount) => self.start(amount, self.last_order.clone()),
-                None => Vec::new(),
-            },
-            (Screen::History, Intent::Reprint(number)) => vec![Action::Reprint(number)],
-            (Screen::AdminPin | Screen::SignIn, Intent::Key(key)) => {
+            Intent::TryAgain if !paid && !checkout.outcome_unsure() => {
+                let (amount, order) = (checkout.amount, checkout.order.clone());
+                self.start(amount, order)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn admin_pin_intent(&mut self, intent: Intent) -> Vec<Action> {
+        match intent {
+            Intent::Key(key) => {
                 self.pin_key(key);
                 Vec::new()
             }
-            (Screen::AdminPin, Intent::Charge) => {
-                if self.pin == self.settings.admin_pin {
+            Intent::Charge => {
+                let typed = match &mut self.screen {
+                    Screen::AdminPin { pin } => std::mem::take(pin),
+                    _ => String::new(),
+                };
+                if typed == self.settings.admin_pin {
                     self.screen = Screen::Admin;
-                    self.pin.clear();
                     vec![Action::CheckNetwork]
                 } else {
-                    self.pin.clear();
                     self.notice = Some(words::wrong_pin(self.language).into());
                     Vec::new()
                 }
             }
-            (Screen::Admin, Intent::TestPrint) => vec![Action::TestPrint],
-            (Screen::Admin, Intent::PrintReport) => vec![Action::PrintReport],
-            (Screen::Admin, Intent::CheckNetwork) => vec![Action::CheckNetwork],
-            (Screen::Admin, Intent::OpenBooks) => self.open_books(),
-            (Screen::Admin, Intent::ChooseLanguage(language)) => {
+            Intent::Back => self.go_home(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn admin_intent(&mut self, intent: Intent) -> Vec<Action> {
+        match intent {
+            Intent::TestPrint => vec![Action::TestPrint],
+            Intent::PrintReport => vec![Action::PrintReport],
+            Intent::CheckNetwork => vec![Action::CheckNetwork],
+            Intent::OpenBooks => self.open_books(),
+            Intent::ChooseLanguage(language) => {
                 self.language = language;
                 self.notice = Some(words::language_chosen(language));
                 vec![Action::ChooseLanguage(language)]
             }
-            (Screen::Books, intent) => self.books_intent(intent),
-            (Screen::History | Screen::AdminPin | Screen::Admin, Intent::Back) => {
-                self.screen = self.home();
-                Vec::new()
-            }
-            (Screen::Amount, Intent::Back) => {
-                self.clear_counter();
-                Vec::new()
-            }
+            Intent::Back => self.go_home(),
             _ => Vec::new(),
         }
+    }
+
+    fn open_admin_pin(&mut self) -> Vec<Action> {
+        self.screen = Screen::AdminPin { pin: String::new() };
+        Vec::new()
+    }
+
+    /// Back from the history or the admin screens, to the keypad or the sign-in.
+    fn go_home(&mut self) -> Vec<Action> {
+        self.screen = self.home();
+        Vec::new()
     }
 
     /// A key from a physical keyboard or USB keypad: `text` is what Slint reports (a character,
@@ -385,23 +470,51 @@ impl Flow {
         const ENTER: &str = "\n";
         const RETURN: &str = "\r";
         const ESCAPE: &str = "\u{1b}";
-        let intent = match (self.screen, text) {
-            (Screen::Payment, ENTER | RETURN) if self.confirm_cancel => Intent::ConfirmCancel,
-            (Screen::Payment, ESCAPE) if self.confirm_cancel => Intent::KeepWaiting,
-            (Screen::Payment, ESCAPE) => Intent::Cancel,
+        let intent = match (&self.screen, text) {
+            (
+                Screen::Payment {
+                    confirm_cancel: true,
+                    ..
+                },
+                ENTER | RETURN,
+            ) => Intent::ConfirmCancel,
+            (
+                Screen::Payment {
+                    confirm_cancel: true,
+                    ..
+                },
+                ESCAPE,
+            ) => Intent::KeepWaiting,
+            (Screen::Payment { .. }, ESCAPE) => Intent::Cancel,
             (Screen::Tip, ENTER | RETURN) => Intent::ChooseTip(None),
             (Screen::Tip, ESCAPE) => Intent::Back,
-            (Screen::Paid, ENTER | RETURN) => Intent::NewSale,
-            (Screen::Outcome, ENTER | RETURN) => Intent::TryAgain,
-            (Screen::Outcome | Screen::Paid, ESCAPE) => Intent::NewSale,
-            (Screen::Amount | Screen::AdminPin | Screen::SignIn, ENTER | RETURN) => Intent::Charge,
-            (Screen::Amount, ESCAPE) => Intent::Back,
-            (Screen::History | Screen::Admin | Screen::AdminPin | Screen::Books, ESCAPE) => {
-                Intent::Back
+            (Screen::Paid { .. }, ENTER | RETURN) => Intent::NewSale,
+            (Screen::Outcome { .. }, ENTER | RETURN) => Intent::TryAgain,
+            (Screen::Outcome { .. } | Screen::Paid { .. }, ESCAPE) => Intent::NewSale,
+            (Screen::Amount | Screen::AdminPin { .. } | Screen::SignIn { .. }, ENTER | RETURN) => {
+                Intent::Charge
             }
-            (Screen::Books, ENTER | RETURN) if self.confirm_close => Intent::ConfirmClose,
+            (Screen::Amount, ESCAPE) => Intent::Back,
             (
-                Screen::Payment | Screen::Tip | Screen::History | Screen::Admin | Screen::Books,
+                Screen::History { .. }
+                | Screen::Admin
+                | Screen::AdminPin { .. }
+                | Screen::Books { .. },
+                ESCAPE,
+            ) => Intent::Back,
+            (
+                Screen::Books {
+                    confirm_close: true,
+                    ..
+                },
+                ENTER | RETURN,
+            ) => Intent::ConfirmClose,
+            (
+                Screen::Payment { .. }
+                | Screen::Tip
+                | Screen::History { .. }
+                | Screen::Admin
+                | Screen::Books { .. },
                 _,
             ) => {
                 return None;
@@ -413,66 +526,53 @@ impl Flow {
 
     /// A key on a PIN screen: digits up to the longest PIN, Backspace and Clear.
     fn pin_key(&mut self, key: KeypadKey) {
+        let (Screen::SignIn { pin } | Screen::AdminPin { pin }) = &mut self.screen else {
+            return;
+        };
         match key {
-            KeypadKey::Digit(d) if self.pin.len() < PIN_MAX => self.pin.push(char::from(b'0' + d)),
+            KeypadKey::Digit(digit) if pin.len() < PIN_MAX => pin.push(char::from(b'0' + digit)),
             KeypadKey::Backspace => {
-                self.pin.pop();
+                pin.pop();
             }
-            KeypadKey::Clear => self.pin.clear(),
+            KeypadKey::Clear => pin.clear(),
             _ => {}
         }
     }
 
+    /// Asks the worker for a code of `amount`, and shows the payment page while it comes.
     fn start(&mut self, amount: Money, order: Order) -> Vec<Action> {
-        self.screen = Screen::Payment;
-        self.sale = None;
-        self.start_failure = None;
-        self.starting = Some(amount);
-        self.last_amount = Some(amount);
-        self.last_order = order.clone();
-        self.confirm_cancel = false;
-        self.seconds_left = None;
+        self.last_problem = None;
+        self.screen = Screen::Payment {
+            checkout: Checkout::new(amount, order.clone()),
+            confirm_cancel: false,
+            seconds_left: None,
+        };
         vec![Action::StartSale(amount, order, self.cashier.clone())]
     }
 
     fn new_sale(&mut self) {
         self.screen = self.home();
-        self.clear_counter();
-        self.sale = None;
-        self.start_failure = None;
-    }
-
-    /// The sale on screen ended without Monime's word on the payment: unknown, or a cancel
-    /// left unconfirmed.
-    fn outcome_unsure(&self) -> bool {
-        self.start_failure.is_none()
-            && self
-                .sale
-                .as_ref()
-                .is_some_and(|sale| sale.left_for_recover || sale.record.phase == Phase::Unknown)
-    }
-
-    fn can_cancel(&self) -> bool {
-        match &self.sale {
-            Some(sale) => !sale.is_final() && !sale.record.cancel_requested,
-            None => false,
-        }
+        self.counter.clear(&self.settings);
+        self.last_problem = None;
     }
 
     /// Called once a second.
     pub fn tick(&mut self) {
         self.idle_tick();
         self.rest_tick();
-        if let Some(left) = &mut self.seconds_left {
-            *left = left.saturating_sub(1);
-        }
-        if self.screen == Screen::Paid {
-            self.paid_for_secs += 1;
-            if let Some(limit) = self.settings.paid_screen_secs
-                && self.paid_for_secs >= limit
-            {
-                self.new_sale();
+        let limit = self.settings.paid_screen_secs;
+        match &mut self.screen {
+            Screen::Payment {
+                seconds_left: Some(left),
+                ..
+            } => *left = left.saturating_sub(1),
+            Screen::Paid { shown_for_secs, .. } => {
+                *shown_for_secs += 1;
+                if limit.is_some_and(|limit| *shown_for_secs >= limit) {
+                    self.new_sale();
+                }
             }
+            _ => {}
         }
     }
 }

@@ -132,22 +132,22 @@ impl AmountEntry {
     }
 
     fn push_digit(&mut self, digit: u8) -> Result<(), Refusal> {
-        let c = char::from(b'0' + digit.min(9));
+        let typed = char::from(b'0' + digit.min(9));
         match &mut self.fraction {
             Some(fraction) if fraction.len() >= Currency::DECIMALS as usize => {
                 Err(Refusal::TooManyDecimals(Currency::DECIMALS))
             }
             Some(fraction) => {
-                fraction.push(c);
+                fraction.push(typed);
                 Ok(())
             }
             // No leading zeros: "0" then "5" is 5.
             None if self.whole == "0" => {
-                self.whole = c.to_string();
+                self.whole = typed.to_string();
                 Ok(())
             }
             None => {
-                self.whole.push(c);
+                self.whole.push(typed);
                 Ok(())
             }
         }

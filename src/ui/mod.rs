@@ -5,7 +5,9 @@
 //!
 //! - `flow`: the screens' rules, as plain Rust; `keypad`: the amount being typed.
 //! - `words`: every sentence Rust writes for the screen, in the language chosen.
-//! - `window`: the Slint glue: callbacks in, the view onto the `Kiosk` global, the QR image.
+//! - `network`: what the terminal last heard from Monime, for the status bar and admin screen.
+//! - `window`: the Slint glue: the flow behind the window, the QR image, the clock, the rest.
+//! - `pages`: each page's callbacks in as intents, each page's view out onto its global.
 //! - `worker`: the tokio side: sales, one-off errands, printer news.
 //!
 //! This file starts the two halves and keeps them alive for as long as the window is open.
@@ -14,6 +16,8 @@ pub mod backlight;
 mod cart;
 pub mod flow;
 pub mod keypad;
+pub mod network;
+mod pages;
 pub mod startup;
 mod window;
 pub mod words;

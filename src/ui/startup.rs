@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use slint::ComponentHandle;
 
-use super::{App, Kiosk, MainWindow, Page, words};
+use super::window::{App, select_language};
+use super::{Kiosk, MainWindow, Page, StartingPage, StatusBar, words};
 use crate::control;
 use crate::lang::Language;
 use crate::terminal::{self, OpenError};
@@ -42,13 +43,15 @@ pub fn start(
     commands: control::Handler,
 ) -> Starting {
     let starting = Starting::default();
-    let kiosk = window.global::<Kiosk>();
-    kiosk.set_page(Page::Starting);
+    window.global::<Kiosk>().set_page(Page::Starting);
     // Slint picks a language from the system's locale by itself; until the terminal's own is
     // read (configuration, journal), the screen speaks English, as the start-up words do.
     select_language(Language::English);
-    kiosk.set_problem_title(words::starting(Language::English).into());
-    kiosk.set_merchant(words::PRODUCT.into());
+    let problem = window.global::<StartingPage>();
+    problem.set_title(words::starting(Language::English).into());
+    window
+        .global::<StatusBar>()
+        .set_merchant(words::PRODUCT.into());
     let weak = window.as_weak();
     let slot = starting.clone();
     let started = slint::spawn_local(async move {
@@ -77,11 +80,11 @@ pub fn start(
                 Err(error) => {
                     tracing::error!(%error, "the terminal cannot start; trying again");
                     let (title, advice) = words::start_problem(Language::English, &error);
-                    let kiosk = window.global::<Kiosk>();
-                    kiosk.set_page(Page::Starting);
-                    kiosk.set_problem_title(title.into());
-                    kiosk.set_problem_advice(advice.into());
-                    kiosk.set_problem_detail(error.to_string().into());
+                    window.global::<Kiosk>().set_page(Page::Starting);
+                    let problem = window.global::<StartingPage>();
+                    problem.set_title(title.into());
+                    problem.set_advice(advice.into());
+                    problem.set_detail(error.to_string().into());
                 }
             }
             drop(window);
@@ -94,11 +97,4 @@ pub fn start(
         tracing::error!(%error, "the start-up task cannot run");
     }
     starting
-}
-
-/// Switches the screens' bundled translations (Slint's) to `language`.
-pub fn select_language(language: Language) {
-    if let Err(error) = slint::select_bundled_translation(language.code()) {
-        tracing::warn!(%error, %language, "the screen cannot switch language");
-    }
 }

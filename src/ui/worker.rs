@@ -10,8 +10,8 @@ use std::sync::Arc;
 use chrono::Local;
 use tokio::sync::{Mutex, mpsc};
 
-use super::flow::{Action, Link, News};
-use super::words::{self, NetworkNote, Printing};
+use super::flow::{Action, Link, NetworkNote, News};
+use super::words::{self, Printing};
 use crate::control;
 use crate::controller::SaleLink;
 use crate::monime::MonimeError;

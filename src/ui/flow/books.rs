@@ -25,36 +25,49 @@ pub struct BooksView {
     pub confirm_text: String,
 }
 
+/// Close day is offered on the shift report, not on a close already made.
+fn can_close(report: Option<&ShiftReport>) -> bool {
+    report.is_some_and(|report| report.close.is_none())
+}
+
 impl Flow {
     /// From the admin screen: the shift report, read afresh.
     pub(super) fn open_books(&mut self) -> Vec<Action> {
-        self.screen = Screen::Books;
-        self.books = None;
-        self.confirm_close = false;
+        self.screen = Screen::Books {
+            report: None,
+            confirm_close: false,
+        };
         vec![Action::LoadShift]
     }
 
     pub(super) fn books_intent(&mut self, intent: Intent) -> Vec<Action> {
+        let Screen::Books {
+            report,
+            confirm_close,
+        } = &mut self.screen
+        else {
+            return Vec::new();
+        };
         match intent {
-            Intent::PrintBooks => match &self.books {
+            Intent::PrintBooks => match report {
                 Some(report) => vec![Action::PrintBooks(Box::new(report.clone()))],
                 None => Vec::new(),
             },
-            Intent::CloseDay if self.can_close() => {
-                self.confirm_close = true;
+            Intent::CloseDay if can_close(report.as_ref()) => {
+                *confirm_close = true;
                 Vec::new()
             }
-            Intent::ConfirmClose if self.confirm_close => {
-                self.confirm_close = false;
+            Intent::ConfirmClose if *confirm_close => {
+                *confirm_close = false;
                 self.notice = Some(words::closing_day(self.language).into());
                 vec![Action::CloseDay]
             }
             Intent::KeepOpen => {
-                self.confirm_close = false;
+                *confirm_close = false;
                 Vec::new()
             }
-            Intent::Back if self.confirm_close => {
-                self.confirm_close = false;
+            Intent::Back if *confirm_close => {
+                *confirm_close = false;
                 Vec::new()
             }
             Intent::Back => {
@@ -65,23 +78,24 @@ impl Flow {
         }
     }
 
-    /// A report from the worker: the shift report asked for, or the close just made.
-    pub(super) fn books_arrived(&mut self, report: ShiftReport, message: Option<String>) {
-        self.books = Some(report);
+    /// A report from the worker: the shift report asked for, or the close just made; its line
+    /// shows wherever the cashier is.
+    pub(super) fn books_arrived(&mut self, arrived: ShiftReport, message: Option<String>) {
+        if let Screen::Books { report, .. } = &mut self.screen {
+            *report = Some(arrived);
+        }
         self.notice = message;
     }
 
-    fn can_close(&self) -> bool {
-        self.books
-            .as_ref()
-            .is_some_and(|report| report.close.is_none())
-    }
-
-    pub(super) fn books_view(&self) -> BooksView {
-        let (style, l) = (self.settings.currency_style, self.language);
-        let Some(report) = &self.books else {
+    pub(super) fn books_view(
+        &self,
+        report: Option<&ShiftReport>,
+        confirm_close: bool,
+    ) -> BooksView {
+        let (style, language) = (self.settings.currency_style, self.language);
+        let Some(report) = report else {
             return BooksView {
-                title: words::books_loading(l).into(),
+                title: words::books_loading(language).into(),
                 ..BooksView::default()
             };
         };
@@ -97,12 +111,15 @@ impl Flow {
                 .collect()
         };
         BooksView {
-            title: l.trf("{} · {}", &[&report.title(l), &report.scope(l)]),
-            totals: on_screen(report.lines(style, l)),
-            groups: on_screen(report.group_lines(style, l)),
-            can_close: self.can_close(),
-            confirm_close: self.confirm_close,
-            confirm_text: words::confirm_close(l, report.since),
+            title: language.trf(
+                "{} · {}",
+                &[&report.title(language), &report.scope(language)],
+            ),
+            totals: on_screen(report.lines(style, language)),
+            groups: on_screen(report.group_lines(style, language)),
+            can_close: can_close(Some(report)),
+            confirm_close,
+            confirm_text: words::confirm_close(language, report.since),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! who left the terminal idle. Without `[[cashiers]]` none of it applies and the terminal opens
 //! on the keypad.
 
-use super::{Action, Flow, Screen};
+use super::{Action, Flow, Intent, Screen};
 use crate::ui::words;
 
 impl Flow {
@@ -14,25 +14,47 @@ impl Flow {
     /// Where a finished errand (a sale, the history, the admin screen) returns to.
     pub(super) fn home(&self) -> Screen {
         if self.needs_sign_in() {
-            Screen::SignIn
+            Screen::SignIn { pin: String::new() }
         } else {
             Screen::Amount
         }
     }
 
+    pub(super) fn sign_in_intent(&mut self, intent: Intent) -> Vec<Action> {
+        match intent {
+            Intent::Key(key) => {
+                self.pin_key(key);
+                Vec::new()
+            }
+            Intent::Charge => {
+                self.sign_in();
+                Vec::new()
+            }
+            Intent::OpenAdmin => self.open_admin_pin(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The PIN typed on the sign-in screen, submitted.
-    pub(super) fn sign_in(&mut self) -> Vec<Action> {
-        let pin = std::mem::take(&mut self.pin);
-        match self.settings.cashiers.iter().find(|c| c.pin == pin) {
+    fn sign_in(&mut self) {
+        let Screen::SignIn { pin } = &mut self.screen else {
+            return;
+        };
+        let pin = std::mem::take(pin);
+        match self
+            .settings
+            .cashiers
+            .iter()
+            .find(|cashier| cashier.pin == pin)
+        {
             Some(cashier) => {
                 tracing::info!(cashier = %cashier.name, "cashier signed in");
                 self.cashier = Some(cashier.name.clone());
-                self.clear_counter();
+                self.counter.clear(&self.settings);
                 self.screen = Screen::Amount;
             }
             None => self.notice = Some(words::wrong_pin(self.language).into()),
         }
-        Vec::new()
     }
 
     /// Change cashier, or the idle sign-out: the next sale waits for a PIN.
@@ -40,9 +62,8 @@ impl Flow {
         if let Some(name) = self.cashier.take() {
             tracing::info!(cashier = %name, "cashier signed out");
         }
-        self.pin.clear();
-        self.clear_counter();
-        self.screen = Screen::SignIn;
+        self.counter.clear(&self.settings);
+        self.screen = Screen::SignIn { pin: String::new() };
     }
 
     /// One second more without a tap; a cashier away from the terminal too long is signed
@@ -54,7 +75,7 @@ impl Flow {
         };
         let idle_screen = matches!(
             self.screen,
-            Screen::Amount | Screen::History | Screen::Paid | Screen::Outcome
+            Screen::Amount | Screen::History { .. } | Screen::Paid { .. } | Screen::Outcome { .. }
         );
         if self.cashier.is_some() && idle_screen && self.idle_secs >= limit {
             self.sign_out();

@@ -1,42 +1,13 @@
 //! News from the worker: a sale's progress, the printer, the network, the clock, reports; and
 //! what the screen makes of it.
 
-use super::{Flow, Screen};
+use super::{Checkout, Flow, Screen};
 use crate::clock::Clock;
 use crate::journal::StoredSale;
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
-use crate::sale::{Phase, Reachability, Sale};
-use crate::ui::words::NetworkNote;
-
-/// What the terminal last heard from Monime, as the status bar shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    /// No request yet since the terminal started.
-    NotContacted,
-    /// The last request was answered, if only with an error.
-    Online,
-    /// The last request had no answer.
-    Offline,
-    /// Monime refused the terminal's key.
-    KeyRefused,
-}
-
-impl Link {
-    /// Where the last request of a sale left the link.
-    pub fn of(reachability: &Reachability) -> Link {
-        match reachability {
-            Reachability::Answering | Reachability::Erring { .. } => Link::Online,
-            Reachability::KeyRefused { .. } => Link::KeyRefused,
-            Reachability::Lost { .. } => Link::Offline,
-        }
-    }
-
-    /// No red light: nothing is known to be wrong.
-    pub fn ok(self) -> bool {
-        matches!(self, Link::NotContacted | Link::Online)
-    }
-}
+use crate::sale::{Phase, Sale};
+use crate::ui::network::{Link, NetworkNote};
 
 /// News from the worker.
 #[derive(Debug, Clone)]
@@ -69,24 +40,31 @@ impl Flow {
         match news {
             News::Sale(sale) => self.sale_changed(*sale),
             News::Resumed(sale) => {
-                self.screen = Screen::Payment;
-                self.last_amount = Some(sale.record.amount());
-                self.sale = Some(*sale.clone());
+                self.screen = Screen::Payment {
+                    checkout: Checkout::resumed(*sale.clone()),
+                    confirm_cancel: false,
+                    seconds_left: None,
+                };
                 self.sale_changed(*sale);
             }
             News::StartFailed(message) => {
-                self.starting = None;
-                self.start_failure = Some(message);
-                if self.screen == Screen::Payment {
-                    self.screen = Screen::Outcome;
+                self.last_problem = Some(message.clone());
+                if let Screen::Payment { checkout, .. } = &mut self.screen {
+                    checkout.start_failure = Some(message);
+                    let checkout = checkout.clone();
+                    self.screen = Screen::Outcome { checkout };
                 }
             }
-            News::Printer(state) => self.printer = Some(state),
-            News::History(sales) => self.history = sales,
-            News::Network { link, note } => self.network = (link, note),
-            News::KeyOrigin(origin) => self.key_origin = Some(origin),
+            News::Printer(state) => self.surroundings.printer = Some(state),
+            News::History(read) => {
+                if let Screen::History { sales } = &mut self.screen {
+                    *sales = Some(read);
+                }
+            }
+            News::Network { link, note } => self.surroundings.network = (link, note),
+            News::KeyOrigin(origin) => self.surroundings.key_origin = Some(origin),
             News::Message(text) => self.notice = Some(text),
-            News::Clock(clock) => self.clock = clock,
+            News::Clock(clock) => self.surroundings.clock = clock,
             News::Books(report, message) => self.books_arrived(*report, message),
         }
     }
@@ -95,42 +73,69 @@ impl Flow {
         // News of an older sale (still settling after the cashier moved on) is not shown: the
         // sale being started is the first one newer than any seen.
         let number = sale.record.number;
-        let current = self.sale.as_ref().map(|s| s.record.number);
-        let the_new_one = self.starting.is_some() && current.is_none() && number > self.newest_seen;
+        let on_screen = self.screen.checkout();
+        let current = on_screen.and_then(Checkout::number);
+        let waiting =
+            matches!(&self.screen, Screen::Payment { checkout, .. } if checkout.waiting());
+        let the_new_one = waiting && number > self.newest_seen;
         self.newest_seen = self.newest_seen.max(number);
         if current != Some(number) && !the_new_one {
             return;
         }
-        self.starting = None;
-        let link = Link::of(&sale.reachability);
-        self.network = match &sale.reachability {
-            Reachability::Answering => (link, NetworkNote::Connected),
-            Reachability::KeyRefused { message, .. } => (
-                link,
-                NetworkNote::KeyRefused {
-                    message: message.clone(),
-                    origin: self.key_origin.clone(),
-                },
-            ),
-            Reachability::Erring { message, .. } | Reachability::Lost { message, .. } => {
-                (link, NetworkNote::Trouble(message.clone()))
+        let surroundings = &mut self.surroundings;
+        let note = NetworkNote::of(&sale.reachability, surroundings.key_origin.as_deref());
+        surroundings.network = (Link::of(&sale.reachability), note);
+        let now = surroundings.clock.now();
+        let screen = std::mem::replace(&mut self.screen, Screen::Amount);
+        self.screen = match screen {
+            Screen::Payment {
+                mut checkout,
+                confirm_cancel,
+                mut seconds_left,
+            } => {
+                // The countdown is set when a code arrives and then runs on the screen's own
+                // clock (`tick`), so that it is smooth and tests can drive it with mock time.
+                let expiry =
+                    |sale: &Sale| sale.record.code.as_ref().and_then(|code| code.expire_time);
+                if checkout.sale.as_ref().and_then(expiry) != expiry(&sale)
+                    || seconds_left.is_none()
+                {
+                    seconds_left = sale.time_left(now).map(|left| left.as_secs());
+                }
+                let done = sale.is_done();
+                let paid = sale.record.phase == Phase::Paid;
+                checkout.sale = Some(sale);
+                match (done, paid) {
+                    (true, true) => Screen::Paid {
+                        checkout,
+                        shown_for_secs: 0,
+                    },
+                    (true, false) => Screen::Outcome { checkout },
+                    (false, _) => Screen::Payment {
+                        checkout,
+                        confirm_cancel,
+                        seconds_left,
+                    },
+                }
             }
+            Screen::Paid {
+                mut checkout,
+                shown_for_secs,
+            } => {
+                checkout.sale = Some(sale);
+                Screen::Paid {
+                    checkout,
+                    shown_for_secs,
+                }
+            }
+            Screen::Outcome { mut checkout } => {
+                checkout.sale = Some(sale);
+                Screen::Outcome { checkout }
+            }
+            other => other,
         };
-        // The countdown is set when a code arrives and then runs on the screen's own clock
-        // (`tick`), so that it is smooth and tests can drive it with mock time.
-        let expiry = |sale: &Sale| sale.record.code.as_ref().and_then(|code| code.expire_time);
-        if self.sale.as_ref().and_then(expiry) != expiry(&sale) || self.seconds_left.is_none() {
-            self.seconds_left = sale.time_left(self.clock.now()).map(|d| d.as_secs());
+        if let Some(problem) = self.screen.checkout().and_then(Checkout::problem) {
+            self.last_problem = Some(problem);
         }
-        if sale.is_done() && self.screen == Screen::Payment {
-            self.confirm_cancel = false;
-            self.paid_for_secs = 0;
-            self.screen = if sale.record.phase == Phase::Paid {
-                Screen::Paid
-            } else {
-                Screen::Outcome
-            };
-        }
-        self.sale = Some(sale);
     }
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::order::OrderLine;
-use crate::sale::Event;
+use crate::sale::{Event, Phase, Sale};
 
 fn settings() -> Settings {
     Settings {
@@ -37,9 +37,45 @@ fn with_cashiers() -> Settings {
     }
 }
 
+/// Which page shows, by its name in `Screen`.
+fn page(flow: &Flow) -> &'static str {
+    match flow.screen() {
+        Screen::SignIn { .. } => "SignIn",
+        Screen::Amount => "Amount",
+        Screen::Tip => "Tip",
+        Screen::Payment { .. } => "Payment",
+        Screen::Paid { .. } => "Paid",
+        Screen::Outcome { .. } => "Outcome",
+        Screen::History { .. } => "History",
+        Screen::AdminPin { .. } => "AdminPin",
+        Screen::Admin => "Admin",
+        Screen::Books { .. } => "Books",
+    }
+}
+
+/// What the page on show shows, when it is the page `$page`.
+macro_rules! page_view {
+    ($name:ident, $page:pat => $view:ident, $type:ty) => {
+        fn $name(flow: &Flow) -> $type {
+            match flow.view().page {
+                $page => $view,
+                other => panic!("not the page expected: {other:?}"),
+            }
+        }
+    };
+}
+
+page_view!(amount, PageView::Amount(view) => view, AmountView);
+page_view!(tip, PageView::Tip(view) => view, TipView);
+page_view!(payment, PageView::Payment(view) => view, PaymentView);
+page_view!(paid, PageView::Paid(view) => view, PaidView);
+page_view!(outcome, PageView::Outcome(view) => view, OutcomeView);
+page_view!(pin, PageView::SignIn(view) | PageView::AdminPin(view) => view, PinView);
+page_view!(books, PageView::Books(view) => view, BooksView);
+
 fn type_keys(flow: &mut Flow, keys: &str) {
-    for c in keys.chars() {
-        flow.keyboard(&c.to_string());
+    for key in keys.chars() {
+        flow.keyboard(&key.to_string());
     }
 }
 
@@ -47,7 +83,7 @@ fn type_keys(flow: &mut Flow, keys: &str) {
 fn enter_charges_the_typed_amount_and_escape_asks_before_cancelling() {
     let mut flow = Flow::new(settings());
     type_keys(&mut flow, "12.5");
-    assert_eq!(flow.view().amount_text, "Le 12.5");
+    assert_eq!(amount(&flow).amount, "Le 12.5");
     let actions = flow.keyboard("\r").expect("handled");
     assert_eq!(
         actions,
@@ -57,11 +93,11 @@ fn enter_charges_the_typed_amount_and_escape_asks_before_cancelling() {
             None
         )]
     );
-    assert_eq!(flow.screen(), Screen::Payment);
-    assert_eq!(flow.view().pay_amount, "Le 12.50");
+    assert_eq!(page(&flow), "Payment");
+    assert_eq!(payment(&flow).amount, "Le 12.50");
     // No sale yet: nothing to cancel.
     assert_eq!(flow.keyboard("\u{1b}"), Some(vec![]));
-    assert!(!flow.view().confirm_cancel);
+    assert!(!payment(&flow).confirm_cancel);
 }
 
 #[test]
@@ -69,14 +105,14 @@ fn the_admin_screen_needs_the_pin() {
     let mut flow = Flow::new(settings());
     flow.intent(Intent::OpenAdmin);
     type_keys(&mut flow, "1234\r");
-    assert_eq!(flow.screen(), Screen::AdminPin);
+    assert_eq!(page(&flow), "AdminPin");
     assert_eq!(flow.view().notice, "Wrong PIN");
     type_keys(&mut flow, "4821");
-    assert_eq!(flow.view().pin_dots, "●●●●");
+    assert_eq!(pin(&flow).dots, "●●●●");
     assert_eq!(flow.keyboard("\n"), Some(vec![Action::CheckNetwork]));
-    assert_eq!(flow.screen(), Screen::Admin);
+    assert_eq!(page(&flow), "Admin");
     flow.keyboard("\u{1b}");
-    assert_eq!(flow.screen(), Screen::Amount);
+    assert_eq!(page(&flow), "Amount");
 }
 
 #[test]
@@ -84,7 +120,7 @@ fn zero_cannot_be_charged() {
     let mut flow = Flow::new(settings());
     assert!(flow.intent(Intent::Charge).is_empty());
     assert_eq!(flow.view().notice, "Type the amount first");
-    assert_eq!(flow.screen(), Screen::Amount);
+    assert_eq!(page(&flow), "Amount");
 }
 
 #[test]
@@ -92,21 +128,22 @@ fn a_failed_start_says_nothing_was_charged_and_try_again_reuses_the_amount() {
     let mut flow = Flow::new(settings());
     type_keys(&mut flow, "7\r");
     flow.news(News::StartFailed("the sales journal is full".into()));
-    assert_eq!(flow.screen(), Screen::Outcome);
-    let view = flow.view();
-    assert_eq!(view.outcome_title, "Sale not started");
-    assert!(view.outcome_reason.contains("Nothing was charged"));
+    assert_eq!(page(&flow), "Outcome");
+    let view = outcome(&flow);
+    assert_eq!(view.title, "Sale not started");
+    assert!(view.reason.contains("Nothing was charged"));
     assert!(
-        !view.outcome_reason.contains("journal"),
+        !view.reason.contains("journal"),
         "the raw error is for the admin screen: {}",
-        view.outcome_reason
+        view.reason
     );
     assert!(
-        view.admin_lines
+        flow.admin_view()
+            .lines
             .iter()
             .any(|line| line.contains("the sales journal is full")),
         "{:?}",
-        view.admin_lines
+        flow.admin_view().lines
     );
     assert_eq!(view.retry_amount, "Le 7.00");
     assert_eq!(
@@ -151,21 +188,21 @@ fn an_unknown_outcome_sends_the_cashier_to_the_dashboard_and_offers_no_retry() {
     let sale = sale_after(vec![(0, not_found()), (121, not_found())]);
     assert_eq!(sale.record.phase, Phase::Unknown);
     flow.news(News::Sale(Box::new(sale)));
-    assert_eq!(flow.screen(), Screen::Outcome);
-    let view = flow.view();
-    assert_eq!(view.outcome_title, "Payment not confirmed");
+    assert_eq!(page(&flow), "Outcome");
+    let view = outcome(&flow);
+    assert_eq!(view.title, "Payment not confirmed");
     assert!(
-        view.outcome_reason.contains("Check the Monime dashboard"),
+        view.reason.contains("Check the Monime dashboard"),
         "{}",
-        view.outcome_reason
+        view.reason
     );
-    assert!(!view.outcome_reason.contains("charged"));
-    assert!(view.outcome_unsure);
+    assert!(!view.reason.contains("charged"));
+    assert!(view.unsure);
     assert!(flow.intent(Intent::TryAgain).is_empty(), "no second code");
     assert_eq!(flow.keyboard("\r"), Some(vec![]));
-    assert_eq!(flow.screen(), Screen::Outcome);
+    assert_eq!(page(&flow), "Outcome");
     flow.intent(Intent::NewSale);
-    assert_eq!(flow.screen(), Screen::Amount);
+    assert_eq!(page(&flow), "Amount");
 }
 
 #[test]
@@ -174,11 +211,11 @@ fn a_cancel_left_for_recover_ends_the_payment_screen_in_plain_words() {
     let sale = sale_after(vec![(0, Event::CancelPressed), (30, Event::DeadlinePassed)]);
     assert!(sale.left_for_recover);
     flow.news(News::Sale(Box::new(sale)));
-    assert_eq!(flow.screen(), Screen::Outcome);
-    let view = flow.view();
-    assert_eq!(view.outcome_title, "Cancel not confirmed");
-    assert!(view.outcome_reason.contains("Monime dashboard"));
-    assert!(view.outcome_unsure);
+    assert_eq!(page(&flow), "Outcome");
+    let view = outcome(&flow);
+    assert_eq!(view.title, "Cancel not confirmed");
+    assert!(view.reason.contains("Monime dashboard"));
+    assert!(view.unsure);
     assert!(flow.intent(Intent::TryAgain).is_empty());
 }
 
@@ -187,41 +224,44 @@ fn the_status_bar_says_online_only_after_an_answer_and_names_a_refused_key() {
     use crate::monime::MonimeError;
     let mut flow = charging_seven();
     let view = flow.view();
-    assert_eq!(view.network_text, "Monime not contacted");
-    assert!(view.network_ok, "nothing is known to be wrong yet");
+    assert_eq!(view.status.network_text, "Monime not contacted");
+    assert!(view.status.network_ok, "nothing is known to be wrong yet");
     flow.news(News::KeyOrigin("$MONIME_ACCESS_TOKEN".into()));
     let revoked = Event::CreateFailed(MonimeError::Unauthenticated {
         message: "revoked".into(),
     });
     flow.news(News::Sale(Box::new(sale_after(vec![(0, revoked)]))));
-    let view = flow.view();
-    assert_eq!(view.network_text, "Monime refused the key");
-    assert!(!view.network_ok && view.connection_lost);
+    let (view, paying) = (flow.view(), payment(&flow));
+    assert_eq!(view.status.network_text, "Monime refused the key");
+    assert!(!view.status.network_ok && paying.connection_lost);
     assert_eq!(
-        view.status_line,
+        paying.status_line,
         "Monime refused this terminal's key. Call the technician."
     );
     assert!(
-        view.admin_lines[1].contains("The key is read from $MONIME_ACCESS_TOKEN"),
+        flow.admin_view().lines[1].contains("The key is read from $MONIME_ACCESS_TOKEN"),
         "{:?}",
-        view.admin_lines
+        flow.admin_view().lines
     );
     let erring = Event::CreateFailed(MonimeError::Server {
         status: 503,
         message: String::new(),
     });
     flow.news(News::Sale(Box::new(sale_after(vec![(0, erring)]))));
-    let view = flow.view();
-    assert_eq!(view.network_text, "Monime online", "an error is an answer");
+    let (view, paying) = (flow.view(), payment(&flow));
     assert_eq!(
-        view.status_line,
+        view.status.network_text, "Monime online",
+        "an error is an answer"
+    );
+    assert_eq!(
+        paying.status_line,
         "Monime is having trouble, still trying to get a code"
     );
     let lost = Event::CreateFailed(MonimeError::Timeout {
         after: std::time::Duration::from_secs(10),
     });
     flow.news(News::Sale(Box::new(sale_after(vec![(0, lost)]))));
-    assert_eq!(flow.view().network_text, "Monime offline");
+    assert_eq!(flow.view().status.network_text, "Monime offline");
 }
 
 #[test]
@@ -237,8 +277,8 @@ fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
     let now = std::time::Instant::now();
     clock.heard(Some(&monime_now.to_rfc2822()), now, now);
     flow.news(News::Clock(clock));
-    assert_eq!(flow.view().network_text, "Clock off by 3 days");
-    assert!(!flow.view().network_ok);
+    assert_eq!(flow.view().status.network_text, "Clock off by 3 days");
+    assert!(!flow.view().status.network_ok);
 
     type_keys(&mut flow, "5\r");
     let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 500));
@@ -252,7 +292,7 @@ fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
     let timing = Timing::new(std::time::Duration::from_secs(1));
     flow.news(News::Sale(Box::new(Sale::resume(record, false, timing).0)));
     assert_eq!(
-        flow.view().countdown,
+        payment(&flow).countdown,
         "9:59",
         "10 minutes by Monime's clock"
     );
@@ -286,7 +326,7 @@ fn a_payment_monime_has_and_the_books_lack_shows_in_red_with_its_amount() {
         &[],
     );
     flow.news(News::Books(Box::new(report), None));
-    let groups = flow.view().books.groups;
+    let groups = books(&flow).groups;
     let late = groups
         .iter()
         .find(|line| line.label == "Paid at Monime, not here")
@@ -310,14 +350,14 @@ fn a_payment_monime_has_and_the_books_lack_shows_in_red_with_its_amount() {
 #[test]
 fn with_cashiers_a_pin_signs_in_and_each_sale_carries_the_cashier() {
     let mut flow = Flow::new(with_cashiers());
-    assert_eq!(flow.screen(), Screen::SignIn);
+    assert_eq!(page(&flow), "SignIn");
     type_keys(&mut flow, "1234\r");
-    assert_eq!(flow.screen(), Screen::SignIn);
+    assert_eq!(page(&flow), "SignIn");
     assert_eq!(flow.view().notice, "Wrong PIN");
-    assert_eq!(flow.view().pin_dots, "");
+    assert_eq!(pin(&flow).dots, "");
     type_keys(&mut flow, "2580\r");
-    assert_eq!(flow.screen(), Screen::Amount);
-    assert_eq!(flow.view().cashier, "Aminata");
+    assert_eq!(page(&flow), "Amount");
+    assert_eq!(flow.view().status.cashier, "Aminata");
     type_keys(&mut flow, "5");
     assert_eq!(
         flow.intent(Intent::Charge),
@@ -334,19 +374,19 @@ fn change_cashier_asks_for_a_pin_and_admin_stays_reachable() {
     let mut flow = Flow::new(with_cashiers());
     type_keys(&mut flow, "2580\r");
     flow.intent(Intent::ChangeCashier);
-    assert_eq!(flow.screen(), Screen::SignIn);
-    assert_eq!(flow.view().cashier, "");
+    assert_eq!(page(&flow), "SignIn");
+    assert_eq!(flow.view().status.cashier, "");
     // The admin PIN is not a cashier's; the admin screen is reached from the sign-in screen
     // and leads back to it while nobody is signed in.
     type_keys(&mut flow, "4821\r");
-    assert_eq!(flow.screen(), Screen::SignIn);
+    assert_eq!(page(&flow), "SignIn");
     flow.intent(Intent::OpenAdmin);
     type_keys(&mut flow, "4821\r");
-    assert_eq!(flow.screen(), Screen::Admin);
+    assert_eq!(page(&flow), "Admin");
     flow.intent(Intent::Back);
-    assert_eq!(flow.screen(), Screen::SignIn);
+    assert_eq!(page(&flow), "SignIn");
     type_keys(&mut flow, "1397\r");
-    assert_eq!(flow.view().cashier, "Mohamed");
+    assert_eq!(flow.view().status.cashier, "Mohamed");
 }
 
 #[test]
@@ -360,45 +400,45 @@ fn an_idle_cashier_is_signed_out_but_never_during_a_payment() {
     for _ in 0..119 {
         flow.tick();
     }
-    assert_eq!(flow.screen(), Screen::Amount, "a tap restarts the wait");
+    assert_eq!(page(&flow), "Amount", "a tap restarts the wait");
     flow.tick();
-    assert_eq!(flow.screen(), Screen::SignIn);
+    assert_eq!(page(&flow), "SignIn");
     assert_eq!(
         flow.view().notice,
         "Signed out after 2 minutes without use."
     );
     assert_eq!(
-        flow.view().amount_text,
+        flow.amount_view().amount,
         "Le 0",
         "the half-typed amount is gone"
     );
 
     type_keys(&mut flow, "2580\r5\r");
-    assert_eq!(flow.screen(), Screen::Payment);
+    assert_eq!(page(&flow), "Payment");
     for _ in 0..600 {
         flow.tick();
     }
-    assert_eq!(flow.screen(), Screen::Payment);
-    assert_eq!(flow.view().cashier, "Aminata");
+    assert_eq!(page(&flow), "Payment");
+    assert_eq!(flow.view().status.cashier, "Aminata");
 }
 
 #[test]
 fn without_cashiers_there_is_no_sign_in() {
     let mut flow = Flow::new(settings());
-    assert_eq!(flow.screen(), Screen::Amount);
-    assert!(!flow.view().can_change_cashier);
+    assert_eq!(page(&flow), "Amount");
+    assert!(!amount(&flow).can_change_cashier);
     flow.intent(Intent::ChangeCashier);
-    assert_eq!(flow.screen(), Screen::Amount);
+    assert_eq!(page(&flow), "Amount");
     for _ in 0..100_000 {
         flow.tick();
     }
-    assert_eq!(flow.screen(), Screen::Amount);
+    assert_eq!(page(&flow), "Amount");
 }
 
 #[test]
 fn the_language_switch_rewords_the_screen_at_once_and_is_kept_by_the_worker() {
     let mut flow = Flow::new(settings());
-    assert_eq!(flow.view().network_text, "Monime not contacted");
+    assert_eq!(flow.view().status.network_text, "Monime not contacted");
     // Only the admin screen switches.
     assert!(
         flow.intent(Intent::ChooseLanguage(Language::French))
@@ -410,20 +450,20 @@ fn the_language_switch_rewords_the_screen_at_once_and_is_kept_by_the_worker() {
         flow.intent(Intent::Key(KeypadKey::Digit(digit)));
     }
     flow.intent(Intent::Charge);
-    assert_eq!(flow.screen(), Screen::Admin);
+    assert_eq!(page(&flow), "Admin");
     let sent = flow.intent(Intent::ChooseLanguage(Language::French));
     assert_eq!(sent, vec![Action::ChooseLanguage(Language::French)]);
     let view = flow.view();
     assert_eq!(view.language, Language::French);
-    assert_eq!(view.network_text, "Monime non contacté");
+    assert_eq!(view.status.network_text, "Monime non contacté");
     assert_eq!(view.notice, "Langue\u{a0}: Français");
     assert!(
-        view.admin_lines[1].starts_with("Monime\u{a0}: pas encore contacté"),
+        flow.admin_view().lines[1].starts_with("Monime\u{a0}: pas encore contacté"),
         "{:?}",
-        view.admin_lines
+        flow.admin_view().lines
     );
     flow.intent(Intent::ChooseLanguage(Language::Krio));
-    assert_eq!(flow.view().network_text, "Monime nɔ kɔntakt yet");
+    assert_eq!(flow.view().status.network_text, "Monime nɔ kɔntakt yet");
 }
 
 fn with_items_and_tips() -> Settings {
@@ -444,9 +484,9 @@ fn with_items_and_tips() -> Settings {
 #[test]
 fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_code() {
     let mut flow = Flow::new(with_items_and_tips());
-    assert!(flow.view().show_items, "the item page comes first");
+    assert!(amount(&flow).show_items, "the item page comes first");
     assert_eq!(
-        flow.view().item_keys[1],
+        amount(&flow).item_keys[1],
         ("Rice 1 kg".into(), "Le 40.00".into())
     );
     flow.intent(Intent::AddItem(0));
@@ -455,9 +495,9 @@ fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_co
     flow.intent(Intent::AddItem(7));
     // Digits go to the amount typed beside the items, and show the keypad.
     type_keys(&mut flow, "5");
-    let view = flow.view();
+    let view = amount(&flow);
     assert!(!view.show_items);
-    assert_eq!(view.amount_text, "Le 70.00");
+    assert_eq!(view.amount, "Le 70.00");
     let rows: Vec<(&str, &str, Option<usize>)> = view
         .cart
         .iter()
@@ -476,11 +516,11 @@ fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_co
         flow.intent(Intent::Charge).is_empty(),
         "the tip comes first"
     );
-    assert_eq!(flow.screen(), Screen::Tip);
-    let view = flow.view();
-    assert_eq!(view.tip_subtotal, "Le 70.00");
+    assert_eq!(page(&flow), "Tip");
+    let view = tip(&flow);
+    assert_eq!(view.subtotal, "Le 70.00");
     let tips: Vec<(&str, &str, &str)> = view
-        .tip_buttons
+        .tips
         .iter()
         .map(|tip| (tip.label.as_str(), tip.tip.as_str(), tip.total.as_str()))
         .collect();
@@ -494,8 +534,8 @@ fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_co
     );
     // Back keeps the cart; the tip is chosen on the second Charge.
     flow.intent(Intent::Back);
-    assert_eq!(flow.screen(), Screen::Amount);
-    assert_eq!(flow.view().cart.len(), 3);
+    assert_eq!(page(&flow), "Amount");
+    assert_eq!(amount(&flow).cart.len(), 3);
     flow.intent(Intent::Charge);
     let order = Order::for_test();
     assert_eq!(
@@ -506,7 +546,7 @@ fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_co
             None
         )]
     );
-    assert_eq!(flow.view().pay_amount, "Le 77.00");
+    assert_eq!(payment(&flow).amount, "Le 77.00");
     // Try again asks for the same items and tip.
     flow.news(News::StartFailed("the sales journal is full".into()));
     assert_eq!(
@@ -520,7 +560,7 @@ fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_co
     // A new sale starts from an empty cart on the item page.
     flow.news(News::StartFailed("again".into()));
     flow.intent(Intent::NewSale);
-    let view = flow.view();
+    let view = amount(&flow);
     assert!(view.cart.is_empty() && view.show_items && !view.can_charge);
 }
 
@@ -530,7 +570,7 @@ fn no_tip_is_a_choice_and_removing_lines_empties_the_cart() {
     flow.intent(Intent::AddItem(0));
     flow.intent(Intent::AddItem(0));
     flow.intent(Intent::RemoveLine(Some(0)));
-    assert_eq!(flow.view().cart[0].label, "Soap");
+    assert_eq!(amount(&flow).cart[0].label, "Soap");
     flow.intent(Intent::Charge);
     let sale = flow.keyboard("\r").expect("Enter is No tip");
     assert_eq!(
@@ -552,7 +592,7 @@ fn no_tip_is_a_choice_and_removing_lines_empties_the_cart() {
     let mut flow = Flow::new(with_items_and_tips());
     flow.intent(Intent::AddItem(1));
     flow.intent(Intent::RemoveLine(Some(1)));
-    assert!(flow.view().cart.is_empty());
+    assert!(amount(&flow).cart.is_empty());
     assert!(flow.intent(Intent::Charge).is_empty());
     assert_eq!(flow.view().notice, "Tap an item or type the amount first");
 }
@@ -569,22 +609,13 @@ fn the_cart_stays_within_the_terminal_limit() {
         flow.view().notice,
         "The most this terminal takes is Le 44.00"
     );
-    assert_eq!(flow.view().amount_text, "Le 40.00");
+    assert_eq!(amount(&flow).amount, "Le 40.00");
     type_keys(&mut flow, "11");
-    assert_eq!(
-        flow.view().amount_text,
-        "Le 41.00",
-        "1 more fits, 11 does not"
-    );
+    assert_eq!(amount(&flow).amount, "Le 41.00", "1 more fits, 11 does not");
     // Tips that would pass the limit are not offered: 5 % (2.05) fits, 10 % and the
     // round-up to Le 50 do not.
     flow.intent(Intent::Charge);
-    let labels: Vec<String> = flow
-        .view()
-        .tip_buttons
-        .into_iter()
-        .map(|t| t.label)
-        .collect();
+    let labels: Vec<String> = tip(&flow).tips.into_iter().map(|t| t.label).collect();
     assert_eq!(labels, ["5%"]);
 }
 
@@ -617,9 +648,9 @@ fn an_idle_keypad_rests_and_the_first_touch_only_wakes_it() {
     // The touch that wakes it does not also press a key.
     assert_eq!(flow.keyboard("7"), Some(vec![]));
     assert!(!flow.view().resting);
-    assert_eq!(flow.view().amount_text, "Le 0");
+    assert_eq!(amount(&flow).amount, "Le 0");
     type_keys(&mut flow, "7");
-    assert_eq!(flow.view().amount_text, "Le 7");
+    assert_eq!(amount(&flow).amount, "Le 7");
 
     // Never while a code is on screen.
     flow.keyboard("\r");
@@ -654,14 +685,14 @@ fn the_paid_screen_flashes_once_when_the_chime_is_on() {
         metadata: None,
     };
     use crate::monime::CodeStatus;
-    let paid = sale_after(vec![
+    let settled = sale_after(vec![
         (0, Event::Created(code(CodeStatus::Pending))),
         (1, Event::Checked(code(CodeStatus::Completed))),
     ]);
-    assert_eq!(paid.record.phase, Phase::Paid);
-    flow.news(News::Sale(Box::new(paid)));
-    assert_eq!(flow.screen(), Screen::Paid);
-    assert!(flow.view().paid_flash);
+    assert_eq!(settled.record.phase, Phase::Paid);
+    flow.news(News::Sale(Box::new(settled)));
+    assert_eq!(page(&flow), "Paid");
+    assert!(paid(&flow).flash);
     flow.tick();
-    assert!(!flow.view().paid_flash);
+    assert!(!paid(&flow).flash);
 }
