@@ -344,7 +344,7 @@ async fn run_by_owner(config_path: Option<&Path>, command: OwnerCommand) -> Resu
     let shop = terminal::open_for_command(config_path)
         .await
         .map_err(|error| error.to_string())?;
-    carry_out(&shop, command).await
+    run_on_shop(&shop, command).await
 }
 
 /// The commands a running terminal carries out for a technician, for `control::serve`.
@@ -352,11 +352,11 @@ pub fn owner_commands(
     shop: Arc<Shop>,
     command: OwnerCommand,
 ) -> Pin<Box<dyn Future<Output = Result<u8, String>> + Send>> {
-    Box::pin(async move { carry_out(&shop, command).await })
+    Box::pin(async move { run_on_shop(&shop, command).await })
 }
 
 /// Carries `command` out on `shop`, which this process owns.
-async fn carry_out(shop: &Shop, command: OwnerCommand) -> Result<u8, String> {
+async fn run_on_shop(shop: &Shop, command: OwnerCommand) -> Result<u8, String> {
     match command {
         OwnerCommand::Charge {
             amount,
