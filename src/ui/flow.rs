@@ -18,13 +18,13 @@ mod view;
 
 pub use super::network::{Link, NetworkNote};
 pub use books::{BooksLine, BooksView};
+pub use checkout::Checkout;
 pub use news::News;
 pub use view::{
     AdminView, AmountView, CartRow, HistoryRow, HistoryView, OutcomeView, PageView, PaidView,
     PaymentView, PinView, StatusView, TipButton, TipView, View,
 };
 
-use checkout::Checkout;
 use counter::Counter;
 
 use super::keypad::KeypadKey;
