@@ -95,7 +95,7 @@ pub struct SaleHandle {
 /// A running sale as another part of the terminal follows it (the screen, for a sale a command
 /// started): watch it and cancel it; whoever started it awaits its end.
 #[derive(Debug, Clone)]
-pub struct SaleLink {
+pub struct SaleWatch {
     pub commands: mpsc::UnboundedSender<SaleCommand>,
     pub updates: watch::Receiver<Sale>,
 }
@@ -109,15 +109,15 @@ impl SaleHandle {
         self.updates.borrow().record.number
     }
 
-    pub fn link(&self) -> SaleLink {
-        SaleLink {
+    pub fn link(&self) -> SaleWatch {
+        SaleWatch {
             commands: self.commands.clone(),
             updates: self.updates.clone(),
         }
     }
 }
 
-impl SaleLink {
+impl SaleWatch {
     pub fn cancel(&self) {
         // A sale that already ended has dropped its receiver; there is nothing to cancel then.
         let _ = self.commands.send(SaleCommand::Cancel);

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
-use crate::controller::{SaleLink, Services};
+use crate::controller::{SaleWatch, Services};
 use crate::journal::{Journal, JournalError, OwnerLock, StoredSale};
 use crate::lang::{Language, SharedLanguage};
 use crate::monime::MonimeError;
@@ -50,7 +50,7 @@ pub struct Shop {
     /// Held while this process owns the journal and the printer.
     _owner: Option<OwnerLock>,
     /// The screen, when there is one: sales started by a command are shown there.
-    screen: OnceLock<mpsc::UnboundedSender<SaleLink>>,
+    screen: OnceLock<mpsc::UnboundedSender<SaleWatch>>,
 }
 
 /// What `terminal` opened, for `Shop::new`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::Shop;
-use crate::controller::{self, SaleHandle, SaleLink};
+use crate::controller::{self, SaleHandle, SaleWatch};
 use crate::journal::JournalError;
 use crate::money::Money;
 use crate::printer::spooler::Job;
@@ -60,7 +60,7 @@ impl Shop {
     }
 
     /// Rings the printer's buzzer once `sale` is paid, when `[printer] buzzer` is on.
-    pub fn chime_when_paid(&self, sale: &SaleLink) {
+    pub fn chime_when_paid(&self, sale: &SaleWatch) {
         let Some(printer) = self.printer.clone() else {
             return;
         };
@@ -80,7 +80,7 @@ impl Shop {
     }
 
     /// Lets the screen show the sales a command starts; called once, by the screen.
-    pub fn attach_screen(&self, screen: mpsc::UnboundedSender<SaleLink>) {
+    pub fn attach_screen(&self, screen: mpsc::UnboundedSender<SaleWatch>) {
         let _ = self.screen.set(screen);
     }
 

@@ -13,13 +13,13 @@ mod books;
 mod cashiers;
 mod checkout;
 mod counter;
-mod news;
+mod updates;
 mod view;
 
-pub use super::network::{Link, NetworkNote};
+pub use super::network::{MonimeLink, NetworkNote};
 pub use books::{BooksLine, BooksView};
 pub use checkout::Checkout;
-pub use news::News;
+pub use updates::Update;
 pub use view::{
     AdminView, AmountView, CartRow, HistoryRow, HistoryView, OutcomeView, PageView, PaidView,
     PaymentView, PinView, StatusView, TipButton, TipView, View,
@@ -37,6 +37,7 @@ use crate::money::{Currency, CurrencyStyle, Money};
 use crate::order::{Item, Order, TipOffer};
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
+use crate::sale::NewSale;
 
 /// The page on show, with the state that belongs to it alone.
 #[derive(Debug, Clone)]
@@ -142,8 +143,8 @@ pub enum Intent {
 /// Work for the worker thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// A sale of this amount, made of this order, taken by the signed-in cashier if any.
-    StartSale(Money, Order, Option<String>),
+    /// A sale as the cashier keyed it: its amount, what it is made of, who took it.
+    StartSale(NewSale),
     CancelSale,
     Reprint(i64),
     TestPrint,
@@ -219,7 +220,7 @@ impl Settings {
 #[derive(Debug, Clone)]
 struct Surroundings {
     printer: Option<PrinterState>,
-    network: (Link, NetworkNote),
+    network: (MonimeLink, NetworkNote),
     /// Where the terminal's Monime key was read from, named when Monime refuses it.
     key_origin: Option<String>,
     /// Local time until the worker hands over the terminal's clock.
@@ -259,7 +260,7 @@ impl Flow {
             counter,
             surroundings: Surroundings {
                 printer: None,
-                network: (Link::NotContacted, NetworkNote::NotContacted),
+                network: (MonimeLink::NotContacted, NetworkNote::NotContacted),
                 key_origin: None,
                 clock: Clock::new(),
             },
@@ -547,7 +548,11 @@ impl Flow {
             confirm_cancel: false,
             seconds_left: None,
         };
-        vec![Action::StartSale(amount, order, self.cashier.clone())]
+        vec![Action::StartSale(NewSale {
+            order,
+            cashier: self.cashier.clone(),
+            ..NewSale::of(amount)
+        })]
     }
 
     fn new_sale(&mut self) {

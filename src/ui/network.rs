@@ -1,4 +1,4 @@
-//! What the terminal last heard from Monime: the status bar's light (`Link`) and the admin
+//! What the terminal last heard from Monime: the status bar's light (`MonimeLink`) and the admin
 //! screen's note about it (`NetworkNote`). Plain state, learnt from sales and network checks;
 //! `words` says how it reads.
 
@@ -8,7 +8,7 @@ use crate::sale::Reachability;
 
 /// What the terminal last heard from Monime, as the status bar shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
+pub enum MonimeLink {
     /// No request yet since the terminal started.
     NotContacted,
     /// The last request was answered, if only with an error.
@@ -19,19 +19,19 @@ pub enum Link {
     KeyRefused,
 }
 
-impl Link {
+impl MonimeLink {
     /// Where the last request of a sale left the link.
-    pub fn of(reachability: &Reachability) -> Link {
+    pub fn of(reachability: &Reachability) -> MonimeLink {
         match reachability {
-            Reachability::Answering | Reachability::Erring { .. } => Link::Online,
-            Reachability::KeyRefused { .. } => Link::KeyRefused,
-            Reachability::Lost { .. } => Link::Offline,
+            Reachability::Answering | Reachability::Erring { .. } => MonimeLink::Online,
+            Reachability::KeyRefused { .. } => MonimeLink::KeyRefused,
+            Reachability::Lost { .. } => MonimeLink::Offline,
         }
     }
 
     /// No red light: nothing is known to be wrong.
     pub fn ok(self) -> bool {
-        matches!(self, Link::NotContacted | Link::Online)
+        matches!(self, MonimeLink::NotContacted | MonimeLink::Online)
     }
 }
 

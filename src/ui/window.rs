@@ -13,7 +13,7 @@ use slint::ComponentHandle;
 use tokio::sync::mpsc;
 
 use super::backlight::Backlight;
-use super::flow::{Action, Flow, Intent, News, PageView, Settings};
+use super::flow::{Action, Flow, Intent, PageView, Settings, Update};
 use super::pages::{self, Dispatch};
 use super::{Kiosk, MainWindow, PaymentPage, StatusBar, worker};
 use crate::clock::Clock;
@@ -74,11 +74,11 @@ impl App {
 
         let (actions, inbox) = mpsc::unbounded_channel();
         let weak = window.as_weak();
-        let post = move |news: News| {
+        let post = move |update: Update| {
             let _ = weak.upgrade_in_event_loop(move |window| {
                 SCREENS.with(|screens| {
                     if let Some(state) = screens.borrow().get(&screen) {
-                        state.borrow_mut().flow.news(news);
+                        state.borrow_mut().flow.update(update);
                         apply(&window, &mut state.borrow_mut());
                     }
                 });

@@ -11,7 +11,7 @@ use std::fmt::Display;
 use chrono::{DateTime, Local, TimeDelta, Utc};
 
 use super::keypad::Refusal;
-use super::network::{Link, NetworkNote};
+use super::network::{MonimeLink, NetworkNote};
 use crate::journal::{ProblemKind, Receipt};
 use crate::lang::Language;
 use crate::monime::MonimeError;
@@ -66,12 +66,12 @@ pub fn network_line(language: Language, note: &NetworkNote) -> String {
 }
 
 /// The status bar's network badge: "Monime online" only when the last request was answered.
-pub fn network_badge(language: Language, link: Link) -> &'static str {
+pub fn network_badge(language: Language, link: MonimeLink) -> &'static str {
     match link {
-        Link::NotContacted => language.tr("Monime not contacted"),
-        Link::Online => language.tr("Monime online"),
-        Link::Offline => language.tr("Monime offline"),
-        Link::KeyRefused => language.tr("Monime refused the key"),
+        MonimeLink::NotContacted => language.tr("Monime not contacted"),
+        MonimeLink::Online => language.tr("Monime online"),
+        MonimeLink::Offline => language.tr("Monime offline"),
+        MonimeLink::KeyRefused => language.tr("Monime refused the key"),
     }
 }
 
@@ -563,10 +563,13 @@ mod tests {
 
     #[test]
     fn monime_online_only_after_an_answer() {
-        assert_eq!(network_badge(ENGLISH, Link::Online), "Monime online");
-        assert_ne!(network_badge(ENGLISH, Link::NotContacted), "Monime online");
+        assert_eq!(network_badge(ENGLISH, MonimeLink::Online), "Monime online");
+        assert_ne!(
+            network_badge(ENGLISH, MonimeLink::NotContacted),
+            "Monime online"
+        );
         assert_eq!(
-            network_badge(ENGLISH, Link::KeyRefused),
+            network_badge(ENGLISH, MonimeLink::KeyRefused),
             "Monime refused the key"
         );
         assert_eq!(

@@ -1,7 +1,7 @@
 //! The screen's worker on the tokio runtime: it translates the flow's actions into the shop's
 //! operations (starting and cancelling sales, reprints, reports, the books, the network check,
 //! the demo customer, the language), follows the sale on screen and forwards the printer's
-//! state. Everything it learns goes back to the UI thread as `News` through `post`; it never
+//! state. Everything it learns goes back to the UI thread as `Update` through `post`; it never
 //! touches Slint. It also opens the control socket, with the commands it is handed, so a
 //! technician's command reaches the running terminal.
 
@@ -10,12 +10,12 @@ use std::sync::Arc;
 use chrono::Local;
 use tokio::sync::{Mutex, mpsc};
 
-use super::flow::{Action, Link, NetworkNote, News};
+use super::flow::{Action, MonimeLink, NetworkNote, Update};
 use super::words::{self, Printing};
 use crate::control;
-use crate::controller::SaleLink;
+use crate::controller::SaleWatch;
 use crate::monime::MonimeError;
-use crate::sale::{Bounds, NewSale, Reachability};
+use crate::sale::{Bounds, Reachability};
 use crate::shop::{PrintingError, Shop};
 
 /// How many recent sales the history screen lists.
@@ -26,7 +26,7 @@ pub async fn run(
     shop: Shop,
     commands: control::Handler,
     mut inbox: mpsc::UnboundedReceiver<Action>,
-    post: impl Fn(News) + Send + Sync + Clone + 'static,
+    post: impl Fn(Update) + Send + Sync + Clone + 'static,
 ) {
     let (screen, mut commanded_sales) = mpsc::unbounded_channel();
     shop.attach_screen(screen);
@@ -39,9 +39,9 @@ pub async fn run(
     });
     // When the screen goes, so does the control socket, and with it the terminal and its lock.
     let _control = AbortOnDrop(control);
-    post(News::Clock(shop.clock().clone()));
+    post(Update::Clock(shop.clock().clone()));
     let origin = shop.settings().token_origin.clone();
-    post(News::KeyOrigin(origin.clone()));
+    post(Update::KeyOrigin(origin.clone()));
     // Monime is asked at once, so a refused key or a wrong clock (every answer carries
     // Monime's time) shows before the first sale, not during it.
     let asking = Arc::clone(&shop);
@@ -55,7 +55,7 @@ pub async fn run(
         tokio::spawn(async move {
             loop {
                 let current = state.borrow_and_update().clone();
-                post(News::Printer(current));
+                post(Update::Printer(current));
                 if state.changed().await.is_err() {
                     break;
                 }
@@ -63,11 +63,11 @@ pub async fn run(
         });
     }
     if shop.journal_moved_aside().is_some() {
-        post(News::Message(
+        post(Update::Message(
             words::journal_kept_aside(shop.language()).into(),
         ));
     }
-    let current: Arc<Mutex<Option<SaleLink>>> = Arc::default();
+    let current: Arc<Mutex<Option<SaleWatch>>> = Arc::default();
     // Sales a power cut interrupted settle on their own; the newest unsettled one is shown.
     // (Not in demo mode: its simulator starts empty each time, so they can only fail.) The
     // cashier may cancel the one on screen, so a cancel Monime never confirms is given up.
@@ -79,13 +79,16 @@ pub async fn run(
                 .last()
             {
                 let newest = newest.link();
-                post(News::Resumed(Box::new(newest.updates.borrow().clone())));
+                post(Update::Resumed(Box::new(newest.updates.borrow().clone())));
                 follow(&newest, &origin, post.clone());
                 *current.lock().await = Some(newest);
             }
         }
         Ok(_) => {}
-        Err(error) => post(News::Message(words::earlier_sales(shop.language(), error))),
+        Err(error) => post(Update::Message(words::earlier_sales(
+            shop.language(),
+            error,
+        ))),
     }
     loop {
         let action = tokio::select! {
@@ -95,7 +98,7 @@ pub async fn run(
             },
             Some(sale) = commanded_sales.recv() => {
                 // A sale a technician's command started: the screen shows it as its own.
-                post(News::Resumed(Box::new(sale.updates.borrow().clone())));
+                post(Update::Resumed(Box::new(sale.updates.borrow().clone())));
                 follow(&sale, &origin, post.clone());
                 *current.lock().await = Some(sale);
                 continue;
@@ -104,25 +107,18 @@ pub async fn run(
         let shop = Arc::clone(&shop);
         let post = post.clone();
         match action {
-            Action::StartSale(amount, order, cashier) => {
-                let sale = NewSale {
-                    order,
-                    cashier,
-                    ..NewSale::of(amount)
-                };
-                match shop.start_sale(sale, Bounds::ATTENDED).await {
-                    Ok(handle) => {
-                        let sale = handle.link();
-                        shop.chime_when_paid(&sale);
-                        follow(&sale, &origin, post);
-                        *current.lock().await = Some(sale);
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "the sale could not be started");
-                        post(News::StartFailed(error.to_string()));
-                    }
+            Action::StartSale(sale) => match shop.start_sale(sale, Bounds::ATTENDED).await {
+                Ok(handle) => {
+                    let sale = handle.link();
+                    shop.chime_when_paid(&sale);
+                    follow(&sale, &origin, post);
+                    *current.lock().await = Some(sale);
                 }
-            }
+                Err(error) => {
+                    tracing::error!(%error, "the sale could not be started");
+                    post(Update::StartFailed(error.to_string()));
+                }
+            },
             Action::CancelSale => {
                 if let Some(handle) = current.lock().await.as_ref() {
                     handle.cancel();
@@ -138,7 +134,7 @@ pub async fn run(
 
 /// Sends every state of the sale to the screen until it is settled (or left for recover), and
 /// logs a refused key with where the key came from.
-fn follow(handle: &SaleLink, origin: &str, post: impl Fn(News) + Send + 'static) {
+fn follow(handle: &SaleWatch, origin: &str, post: impl Fn(Update) + Send + 'static) {
     let mut updates = handle.updates.clone();
     let origin = origin.to_string();
     tokio::spawn(async move {
@@ -154,7 +150,7 @@ fn follow(handle: &SaleLink, origin: &str, post: impl Fn(News) + Send + 'static)
                 tracing::error!(sale = sale.record.number, key_from = %origin, "{message}");
             }
             key_refused = refusal.is_some();
-            post(News::Sale(Box::new(sale)));
+            post(Update::Sale(Box::new(sale)));
             if done {
                 crate::memory::release_freed_memory();
                 break;
@@ -167,10 +163,10 @@ fn follow(handle: &SaleLink, origin: &str, post: impl Fn(News) + Send + 'static)
 }
 
 /// The one-off actions: each answers with one piece of news.
-async fn answer(shop: &Shop, origin: &str, action: Action) -> News {
+async fn answer(shop: &Shop, origin: &str, action: Action) -> Update {
     // The language when the answer comes: a switch meanwhile is what the cashier now reads.
     let language = || shop.language();
-    let message = |text: String| News::Message(text);
+    let message = |text: String| Update::Message(text);
     let printed = |what, result: Result<(), PrintingError>| match result {
         Ok(()) => message(words::printed(language(), what, Ok(()))),
         Err(PrintingError::NoPrinter) => message(words::no_printer(language()).into()),
@@ -190,7 +186,7 @@ async fn answer(shop: &Shop, origin: &str, action: Action) -> News {
             Err(error) => message(error.to_string()),
         },
         Action::LoadShift => match shop.shift_report().await {
-            Ok(report) => News::Books(Box::new(report), None),
+            Ok(report) => Update::Books(Box::new(report), None),
             Err(error) => message(error.to_string()),
         },
         Action::PrintBooks(report) => {
@@ -210,7 +206,7 @@ async fn answer(shop: &Shop, origin: &str, action: Action) -> News {
                     Ok(()) => Some(Ok(())),
                 };
                 let message = words::day_closed(language(), &label.unwrap_or_default(), printed);
-                News::Books(Box::new(report), Some(message))
+                Update::Books(Box::new(report), Some(message))
             }
             Err(error) => {
                 tracing::warn!(%error, "the day was not closed");
@@ -218,12 +214,12 @@ async fn answer(shop: &Shop, origin: &str, action: Action) -> News {
             }
         },
         Action::LoadHistory => match shop.recent_sales(HISTORY_LENGTH).await {
-            Ok(sales) => News::History(sales),
+            Ok(sales) => Update::History(sales),
             Err(error) => message(error.to_string()),
         },
         Action::CheckNetwork => match shop.check_monime().await {
-            Ok(()) => News::Network {
-                link: Link::Online,
+            Ok(()) => Update::Network {
+                link: MonimeLink::Online,
                 note: NetworkNote::ReachableAt(shop.clock().now().with_timezone(&Local)),
             },
             Err(error) => network_news(&error, origin),
@@ -245,11 +241,11 @@ async fn answer(shop: &Shop, origin: &str, action: Action) -> News {
 
 /// What a failed network check tells the status bar: any answer is Monime online, a refused
 /// key its own state (with where the key came from), no answer offline.
-fn network_news(error: &MonimeError, origin: &str) -> News {
+fn network_news(error: &MonimeError, origin: &str) -> Update {
     if error.refuses_key() {
         tracing::error!(key_from = %origin, "{error}");
-        News::Network {
-            link: Link::KeyRefused,
+        Update::Network {
+            link: MonimeLink::KeyRefused,
             note: NetworkNote::KeyRefused {
                 message: error.to_string(),
                 origin: Some(origin.to_string()),
@@ -257,11 +253,11 @@ fn network_news(error: &MonimeError, origin: &str) -> News {
         }
     } else {
         let link = if error.is_answer() {
-            Link::Online
+            MonimeLink::Online
         } else {
-            Link::Offline
+            MonimeLink::Offline
         };
-        News::Network {
+        Update::Network {
             link,
             note: NetworkNote::Trouble(error.to_string()),
         }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::order::OrderLine;
-use crate::sale::{Event, Phase, Sale};
+use crate::sale::{Event, NewSale, Phase, Sale};
 
 fn settings() -> Settings {
     Settings {
@@ -87,11 +87,11 @@ fn enter_charges_the_typed_amount_and_escape_asks_before_cancelling() {
     let actions = flow.keyboard("\r").expect("handled");
     assert_eq!(
         actions,
-        [Action::StartSale(
-            Money::new(Currency::Sle, 1250),
-            Order::default(),
-            None
-        )]
+        [Action::StartSale(NewSale {
+            order: Order::default(),
+            cashier: None,
+            ..NewSale::of(Money::new(Currency::Sle, 1250))
+        })]
     );
     assert_eq!(page(&flow), "Payment");
     assert_eq!(payment(&flow).amount, "Le 12.50");
@@ -127,7 +127,7 @@ fn zero_cannot_be_charged() {
 fn a_failed_start_says_nothing_was_charged_and_try_again_reuses_the_amount() {
     let mut flow = Flow::new(settings());
     type_keys(&mut flow, "7\r");
-    flow.news(News::StartFailed("the sales journal is full".into()));
+    flow.update(Update::StartFailed("the sales journal is full".into()));
     assert_eq!(page(&flow), "Outcome");
     let view = outcome(&flow);
     assert_eq!(view.title, "Sale not started");
@@ -148,11 +148,11 @@ fn a_failed_start_says_nothing_was_charged_and_try_again_reuses_the_amount() {
     assert_eq!(view.retry_amount, "Le 7.00");
     assert_eq!(
         flow.intent(Intent::TryAgain),
-        [Action::StartSale(
-            Money::new(Currency::Sle, 700),
-            Order::default(),
-            None
-        )]
+        [Action::StartSale(NewSale {
+            order: Order::default(),
+            cashier: None,
+            ..NewSale::of(Money::new(Currency::Sle, 700))
+        })]
     );
 }
 
@@ -187,7 +187,7 @@ fn an_unknown_outcome_sends_the_cashier_to_the_dashboard_and_offers_no_retry() {
     let mut flow = charging_seven();
     let sale = sale_after(vec![(0, not_found()), (121, not_found())]);
     assert_eq!(sale.record.phase, Phase::Unknown);
-    flow.news(News::Sale(Box::new(sale)));
+    flow.update(Update::Sale(Box::new(sale)));
     assert_eq!(page(&flow), "Outcome");
     let view = outcome(&flow);
     assert_eq!(view.title, "Payment not confirmed");
@@ -210,7 +210,7 @@ fn a_cancel_left_for_recover_ends_the_payment_screen_in_plain_words() {
     let mut flow = charging_seven();
     let sale = sale_after(vec![(0, Event::CancelPressed), (30, Event::DeadlinePassed)]);
     assert!(sale.left_for_recover);
-    flow.news(News::Sale(Box::new(sale)));
+    flow.update(Update::Sale(Box::new(sale)));
     assert_eq!(page(&flow), "Outcome");
     let view = outcome(&flow);
     assert_eq!(view.title, "Cancel not confirmed");
@@ -226,11 +226,11 @@ fn the_status_bar_says_online_only_after_an_answer_and_names_a_refused_key() {
     let view = flow.view();
     assert_eq!(view.status.network_text, "Monime not contacted");
     assert!(view.status.network_ok, "nothing is known to be wrong yet");
-    flow.news(News::KeyOrigin("$MONIME_ACCESS_TOKEN".into()));
+    flow.update(Update::KeyOrigin("$MONIME_ACCESS_TOKEN".into()));
     let revoked = Event::CreateFailed(MonimeError::Unauthenticated {
         message: "revoked".into(),
     });
-    flow.news(News::Sale(Box::new(sale_after(vec![(0, revoked)]))));
+    flow.update(Update::Sale(Box::new(sale_after(vec![(0, revoked)]))));
     let (view, paying) = (flow.view(), payment(&flow));
     assert_eq!(view.status.network_text, "Monime refused the key");
     assert!(!view.status.network_ok && paying.connection_lost);
@@ -247,7 +247,7 @@ fn the_status_bar_says_online_only_after_an_answer_and_names_a_refused_key() {
         status: 503,
         message: String::new(),
     });
-    flow.news(News::Sale(Box::new(sale_after(vec![(0, erring)]))));
+    flow.update(Update::Sale(Box::new(sale_after(vec![(0, erring)]))));
     let (view, paying) = (flow.view(), payment(&flow));
     assert_eq!(
         view.status.network_text, "Monime online",
@@ -260,7 +260,7 @@ fn the_status_bar_says_online_only_after_an_answer_and_names_a_refused_key() {
     let lost = Event::CreateFailed(MonimeError::Timeout {
         after: std::time::Duration::from_secs(10),
     });
-    flow.news(News::Sale(Box::new(sale_after(vec![(0, lost)]))));
+    flow.update(Update::Sale(Box::new(sale_after(vec![(0, lost)]))));
     assert_eq!(flow.view().status.network_text, "Monime offline");
 }
 
@@ -276,7 +276,7 @@ fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
     let clock = Clock::new();
     let now = std::time::Instant::now();
     clock.heard(Some(&monime_now.to_rfc2822()), now, now);
-    flow.news(News::Clock(clock));
+    flow.update(Update::Clock(clock));
     assert_eq!(flow.view().status.network_text, "Clock off by 3 days");
     assert!(!flow.view().status.network_ok);
 
@@ -290,7 +290,9 @@ fn a_wrong_clock_shows_in_the_status_bar_and_the_countdown_follows_monime() {
         expire_time: Some(monime_now + TimeDelta::minutes(10)),
     });
     let timing = Timing::new(std::time::Duration::from_secs(1));
-    flow.news(News::Sale(Box::new(Sale::resume(record, false, timing).0)));
+    flow.update(Update::Sale(Box::new(
+        Sale::resume(record, false, timing).0,
+    )));
     assert_eq!(
         payment(&flow).countdown,
         "9:59",
@@ -325,7 +327,7 @@ fn a_payment_monime_has_and_the_books_lack_shows_in_red_with_its_amount() {
         Currency::Sle,
         &[],
     );
-    flow.news(News::Books(Box::new(report), None));
+    flow.update(Update::Books(Box::new(report), None));
     let groups = books(&flow).groups;
     let late = groups
         .iter()
@@ -361,11 +363,11 @@ fn with_cashiers_a_pin_signs_in_and_each_sale_carries_the_cashier() {
     type_keys(&mut flow, "5");
     assert_eq!(
         flow.intent(Intent::Charge),
-        [Action::StartSale(
-            Money::new(Currency::Sle, 500),
-            Order::default(),
-            Some("Aminata".into())
-        )]
+        [Action::StartSale(NewSale {
+            order: Order::default(),
+            cashier: Some("Aminata".into()),
+            ..NewSale::of(Money::new(Currency::Sle, 500))
+        })]
     );
 }
 
@@ -540,25 +542,25 @@ fn item_keys_fill_a_cart_beside_a_typed_amount_and_a_tip_is_chosen_before_the_co
     let order = Order::for_test();
     assert_eq!(
         flow.intent(Intent::ChooseTip(Some(1))),
-        [Action::StartSale(
-            Money::new(Currency::Sle, 7700),
-            order.clone(),
-            None
-        )]
+        [Action::StartSale(NewSale {
+            order: order.clone(),
+            cashier: None,
+            ..NewSale::of(Money::new(Currency::Sle, 7700))
+        })]
     );
     assert_eq!(payment(&flow).amount, "Le 77.00");
     // Try again asks for the same items and tip.
-    flow.news(News::StartFailed("the sales journal is full".into()));
+    flow.update(Update::StartFailed("the sales journal is full".into()));
     assert_eq!(
         flow.intent(Intent::TryAgain),
-        [Action::StartSale(
-            Money::new(Currency::Sle, 7700),
+        [Action::StartSale(NewSale {
             order,
-            None
-        )]
+            cashier: None,
+            ..NewSale::of(Money::new(Currency::Sle, 7700))
+        })]
     );
     // A new sale starts from an empty cart on the item page.
-    flow.news(News::StartFailed("again".into()));
+    flow.update(Update::StartFailed("again".into()));
     flow.intent(Intent::NewSale);
     let view = amount(&flow);
     assert!(view.cart.is_empty() && view.show_items && !view.can_charge);
@@ -575,9 +577,8 @@ fn no_tip_is_a_choice_and_removing_lines_empties_the_cart() {
     let sale = flow.keyboard("\r").expect("Enter is No tip");
     assert_eq!(
         sale,
-        [Action::StartSale(
-            Money::new(Currency::Sle, 1250),
-            Order {
+        [Action::StartSale(NewSale {
+            order: Order {
                 items: vec![OrderLine {
                     name: "Soap".into(),
                     unit_minor: 1250,
@@ -585,8 +586,8 @@ fn no_tip_is_a_choice_and_removing_lines_empties_the_cart() {
                 }],
                 tip_minor: 0
             },
-            None
-        )]
+            ..NewSale::of(Money::new(Currency::Sle, 1250))
+        })]
     );
 
     let mut flow = Flow::new(with_items_and_tips());
@@ -629,7 +630,7 @@ fn without_tips_charge_starts_the_sale_with_the_items() {
     let actions = flow.intent(Intent::Charge);
     assert!(matches!(
         actions.as_slice(),
-        [Action::StartSale(amount, order, None)] if amount.minor == 4000 && order.items.len() == 1
+        [Action::StartSale(sale)] if sale.amount.minor == 4000 && sale.order.items.len() == 1 && sale.cashier.is_none()
     ));
 }
 
@@ -690,7 +691,7 @@ fn the_paid_screen_flashes_once_when_the_chime_is_on() {
         (1, Event::Checked(code(CodeStatus::Completed))),
     ]);
     assert_eq!(settled.record.phase, Phase::Paid);
-    flow.news(News::Sale(Box::new(settled)));
+    flow.update(Update::Sale(Box::new(settled)));
     assert_eq!(page(&flow), "Paid");
     assert!(paid(&flow).flash);
     flow.tick();

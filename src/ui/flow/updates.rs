@@ -1,4 +1,4 @@
-//! News from the worker: a sale's progress, the printer, the network, the clock, reports; and
+//! What the worker tells the screen: a sale's progress, the printer, the network, the clock, reports; and
 //! what the screen makes of it.
 
 use super::{Checkout, Flow, Screen};
@@ -7,11 +7,11 @@ use crate::journal::StoredSale;
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
 use crate::sale::{Phase, Sale};
-use crate::ui::network::{Link, NetworkNote};
+use crate::ui::network::{MonimeLink, NetworkNote};
 
-/// News from the worker.
+/// What the worker tells the screen.
 #[derive(Debug, Clone)]
-pub enum News {
+pub enum Update {
     Sale(Box<Sale>),
     /// An unsettled sale found at start (the power went while its code was on screen).
     Resumed(Box<Sale>),
@@ -21,7 +21,7 @@ pub enum News {
     History(Vec<StoredSale>),
     /// The status bar's link and the admin screen's line about Monime.
     Network {
-        link: Link,
+        link: MonimeLink,
         note: NetworkNote,
     },
     /// Where the terminal's Monime key was read from, for the technician's words when Monime
@@ -36,10 +36,10 @@ pub enum News {
 }
 
 impl Flow {
-    pub fn news(&mut self, news: News) {
-        match news {
-            News::Sale(sale) => self.sale_changed(*sale),
-            News::Resumed(sale) => {
+    pub fn update(&mut self, update: Update) {
+        match update {
+            Update::Sale(sale) => self.sale_changed(*sale),
+            Update::Resumed(sale) => {
                 self.screen = Screen::Payment {
                     checkout: Checkout::resumed(*sale.clone()),
                     confirm_cancel: false,
@@ -47,7 +47,7 @@ impl Flow {
                 };
                 self.sale_changed(*sale);
             }
-            News::StartFailed(message) => {
+            Update::StartFailed(message) => {
                 self.last_problem = Some(message.clone());
                 if let Screen::Payment { checkout, .. } = &mut self.screen {
                     checkout.start_failure = Some(message);
@@ -55,22 +55,22 @@ impl Flow {
                     self.screen = Screen::Outcome { checkout };
                 }
             }
-            News::Printer(state) => self.surroundings.printer = Some(state),
-            News::History(read) => {
+            Update::Printer(state) => self.surroundings.printer = Some(state),
+            Update::History(read) => {
                 if let Screen::History { sales } = &mut self.screen {
                     *sales = Some(read);
                 }
             }
-            News::Network { link, note } => self.surroundings.network = (link, note),
-            News::KeyOrigin(origin) => self.surroundings.key_origin = Some(origin),
-            News::Message(text) => self.notice = Some(text),
-            News::Clock(clock) => self.surroundings.clock = clock,
-            News::Books(report, message) => self.books_arrived(*report, message),
+            Update::Network { link, note } => self.surroundings.network = (link, note),
+            Update::KeyOrigin(origin) => self.surroundings.key_origin = Some(origin),
+            Update::Message(text) => self.notice = Some(text),
+            Update::Clock(clock) => self.surroundings.clock = clock,
+            Update::Books(report, message) => self.books_arrived(*report, message),
         }
     }
 
     fn sale_changed(&mut self, sale: Sale) {
-        // News of an older sale (still settling after the cashier moved on) is not shown: the
+        // Update of an older sale (still settling after the cashier moved on) is not shown: the
         // sale being started is the first one newer than any seen.
         let number = sale.record.number;
         let on_screen = self.screen.checkout();
@@ -84,7 +84,7 @@ impl Flow {
         }
         let surroundings = &mut self.surroundings;
         let note = NetworkNote::of(&sale.reachability, surroundings.key_origin.as_deref());
-        surroundings.network = (Link::of(&sale.reachability), note);
+        surroundings.network = (MonimeLink::of(&sale.reachability), note);
         let now = surroundings.clock.now();
         let screen = std::mem::replace(&mut self.screen, Screen::Amount);
         self.screen = match screen {
