@@ -38,6 +38,12 @@ impl Language {
             .find(|language| language.code() == code)
     }
 
+    /// The language of a POSIX locale such as `fr_SL.UTF-8` or `kri`, if it is one of ours.
+    pub fn from_locale(locale: &str) -> Option<Language> {
+        let code = locale.split(['_', '.', '@']).next().unwrap_or_default();
+        Language::from_code(&code.to_ascii_lowercase())
+    }
+
     /// The language's name in itself, as the switch on the admin screen shows it.
     pub fn name(self) -> &'static str {
         match self {
@@ -194,6 +200,19 @@ static CATALOGUES: &[Catalogue] = include!(concat!(env!("OUT_DIR"), "/catalogues
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_locale_names_its_language() {
+        assert_eq!(Language::from_locale("fr_SL.UTF-8"), Some(Language::French));
+        assert_eq!(Language::from_locale("kri"), Some(Language::Krio));
+        assert_eq!(
+            Language::from_locale("en_GB.UTF-8"),
+            Some(Language::English)
+        );
+        assert_eq!(Language::from_locale("C.UTF-8"), None);
+        assert_eq!(Language::from_locale(""), None);
+    }
+
     use super::*;
 
     #[test]

@@ -45,20 +45,18 @@ fn main() -> ExitCode {
         .with(filter)
         .init();
     paycode_kiosk::memory::settle_allocator();
+    let launch = paycode_kiosk::terminal::Launch::from_command_line(cli.config, cli.demo);
     match cli.command {
-        Some(command) => paycode_kiosk::cli::run(cli.config.as_deref(), command),
+        Some(command) => paycode_kiosk::cli::run(&launch, command),
         // No command: the terminal itself. The screen owns the main thread; its async runtime
         // runs beside it.
-        None => {
-            match paycode_kiosk::ui::run(cli.config.as_deref(), paycode_kiosk::cli::owner_commands)
-            {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    ExitCode::FAILURE
-                }
+        None => match paycode_kiosk::ui::run(&launch, paycode_kiosk::cli::owner_commands) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
             }
-        }
+        },
     }
 }
 

@@ -23,6 +23,70 @@ use crate::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID, SimulatorHandle, Simula
 /// How long a demo customer of a command takes to start paying.
 const DEMO_PAYS_AFTER: Duration = Duration::from_secs(6);
 
+/// How this process was started: the configuration it was pointed at, and whether demo mode
+/// (the built-in simulator, a green PAID for money that never moved) may stand in for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// `--config FILE`; `None` looks at `$PAYCODE_KIOSK_CONFIG`, then the system file.
+    pub config_path: Option<PathBuf>,
+    pub demo: DemoMode,
+}
+
+/// When the built-in simulator stands in for Monime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoMode {
+    /// `--demo`: asked for, whatever configuration there is.
+    Asked,
+    /// A developer's desktop session (`cargo run`): when no configuration is found.
+    WithoutConfiguration,
+    /// Anywhere else (under systemd, on the device, over SSH): never. A missing configuration
+    /// is a problem that `setup` fixes.
+    Never,
+}
+
+impl Launch {
+    /// As the command line and this process's surroundings say: demo mode when asked, or on a
+    /// developer's desktop with no configuration.
+    pub fn from_command_line(config_path: Option<PathBuf>, demo_asked: bool) -> Launch {
+        let demo = if demo_asked {
+            DemoMode::Asked
+        } else if developers_desktop(|name| std::env::var_os(name)) {
+            DemoMode::WithoutConfiguration
+        } else {
+            DemoMode::Never
+        };
+        Launch { config_path, demo }
+    }
+
+    /// The configuration at `path`, never demo mode.
+    pub fn with_config(path: &Path) -> Launch {
+        Launch {
+            config_path: Some(path.to_path_buf()),
+            demo: DemoMode::Never,
+        }
+    }
+
+    /// The configuration to run with: `None` for demo mode, or why there is none.
+    pub fn configuration(&self) -> Result<Option<Config>, OpenError> {
+        if self.demo == DemoMode::Asked {
+            return Ok(None);
+        }
+        match (Config::find(self.config_path.as_deref())?, self.demo) {
+            (Some(config), _) => Ok(Some(config)),
+            (None, DemoMode::WithoutConfiguration) => Ok(None),
+            (None, _) => Err(OpenError::NotSetUp),
+        }
+    }
+}
+
+/// Whether this process runs in a developer's desktop session: the desktop build, in a
+/// graphical session, not started by systemd (which sets `INVOCATION_ID` for every service).
+/// A terminal's unit, the device build and an SSH session without a display are not.
+fn developers_desktop(variable: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    let set = |name: &str| variable(name).is_some_and(|value| !value.is_empty());
+    cfg!(feature = "desktop") && !set("INVOCATION_ID") && (set("DISPLAY") || set("WAYLAND_DISPLAY"))
+}
+
 /// Why a terminal could not be opened, by kind, so the screen can say what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -35,6 +99,13 @@ pub enum OpenError {
     /// Another process owns the journal.
     #[error("{0}")]
     Owned(String),
+    /// No configuration, and demo mode was not asked for.
+    #[error(
+        "this terminal is not set up yet: no configuration at --config, ${}, or {}; run `sudo paycode-kiosk setup` (or --demo to try it against the built-in simulator)",
+        crate::config::CONFIG_ENV,
+        crate::config::SYSTEM_CONFIG_PATH
+    )]
+    NotSetUp,
     #[error("{0}")]
     Other(String),
 }
@@ -63,24 +134,24 @@ enum Opener {
 }
 
 /// For a command that sells or prints while no terminal runs.
-pub async fn open_for_command(config_path: Option<&Path>) -> Result<Shop, OpenError> {
-    open(config_path, Opener::Command).await
+pub async fn open_for_command(launch: &Launch) -> Result<Shop, OpenError> {
+    open(launch, Opener::Command).await
 }
 
 /// For the screen. The running terminal also keeps the journal's daily backups.
-pub async fn open_for_screen(config_path: Option<&Path>) -> Result<Shop, OpenError> {
-    let shop = open(config_path, Opener::Screen).await?;
+pub async fn open_for_screen(launch: &Launch) -> Result<Shop, OpenError> {
+    let shop = open(launch, Opener::Screen).await?;
     tokio::spawn(keep_daily_backups(shop.journal().clone()));
     Ok(shop)
 }
 
 /// For a command that only reads the journal: no lock, no printer, nothing resumed.
-pub async fn open_for_reading(config_path: Option<&Path>) -> Result<Shop, OpenError> {
-    open(config_path, Opener::Reader).await
+pub async fn open_for_reading(launch: &Launch) -> Result<Shop, OpenError> {
+    open(launch, Opener::Reader).await
 }
 
-async fn open(config_path: Option<&Path>, opener: Opener) -> Result<Shop, OpenError> {
-    let (config, simulator) = match Config::find(config_path)? {
+async fn open(launch: &Launch, opener: Opener) -> Result<Shop, OpenError> {
+    let (config, simulator) = match launch.configuration()? {
         Some(config) => (config, None),
         None => {
             let simulator = SimulatorHandle::start(SimulatorOptions {
@@ -211,10 +282,10 @@ fn control_socket(config: &Config) -> PathBuf {
     folder.join("control.sock")
 }
 
-/// Where the running terminal of the configuration at `config_path` (the demo's, without one)
-/// listens for commands, worked out before anything is opened.
-pub fn control_socket_for(config_path: Option<&Path>) -> Result<PathBuf, ConfigError> {
-    Ok(match Config::find(config_path)? {
+/// Where the running terminal of `launch` (the demo's, in demo mode) listens for commands,
+/// worked out before anything is opened.
+pub fn control_socket_for(launch: &Launch) -> Result<PathBuf, OpenError> {
+    Ok(match launch.configuration()? {
         Some(config) => control_socket(&config),
         None => crate::config::demo_data_dir().join("control.sock"),
     })
@@ -232,4 +303,64 @@ pub fn async_runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|error| format!("cannot start the async runtime: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(variables: &[(&str, &str)]) -> bool {
+        developers_desktop(|name| {
+            variables
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.into())
+        })
+    }
+
+    #[test]
+    fn only_a_developers_desktop_session_may_fall_back_to_demo() {
+        let desktop = cfg!(feature = "desktop");
+        assert_eq!(session(&[("DISPLAY", ":0")]), desktop);
+        assert_eq!(session(&[("WAYLAND_DISPLAY", "wayland-0")]), desktop);
+        // The unit: systemd sets INVOCATION_ID, and there is no display.
+        assert!(!session(&[("INVOCATION_ID", "5a1c")]));
+        assert!(!session(&[("INVOCATION_ID", "5a1c"), ("DISPLAY", ":0")]));
+        // An SSH session without X forwarding.
+        assert!(!session(&[("SSH_CONNECTION", "10.0.0.2 5022 10.0.0.9 22")]));
+        assert!(!session(&[("DISPLAY", "")]));
+    }
+
+    #[test]
+    fn without_a_configuration_only_a_desktop_or_an_ask_gets_demo_mode() {
+        let missing = std::env::temp_dir().join("paycode-kiosk-no-such-config.toml");
+        let launch = |demo| Launch {
+            config_path: None,
+            demo,
+        };
+        // `--config` naming a missing file is an error in every mode but an asked demo.
+        let named = Launch {
+            config_path: Some(missing),
+            demo: DemoMode::WithoutConfiguration,
+        };
+        assert!(matches!(named.configuration(), Err(OpenError::Config(_))));
+        assert!(matches!(launch(DemoMode::Asked).configuration(), Ok(None)));
+        // With nothing named, the outcome hangs on the machine's own files; a named file that
+        // exists is read in every mode.
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[monime]\nspace_id = \"spc-1\"\naccess_token = \"mon_test_x\"\n[kiosk]\nmerchant_name = \"Shop\"\nterminal_id = \"T1\"\nadmin_pin = \"4821\"\n",
+        )
+        .expect("write");
+        for demo in [DemoMode::Never, DemoMode::WithoutConfiguration] {
+            let found = Launch {
+                config_path: Some(path.clone()),
+                demo,
+            }
+            .configuration();
+            assert!(matches!(found, Ok(Some(_))), "{found:?}");
+        }
+    }
 }

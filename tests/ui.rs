@@ -15,12 +15,13 @@ use std::time::Duration;
 
 use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
 use paycode_kiosk::cli::owner_commands;
+use paycode_kiosk::lang::Language;
 use paycode_kiosk::printer::emulator::StatusAnswers;
 use paycode_kiosk::printer::pty::PtyPrinter;
 use paycode_kiosk::simulator::{
     Endpoint, Fault, FaultRule, SimCode, SimulatorHandle, SimulatorOptions,
 };
-use paycode_kiosk::terminal;
+use paycode_kiosk::terminal::{self, DemoMode, Launch};
 use paycode_kiosk::ui::{
     AdminPage, AmountPage, App, BooksPage, HistoryPage, Kiosk, MainWindow, OutcomePage, Page,
     PaidPage, PaymentPage, StartingPage, StatusBar, TipPage, startup,
@@ -113,7 +114,9 @@ fn open_with(rig: &Rig, config: &std::path::Path) -> Result<Shown, String> {
     window.show().map_err(|e| e.to_string())?;
     let shop = rig
         .runtime
-        .block_on(terminal::open_for_command(Some(config)))
+        .block_on(terminal::open_for_command(&terminal::Launch::with_config(
+            config,
+        )))
         .map_err(|e| e.to_string())?;
     let app = App::start(&window, shop, &rig.runtime, owner_commands);
     Ok(Shown { window, _app: app })
@@ -502,7 +505,8 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
     let problem = window.global::<StartingPage>();
     let starting = startup::start(
         &window,
-        Some(config.clone()),
+        Launch::with_config(&config),
+        Language::English,
         rig.runtime.clone(),
         Duration::from_millis(200),
         owner_commands,
@@ -522,7 +526,9 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
     std::fs::write(&other, &good).map_err(|e| e.to_string())?;
     let owner = rig
         .runtime
-        .block_on(terminal::open_for_command(Some(&other)))
+        .block_on(terminal::open_for_command(&terminal::Launch::with_config(
+            &other,
+        )))
         .map_err(|e| e.to_string())?;
     std::fs::write(&config, &good).map_err(|e| e.to_string())?;
     rig.until("the busy problem", || {
@@ -535,6 +541,69 @@ async fn start_up_problems_are_shown_until_fixed(rig: &Rig) -> Outcome {
         starting.started() && page(&window) == Page::Amount
     })
     .await
+}
+
+/// A terminal started as its unit starts it (under systemd, no display) with no configuration
+/// anywhere: the starting page says it is not set up and names the one command to run, in the
+/// system's language; no demo mode, and it keeps looking for the configuration `setup` writes.
+async fn not_set_up_asks_for_setup(rig: &Rig) -> Outcome {
+    for (language, shot, title) in [
+        (
+            Language::English,
+            "not-set-up",
+            "This terminal is not set up yet",
+        ),
+        (
+            Language::French,
+            "fr-not-set-up",
+            "Ce terminal n'est pas encore configuré",
+        ),
+        (
+            Language::Krio,
+            "kri-not-set-up",
+            "Dɛn nɔ sɛt dis tɛminal yet",
+        ),
+    ] {
+        let window = MainWindow::new().map_err(|e| e.to_string())?;
+        window.window().set_size(slint::PhysicalSize::new(800, 480));
+        window.show().map_err(|e| e.to_string())?;
+        let as_the_unit = Launch {
+            config_path: None,
+            demo: DemoMode::Never,
+        };
+        let starting = startup::start(
+            &window,
+            as_the_unit,
+            language,
+            rig.runtime.clone(),
+            Duration::from_millis(200),
+            owner_commands,
+        );
+        let problem = window.global::<StartingPage>();
+        rig.until("the set-up page", || {
+            page(&window) == Page::Starting && problem.get_title() == title
+        })
+        .await?;
+        ensure(
+            problem.get_advice().contains("sudo paycode-kiosk setup"),
+            || format!("the advice names the command: {}", problem.get_advice()),
+        )?;
+        // It keeps trying, and never falls back to the demo.
+        let _ = rig
+            .runtime
+            .spawn(async { tokio::time::sleep(Duration::from_millis(500)).await })
+            .await;
+        ensure(
+            !starting.started() && page(&window) == Page::Starting,
+            || "still asking to be set up".into(),
+        )?;
+        ensure(!window.global::<StatusBar>().get_demo(), || {
+            "no demo".into()
+        })?;
+        screenshot(&window, shot)?;
+        let _ = window.hide();
+    }
+    Ok(())
 }
 
 /// Two processes at once: the screen owns the journal and the printer, and a technician's
@@ -1103,6 +1172,7 @@ fn the_touchscreen_sells_end_to_end() {
             connection_lost_and_slow_answers(rig).await,
         );
         record("key refused", key_refused(rig).await);
+        record("not set up", not_set_up_asks_for_setup(rig).await);
         record("expiry", expiry(rig).await);
         record("history and admin", history_and_admin(rig).await);
         record("cashiers and the books", cashiers_and_the_books(rig).await);
@@ -1131,6 +1201,6 @@ fn the_touchscreen_sells_end_to_end() {
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect();
-    assert_eq!(results.borrow().len(), 14, "every scenario ran");
+    assert_eq!(results.borrow().len(), 15, "every scenario ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -96,7 +96,9 @@ impl Bench {
         .expect("config");
         let mut shop = self
             .runtime
-            .block_on(terminal::open_for_command(Some(&config)))
+            .block_on(terminal::open_for_command(&terminal::Launch::with_config(
+                &config,
+            )))
             .expect("terminal");
         let client = MonimeClient::new(ClientSettings {
             extra_root_certificate: Some(self.certificate_pem.clone()),

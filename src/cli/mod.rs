@@ -7,9 +7,10 @@ mod codes;
 mod export;
 mod history;
 mod printing;
+mod setup;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use crate::printer::PRINTER_WIDTHS;
 use crate::report::ExportFormat;
 use crate::shop::Shop;
 use crate::simulator::SimulatorOptions;
-use crate::terminal::{self, monime_client};
+use crate::terminal::{self, Launch, OpenError, monime_client};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,13 +34,18 @@ use crate::terminal::{self, monime_client};
     about = "Point-of-sale terminal for Monime payment codes",
     long_about = "Point-of-sale terminal for Monime payment codes.\n\n\
         With no command it runs the terminal. The configuration is read from --config FILE, \
-        else $PAYCODE_KIOSK_CONFIG, else /etc/paycode-kiosk/config.toml; with none of them it \
-        runs in demo mode against a built-in Monime simulator."
+        else $PAYCODE_KIOSK_CONFIG, else /etc/paycode-kiosk/config.toml; `setup` writes it. \
+        With none of them it runs in demo mode against a built-in Monime simulator only on a \
+        developer's desktop, or with --demo; anywhere else it asks to be set up."
 )]
 pub struct Cli {
     /// Configuration file (TOML)
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Demo mode: a built-in Monime simulator and a customer who pays, no account needed
+    #[arg(long, global = true)]
+    pub demo: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -171,6 +177,16 @@ pub enum Command {
         #[command(subcommand)]
         action: CodesCommand,
     },
+    /// Set this terminal up: Monime's space and token, the shop, the admin PIN, the language
+    /// and the printer
+    ///
+    /// Asks for each setting with its current value as the default, checking each answer as the
+    /// terminal will; every question has a flag, and --non-interactive asks nothing. The token
+    /// is typed without echo (or read with --token-stdin) into the service's credential file,
+    /// owner only, never into the configuration. Then Monime is asked whether it accepts the
+    /// token and space, the service is restarted, and a test page printed when asked. Run it
+    /// with sudo on a terminal.
+    Setup(setup::SetupFlags),
     /// Check the configuration and exit 0 if it is valid, 1 if not
     CheckConfig {
         /// Also ask Monime whether the token and space id are accepted
@@ -228,9 +244,9 @@ fn parse_width(text: &str) -> Result<u16, String> {
 
 /// Runs `command` and returns the process exit code. (With no command the binary runs the
 /// screen, `ui::run`.)
-pub fn run(config_path: Option<&Path>, command: Command) -> ExitCode {
-    let outcome = terminal::async_runtime()
-        .and_then(|runtime| runtime.block_on(dispatch(config_path, command)));
+pub fn run(launch: &Launch, command: Command) -> ExitCode {
+    let outcome =
+        terminal::async_runtime().and_then(|runtime| runtime.block_on(dispatch(launch, command)));
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
@@ -240,9 +256,9 @@ pub fn run(config_path: Option<&Path>, command: Command) -> ExitCode {
     }
 }
 
-async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, String> {
+async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
     let reading = || async {
-        terminal::open_for_reading(config_path)
+        terminal::open_for_reading(launch)
             .await
             .map_err(|error| error.to_string())
     };
@@ -259,21 +275,21 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
                 reference,
                 unknown_after,
             };
-            run_by_owner(config_path, charge).await
+            run_by_owner(launch, charge).await
         }
         Command::Recover { cancel_pending } => {
-            run_by_owner(config_path, OwnerCommand::Recover { cancel_pending }).await
+            run_by_owner(launch, OwnerCommand::Recover { cancel_pending }).await
         }
-        Command::PrintTest => run_by_owner(config_path, OwnerCommand::PrintTest).await,
+        Command::PrintTest => run_by_owner(launch, OwnerCommand::PrintTest).await,
         Command::Reprint { sale, last: _ } => {
-            run_by_owner(config_path, OwnerCommand::Reprint { sale }).await
+            run_by_owner(launch, OwnerCommand::Reprint { sale }).await
         }
-        Command::Report { z: true, .. } => run_by_owner(config_path, OwnerCommand::CloseDay).await,
+        Command::Report { z: true, .. } => run_by_owner(launch, OwnerCommand::CloseDay).await,
         Command::Report {
             x: true,
             print: true,
             ..
-        } => run_by_owner(config_path, OwnerCommand::PrintShift).await,
+        } => run_by_owner(launch, OwnerCommand::PrintShift).await,
         Command::Report {
             x: true,
             print: false,
@@ -281,12 +297,12 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
         } => books::shift(&reading().await?, false).await,
         Command::Report {
             date, print: true, ..
-        } => run_by_owner(config_path, OwnerCommand::PrintReport { date }).await,
+        } => run_by_owner(launch, OwnerCommand::PrintReport { date }).await,
         Command::Report {
             date, print: false, ..
         } => printing::report(&reading().await?, date, false).await,
         Command::Reconcile { date, restore } => {
-            run_by_owner(config_path, OwnerCommand::Reconcile { date, restore }).await
+            run_by_owner(launch, OwnerCommand::Reconcile { date, restore }).await
         }
         Command::Export {
             from,
@@ -306,9 +322,10 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
         Command::VirtualPrinter { width, out, silent } => {
             printing::virtual_printer(usize::from(width), &out, !silent).await
         }
-        Command::CheckConfig { online } => check_config(config_path, online).await,
+        Command::CheckConfig { online } => check_config(launch, online).await,
+        Command::Setup(flags) => setup::setup(launch.config_path.as_deref(), flags).await,
         Command::Codes { action } => {
-            let config = require_config(config_path)?;
+            let config = require_config(launch)?;
             codes::run(&config, action).await
         }
         Command::Simulate {
@@ -336,12 +353,12 @@ async fn dispatch(config_path: Option<&Path>, command: Command) -> Result<u8, St
 
 /// Hands a command that sells or prints to the running terminal; with none running, this
 /// process takes the journal and the printer and carries it out itself.
-async fn run_by_owner(config_path: Option<&Path>, command: OwnerCommand) -> Result<u8, String> {
-    let socket = terminal::control_socket_for(config_path).map_err(|error| error.to_string())?;
+async fn run_by_owner(launch: &Launch, command: OwnerCommand) -> Result<u8, String> {
+    let socket = terminal::control_socket_for(launch).map_err(|error| error.to_string())?;
     if let Some(code) = control::hand_over(&socket, &command).await? {
         return Ok(code);
     }
-    let shop = terminal::open_for_command(config_path)
+    let shop = terminal::open_for_command(launch)
         .await
         .map_err(|error| error.to_string())?;
     run_on_shop(&shop, command).await
@@ -390,27 +407,27 @@ fn clock_is_off(off_by: chrono::TimeDelta) -> String {
     )
 }
 
-/// The configuration, or `None` for demo mode.
-fn load_config(cli_path: Option<&Path>) -> Result<Option<Config>, String> {
-    Config::find(cli_path).map_err(|error| error.to_string())
-}
-
-fn require_config(cli_path: Option<&Path>) -> Result<Config, String> {
-    load_config(cli_path)?.ok_or_else(|| {
-        format!(
-            "no configuration found (looked at --config, ${}, {}); this command talks to Monime and needs one",
+/// The configuration, for a command that talks to Monime on its own.
+fn require_config(launch: &Launch) -> Result<Config, String> {
+    match launch.configuration() {
+        Ok(Some(config)) => Ok(config),
+        Ok(None) | Err(OpenError::NotSetUp) => Err(format!(
+            "no configuration found (looked at --config, ${}, {}); this command talks to Monime and needs one: run `sudo paycode-kiosk setup`",
             crate::config::CONFIG_ENV,
             crate::config::SYSTEM_CONFIG_PATH
-        )
-    })
+        )),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
-async fn check_config(cli_path: Option<&Path>, online: bool) -> Result<u8, String> {
-    let Some(config) = load_config(cli_path)? else {
-        println!(
-            "No configuration file found: the terminal runs in demo mode against its built-in simulator."
-        );
-        return Ok(0);
+async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
+    let config = match launch.configuration() {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            println!("Demo mode: the terminal sells against its built-in simulator.");
+            return Ok(0);
+        }
+        Err(error) => return Err(error.to_string()),
     };
     let monime = &config.monime;
     let source = config

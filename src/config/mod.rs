@@ -8,6 +8,7 @@
 
 mod cashiers;
 mod demo;
+pub mod edit;
 mod fields;
 mod items;
 mod raw;

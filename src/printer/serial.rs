@@ -211,3 +211,28 @@ fn open_failure(device: &std::path::Path, error: serialport::Error) -> String {
         format!("{}: {what}", device.display())
     }
 }
+/// The serial ports a receipt printer may be plugged into, by the names that last: each USB
+/// adapter by its id (`/dev/serial/by-id/...`, the same after a reboot or another port), then
+/// the ports themselves (USB adapters and CDC printers, the board's UART). Sorted, no repeats.
+pub fn plugged_in() -> Vec<std::path::PathBuf> {
+    let listed = |folder: &str, keep: &dyn Fn(&str) -> bool| -> Vec<std::path::PathBuf> {
+        let mut found: Vec<_> = std::fs::read_dir(folder)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| entry.file_name().to_str().is_some_and(keep))
+            .map(|entry| entry.path())
+            .collect();
+        found.sort();
+        found
+    };
+    let mut ports = listed("/dev/serial/by-id", &|_| true);
+    ports.extend(listed("/dev", &|name| {
+        ["ttyUSB", "ttyACM"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            || name == "serial0"
+            || name == "serial1"
+    }));
+    ports
+}

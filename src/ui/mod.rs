@@ -23,10 +23,10 @@ mod window;
 pub mod words;
 mod worker;
 
-use std::path::Path;
 use std::time::Duration;
 
 use crate::control;
+use crate::terminal::Launch;
 
 pub use window::{App, qr_image};
 
@@ -34,7 +34,7 @@ slint::include_modules!();
 
 /// Runs the terminal's window until it is closed; a technician's commands reach it through the
 /// control socket and are carried out by `commands`.
-pub fn run(config_path: Option<&Path>, commands: control::Handler) -> Result<(), String> {
+pub fn run(launch: &Launch, commands: control::Handler) -> Result<(), String> {
     let runtime = crate::terminal::async_runtime()?;
     let window = MainWindow::new().map_err(|error| {
         format!(
@@ -47,7 +47,8 @@ pub fn run(config_path: Option<&Path>, commands: control::Handler) -> Result<(),
     let watchdog = systemd_watchdog();
     let terminal = startup::start(
         &window,
-        config_path.map(Path::to_path_buf),
+        launch.clone(),
+        startup::system_language(),
         runtime.handle().clone(),
         startup::RETRY_AFTER,
         commands,

@@ -5,7 +5,6 @@
 //! systemd watchdog keeps being fed. Once the problem is fixed the terminal starts by itself.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -15,7 +14,7 @@ use super::window::{App, select_language};
 use super::{Kiosk, MainWindow, Page, StartingPage, StatusBar, words};
 use crate::control;
 use crate::lang::Language;
-use crate::terminal::{self, OpenError};
+use crate::terminal::{self, Launch, OpenError};
 
 /// How long the start-up problem stays on screen before the terminal tries again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(10);
@@ -33,11 +32,23 @@ impl Starting {
     }
 }
 
-/// Opens the terminal for `window` in the background, showing each problem and trying again
-/// after `retry_after` until it opens.
+/// The language of the start-up page: the system's locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, as
+/// systemd hands a service the system's), when it is one of the terminal's, else English.
+pub fn system_language() -> Language {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .next()
+        .and_then(|locale| Language::from_locale(&locale))
+        .unwrap_or_default()
+}
+
+/// Opens the terminal for `window` in the background, showing each problem (in `language`,
+/// as the terminal's own is not known yet) and trying again after `retry_after` until it opens.
 pub fn start(
     window: &MainWindow,
-    config_path: Option<PathBuf>,
+    launch: Launch,
+    language: Language,
     runtime: tokio::runtime::Handle,
     retry_after: Duration,
     commands: control::Handler,
@@ -45,10 +56,10 @@ pub fn start(
     let starting = Starting::default();
     window.global::<Kiosk>().set_page(Page::Starting);
     // Slint picks a language from the system's locale by itself; until the terminal's own is
-    // read (configuration, journal), the screen speaks English, as the start-up words do.
-    select_language(Language::English);
+    // read (configuration, journal), the screen speaks the one the start-up words do.
+    select_language(language);
     let problem = window.global::<StartingPage>();
-    problem.set_title(words::starting(Language::English).into());
+    problem.set_title(words::starting(language).into());
     window
         .global::<StatusBar>()
         .set_merchant(words::PRODUCT.into());
@@ -56,9 +67,9 @@ pub fn start(
     let slot = starting.clone();
     let started = slint::spawn_local(async move {
         loop {
-            let path = config_path.clone();
+            let launch = launch.clone();
             let opened = runtime
-                .spawn(async move { terminal::open_for_screen(path.as_deref()).await })
+                .spawn(async move { terminal::open_for_screen(&launch).await })
                 .await
                 .unwrap_or_else(|error| {
                     Err(OpenError::Other(format!(
@@ -79,7 +90,7 @@ pub fn start(
                 }
                 Err(error) => {
                     tracing::error!(%error, "the terminal cannot start; trying again");
-                    let (title, advice) = words::start_problem(Language::English, &error);
+                    let (title, advice) = words::start_problem(language, &error);
                     window.global::<Kiosk>().set_page(Page::Starting);
                     let problem = window.global::<StartingPage>();
                     problem.set_title(title.into());

@@ -119,7 +119,7 @@ pub fn printer_badge(
 pub const PRODUCT: &str = "paycode-kiosk";
 
 /// Shown while the terminal opens. The language is not known before the configuration and
-/// the journal are read, so the start-up screen speaks the configured default: English.
+/// the journal are read, so the start-up screen speaks the system's (its locale), else English.
 pub fn starting(language: Language) -> &'static str {
     language.tr("Starting…")
 }
@@ -147,6 +147,10 @@ pub fn start_problem(language: Language, error: &OpenError) -> (&'static str, &'
         OpenError::Owned(_) => (
             language.tr("The terminal is busy"),
             language.tr("Another paycode-kiosk program is using the sales record. The terminal tries again by itself."),
+        ),
+        OpenError::NotSetUp => (
+            language.tr("This terminal is not set up yet"),
+            language.tr("A technician connects (SSH or a keyboard) and runs\nsudo paycode-kiosk setup\nThe terminal starts by itself once it is set up."),
         ),
         OpenError::Monime(_) | OpenError::Other(_) => (
             language.tr("The terminal cannot start yet"),

@@ -1,0 +1,487 @@
+//! `paycode-kiosk setup`: a new terminal's settings, asked for one at a time over SSH, each with
+//! its current value as the default and checked as the terminal will read it; or given as flags,
+//! for a fleet set up by a script. The Monime token goes into the service's credential file
+//! (owner only), never into the configuration. Then Monime is asked whether it accepts the token
+//! and space, the service is restarted, and a test page printed when asked.
+//!
+//! Run again, it offers what is there and changes only what is answered differently.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::config::edit::{self, ConfigEdit, Setting};
+use crate::config::{CONFIG_ENV, Environment, SYSTEM_CONFIG_PATH};
+use crate::control::OwnerCommand;
+use crate::lang::Language;
+use crate::monime::ApiVersion;
+use crate::printer::serial::plugged_in;
+use crate::printer::{BAUD_RATES, PRINTER_WIDTHS};
+use crate::terminal::{DemoMode, Launch};
+
+/// The service `setup` restarts.
+const SERVICE: &str = "paycode-kiosk";
+
+/// What the technician gave as flags; each one not given is asked (interactive) or kept.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SetupFlags {
+    /// The Monime space id (spc-...), from the Monime dashboard
+    #[arg(long, value_name = "ID")]
+    pub space_id: Option<String>,
+    /// Read the Monime access token from standard input (a flag would show it in the process
+    /// list and the shell's history)
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// Monime's API version: caph.2025-08-23 or 2024-08-01
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<String>,
+    /// The shop's name, on the screen and the receipts
+    #[arg(long, value_name = "NAME")]
+    pub merchant_name: Option<String>,
+    /// This terminal's name, such as SHOP1-TILL1 (letters, digits, '-', '_', '.')
+    #[arg(long, value_name = "ID")]
+    pub terminal_id: Option<String>,
+    /// The PIN of the admin screen: 4 to 8 digits
+    #[arg(long, value_name = "DIGITS")]
+    pub admin_pin: Option<String>,
+    /// The language of the screen and the receipts: en, fr or kri
+    #[arg(long, value_name = "CODE")]
+    pub language: Option<String>,
+    /// The printer's serial device (`/dev/ttyUSB0`, `/dev/serial/by-id/...`), "virtual", or
+    /// "none"
+    #[arg(long, value_name = "DEVICE")]
+    pub printer: Option<String>,
+    /// The printer's baud rate (its self-test page shows it)
+    #[arg(long, value_name = "BAUD")]
+    pub baud: Option<u32>,
+    /// Characters per line: 32 (58 mm paper), 42 or 48 (80 mm)
+    #[arg(long, value_name = "N")]
+    pub width: Option<u16>,
+    /// Print a test page once set up
+    #[arg(long)]
+    pub test_page: bool,
+    /// Monime's address (a simulator's, for trying setup out)
+    #[arg(long, value_name = "URL", hide = true)]
+    pub base_url: Option<String>,
+    /// Ask nothing: the flags given, and the current values for the rest
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Do not ask Monime whether it accepts the token and space
+    #[arg(long)]
+    pub offline: bool,
+    /// Do not restart the service afterwards
+    #[arg(long)]
+    pub no_restart: bool,
+}
+
+/// Runs `setup`; `config_path` is `--config`, else the terminal's usual file.
+pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, String> {
+    let path = config_path
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os(CONFIG_ENV).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(SYSTEM_CONFIG_PATH));
+    let mut file = ConfigEdit::open(&path)?;
+    let interactive =
+        !flags.non_interactive && !flags.token_stdin && std::io::stdin().is_terminal();
+    let mut asker = Asker {
+        interactive,
+        stdin: std::io::stdin().lock(),
+    };
+    if interactive {
+        println!(
+            "Setting up this terminal in {}. Press Enter to keep the value in [brackets].",
+            path.display()
+        );
+    }
+
+    let token = token(&flags, &path, &mut asker)?;
+    // Every answer is checked as the terminal will read the file, the new token included.
+    let env = Environment {
+        access_token: token.clone().or_else(|| edit::read_token(&path)),
+        ..Environment::from_process()
+    };
+    if let Some(url) = &flags.base_url {
+        file.set("monime", "base_url", Setting::Text(url.clone()));
+    }
+    let questions = [
+        Question::new(
+            "monime",
+            "space_id",
+            "Monime space id (spc-...)",
+            &flags.space_id,
+        ),
+        Question {
+            default: Some(ApiVersion::CAPH_VERSIONS[0]),
+            ..Question::new(
+                "monime",
+                "api_version",
+                "Monime API version (caph.2025-08-23 or 2024-08-01)",
+                &flags.api_version,
+            )
+        },
+        Question::new("kiosk", "merchant_name", "Shop name", &flags.merchant_name),
+        Question::new(
+            "kiosk",
+            "terminal_id",
+            "Terminal id, such as SHOP1-TILL1",
+            &flags.terminal_id,
+        ),
+        Question::new(
+            "kiosk",
+            "admin_pin",
+            "Admin PIN (4 to 8 digits)",
+            &flags.admin_pin,
+        ),
+        Question {
+            default: Some(Language::default().code()),
+            ..Question::new(
+                "kiosk",
+                "language",
+                "Language: en (English), fr (Français) or kri (Krio)",
+                &flags.language,
+            )
+        },
+    ];
+    for Question {
+        section,
+        key,
+        question,
+        given,
+        default,
+    } in questions
+    {
+        let current = file.get(section, key).or(default.map(str::to_string));
+        let missing = current.is_none();
+        let answer = match given {
+            Some(given) => Some(given.clone()),
+            None => asker.ask(question, current.as_deref(), |answer| {
+                check_one(&file, section, key, &Setting::Text(answer.into()), &env)
+            })?,
+        };
+        match answer {
+            Some(answer) => {
+                check_one(&file, section, key, &Setting::Text(answer.clone()), &env)?;
+                file.set(section, key, Setting::Text(answer));
+            }
+            None if missing && key == "space_id" => {
+                return Err(
+                    "the Monime space id is needed: give --space-id (it is on the Monime dashboard)"
+                        .into(),
+                );
+            }
+            None => {}
+        }
+    }
+    printer(&flags, &mut file, &mut asker, &env)?;
+    if token.is_some() {
+        // The credential is where the token is read from from now on.
+        file.remove("monime", "access_token");
+        file.remove("monime", "access_token_file");
+    }
+
+    file.save(&env).map(|_| ())?;
+    let token_written = match &token {
+        Some(token) => edit::write_token(&path, token)?,
+        None => false,
+    };
+    let changed = file.changed() || token_written;
+    match (file.changed(), token_written) {
+        (false, false) => println!("Nothing changed in {}.", path.display()),
+        (true, false) => println!("Written: {}", path.display()),
+        (false, true) => println!(
+            "Written: {} (owner only)",
+            edit::token_path(&path).display()
+        ),
+        (true, true) => println!(
+            "Written: {} and {} (owner only)",
+            path.display(),
+            edit::token_path(&path).display()
+        ),
+    }
+
+    let launch = Launch {
+        config_path: Some(path.clone()),
+        demo: DemoMode::Never,
+    };
+    if !flags.offline {
+        super::check_config(&launch, true).await?;
+    }
+    if changed && !flags.no_restart {
+        restart_service();
+    }
+    let test_page = flags.test_page
+        || (file.has_section("printer") && asker.confirm("Print a test page now?")?);
+    if test_page {
+        super::run_by_owner(&launch, OwnerCommand::PrintTest).await?;
+    }
+    Ok(0)
+}
+
+/// One text setting: its key, how it is asked, the flag that answers it, the default shown.
+struct Question<'a> {
+    section: &'static str,
+    key: &'static str,
+    question: &'static str,
+    given: &'a Option<String>,
+    default: Option<&'static str>,
+}
+
+impl<'a> Question<'a> {
+    fn new(
+        section: &'static str,
+        key: &'static str,
+        question: &'static str,
+        given: &'a Option<String>,
+    ) -> Question<'a> {
+        Question {
+            section,
+            key,
+            question,
+            given,
+            default: None,
+        }
+    }
+}
+
+/// The token typed (without echo) or read from standard input; `None` keeps the one there is.
+fn token(flags: &SetupFlags, config: &Path, asker: &mut Asker) -> Result<Option<String>, String> {
+    let kept = edit::read_token(config).is_some();
+    let typed = if flags.token_stdin {
+        let mut line = String::new();
+        asker
+            .stdin
+            .read_line(&mut line)
+            .map_err(|error| format!("cannot read the token from standard input: {error}"))?;
+        Some(line)
+    } else if asker.interactive {
+        let question = match kept {
+            true => "Monime access token [keep the current one]: ",
+            false => "Monime access token (it is not shown as you type): ",
+        };
+        Some(
+            rpassword::prompt_password(question)
+                .map_err(|error| format!("cannot read the token: {error}"))?,
+        )
+    } else {
+        None
+    };
+    let token = typed
+        .map(|text| text.trim().to_string())
+        .filter(|token| !token.is_empty());
+    if token.is_none() && !kept {
+        return Err(format!(
+            "no Monime access token yet: type it when asked, or pass it on standard input with --token-stdin (it is kept in {})",
+            edit::token_path(config).display()
+        ));
+    }
+    if let Some(token) = &token
+        && token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err("the token has spaces inside: paste the token alone".into());
+    }
+    Ok(token)
+}
+
+/// The printer: which device (from those plugged in), its baud rate and paper width.
+fn printer(
+    flags: &SetupFlags,
+    file: &mut ConfigEdit,
+    asker: &mut Asker,
+    env: &Environment,
+) -> Result<(), String> {
+    let current = file
+        .get("printer", "device")
+        .or_else(|| (!file.has_section("printer")).then(|| "none".to_string()));
+    let device = match &flags.printer {
+        Some(device) => Some(device.clone()),
+        None if asker.interactive => {
+            let ports = plugged_in();
+            if ports.is_empty() {
+                println!("No serial port is plugged in (USB adapters show as /dev/ttyUSB*).");
+            } else {
+                println!("Serial ports plugged in:");
+                for (number, port) in ports.iter().enumerate() {
+                    println!("  {}) {}", number + 1, port.display());
+                }
+            }
+            let question = "Printer: a number above, a device path, \"virtual\" or \"none\"";
+            asker
+                .ask(question, current.as_deref(), |answer| {
+                    chosen_port(answer, &ports).map(|_| ())
+                })?
+                .map(|answer| chosen_port(&answer, &ports))
+                .transpose()?
+        }
+        None => None,
+    };
+    match device.as_deref() {
+        Some("none") => file.remove_section("printer"),
+        Some(device) => file.set("printer", "device", Setting::Text(device.to_string())),
+        None => {}
+    }
+    if !file.has_section("printer") {
+        return Ok(());
+    }
+    let numbers = [
+        (
+            "baud",
+            "Baud rate (the printer's self-test page shows it)",
+            flags.baud.map(i64::from),
+            "19200",
+        ),
+        (
+            "width_chars",
+            "Characters per line: 32 (58 mm paper), 42 or 48 (80 mm)",
+            flags.width.map(i64::from),
+            "32",
+        ),
+    ];
+    for (key, question, given, default) in numbers {
+        let current = file
+            .get("printer", key)
+            .unwrap_or_else(|| default.to_string());
+        let answer = match given {
+            Some(given) => Some(given),
+            None => asker
+                .ask(question, Some(&current), |answer| {
+                    let number = whole_number(answer)?;
+                    check_one(file, "printer", key, &Setting::Integer(number), env)
+                })?
+                .map(|answer| whole_number(&answer))
+                .transpose()?,
+        };
+        if let Some(number) = answer {
+            let allowed = match key {
+                "baud" => BAUD_RATES.iter().any(|rate| i64::from(*rate) == number),
+                _ => PRINTER_WIDTHS
+                    .iter()
+                    .any(|width| i64::from(*width) == number),
+            };
+            if !allowed {
+                return Err(format!(
+                    "[printer] {key} {number} is not one of {}",
+                    match key {
+                        "baud" => format!("{BAUD_RATES:?}"),
+                        _ => format!("{PRINTER_WIDTHS:?}"),
+                    }
+                ));
+            }
+            file.set("printer", key, Setting::Integer(number));
+        }
+    }
+    Ok(())
+}
+
+/// A printer answer: a number from the list, or a path, "virtual" or "none" as typed.
+fn chosen_port(answer: &str, ports: &[PathBuf]) -> Result<String, String> {
+    match answer.parse::<usize>() {
+        Ok(number) => ports
+            .get(number.wrapping_sub(1))
+            .map(|port| port.display().to_string())
+            .ok_or_else(|| format!("there is no port {number} in the list")),
+        Err(_) if answer == "none" || answer == "virtual" || answer.starts_with('/') => {
+            Ok(answer.to_string())
+        }
+        Err(_) => Err(format!(
+            "\"{answer}\" is not a number from the list, a /dev path, \"virtual\" or \"none\""
+        )),
+    }
+}
+
+fn whole_number(answer: &str) -> Result<i64, String> {
+    answer
+        .parse()
+        .map_err(|_| format!("\"{answer}\" is not a whole number"))
+}
+
+/// Whether `[section] key = setting` passes the terminal's own check. A problem elsewhere in
+/// the file (a key not answered yet) is not this answer's business.
+fn check_one(
+    file: &ConfigEdit,
+    section: &str,
+    key: &str,
+    setting: &Setting,
+    env: &Environment,
+) -> Result<(), String> {
+    let mut trial = file.clone();
+    trial.set(section, key, setting.clone());
+    match trial.check(env) {
+        // The file is the one being set up: the message alone says what is wrong.
+        Err(error) if error.message.contains(&format!("[{section}] {key}")) => Err(error.message),
+        _ => Ok(()),
+    }
+}
+
+/// Restarts the service, so it reads the new settings and the token; says what to do when it
+/// cannot (no systemd here, or not root).
+fn restart_service() {
+    let restarted = std::process::Command::new("systemctl")
+        .args(["restart", SERVICE])
+        .status();
+    match restarted {
+        Ok(status) if status.success() => println!("Restarted {SERVICE}."),
+        Ok(_) => println!(
+            "The service was not restarted (run setup with sudo, or `sudo systemctl restart {SERVICE}`)."
+        ),
+        Err(_) => println!("No systemd here: restart the terminal to use the new settings."),
+    }
+}
+
+/// Questions on the technician's terminal, or none.
+struct Asker {
+    interactive: bool,
+    stdin: std::io::StdinLock<'static>,
+}
+
+impl Asker {
+    /// Asks until `check` accepts the answer: `Some(answer)`, or `None` to keep `current`
+    /// (Enter). Not interactive, nothing is asked and the current value stays.
+    fn ask(
+        &mut self,
+        question: &str,
+        current: Option<&str>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<Option<String>, String> {
+        if !self.interactive {
+            return Ok(None);
+        }
+        loop {
+            match current {
+                Some(current) => print!("{question} [{current}]: "),
+                None => print!("{question}: "),
+            }
+            let line = self.line()?;
+            let answer = line.trim();
+            if answer.is_empty() {
+                if current.is_some() {
+                    return Ok(None);
+                }
+                println!("  This one is needed.");
+                continue;
+            }
+            match check(answer) {
+                Ok(()) => return Ok(Some(answer.to_string())),
+                Err(problem) => println!("  {problem}"),
+            }
+        }
+    }
+
+    /// A yes or no, yes by default; no when not interactive.
+    fn confirm(&mut self, question: &str) -> Result<bool, String> {
+        if !self.interactive {
+            return Ok(false);
+        }
+        print!("{question} [Y/n]: ");
+        let line = self.line()?;
+        Ok(!line.trim().to_ascii_lowercase().starts_with('n'))
+    }
+
+    fn line(&mut self) -> Result<String, String> {
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        match self.stdin.read_line(&mut line) {
+            Ok(0) => Err("setup stopped before it was done: nothing was changed".into()),
+            Ok(_) => Ok(line),
+            Err(error) => Err(format!("cannot read the answer: {error}")),
+        }
+    }
+}
