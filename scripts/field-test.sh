@@ -99,31 +99,20 @@ if [ ! -f "$base" ]; then
     mv "$work/partial.tar" "$base"
 fi
 
-# What the technician does after `apt install` (docs/DEPLOY.md, section 4), plus what stands in
-# for the shop: the network to the simulator on the host, reached through a proxy on the guest's
-# loopback so the terminal's base_url stays a loopback http one.
+# What stands in for the shop around the installed package: the network to the simulator on the
+# host, reached through a proxy on the guest's loopback so the terminal's base_url stays a
+# loopback http one. The terminal's own settings are not written here: the driver runs `setup`
+# in the booted guest, as a technician does (docs/DEPLOY.md, section 4).
 guest_setup() {
-    local root=$1 token=$2
+    local root=$1
     [ -n "$root" ] && [ -d "$root/etc/paycode-kiosk/credentials" ] || {
         echo "FAIL: the package did not create /etc/paycode-kiosk/credentials in the image" >&2
         exit 1
     }
-    cat >"$root/etc/paycode-kiosk/config.toml" <<EOF
-[monime]
-base_url = "http://127.0.0.1:8080"
-space_id = "spc-demo"
-
-[kiosk]
-merchant_name = "Field Test Shop"
-terminal_id = "FIELD-TILL1"
-admin_pin = "4821"
-
-[printer]
-device = "$printer"
-width_chars = 32
-EOF
-    printf '%s\n' "$token" >"$root/etc/paycode-kiosk/credentials/monime-access-token"
-    chmod 600 "$root/etc/paycode-kiosk/credentials/monime-access-token"
+    [ ! -e "$root/etc/paycode-kiosk/config.toml" ] || {
+        echo "FAIL: the package installed a config.toml: a fresh terminal must ask to be set up" >&2
+        exit 1
+    }
     echo kiosk >"$root/etc/hostname"
     echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$root/etc/fstab"
     cat >"$root/etc/systemd/network/10-qemu.network" <<EOF
@@ -162,10 +151,14 @@ mount -t proc proc "$root/proc"
 trap 'umount "$root/proc" 2>/dev/null || true' EXIT
 install_log="$work/apt-install.log"
 set +e
+apt_started=$(date +%s.%N)
 chroot "$root" sh -c "cd /root && apt-get update -q && apt-get install -y -q ./$deb_name" \
     >"$install_log" 2>&1
 apt_status=$?
 set -e
+# The technician's clock starts here: the driver adds the boot, setup and the keypad to it.
+awk -v from="$apt_started" -v to="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", to - from }' \
+    >"$work/apt-seconds"
 umount "$root/proc"
 trap - EXIT
 if [ "$apt_status" -ne 0 ]; then
@@ -176,11 +169,13 @@ fi
 rm -f "$root/root/$deb_name"
 chroot "$root" dpkg-query -W paycode-kiosk
 
-phase "the rig's guest side: configuration, token, network, proxy to the simulator"
-# A fresh token each run: the driver gives it to the simulator and looks for it in the journal.
+phase "the rig's guest side: network, proxy to the simulator"
+# A fresh token each run: the driver gives it to the simulator and to `setup`, and looks for it
+# in the journal.
 token="mon_field_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 (umask 077; printf '%s\n' "$token" >"$work/token")
-guest_setup "$root" "$token"
+echo "$printer" >"$work/guest-printer"
+guest_setup "$root"
 
 phase "the disk image"
 image="$work/disk.ext4"

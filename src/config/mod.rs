@@ -1,9 +1,10 @@
 //! The terminal's configuration: where it is found, and the checked settings it yields.
 //!
 //! The file is TOML (`raw` reads it and refuses a bad file at start with a message naming the
-//! key and what it allows; `token` finds the Monime access token). With no file anywhere, the
-//! terminal runs in demo mode (`demo`) against the built-in simulator, so a fresh checkout sells
-//! without a Monime account. The settings of the client and of the printer belong to those
+//! key and what it allows; `token` finds the Monime access token; `edit` changes a file key by
+//! key for `setup`). With no file anywhere, `terminal::Launch` decides: demo mode (`demo`, the
+//! built-in simulator, so a fresh checkout sells without a Monime account) when asked or on a
+//! developer's desktop, else a terminal waiting to be set up. The settings of the client and of the printer belong to those
 //! modules (`monime::ClientSettings`, `printer::PrinterSettings`); this module only fills them.
 
 mod cashiers;

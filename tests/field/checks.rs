@@ -1,5 +1,6 @@
 //! The checks of the first boot (with the clock three days behind) and the purge at the end:
-//! the first frame, a sale from taps to the receipt, the clock, the sandbox, the watchdog.
+//! a new terminal's first hour (the set-up page, never a demo; `setup`; the keypad with Monime
+//! online), a sale from taps to the receipt, the clock, the sandbox, the watchdog.
 
 use std::time::{Duration, Instant};
 
@@ -9,12 +10,14 @@ use paycode_kiosk::simulator::SimCode;
 
 use crate::Next;
 use crate::report::Report;
-use crate::screen::{Screen, button, classify};
+use crate::screen::{Screen, bar, button, classify};
 use crate::shop::Shop;
 use crate::vm::{Machine, Rig};
 
 /// How long a boot under TCG may take to its first frame (about 50 s measured, x86_64 and arm64).
 pub const FIRST_FRAME: Duration = Duration::from_secs(240);
+/// How long the restarted service may take to its keypad, and to hear from Monime.
+const KEYPAD_AFTER_SETUP: Duration = Duration::from_secs(120);
 
 /// Polls the screen until `want` holds, or `timeout`; the error names what was shown last.
 pub fn wait_for(
@@ -152,23 +155,7 @@ pub fn first_boot(rig: &Rig, shop: &Shop, report: &mut Report) -> Next {
         }
     };
     let took = |since: Instant| since.elapsed();
-    let started = machine.started;
-    let frame = wait_for(
-        &mut machine,
-        "frame of the amount screen",
-        FIRST_FRAME,
-        |s| *s == Screen::Amount,
-    );
-    if !report.record(
-        "first frame of the amount screen",
-        took(started),
-        frame.map(|_| {
-            format!(
-                "{:.0} s after QEMU started",
-                started.elapsed().as_secs_f64()
-            )
-        }),
-    ) {
+    if !first_hour(&mut machine, rig, shop, report) {
         return None;
     }
 
@@ -221,6 +208,142 @@ pub fn first_boot(rig: &Rig, shop: &Shop, report: &mut Report) -> Next {
         watchdog,
     );
     Some(machine)
+}
+
+/// A new terminal's first hour, as a technician meets it: the package installed and booted
+/// without a configuration shows the set-up page, never a demo; `setup` driven by its flags
+/// (the token on standard input) writes the settings, checks them with Monime and restarts the
+/// service; the keypad then shows Monime online. Two lines: the page, and the time from
+/// `apt install` to the keypad.
+fn first_hour(machine: &mut Machine, rig: &Rig, shop: &Shop, report: &mut Report) -> bool {
+    let started = machine.started;
+    let page = set_up_page(machine);
+    let to_page = started.elapsed();
+    if !report.record("the set-up page after boot, never a demo", to_page, page) {
+        return false;
+    }
+    let begun = Instant::now();
+    let setup = set_up(machine, rig, shop);
+    let setting_up = begun.elapsed();
+    if !report.record("setup driven by its flags", setting_up, setup) {
+        return false;
+    }
+    let begun = Instant::now();
+    let keypad = keypad_online(machine);
+    let to_keypad = begun.elapsed();
+    let installing = std::fs::read_to_string(rig.dir.join("apt-seconds"))
+        .ok()
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .unwrap_or_default();
+    let total = installing + (to_page + setting_up + to_keypad).as_secs_f64();
+    report.record(
+        "from apt install to the keypad with Monime online",
+        to_keypad,
+        keypad.map(|detail| {
+            format!(
+                "{total:.0} s: apt install {installing:.0} s, boot to the set-up page {:.0} s, setup {:.0} s, then {detail}",
+                to_page.as_secs_f64(),
+                setting_up.as_secs_f64()
+            )
+        }),
+    )
+}
+
+/// Waits for the start-up page, and fails at once if the terminal shows anything that sells
+/// (a keypad, a code, PAID) or demo mode's badge before it is set up.
+fn set_up_page(machine: &mut Machine) -> Result<String, String> {
+    let deadline = Instant::now() + FIRST_FRAME;
+    let mut last = Screen::Nothing;
+    while Instant::now() < deadline {
+        let image = machine.screen()?;
+        last = classify(&image);
+        let selling = matches!(last, Screen::Amount | Screen::Payment(_) | Screen::Paid);
+        if selling || bar(&image).demo {
+            let kept = machine.keep_screen("not-set-up");
+            return Err(format!(
+                "a terminal with no configuration showed {last:?}{} (saved as {kept})",
+                if bar(&image).demo {
+                    " in demo mode"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if last == Screen::Starting {
+            let log = machine.run(
+                "journalctl -b _SYSTEMD_UNIT=paycode-kiosk.service --no-pager -o cat | grep -c 'not set up yet'",
+            )?;
+            return match log.stdout.trim().parse::<u32>() {
+                Ok(lines) if lines > 0 => Ok(format!(
+                    "{:.0} s after QEMU started; the unit's log says \"not set up yet\"",
+                    machine.started.elapsed().as_secs_f64()
+                )),
+                _ => Err(format!(
+                    "the start-up page shows something else than \"not set up\"{}",
+                    unit_story(machine)
+                )),
+            };
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let kept = machine.keep_screen("not-set-up");
+    Err(format!(
+        "no set-up page after {} s (the screen shows {last:?}, saved as {kept}){}",
+        FIRST_FRAME.as_secs(),
+        unit_story(machine)
+    ))
+}
+
+/// `paycode-kiosk setup` in the guest, as a fleet's script runs it.
+fn set_up(machine: &mut Machine, rig: &Rig, shop: &Shop) -> Result<String, String> {
+    let printer = std::fs::read_to_string(rig.dir.join("guest-printer"))
+        .map_err(|error| format!("the guest's printer device: {error}"))?;
+    let script = format!(
+        "printf '%s\\n' '{token}' | paycode-kiosk setup --token-stdin --non-interactive \
+         --space-id spc-demo --base-url http://127.0.0.1:8080 --merchant-name 'Field Test Shop' \
+         --terminal-id FIELD-TILL1 --admin-pin 4821 --printer {printer} --width 32",
+        token = shop.token,
+        printer = printer.trim()
+    );
+    let output = machine.run(&script)?;
+    let said = format!("{}{}", output.stdout, output.stderr);
+    if output.status != 0 || !said.contains("Monime accepted the token") {
+        return Err(format!("setup exited {}: {said}", output.status));
+    }
+    if !said.contains("Restarted paycode-kiosk") {
+        return Err(format!("setup did not restart the service: {said}"));
+    }
+    let mode = machine.run("stat -c %a /etc/paycode-kiosk/credentials/monime-access-token")?;
+    if mode.stdout.trim() != "600" {
+        return Err(format!("the token file has mode {}", mode.stdout.trim()));
+    }
+    Ok("settings written, token file 0600, Monime accepted them, the service restarted".into())
+}
+
+/// The keypad with every light of the status bar green (Monime online, the printer ready).
+fn keypad_online(machine: &mut Machine) -> Result<String, String> {
+    let deadline = Instant::now() + KEYPAD_AFTER_SETUP;
+    while Instant::now() < deadline {
+        let image = machine.screen()?;
+        let lights = bar(&image);
+        if lights.demo {
+            return Err("demo mode's badge after setup".into());
+        }
+        if classify(&image) == Screen::Amount && lights.lights_ok >= 1 && lights.lights_problem == 0
+        {
+            return Ok(format!(
+                "the keypad with Monime online {:.0} s after setup",
+                machine.started.elapsed().as_secs_f64()
+            ));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let kept = machine.keep_screen("after-setup");
+    Err(format!(
+        "no keypad with Monime online {} s after setup (saved as {kept}){}",
+        KEYPAD_AFTER_SETUP.as_secs(),
+        unit_story(machine)
+    ))
 }
 
 fn sale_from_taps(machine: &mut Machine, shop: &Shop) -> Result<(SimCode, String), String> {

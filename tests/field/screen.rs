@@ -12,6 +12,8 @@ pub enum Screen {
     /// The payment page, with what its QR code holds.
     Payment(String),
     Paid,
+    /// The start-up page: the terminal cannot sell yet and says why (not set up, for one).
+    Starting,
     Other,
 }
 
@@ -19,6 +21,14 @@ const BAR: [u8; 3] = [0x10, 0x2a, 0x43];
 const BACKGROUND: [u8; 3] = [0xee, 0xf0, 0xf3];
 const KEY: [u8; 3] = [0xff, 0xff, 0xff];
 const PRIMARY: [u8; 3] = [0x0a, 0x7a, 0x3a];
+/// The start-up page's title.
+const WARNING: [u8; 3] = [0x8a, 0x4b, 0x00];
+/// The status bar's lights, and demo mode's badge in it.
+const LIGHT_OK: [u8; 3] = [0x3d, 0xdc, 0x84];
+const LIGHT_PROBLEM: [u8; 3] = [0xff, 0x6b, 0x5f];
+const DEMO: [u8; 3] = [0xf5, 0xb7, 0x00];
+/// The middle of the status bar (44 px tall at 800x480), through its lights.
+const BAR_MIDDLE: u32 = 22;
 
 /// Where to tap for each key of the amount page, and the buttons the checks use.
 pub fn button(label: &str) -> Option<(u32, u32)> {
@@ -64,10 +74,56 @@ pub fn classify(image: &RgbaImage) -> Screen {
     if keys.iter().all(|&at| is(image, at, KEY)) && is(image, (300, 215), BACKGROUND) {
         return Screen::Amount;
     }
+    let title_band = (100..260)
+        .step_by(2)
+        .flat_map(|y| (60..740).step_by(3).map(move |x| (x, y)));
+    if is(image, (400, 400), [0xff, 0xff, 0xff])
+        && title_band.into_iter().any(|at| is(image, at, WARNING))
+    {
+        return Screen::Starting;
+    }
     match decode_qr(image) {
         Some(text) => Screen::Payment(text),
         None => Screen::Other,
     }
+}
+
+/// What the status bar's middle row shows: its lights by colour, and demo mode's badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bar {
+    pub lights_ok: usize,
+    pub lights_problem: usize,
+    pub demo: bool,
+}
+
+pub fn bar(image: &RgbaImage) -> Bar {
+    let mut bar = Bar {
+        lights_ok: 0,
+        lights_problem: 0,
+        demo: false,
+    };
+    if image.width() != 800 || image.height() != 480 {
+        return bar;
+    }
+    // A light is a run of its colour along the row; the same colour again after a gap is the
+    // next light.
+    let mut previous = None;
+    for x in 0..image.width() {
+        let at = (x, BAR_MIDDLE);
+        let colour = [LIGHT_OK, LIGHT_PROBLEM, DEMO]
+            .into_iter()
+            .find(|colour| is(image, at, *colour));
+        if colour != previous {
+            match colour {
+                Some(LIGHT_OK) => bar.lights_ok += 1,
+                Some(LIGHT_PROBLEM) => bar.lights_problem += 1,
+                Some(_) => bar.demo = true,
+                None => {}
+            }
+        }
+        previous = colour;
+    }
+    bar
 }
 
 fn decode_qr(image: &RgbaImage) -> Option<String> {

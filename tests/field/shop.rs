@@ -9,6 +9,8 @@ use paycode_kiosk::printer::pty::PtyPrinter;
 use paycode_kiosk::simulator::{SimCode, SimulatorHandle, SimulatorOptions};
 
 pub struct Shop {
+    /// The run's Monime token, which the simulator accepts and `setup` is given.
+    pub token: String,
     pub simulator: SimulatorHandle,
     pub printer: PtyPrinter,
     _runtime: tokio::runtime::Runtime,
@@ -24,7 +26,7 @@ impl Shop {
         let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio: {e}"))?;
         let simulator = runtime
             .block_on(SimulatorHandle::start(SimulatorOptions {
-                access_token: token,
+                access_token: token.clone(),
                 processing_time: Duration::from_secs(1),
                 ..SimulatorOptions::default()
             }))
@@ -32,6 +34,7 @@ impl Shop {
         let printer = PtyPrinter::start(32, Some(StatusAnswers::READY))
             .map_err(|e| format!("the virtual printer: {e}"))?;
         Ok(Shop {
+            token,
             simulator,
             printer,
             _runtime: runtime,
