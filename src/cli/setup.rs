@@ -205,12 +205,14 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
     if !flags.offline {
         super::check_config(&launch, true).await?;
     }
-    if changed && !flags.no_restart {
-        restart_service();
-    }
+    let restarted = changed && !flags.no_restart && restart_service();
     let test_page = flags.test_page
         || (file.has_section("printer") && asker.confirm("Print a test page now?")?);
     if test_page {
+        if restarted {
+            // The page goes through the terminal, which owns the printer once it is up.
+            wait_for_the_terminal(&launch).await;
+        }
         super::run_by_owner(&launch, OwnerCommand::PrintTest).await?;
     }
     Ok(0)
@@ -412,17 +414,40 @@ fn check_one(
 }
 
 /// Restarts the service, so it reads the new settings and the token; says what to do when it
-/// cannot (no systemd here, or not root).
-fn restart_service() {
+/// cannot (no systemd here, or not root). Returns whether it did.
+fn restart_service() -> bool {
     let restarted = std::process::Command::new("systemctl")
         .args(["restart", SERVICE])
         .status();
     match restarted {
-        Ok(status) if status.success() => println!("Restarted {SERVICE}."),
-        Ok(_) => println!(
-            "The service was not restarted (run setup with sudo, or `sudo systemctl restart {SERVICE}`)."
-        ),
-        Err(_) => println!("No systemd here: restart the terminal to use the new settings."),
+        Ok(status) if status.success() => {
+            println!("Restarted {SERVICE}.");
+            true
+        }
+        Ok(_) => {
+            println!(
+                "The service was not restarted (run setup with sudo, or `sudo systemctl restart {SERVICE}`)."
+            );
+            false
+        }
+        Err(_) => {
+            println!("No systemd here: restart the terminal to use the new settings.");
+            false
+        }
+    }
+}
+
+/// How long a restarted terminal may take to listen for commands.
+const TERMINAL_UP: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits (a while) for the restarted terminal's control socket.
+async fn wait_for_the_terminal(launch: &Launch) {
+    let Ok(socket) = crate::terminal::control_socket_for(launch) else {
+        return;
+    };
+    let deadline = tokio::time::Instant::now() + TERMINAL_UP;
+    while !socket.exists() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
 }
 
