@@ -208,20 +208,9 @@ mod tests {
 
     fn code(id: &str, status: CodeStatus, minor: i64, terminal: &str) -> PaymentCode {
         PaymentCode {
-            id: id.into(),
-            name: None,
-            status,
-            enabled: true,
-            amount: Some(Money::new(Currency::Sle, minor)),
-            ussd_code: Some("*715*1*2#".into()),
-            reference: None,
-            authorized_providers: Vec::new(),
-            authorized_phone_number: None,
-            expire_time: None,
             create_time: Some(Utc::now()),
-            update_time: None,
-            payment: None,
             metadata: Some(serde_json::json!({"terminal": terminal, "sale": "1"})),
+            ..PaymentCode::for_test(id, status, Money::new(Currency::Sle, minor))
         }
     }
 

@@ -157,6 +157,28 @@ pub struct PaymentCode {
 }
 
 impl PaymentCode {
+    /// A code as Monime may list it, for the crate's tests: `id` of `amount`, in `status`, with a
+    /// USSD string and nothing else said.
+    #[cfg(test)]
+    pub(crate) fn for_test(id: &str, status: CodeStatus, amount: Money) -> PaymentCode {
+        PaymentCode {
+            id: id.into(),
+            name: None,
+            status,
+            enabled: true,
+            amount: Some(amount),
+            ussd_code: Some("*715*1*2#".into()),
+            reference: None,
+            authorized_providers: Vec::new(),
+            authorized_phone_number: None,
+            expire_time: None,
+            create_time: None,
+            update_time: None,
+            payment: None,
+            metadata: None,
+        }
+    }
+
     /// What Monime says was paid, else what the code asked for; `None` when it says neither.
     pub fn paid_amount(&self) -> Option<Money> {
         self.payment

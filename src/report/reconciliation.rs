@@ -114,22 +114,7 @@ mod tests {
 
     fn found() -> Reconciliation {
         let sle = |minor| Money::new(Currency::Sle, minor);
-        let lost = PaymentCode {
-            id: "pmc-lost".into(),
-            name: None,
-            status: CodeStatus::Completed,
-            enabled: true,
-            amount: Some(sle(1250)),
-            ussd_code: Some("*715*1*2#".into()),
-            reference: None,
-            authorized_providers: Vec::new(),
-            authorized_phone_number: None,
-            expire_time: None,
-            create_time: None,
-            update_time: None,
-            payment: None,
-            metadata: None,
-        };
+        let lost = PaymentCode::for_test("pmc-lost", CodeStatus::Completed, sle(1250));
         Reconciliation {
             span: Span::Today,
             checked: 7,

@@ -670,20 +670,8 @@ fn the_paid_screen_flashes_once_when_the_chime_is_on() {
     });
     type_keys(&mut flow, "7\r");
     let code = |status| crate::monime::PaymentCode {
-        id: "pmc-1".into(),
-        name: None,
-        status,
-        enabled: true,
-        amount: Some(Money::new(Currency::Sle, 700)),
         ussd_code: Some("*715*1*0000000001#".into()),
-        reference: None,
-        authorized_providers: Vec::new(),
-        authorized_phone_number: None,
-        expire_time: None,
-        create_time: None,
-        update_time: None,
-        payment: None,
-        metadata: None,
+        ..crate::monime::PaymentCode::for_test("pmc-1", status, Money::new(Currency::Sle, 700))
     };
     use crate::monime::CodeStatus;
     let settled = sale_after(vec![
