@@ -1,6 +1,7 @@
 //! The checks of the first boot (with the clock three days behind) and the purge at the end:
 //! a new terminal's first hour (the set-up page, never a demo; `setup`; the keypad with Monime
-//! online), a sale from taps to the receipt, the clock, the sandbox, the watchdog.
+//! online), then a boot with the clock behind: the first frame, a sale from taps to the receipt,
+//! the clock, the sandbox, the watchdog.
 
 use std::time::{Duration, Instant};
 
@@ -144,8 +145,21 @@ pub fn wait_for_receipt(shop: &Shop, code_id: &str, timeout: Duration) -> Result
     ))
 }
 
-/// Boots with the clock three days behind and runs the checks one boot can carry.
+/// The first boot, as installed, with the clock right: the first hour (setup); then a boot with
+/// the clock three days behind, which runs the checks one boot can carry.
 pub fn first_boot(rig: &Rig, shop: &Shop, report: &mut Report) -> Next {
+    let mut machine = match Machine::boot(rig, None) {
+        Ok(machine) => machine,
+        Err(error) => {
+            report.fail("boot", Duration::ZERO, error);
+            return None;
+        }
+    };
+    if !first_hour(&mut machine, rig, shop, report) {
+        return None;
+    }
+    machine.shut_down();
+
     let clock = Utc::now() - TimeDelta::days(3);
     let mut machine = match Machine::boot(rig, Some(clock)) {
         Ok(machine) => machine,
@@ -155,7 +169,23 @@ pub fn first_boot(rig: &Rig, shop: &Shop, report: &mut Report) -> Next {
         }
     };
     let took = |since: Instant| since.elapsed();
-    if !first_hour(&mut machine, rig, shop, report) {
+    let started = machine.started;
+    let frame = wait_for(
+        &mut machine,
+        "frame of the amount screen",
+        FIRST_FRAME,
+        |s| *s == Screen::Amount,
+    );
+    if !report.record(
+        "first frame of the amount screen, the clock three days behind",
+        took(started),
+        frame.map(|_| {
+            format!(
+                "{:.0} s after QEMU started",
+                started.elapsed().as_secs_f64()
+            )
+        }),
+    ) {
         return None;
     }
 
