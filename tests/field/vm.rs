@@ -233,11 +233,20 @@ impl Machine {
 
     /// Runs `script` with /bin/sh in the guest through the guest agent.
     pub fn run(&self, script: &str) -> Result<GuestOutput, String> {
+        self.run_with_input(script, "")
+    }
+
+    /// `run`, with `input` on the script's standard input: the guest agent logs each command
+    /// line to the guest's journal, so a secret goes this way, never in the script.
+    pub fn run_with_input(&self, script: &str, input: &str) -> Result<GuestOutput, String> {
         let mut agent = JsonLink::agent(&self.dir.join("agent.sock"))?;
-        let started = agent.execute(
-            "guest-exec",
-            json!({ "path": "/bin/sh", "arg": ["-c", script], "capture-output": true }),
-        )?;
+        let mut arguments =
+            json!({ "path": "/bin/sh", "arg": ["-c", script], "capture-output": true });
+        if !input.is_empty() {
+            arguments["input-data"] =
+                json!(base64::engine::general_purpose::STANDARD.encode(input));
+        }
+        let started = agent.execute("guest-exec", arguments)?;
         let pid = started
             .get("pid")
             .and_then(Value::as_i64)
