@@ -50,7 +50,7 @@ impl Launch {
     pub fn from_command_line(config_path: Option<PathBuf>, demo_asked: bool) -> Launch {
         let demo = if demo_asked {
             DemoMode::Asked
-        } else if developers_desktop(|name| std::env::var_os(name)) {
+        } else if developers_desktop(|name| std::env::var_os(name), std::process::id()) {
             DemoMode::WithoutConfiguration
         } else {
             DemoMode::Never
@@ -79,12 +79,17 @@ impl Launch {
     }
 }
 
-/// Whether this process runs in a developer's desktop session: the desktop build, in a
-/// graphical session, not started by systemd (which sets `INVOCATION_ID` for every service).
-/// A terminal's unit, the device build and an SSH session without a display are not.
-fn developers_desktop(variable: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+/// Whether this process (`pid`) runs in a developer's desktop session: the desktop build, in a
+/// graphical session, and not itself a systemd service. A service's own process is the one
+/// `SYSTEMD_EXEC_PID` names; a shell in a terminal emulator that runs as a user service inherits
+/// the variable with another process's number, so `cargo run` there is still a desktop. A
+/// terminal's unit, the device build and an SSH session without a display are not.
+fn developers_desktop(variable: impl Fn(&str) -> Option<std::ffi::OsString>, pid: u32) -> bool {
     let set = |name: &str| variable(name).is_some_and(|value| !value.is_empty());
-    cfg!(feature = "desktop") && !set("INVOCATION_ID") && (set("DISPLAY") || set("WAYLAND_DISPLAY"))
+    let a_service = variable("SYSTEMD_EXEC_PID")
+        .and_then(|value| value.to_str()?.parse::<u32>().ok())
+        == Some(pid);
+    cfg!(feature = "desktop") && !a_service && (set("DISPLAY") || set("WAYLAND_DISPLAY"))
 }
 
 /// Why a terminal could not be opened, by kind, so the screen can say what to do about it.
@@ -309,13 +314,17 @@ pub fn async_runtime() -> Result<tokio::runtime::Runtime, String> {
 mod tests {
     use super::*;
 
+    /// Process 42 with these variables.
     fn session(variables: &[(&str, &str)]) -> bool {
-        developers_desktop(|name| {
-            variables
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.into())
-        })
+        developers_desktop(
+            |name| {
+                variables
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.into())
+            },
+            42,
+        )
     }
 
     #[test]
@@ -323,9 +332,14 @@ mod tests {
         let desktop = cfg!(feature = "desktop");
         assert_eq!(session(&[("DISPLAY", ":0")]), desktop);
         assert_eq!(session(&[("WAYLAND_DISPLAY", "wayland-0")]), desktop);
-        // The unit: systemd sets INVOCATION_ID, and there is no display.
-        assert!(!session(&[("INVOCATION_ID", "5a1c")]));
-        assert!(!session(&[("INVOCATION_ID", "5a1c"), ("DISPLAY", ":0")]));
+        // The unit: no display, and systemd names the process it started.
+        assert!(!session(&[("SYSTEMD_EXEC_PID", "42")]));
+        assert!(!session(&[("SYSTEMD_EXEC_PID", "42"), ("DISPLAY", ":0")]));
+        // A shell in a terminal emulator that runs as a user service: another process's number.
+        assert_eq!(
+            session(&[("SYSTEMD_EXEC_PID", "1234"), ("DISPLAY", ":0")]),
+            desktop
+        );
         // An SSH session without X forwarding.
         assert!(!session(&[("SSH_CONNECTION", "10.0.0.2 5022 10.0.0.9 22")]));
         assert!(!session(&[("DISPLAY", "")]));

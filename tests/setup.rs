@@ -184,7 +184,7 @@ async fn a_bad_answer_is_refused_and_nothing_is_written() {
     );
 }
 
-/// Started as the unit starts it (systemd's INVOCATION_ID, no display) with no configuration
+/// Started as the unit starts it (no display, under systemd) with no configuration
 /// anywhere, a command says the terminal is not set up and never sells in demo mode; `--demo`
 /// asks for it.
 #[test]
@@ -197,6 +197,7 @@ fn without_a_configuration_a_service_is_not_set_up_and_never_a_demo() {
         kiosk()
             .args(args)
             .env("INVOCATION_ID", "3c1a5e")
+            .env("JOURNAL_STREAM", "8:12345")
             .env("HOME", home.path())
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
