@@ -106,7 +106,7 @@ pub enum OpenError {
     Owned(String),
     /// No configuration, and demo mode was not asked for.
     #[error(
-        "this terminal is not set up yet: no configuration at --config, ${}, or {}; run `sudo paycode-kiosk setup` (or --demo to try it against the built-in simulator)",
+        "this terminal is not set up yet: no configuration at --config, ${}, or {}; run `sudo paycode-kiosk setup`",
         crate::config::CONFIG_ENV,
         crate::config::SYSTEM_CONFIG_PATH
     )]

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::journal::{StoredSale, z_label};
+use crate::journal::StoredSale;
 use crate::money::Money;
 use crate::monime::{CodeStatus, PaymentCode};
 use crate::sale::{Phase, TERMINAL_METADATA};
@@ -65,17 +65,6 @@ pub enum Span {
     SinceFirstSale,
     Today,
     On(NaiveDate),
-}
-
-impl std::fmt::Display for Span {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Span::SinceClose(number) => write!(f, "since {}", z_label(*number)),
-            Span::SinceFirstSale => f.write_str("since the first sale"),
-            Span::Today => f.write_str("today"),
-            Span::On(date) => write!(f, "on {}", date.format("%Y-%m-%d")),
-        }
-    }
 }
 
 impl Difference {

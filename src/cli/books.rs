@@ -6,9 +6,9 @@
 use chrono::NaiveDate;
 
 use super::printing::show_paper;
-use crate::books::Day;
+use crate::books::{Day, Span};
 use crate::control::console::{say, say_err};
-use crate::journal::Restored;
+use crate::journal::{Restored, z_label};
 use crate::lang::Language;
 use crate::printer::receipt;
 use crate::report::{ReportLine, ShiftReport, reconciliation_lines};
@@ -73,7 +73,7 @@ pub async fn reconcile(shop: &Shop, date: Option<NaiveDate>, restore: bool) -> R
     let style = shop.settings().currency_style;
     say!(
         "Checked with Monime {}, terminal {}:",
-        found.span,
+        span_words(found.span),
         shop.settings().terminal_id()
     );
     for line in reconciliation_lines(&found, style, Language::English) {
@@ -121,6 +121,16 @@ pub async fn reconcile(shop: &Shop, date: Option<NaiveDate>, restore: bool) -> R
             Ok(DIFFERENCES_EXIT)
         }
         _ => Ok(DIFFERENCES_EXIT),
+    }
+}
+
+/// The sales a check covered, in the command line's words.
+fn span_words(span: Span) -> String {
+    match span {
+        Span::SinceClose(number) => format!("since {}", z_label(number)),
+        Span::SinceFirstSale => "since the first sale".into(),
+        Span::Today => "today".into(),
+        Span::On(date) => format!("on {}", date.format("%Y-%m-%d")),
     }
 }
 

@@ -50,6 +50,9 @@ impl Asked {
 
 pub async fn run(shop: &Shop, asked: Asked) -> Result<u8, String> {
     let sale = asked.sale(shop)?;
+    // Refused before anything else happens, earlier sales' settling included.
+    shop.check_amount(&sale)
+        .map_err(|error| format!("{error}; nothing was charged"))?;
     let amount = sale.amount;
     let mut stops = console::stops()?;
 

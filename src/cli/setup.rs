@@ -15,7 +15,8 @@ use crate::control::OwnerCommand;
 use crate::lang::Language;
 use crate::monime::ApiVersion;
 use crate::printer::serial::plugged_in;
-use crate::printer::{BAUD_RATES, PRINTER_WIDTHS};
+use crate::secret::AccessToken;
+use crate::terminal::monime_client;
 use crate::terminal::{DemoMode, Launch};
 
 /// The service `setup` restarts.
@@ -28,7 +29,7 @@ pub struct SetupFlags {
     #[arg(long, value_name = "ID")]
     pub space_id: Option<String>,
     /// Read the Monime access token from standard input (a flag would show it in the process
-    /// list and the shell's history)
+    /// list and the shell's history); with it, nothing else is asked
     #[arg(long)]
     pub token_stdin: bool,
     /// Monime's API version: caph.2025-08-23 or 2024-08-01
@@ -40,7 +41,8 @@ pub struct SetupFlags {
     /// This terminal's name, such as SHOP1-TILL1 (letters, digits, '-', '_', '.')
     #[arg(long, value_name = "ID")]
     pub terminal_id: Option<String>,
-    /// The PIN of the admin screen: 4 to 8 digits
+    /// The PIN of the admin screen: 4 to 8 digits (a flag shows in the process list; left out,
+    /// it is asked)
     #[arg(long, value_name = "DIGITS")]
     pub admin_pin: Option<String>,
     /// The language of the screen and the receipts: en, fr or kri
@@ -96,7 +98,10 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
     let token = token(&flags, &path, &mut asker)?;
     // Every answer is checked as the terminal will read the file, the new token included.
     let env = Environment {
-        access_token: token.clone().or_else(|| edit::read_token(&path)),
+        access_token: token
+            .clone()
+            .or_else(|| edit::read_token(&path))
+            .map(AccessToken::new),
         ..Environment::from_process()
     };
     if let Some(url) = &flags.base_url {
@@ -114,7 +119,7 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
             ..Question::new(
                 "monime",
                 "api_version",
-                "Monime API version (caph.2025-08-23 or 2024-08-01)",
+                "Monime API version (caph.2025-08-23, caph.2025-06-20 or 2024-08-01)",
                 &flags.api_version,
             )
         },
@@ -162,11 +167,13 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
                 check_one(&file, section, key, &Setting::Text(answer.clone()), &env)?;
                 file.set(section, key, Setting::Text(answer));
             }
-            None if missing && key == "space_id" => {
-                return Err(
-                    "the Monime space id is needed: give --space-id (it is on the Monime dashboard)"
-                        .into(),
-                );
+            // A fleet's terminals must not share the default id or PIN: Monime's codes are
+            // told apart by the terminal id, and 0000 opens every admin screen.
+            None if missing && REQUIRED.contains(&key) => {
+                return Err(format!(
+                    "{question} is needed: give --{}",
+                    key.replace('_', "-")
+                ));
             }
             None => {}
         }
@@ -178,11 +185,26 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
         file.remove("monime", "access_token_file");
     }
 
-    file.save(&env).map(|_| ())?;
+    // Monime is asked before anything is written: a token or space it refuses leaves the
+    // terminal as it was.
+    let config = file.check(&env).map_err(|error| error.to_string())?;
+    if !flags.offline {
+        monime_client(&config)?.check().await.map_err(|error| {
+            format!("Monime refused these settings, so nothing was written: {error}")
+        })?;
+    }
+    if let (Some(_), None) = (file.get("monime", "access_token"), &token) {
+        println!(
+            "The token is still written in {}: run setup again and type it, and it moves to the credential file.",
+            path.display()
+        );
+    }
+    // The token first: the file written next may read it from there alone.
     let token_written = match &token {
         Some(token) => edit::write_token(&path, token)?,
         None => false,
     };
+    file.save(&env)?;
     let changed = file.changed() || token_written;
     match (file.changed(), token_written) {
         (false, false) => println!("Nothing changed in {}.", path.display()),
@@ -197,26 +219,41 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
             edit::token_path(&path).display()
         ),
     }
-
     let launch = Launch {
         config_path: Some(path.clone()),
         demo: DemoMode::Never,
     };
+    super::check_config(&launch, false).await?;
     if !flags.offline {
-        super::check_config(&launch, true).await?;
+        println!("  online     Monime accepted the token and space id");
     }
-    let restarted = changed && !flags.no_restart && restart_service();
-    let test_page = flags.test_page
-        || (file.has_section("printer") && asker.confirm("Print a test page now?")?);
-    if test_page {
-        if restarted {
-            // The page goes through the terminal, which owns the printer once it is up.
-            wait_for_the_terminal(&launch).await;
+    let service = match (changed, flags.no_restart) {
+        (true, false) => restart_service(),
+        _ => Service::NotRestarted,
+    };
+    let test_page =
+        flags.test_page || (file.has_section("printer") && asker.confirm("Print a test page now?"));
+    if !test_page {
+        return Ok(0);
+    }
+    match service {
+        // The running terminal owns the printer: the page goes through it once it is up.
+        Service::Restarted if !terminal_listens(&launch).await => Err(format!(
+            "the terminal did not come up within {} s, so no test page was printed: `journalctl -u {SERVICE}` says why",
+            TERMINAL_UP.as_secs()
+        )),
+        Service::NotRestarted if changed => {
+            println!(
+                "No test page: the running terminal still has the old settings. Restart it, then run `sudo paycode-kiosk print-test`."
+            );
+            Ok(0)
         }
-        super::run_by_owner(&launch, OwnerCommand::PrintTest).await?;
+        _ => super::run_by_owner(&launch, OwnerCommand::PrintTest).await,
     }
-    Ok(0)
 }
+
+/// Settings a new terminal may not leave at their defaults.
+const REQUIRED: [&str; 3] = ["space_id", "terminal_id", "admin_pin"];
 
 /// One text setting: its key, how it is asked, the flag that answers it, the default shown.
 struct Question<'a> {
@@ -247,14 +284,14 @@ impl<'a> Question<'a> {
 /// The token typed (without echo) or read from standard input; `None` keeps the one there is.
 fn token(flags: &SetupFlags, config: &Path, asker: &mut Asker) -> Result<Option<String>, String> {
     let kept = edit::read_token(config).is_some();
-    let typed = if flags.token_stdin {
+    let typed = if flags.token_stdin && !std::io::stdin().is_terminal() {
         let mut line = String::new();
         asker
             .stdin
             .read_line(&mut line)
             .map_err(|error| format!("cannot read the token from standard input: {error}"))?;
         Some(line)
-    } else if asker.interactive {
+    } else if asker.interactive || flags.token_stdin {
         let question = match kept {
             true => "Monime access token [keep the current one]: ",
             false => "Monime access token (it is not shown as you type): ",
@@ -305,7 +342,7 @@ fn printer(
                     println!("  {}) {}", number + 1, port.display());
                 }
             }
-            let question = "Printer: a number above, a device path, \"virtual\" or \"none\"";
+            let question = "Printer: a number above, a device path, \"none\", or \"virtual\" (receipts as files, no paper)";
             asker
                 .ask(question, current.as_deref(), |answer| {
                     chosen_port(answer, &ports).map(|_| ())
@@ -352,21 +389,7 @@ fn printer(
                 .transpose()?,
         };
         if let Some(number) = answer {
-            let allowed = match key {
-                "baud" => BAUD_RATES.iter().any(|rate| i64::from(*rate) == number),
-                _ => PRINTER_WIDTHS
-                    .iter()
-                    .any(|width| i64::from(*width) == number),
-            };
-            if !allowed {
-                return Err(format!(
-                    "[printer] {key} {number} is not one of {}",
-                    match key {
-                        "baud" => format!("{BAUD_RATES:?}"),
-                        _ => format!("{PRINTER_WIDTHS:?}"),
-                    }
-                ));
-            }
+            check_one(file, "printer", key, &Setting::Integer(number), env)?;
             file.set("printer", key, Setting::Integer(number));
         }
     }
@@ -413,26 +436,35 @@ fn check_one(
     }
 }
 
+/// What became of the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Restarted,
+    NotRestarted,
+    /// No systemd here: nothing runs the terminal in the background.
+    NoSystemd,
+}
+
 /// Restarts the service, so it reads the new settings and the token; says what to do when it
-/// cannot (no systemd here, or not root). Returns whether it did.
-fn restart_service() -> bool {
+/// cannot (no systemd here, or not root).
+fn restart_service() -> Service {
     let restarted = std::process::Command::new("systemctl")
         .args(["restart", SERVICE])
         .status();
     match restarted {
         Ok(status) if status.success() => {
             println!("Restarted {SERVICE}.");
-            true
+            Service::Restarted
         }
         Ok(_) => {
             println!(
-                "The service was not restarted (run setup with sudo, or `sudo systemctl restart {SERVICE}`)."
+                "The service was not restarted: run `sudo systemctl restart {SERVICE}` for the new settings to take effect."
             );
-            false
+            Service::NotRestarted
         }
         Err(_) => {
             println!("No systemd here: restart the terminal to use the new settings.");
-            false
+            Service::NoSystemd
         }
     }
 }
@@ -440,15 +472,19 @@ fn restart_service() -> bool {
 /// How long a restarted terminal may take to listen for commands.
 const TERMINAL_UP: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Waits (a while) for the restarted terminal's control socket.
-async fn wait_for_the_terminal(launch: &Launch) {
+/// Waits (at most `TERMINAL_UP`) for the restarted terminal's control socket.
+async fn terminal_listens(launch: &Launch) -> bool {
     let Ok(socket) = crate::terminal::control_socket_for(launch) else {
-        return;
+        return false;
     };
     let deadline = tokio::time::Instant::now() + TERMINAL_UP;
-    while !socket.exists() && tokio::time::Instant::now() < deadline {
+    while !socket.exists() {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
+    true
 }
 
 /// Questions on the technician's terminal, or none.
@@ -490,14 +526,14 @@ impl Asker {
         }
     }
 
-    /// A yes or no, yes by default; no when not interactive.
-    fn confirm(&mut self, question: &str) -> Result<bool, String> {
+    /// A yes or no, yes by default; no when not interactive, or when the answer cannot be read.
+    fn confirm(&mut self, question: &str) -> bool {
         if !self.interactive {
-            return Ok(false);
+            return false;
         }
         print!("{question} [Y/n]: ");
-        let line = self.line()?;
-        Ok(!line.trim().to_ascii_lowercase().starts_with('n'))
+        self.line()
+            .is_ok_and(|line| !line.trim().to_ascii_lowercase().starts_with('n'))
     }
 
     fn line(&mut self) -> Result<String, String> {

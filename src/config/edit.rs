@@ -15,8 +15,8 @@ use toml_edit::{DocumentMut, Item, Table, value};
 
 use super::{Config, ConfigError, Environment, TOKEN_CREDENTIAL};
 
-/// A configuration file being changed.
-#[derive(Debug, Clone)]
+/// A configuration file being changed. No `Debug`: the text may hold a token written inline.
+#[derive(Clone)]
 pub struct ConfigEdit {
     path: PathBuf,
     document: DocumentMut,
@@ -51,10 +51,6 @@ impl ConfigEdit {
             document,
             original,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The text of `[section] key`, if the file has one (an integer as its digits).
@@ -141,8 +137,13 @@ impl ConfigEdit {
             std::fs::create_dir_all(folder)
                 .map_err(|error| format!("cannot create {} ({error})", folder.display()))?;
         }
-        // Readable by all like the example the package installs: it holds no secret.
-        replace_file(&self.path, text.as_bytes(), 0o644)?;
+        // The mode the file has, which a technician may have narrowed; a new file is readable
+        // by the service's user like the example the package installs (no token is ever
+        // written into it).
+        let mode = std::fs::metadata(&self.path)
+            .map(|meta| meta.permissions().mode() & 0o7777)
+            .unwrap_or(0o644);
+        replace_file(&self.path, text.as_bytes(), mode)?;
         Ok(true)
     }
 }
@@ -256,7 +257,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "[monime\n").expect("write");
-        let refused = ConfigEdit::open(&path).expect_err("refused");
+        let Err(refused) = ConfigEdit::open(&path) else {
+            panic!("a file that is not TOML was opened");
+        };
         assert!(refused.contains("run setup again"), "{refused}");
     }
 

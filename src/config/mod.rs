@@ -24,6 +24,7 @@ use crate::monime::ClientSettings;
 use crate::order::{Item, TipOffer};
 use crate::printer::PrinterSettings;
 use crate::qr::QrPayload;
+use crate::secret::AccessToken;
 
 pub use cashiers::Cashier;
 pub use demo::demo_data_dir;
@@ -138,7 +139,8 @@ impl ConfigSource {
 /// What the process environment contributes, passed in so tests do not touch global state.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
-    pub access_token: Option<String>,
+    /// `$MONIME_ACCESS_TOKEN`, or the token `setup` is about to write.
+    pub access_token: Option<AccessToken>,
     /// `$STATE_DIRECTORY` from systemd's `StateDirectory=`.
     pub state_directory: Option<PathBuf>,
     /// `$CREDENTIALS_DIRECTORY` from systemd's `LoadCredential=`.
@@ -149,7 +151,7 @@ impl Environment {
     pub fn from_process() -> Environment {
         let non_empty = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         Environment {
-            access_token: non_empty(TOKEN_ENV),
+            access_token: non_empty(TOKEN_ENV).map(AccessToken::new),
             state_directory: non_empty("STATE_DIRECTORY").map(PathBuf::from),
             credentials_directory: non_empty("CREDENTIALS_DIRECTORY").map(PathBuf::from),
         }

@@ -236,7 +236,7 @@ fn token_precedence_environment_then_file_then_credential() {
     );
 
     let env = Environment {
-        access_token: Some("mon_test_env".into()),
+        access_token: Some(crate::secret::AccessToken::new("mon_test_env")),
         ..Environment::default()
     };
     let config = Config::parse(text, Some(&file), &env).expect("valid");

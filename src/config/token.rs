@@ -46,7 +46,7 @@ pub(super) fn find_token(
     env: &Environment,
 ) -> Result<(AccessToken, TokenOrigin), String> {
     let (token, origin) = if let Some(token) = &env.access_token {
-        (token.clone(), TokenOrigin::Environment)
+        (token.expose().to_string(), TokenOrigin::Environment)
     } else if let Some(token) = in_file {
         (token.to_string(), TokenOrigin::ConfigKey)
     } else {

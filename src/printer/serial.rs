@@ -211,9 +211,11 @@ fn open_failure(device: &std::path::Path, error: serialport::Error) -> String {
         format!("{}: {what}", device.display())
     }
 }
+
 /// The serial ports a receipt printer may be plugged into, by the names that last: each USB
 /// adapter by its id (`/dev/serial/by-id/...`, the same after a reboot or another port), then
-/// the ports themselves (USB adapters and CDC printers, the board's UART). Sorted, no repeats.
+/// the ports no id names (the board's UART, adapters without a serial number). A port is listed
+/// once, under its lasting name where it has one.
 pub fn plugged_in() -> Vec<std::path::PathBuf> {
     let listed = |folder: &str, keep: &dyn Fn(&str) -> bool| -> Vec<std::path::PathBuf> {
         let mut found: Vec<_> = std::fs::read_dir(folder)
@@ -227,12 +229,22 @@ pub fn plugged_in() -> Vec<std::path::PathBuf> {
         found
     };
     let mut ports = listed("/dev/serial/by-id", &|_| true);
-    ports.extend(listed("/dev", &|name| {
+    let mut named: Vec<_> = ports
+        .iter()
+        .filter_map(|port| std::fs::canonicalize(port).ok())
+        .collect();
+    for port in listed("/dev", &|name| {
         ["ttyUSB", "ttyACM"]
             .iter()
             .any(|prefix| name.starts_with(prefix))
             || name == "serial0"
             || name == "serial1"
-    }));
+    }) {
+        let device = std::fs::canonicalize(&port).unwrap_or_else(|_| port.clone());
+        if !named.contains(&device) {
+            named.push(device);
+            ports.push(port);
+        }
+    }
     ports
 }

@@ -34,17 +34,23 @@ impl Shop {
         sale: NewSale,
         bounds: Bounds,
     ) -> Result<SaleHandle, StartError> {
+        self.check_amount(&sale)?;
+        let shape = &self.settings.code_shape;
+        Ok(controller::start_sale_with(&self.services, bounds, shape, sale).await?)
+    }
+
+    /// Whether the terminal takes a sale of this amount (`[kiosk] max_amount`); `start_sale`
+    /// asks, and so may a caller before it does anything else.
+    pub fn check_amount(&self, sale: &NewSale) -> Result<(), StartError> {
         let settings = &self.settings;
-        if sale.amount.minor > settings.max_amount_minor {
-            let limit = Money::new(sale.amount.currency, settings.max_amount_minor);
-            return Err(StartError::AboveLimit {
-                amount: sale.amount.display(settings.currency_style),
-                limit: limit.display(settings.currency_style),
-            });
+        if sale.amount.minor <= settings.max_amount_minor {
+            return Ok(());
         }
-        let handle =
-            controller::start_sale_with(&self.services, bounds, &settings.code_shape, sale).await?;
-        Ok(handle)
+        let limit = Money::new(sale.amount.currency, settings.max_amount_minor);
+        Err(StartError::AboveLimit {
+            amount: sale.amount.display(settings.currency_style),
+            limit: limit.display(settings.currency_style),
+        })
     }
 
     /// Takes up every sale the journal holds unsettled (a power cut, a stopped command), each

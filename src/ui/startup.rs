@@ -82,7 +82,7 @@ pub fn start(
                     if shop.is_demo() {
                         tracing::info!(
                             journal = %shop.journal().path().display(),
-                            "demo mode: no configuration found, selling against the built-in simulator"
+                            "demo mode: selling against the built-in simulator"
                         );
                     }
                     *slot.app.borrow_mut() = Some(App::start(&window, shop, &runtime, commands));
