@@ -159,7 +159,15 @@ async fn a_bad_answer_is_refused_and_nothing_is_written() {
     let output = setup(
         &config,
         Some("mon_test_x"),
-        &["--space-id", "spc-1", "--admin-pin", "12", "--offline"],
+        &[
+            "--space-id",
+            "spc-1",
+            "--terminal-id",
+            "T1",
+            "--admin-pin",
+            "12",
+            "--offline",
+        ],
     )
     .await;
     assert_eq!(output.status.code(), Some(1));
@@ -173,6 +181,21 @@ async fn a_bad_answer_is_refused_and_nothing_is_written() {
         !dir.path().join("credentials").exists(),
         "not even the token"
     );
+
+    // A new terminal is not left with the default terminal id, which a fleet would share.
+    let output = setup(
+        &config,
+        Some("mon_test_x"),
+        &["--space-id", "spc-1", "--offline"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).1.contains("give --terminal-id"),
+        "{:?}",
+        text(&output)
+    );
+    assert!(!config.exists(), "nothing is written");
 
     // Without a token anywhere, setup says how to give one.
     let output = setup(&config, None, &["--space-id", "spc-1", "--offline"]).await;

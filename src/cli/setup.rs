@@ -171,7 +171,7 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
             // told apart by the terminal id, and 0000 opens every admin screen.
             None if missing && REQUIRED.contains(&key) => {
                 return Err(format!(
-                    "{question} is needed: give --{}",
+                    "[{section}] {key} has no value yet: give --{}",
                     key.replace('_', "-")
                 ));
             }
