@@ -156,17 +156,18 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
     {
         let current = file.get(section, key).or(default.map(str::to_string));
         let missing = current.is_none();
+        // A flag is checked here; a typed answer is checked as it is typed, and asked again.
         let answer = match given {
-            Some(given) => Some(given.clone()),
+            Some(given) => {
+                check_one(&file, section, key, &Setting::Text(given.clone()), &env)?;
+                Some(given.clone())
+            }
             None => asker.ask(question, current.as_deref(), |answer| {
                 check_one(&file, section, key, &Setting::Text(answer.into()), &env)
             })?,
         };
         match answer {
-            Some(answer) => {
-                check_one(&file, section, key, &Setting::Text(answer.clone()), &env)?;
-                file.set(section, key, Setting::Text(answer));
-            }
+            Some(answer) => file.set(section, key, Setting::Text(answer)),
             // A fleet's terminals must not share the default id or PIN: Monime's codes are
             // told apart by the terminal id, and 0000 opens every admin screen.
             None if missing && REQUIRED.contains(&key) => {
@@ -190,7 +191,7 @@ pub async fn setup(config_path: Option<&Path>, flags: SetupFlags) -> Result<u8, 
     let config = file.check(&env).map_err(|error| error.to_string())?;
     if !flags.offline {
         monime_client(&config)?.check().await.map_err(|error| {
-            format!("Monime refused these settings, so nothing was written: {error}")
+            format!("Monime could not confirm these settings, so nothing was written: {error}")
         })?;
     }
     if let (Some(_), None) = (file.get("monime", "access_token"), &token) {
@@ -379,7 +380,10 @@ fn printer(
             .get("printer", key)
             .unwrap_or_else(|| default.to_string());
         let answer = match given {
-            Some(given) => Some(given),
+            Some(given) => {
+                check_one(file, "printer", key, &Setting::Integer(given), env)?;
+                Some(given)
+            }
             None => asker
                 .ask(question, Some(&current), |answer| {
                     let number = whole_number(answer)?;
@@ -389,7 +393,6 @@ fn printer(
                 .transpose()?,
         };
         if let Some(number) = answer {
-            check_one(file, "printer", key, &Setting::Integer(number), env)?;
             file.set("printer", key, Setting::Integer(number));
         }
     }
