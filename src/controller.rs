@@ -41,7 +41,6 @@ pub struct Services {
     pub journal: Journal,
     pub timing: Timing,
     pub receipts: Receipts,
-    pub terminal_id: String,
 }
 
 impl Services {

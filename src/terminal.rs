@@ -208,7 +208,6 @@ async fn open(launch: &Launch, opener: Opener) -> Result<Shop, OpenError> {
         receipts: printer
             .clone()
             .map_or(Receipts::NoPrinter, Receipts::Printer),
-        terminal_id: config.kiosk.terminal_id.clone(),
     };
     services.recall_throttled()?;
     Ok(Shop::new(ShopParts {

@@ -138,7 +138,6 @@ async fn run_fleet(plan: &Plan, journals: &std::path::Path) -> FleetRun {
         let services = services(
             &sim,
             &journals.join(format!("t{number}.sqlite")),
-            number,
             plan.declared_shared,
         );
         let sim = Arc::clone(&sim);
@@ -154,11 +153,12 @@ async fn run_fleet(plan: &Plan, journals: &std::path::Path) -> FleetRun {
             // The first customers of the day do not all come in the same second.
             let opening = rng.random_range(0..=plan.3.1 + plan.1.1);
             tokio::time::sleep(Duration::from_millis(opening)).await;
+            let shape = CodeShape::new("Fleet sale {sale}", &format!("T{number}"));
             let mut settled = Vec::new();
             for _ in 0..plan.0 {
                 let pending = Duration::from_millis(rng.random_range(plan.1.0..=plan.1.1));
                 let processing = Duration::from_millis(rng.random_range(plan.2.0..=plan.2.1));
-                settled.push(one_sale(&services, &sim, pending, processing).await);
+                settled.push(one_sale(&services, &shape, &sim, pending, processing).await);
                 tokio::time::sleep(Duration::from_millis(rng.random_range(plan.3.0..=plan.3.1)))
                     .await;
             }
@@ -191,12 +191,7 @@ async fn run_fleet(plan: &Plan, journals: &std::path::Path) -> FleetRun {
     }
 }
 
-fn services(
-    sim: &SimulatorHandle,
-    journal: &std::path::Path,
-    number: usize,
-    shared_space: bool,
-) -> Services {
+fn services(sim: &SimulatorHandle, journal: &std::path::Path, shared_space: bool) -> Services {
     let client = MonimeClient::new(ClientSettings {
         shared_space,
         ..ClientSettings::new(
@@ -213,7 +208,6 @@ fn services(
         journal: Journal::open(journal).expect("journal"),
         timing: Timing::new(Duration::from_secs(1)),
         receipts: Receipts::NoPrinter,
-        terminal_id: format!("T{number}"),
     };
     // As the terminal starts: what the journal remembers of the space.
     services.recall_throttled().expect("the journal reads");
@@ -223,13 +217,13 @@ fn services(
 /// A customer pays the sale's code after `pending`, taking `processing` to confirm.
 async fn one_sale(
     services: &Services,
+    shape: &CodeShape,
     sim: &SimulatorHandle,
     pending: Duration,
     processing: Duration,
 ) -> Settled {
-    let shape = CodeShape::new("Fleet sale {sale}", &services.terminal_id);
     let amount = NewSale::of(Money::new(Currency::Sle, 500));
-    let sale = controller::start_sale(services, &shape, amount)
+    let sale = controller::start_sale(services, shape, amount)
         .await
         .expect("the journal takes the sale");
     let mut updates = sale.updates.clone();

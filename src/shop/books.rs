@@ -104,7 +104,7 @@ impl Shop {
         books::reconcile(
             &services.client,
             &services.journal,
-            &services.terminal_id,
+            self.settings.terminal_id(),
             day,
         )
         .await
@@ -117,7 +117,7 @@ impl Shop {
     ) -> Result<Vec<(PaymentCode, Restored)>, JournalError> {
         let services = &self.services;
         let now = self.clock().now();
-        books::restore(&services.journal, &services.terminal_id, now, found).await
+        books::restore(&services.journal, self.settings.terminal_id(), now, found).await
     }
 
     /// The sales started from local day `from` to `to`, both included, as export rows.

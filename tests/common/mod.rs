@@ -47,7 +47,6 @@ pub async fn shop_with(options: SimulatorOptions, version: ApiVersion) -> Shop {
         journal: Journal::open(&dir.path().join("journal.sqlite")).expect("journal"),
         timing: Timing::new(POLL),
         receipts: Receipts::NoPrinter,
-        terminal_id: "T1".into(),
     };
     Shop {
         sim,
