@@ -19,7 +19,8 @@ use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
 use paycode_kiosk::printer::serial::SerialPrinter;
 use paycode_kiosk::printer::spooler::Job;
 use paycode_kiosk::printer::{
-    CodePage, PrintError, PrinterHandle, PrinterPort, PrinterStatus, ReceiptQr, SpoolTiming,
+    CodePage, PrintError, PrinterHandle, PrinterModel, PrinterPort, PrinterStatus, ReceiptQr,
+    ShopLines, SpoolTiming,
 };
 use paycode_kiosk::sale::{CodeInfo, CodeShape, NewSale, Phase, SaleRecord};
 use paycode_kiosk::simulator::SimulatorOptions;
@@ -30,8 +31,9 @@ fn style(width: usize, merchant: &str) -> ReceiptStyle {
     ReceiptStyle {
         merchant_name: merchant.into(),
         terminal_id: "SHOP1-TILL1".into(),
-        header: vec!["12 Siaka Stevens Street".into(), "Freetown".into()],
-        footer: "Thank you!".into(),
+        header: ShopLines::same(vec!["12 Siaka Stevens Street".into(), "Freetown".into()]),
+        footer: None,
+        model: PrinterModel::Generic,
         width,
         code_page: CodePage::Pc858,
         qr: ReceiptQr::Native,

@@ -25,7 +25,7 @@ use paycode_kiosk::cli::owner_commands;
 use paycode_kiosk::journal::StoredSale;
 use paycode_kiosk::monime::{ClientSettings, ListFilter, MonimeClient};
 use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
-use paycode_kiosk::printer::{CodePage, ReceiptQr};
+use paycode_kiosk::printer::{CodePage, PrinterModel, ReceiptQr, ShopLines};
 use paycode_kiosk::sale::NewSale;
 use paycode_kiosk::shop::Shop;
 use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions, SimulatorTls};
@@ -588,8 +588,9 @@ fn receipts(bench: &Bench) {
             let style = ReceiptStyle {
                 merchant_name: "Mama Salone Shop".into(),
                 terminal_id: "TILL-1".into(),
-                header: vec!["12 Siaka Stevens Street".into(), "Freetown".into()],
-                footer: "Thank you!".into(),
+                header: ShopLines::same(vec!["12 Siaka Stevens Street".into(), "Freetown".into()]),
+                footer: None,
+                model: PrinterModel::Generic,
                 width,
                 code_page: CodePage::Pc858,
                 qr,

@@ -172,6 +172,16 @@ pub enum Command {
         #[arg(long)]
         silent: bool,
     },
+    /// List the printers plugged into this machine and how each is; print a test page on one
+    ///
+    /// Lists USB printers, serial ports (USB adapters by id, the board's UART) and Bluetooth
+    /// ports. A printer the running terminal is using shows as in use: `print-test` prints
+    /// through the terminal.
+    Printers {
+        /// Print a test page on this device (a number from the list, a path, or tcp://ADDRESS)
+        #[arg(long, value_name = "DEVICE")]
+        test_page: Option<String>,
+    },
     /// Look at or cancel payment codes at Monime
     Codes {
         #[command(subcommand)]
@@ -323,6 +333,7 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
             printing::virtual_printer(usize::from(width), &out, !silent).await
         }
         Command::CheckConfig { online } => check_config(launch, online).await,
+        Command::Printers { test_page } => printing::printers(launch, test_page).await,
         Command::Setup(flags) => setup::setup(launch.config_path.as_deref(), flags).await,
         Command::Codes { action } => {
             let config = require_config(launch)?;
@@ -470,10 +481,11 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
         }
     );
     match &config.printer {
-        Some(printer) => println!(
-            "  printer    {} at {} baud, {} columns",
-            printer.device, printer.baud, printer.width_chars
-        ),
+        Some(printer) => {
+            for line in printing::printer_lines(printer, online).await? {
+                println!("  {line}");
+            }
+        }
         None => println!("  printer    none"),
     }
     println!("  journal    {}", config.storage.path.display());

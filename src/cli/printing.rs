@@ -1,5 +1,5 @@
-//! The printer's commands: `print-test`, `reprint`, `report` and `virtual-printer`. The shift
-//! and day-close reports are in `books`.
+//! The printer's commands: `print-test`, `reprint`, `report`, `printers` and `virtual-printer`,
+//! and the printer's lines of `check-config`. The shift and day-close reports are in `books`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -7,10 +7,14 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::control::console::{self, say, say_err};
+use crate::printer::device::{SearchPlaces, plugged_in};
 use crate::printer::emulator::Emulator;
 use crate::printer::pty::PtyPrinter;
-use crate::printer::{PrinterHandle, PrinterStatus, receipt};
+use crate::printer::{
+    PrinterDevice, PrinterHandle, PrinterSettings, PrinterStatus, ReceiptStyle, receipt,
+};
 use crate::shop::Shop;
+use crate::terminal::Launch;
 
 /// Asks the printer how it is and says so.
 async fn show_status(printer: &PrinterHandle) -> Result<PrinterStatus, String> {
@@ -65,6 +69,129 @@ pub async fn report(shop: &Shop, date: Option<NaiveDate>, print: bool) -> Result
             .await
             .map_err(|error| format!("the report was not printed: {error}"))?;
         say!("Report sent to the printer.");
+    }
+    Ok(0)
+}
+
+/// The printer's lines of `check-config`: where it is and how it is set, whether a device is
+/// there now, and with `online` how the printer answers.
+pub(super) async fn printer_lines(
+    printer: &PrinterSettings,
+    online: bool,
+) -> Result<Vec<String>, String> {
+    let mut setting = format!(
+        "printer    {} ({}, {} model), {} columns",
+        printer.device,
+        printer.device.kind(),
+        printer.model.name(),
+        printer.width_chars
+    );
+    if printer.device.is_serial() {
+        setting.push_str(&format!(", {} baud", printer.baud));
+    }
+    let now = match &printer.device {
+        PrinterDevice::Serial(path) | PrinterDevice::Usb(path) if !online => {
+            if path.exists() {
+                "there now (--online asks it how it is)".to_string()
+            } else {
+                "not there now: plug it in and switch it on".to_string()
+            }
+        }
+        PrinterDevice::Network { .. } if !online => "not tried (--online connects to it)".into(),
+        PrinterDevice::Auto(places) if !online => {
+            let found: Vec<_> = plugged_in(places)
+                .into_iter()
+                .filter(|found| found.plugged)
+                .map(|found| found.device.to_string())
+                .collect();
+            match found.as_slice() {
+                [] => "finds no printer plugged in now".into(),
+                [one] => format!("finds {one} now"),
+                several => format!(
+                    "finds {} printers and would use none: {}",
+                    several.len(),
+                    several.join(", ")
+                ),
+            }
+        }
+        _ => {
+            let asked = printer.clone();
+            let status = tokio::task::spawn_blocking(move || crate::printer::look_at(&asked))
+                .await
+                .map_err(|error| format!("the printer check stopped: {error}"))?;
+            format!("answers: {status}")
+        }
+    };
+    Ok(vec![setting, format!("           {now}")])
+}
+
+/// `printers`: what is plugged in and how each is; with `test_page`, a test page on one.
+pub async fn printers(launch: &Launch, test_page: Option<String>) -> Result<u8, String> {
+    let config = launch.configuration().map_err(|error| error.to_string())?;
+    let configured = config.as_ref().and_then(|config| config.printer.clone());
+    let found = tokio::task::spawn_blocking(|| plugged_in(&SearchPlaces::system()))
+        .await
+        .map_err(|error| format!("looking for printers stopped: {error}"))?;
+    // The configured printer's settings (baud, model, width) for whichever device is tried.
+    let settings_for = |device: PrinterDevice| PrinterSettings {
+        device,
+        ..configured.clone().unwrap_or_else(|| {
+            PrinterSettings::for_device(PrinterDevice::Auto(SearchPlaces::system()))
+        })
+    };
+    if let Some(wanted) = test_page {
+        let device = match wanted.parse::<usize>() {
+            Ok(number) => found
+                .get(number.wrapping_sub(1))
+                .map(|found| found.device.clone())
+                .ok_or_else(|| {
+                    format!("there is no printer {number}: `paycode-kiosk printers` lists them")
+                })?,
+            Err(_) => PrinterDevice::parse(&wanted, Path::new("virtual-printer"))?,
+        };
+        let settings = settings_for(device);
+        let style = ReceiptStyle::new(
+            config
+                .as_ref()
+                .map_or("paycode-kiosk", |c| c.kiosk.merchant_name.as_str()),
+            config.as_ref().map_or("", |c| c.kiosk.terminal_id.as_str()),
+            config
+                .as_ref()
+                .map(|c| c.kiosk.currency_style)
+                .unwrap_or_default(),
+            Some(&settings),
+        );
+        let page = receipt::test_page(&style, &settings.device.to_string(), chrono::Utc::now())
+            .map_err(|error| error.to_string())?;
+        let printed = tokio::task::spawn_blocking(move || {
+            crate::printer::print_once(&settings, "test-page", &page)
+        })
+        .await
+        .map_err(|error| format!("printing stopped: {error}"))?;
+        printed.map_err(|error| format!("the test page was not printed: {error}"))?;
+        say!("Test page sent to {wanted}.");
+        return Ok(0);
+    }
+    if found.is_empty() {
+        say!(
+            "No printer or serial port is plugged in. USB printers show as /dev/usb/lp*, USB-serial ones under /dev/serial/by-id; a network printer is named tcp://ADDRESS in [printer] device."
+        );
+    }
+    for (number, found) in found.iter().enumerate() {
+        let settings = settings_for(found.device.clone());
+        let status = tokio::task::spawn_blocking(move || crate::printer::look_at(&settings))
+            .await
+            .map_err(|error| format!("the printer check stopped: {error}"))?;
+        say!(
+            "{:>2}) {}  ({})\n    {}",
+            number + 1,
+            found.device,
+            found.device.kind(),
+            status
+        );
+    }
+    if let Some(printer) = &configured {
+        say!("The configuration's printer: {}", printer.device);
     }
     Ok(0)
 }

@@ -14,7 +14,8 @@ use crate::config::{CONFIG_ENV, Environment, SYSTEM_CONFIG_PATH};
 use crate::control::OwnerCommand;
 use crate::lang::Language;
 use crate::monime::ApiVersion;
-use crate::printer::serial::plugged_in;
+use crate::printer::device::{Found, SearchPlaces, plugged_in};
+use crate::printer::{PrinterDevice, PrinterModel};
 use crate::secret::AccessToken;
 use crate::terminal::monime_client;
 use crate::terminal::{DemoMode, Launch};
@@ -48,10 +49,14 @@ pub struct SetupFlags {
     /// The language of the screen and the receipts: en, fr or kri
     #[arg(long, value_name = "CODE")]
     pub language: Option<String>,
-    /// The printer's serial device (`/dev/ttyUSB0`, `/dev/serial/by-id/...`), "virtual", or
+    /// The printer: "auto", a serial port (`/dev/ttyUSB0`, `/dev/serial/by-id/...`), a USB
+    /// printer (`/dev/usb/lp0`), a network printer (`tcp://192.168.1.50:9100`), "virtual", or
     /// "none"
     #[arg(long, value_name = "DEVICE")]
     pub printer: Option<String>,
+    /// The printer's model: generic, epson, xprinter, rongta or pos58
+    #[arg(long, value_name = "MODEL")]
+    pub printer_model: Option<String>,
     /// The printer's baud rate (its self-test page shows it)
     #[arg(long, value_name = "BAUD")]
     pub baud: Option<u32>,
@@ -321,7 +326,8 @@ fn token(flags: &SetupFlags, config: &Path, asker: &mut Asker) -> Result<Option<
     Ok(token)
 }
 
-/// The printer: which device (from those plugged in), its baud rate and paper width.
+/// The printer: which device (from those plugged in), its model, and for a serial one its baud
+/// rate, then the paper's width.
 fn printer(
     flags: &SetupFlags,
     file: &mut ConfigEdit,
@@ -334,47 +340,94 @@ fn printer(
     let device = match &flags.printer {
         Some(device) => Some(device.clone()),
         None if asker.interactive => {
-            let ports = plugged_in();
-            if ports.is_empty() {
-                println!("No serial port is plugged in (USB adapters show as /dev/ttyUSB*).");
+            let found = plugged_in(&SearchPlaces::system());
+            if found.is_empty() {
+                println!(
+                    "No printer is plugged in (USB printers show as /dev/usb/lp*, USB-serial ones as /dev/ttyUSB*)."
+                );
             } else {
-                println!("Serial ports plugged in:");
-                for (number, port) in ports.iter().enumerate() {
-                    println!("  {}) {}", number + 1, port.display());
+                println!("Printers and ports plugged in:");
+                for (number, found) in found.iter().enumerate() {
+                    println!(
+                        "  {}) {} ({})",
+                        number + 1,
+                        found.device,
+                        found.device.kind()
+                    );
                 }
             }
-            let question = "Printer: a number above, a device path, \"none\", or \"virtual\" (receipts as files, no paper)";
+            let question = "Printer: a number above, \"auto\" (the one plugged in), a device path, tcp://ADDRESS for a network printer, \"virtual\" (receipts as files) or \"none\"";
+            let chosen = |answer: &str| chosen_device(answer, &found);
             asker
                 .ask(question, current.as_deref(), |answer| {
-                    chosen_port(answer, &ports).map(|_| ())
+                    let device = chosen(answer)?;
+                    if device == "none" {
+                        return Ok(());
+                    }
+                    check_one(file, "printer", "device", &Setting::Text(device), env)
                 })?
-                .map(|answer| chosen_port(&answer, &ports))
+                .map(|answer| chosen(&answer))
                 .transpose()?
         }
         None => None,
     };
     match device.as_deref() {
         Some("none") => file.remove_section("printer"),
-        Some(device) => file.set("printer", "device", Setting::Text(device.to_string())),
+        Some(device) => {
+            check_one(
+                file,
+                "printer",
+                "device",
+                &Setting::Text(device.into()),
+                env,
+            )?;
+            file.set("printer", "device", Setting::Text(device.to_string()));
+        }
         None => {}
     }
     if !file.has_section("printer") {
         return Ok(());
     }
-    let numbers = [
-        (
-            "baud",
-            "Baud rate (the printer's self-test page shows it)",
-            flags.baud.map(i64::from),
-            "19200",
-        ),
-        (
-            "width_chars",
-            "Characters per line: 32 (58 mm paper), 42 or 48 (80 mm)",
-            flags.width.map(i64::from),
-            "32",
-        ),
-    ];
+    let model = match &flags.printer_model {
+        Some(model) => Some(model.clone()),
+        None => asker.ask(
+            &format!(
+                "Printer model: {} (generic prints on any ESC/POS printer)",
+                PrinterModel::ALL.map(PrinterModel::name).join(", ")
+            ),
+            Some(
+                &file
+                    .get("printer", "model")
+                    .unwrap_or_else(|| "generic".into()),
+            ),
+            |answer| check_one(file, "printer", "model", &Setting::Text(answer.into()), env),
+        )?,
+    };
+    if let Some(model) = model {
+        check_one(file, "printer", "model", &Setting::Text(model.clone()), env)?;
+        file.set("printer", "model", Setting::Text(model));
+    }
+    let serial = file
+        .get("printer", "device")
+        .and_then(|device| PrinterDevice::parse(&device, Path::new("")).ok())
+        .is_some_and(|device| device.is_serial());
+    let mut numbers = vec![(
+        "width_chars",
+        "Characters per line: 32 (58 mm paper), 42 or 48 (80 mm)",
+        flags.width.map(i64::from),
+        "32",
+    )];
+    if serial || flags.baud.is_some() {
+        numbers.insert(
+            0,
+            (
+                "baud",
+                "Baud rate (the printer's self-test page shows it)",
+                flags.baud.map(i64::from),
+                "19200",
+            ),
+        );
+    }
     for (key, question, given, default) in numbers {
         let current = file
             .get("printer", key)
@@ -399,19 +452,15 @@ fn printer(
     Ok(())
 }
 
-/// A printer answer: a number from the list, or a path, "virtual" or "none" as typed.
-fn chosen_port(answer: &str, ports: &[PathBuf]) -> Result<String, String> {
+/// A printer answer: a number from the list, or what was typed ("none", or a device the
+/// configuration's own check reads).
+fn chosen_device(answer: &str, found: &[Found]) -> Result<String, String> {
     match answer.parse::<usize>() {
-        Ok(number) => ports
+        Ok(number) => found
             .get(number.wrapping_sub(1))
-            .map(|port| port.display().to_string())
-            .ok_or_else(|| format!("there is no port {number} in the list")),
-        Err(_) if answer == "none" || answer == "virtual" || answer.starts_with('/') => {
-            Ok(answer.to_string())
-        }
-        Err(_) => Err(format!(
-            "\"{answer}\" is not a number from the list, a /dev path, \"virtual\" or \"none\""
-        )),
+            .map(|found| found.device.to_string())
+            .ok_or_else(|| format!("there is no printer {number} in the list")),
+        Err(_) => Ok(answer.to_string()),
     }
 }
 

@@ -30,7 +30,9 @@ impl Config {
             },
             printer: RawPrinter {
                 device: Some(super::raw::VIRTUAL_PRINTER.into()),
-                header: Some(vec!["12 Siaka Stevens Street, Freetown".into()]),
+                header: Some(toml::Value::String(
+                    "12 Siaka Stevens Street, Freetown".into(),
+                )),
                 ..RawPrinter::default()
             },
             storage: RawStorage {

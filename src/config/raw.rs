@@ -17,13 +17,13 @@ use crate::money::{Currency, CurrencyStyle};
 use crate::monime::duration::parse_go_duration;
 use crate::monime::{ApiVersion, ClientSettings};
 use crate::printer::{
-    BAUD_RATES, CodePage, FlowControl, PRINTER_WIDTHS, PrinterDevice, PrinterSettings, ReceiptQr,
+    BAUD_RATES, CodePage, FlowControl, PRINTER_WIDTHS, PrinterDevice, PrinterModel,
+    PrinterSettings, ReceiptQr, ShopLines,
 };
 use crate::qr::QrPayload;
 
 /// `device` value that selects the virtual printer.
 pub(super) const VIRTUAL_PRINTER: &str = "virtual";
-const DEFAULT_FOOTER: &str = "Thank you!";
 const DEFAULT_CODE_NAME: &str = "{merchant} sale {sale}";
 /// Sale numbers are expanded into `code_name`; the check assumes the longest one a journal makes.
 const LONGEST_SALE_NUMBER: &str = "9999999999";
@@ -84,14 +84,16 @@ pub(super) struct RawKiosk {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPrinter {
-    pub(super) device: Option<PathBuf>,
+    pub(super) device: Option<String>,
+    pub(super) model: Option<PrinterModel>,
     pub(super) baud: Option<u32>,
     pub(super) flow_control: Option<FlowControl>,
     pub(super) width_chars: Option<u16>,
     pub(super) code_page: Option<CodePage>,
     pub(super) qr: Option<ReceiptQr>,
-    pub(super) header: Option<Vec<String>>,
-    pub(super) footer: Option<String>,
+    /// Lines, or a table of lines by language (see `shop_lines`).
+    pub(super) header: Option<toml::Value>,
+    pub(super) footer: Option<toml::Value>,
     pub(super) buzzer: Option<bool>,
 }
 
@@ -302,8 +304,9 @@ impl RawKiosk {
 
 impl RawPrinter {
     fn check(self, storage: &StorageConfig) -> Result<Option<PrinterSettings>, String> {
-        let Some(device) = self.device.filter(|path| !path.as_os_str().is_empty()) else {
-            let has_settings = self.baud.is_some()
+        let Some(device) = self.device.filter(|device| !device.is_empty()) else {
+            let has_settings = self.model.is_some()
+                || self.baud.is_some()
                 || self.flow_control.is_some()
                 || self.width_chars.is_some()
                 || self.code_page.is_some()
@@ -312,32 +315,46 @@ impl RawPrinter {
                 || self.footer.is_some()
                 || self.buzzer.is_some();
             if has_settings {
-                return Err("[printer] has settings but no device: set device (such as \"/dev/ttyUSB0\", or \"virtual\") or remove the [printer] section".into());
+                return Err("[printer] has settings but no device: set device (such as \"auto\", \"/dev/usb/lp0\", \"tcp://192.168.1.50\" or \"virtual\") or remove the [printer] section".into());
             }
             return Ok(None);
         };
-        let device = if device.as_os_str() == VIRTUAL_PRINTER {
-            PrinterDevice::Virtual(storage.receipt_previews())
-        } else {
-            PrinterDevice::Serial(device)
-        };
-        let baud = self.baud.unwrap_or(19200);
+        let device = PrinterDevice::parse(&device, &storage.receipt_previews())?;
+        let defaults = PrinterSettings::for_device(device);
+        let model = self.model.unwrap_or(defaults.model);
+        // Checked whatever the device: a serial printer may be put back in later.
+        let baud = self.baud.unwrap_or(defaults.baud);
         if !BAUD_RATES.contains(&baud) {
             return Err(format!(
                 "[printer] baud {baud} is not one a printer uses: choose one of {BAUD_RATES:?} (the printer's self-test page shows it)"
             ));
         }
-        let width_chars = self.width_chars.unwrap_or(32);
+        let width_chars = self.width_chars.unwrap_or(defaults.width_chars);
         if !PRINTER_WIDTHS.contains(&width_chars) {
             return Err(format!(
                 "[printer] width_chars {width_chars}: choose 32 (58 mm paper), 42 or 48 (80 mm paper)"
             ));
         }
-        let header = self.header.unwrap_or_default();
-        let footer = self.footer.unwrap_or_else(|| DEFAULT_FOOTER.into());
+        let code_page = self.code_page.unwrap_or(defaults.code_page);
+        if model.page_number(code_page).is_none() {
+            return Err(format!(
+                "[printer] code_page {}: {} printers do not have it; choose one of {}",
+                code_page.name(),
+                model.name(),
+                model.page_names().join(", ")
+            ));
+        }
+        let header = match self.header {
+            Some(value) => shop_lines("header", value)?,
+            None => ShopLines::default(),
+        };
+        let footer = self
+            .footer
+            .map(|value| shop_lines("footer", value))
+            .transpose()?;
         let too_long = header
-            .iter()
-            .chain(std::iter::once(&footer))
+            .every_line()
+            .chain(footer.iter().flat_map(ShopLines::every_line))
             .find(|line| line.chars().count() > 3 * usize::from(width_chars));
         if let Some(line) = too_long {
             return Err(format!(
@@ -345,16 +362,58 @@ impl RawPrinter {
             ));
         }
         Ok(Some(PrinterSettings {
-            device,
+            model,
             baud,
-            flow_control: self.flow_control.unwrap_or(FlowControl::None),
+            flow_control: self.flow_control.unwrap_or(defaults.flow_control),
             width_chars,
-            code_page: self.code_page.unwrap_or_default(),
-            qr: self.qr.unwrap_or_default(),
+            code_page,
+            qr: self.qr.unwrap_or(model.commands().qr),
             header,
             footer,
-            buzzer: self.buzzer.unwrap_or(false),
+            buzzer: self.buzzer.unwrap_or(defaults.buzzer),
+            ..defaults
         }))
+    }
+}
+
+/// The shop's own lines as the file gives them: one text, a list of lines, or either of those
+/// for each language (`footer = { en = "Thank you!", fr = "Merci !" }`).
+fn shop_lines(key: &str, value: toml::Value) -> Result<ShopLines, String> {
+    let form = format!(
+        "give one text, a list of lines, or one of those for each language, as {key} = {{ en = \"Thank you!\", fr = \"Merci !\", kri = \"Tenki!\" }}"
+    );
+    let lines = |value: toml::Value| -> Result<Vec<String>, String> {
+        match value {
+            toml::Value::String(text) => Ok(vec![text]),
+            toml::Value::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    toml::Value::String(text) => Ok(text),
+                    other => Err(format!("[printer] {key} has {other}, not a text: {form}")),
+                })
+                .collect(),
+            other => Err(format!("[printer] {key} is {other}: {form}")),
+        }
+    };
+    match value {
+        toml::Value::Table(table) => {
+            let mut by_language = Vec::new();
+            for (code, value) in table {
+                let language = Language::from_code(&code).ok_or_else(|| {
+                    let codes: Vec<_> = Language::ALL.iter().map(|l| l.code()).collect();
+                    format!(
+                        "[printer] {key} names language \"{code}\": the terminal speaks {}",
+                        codes.join(", ")
+                    )
+                })?;
+                by_language.push((language, lines(value)?));
+            }
+            Ok(ShopLines {
+                all: Vec::new(),
+                by_language,
+            })
+        }
+        value => lines(value).map(ShopLines::same),
     }
 }
 

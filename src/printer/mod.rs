@@ -1,20 +1,27 @@
-//! Receipts on a serial ESC/POS thermal printer.
+//! Receipts on an ESC/POS thermal printer, on whatever it is plugged into.
 //!
-//! `receipt` lays out what is printed, `serial` sends it and asks the printer how it is,
-//! `spooler` prints owed receipts whenever the printer can take them, and `emulator` is the
-//! virtual printer used by demo mode and tests (`preview` in process, `pty` behind a
-//! pseudo-terminal).
+//! `receipt` lays out what is printed, in the commands of the printer's `model`; `device`
+//! reads where the printer is and finds the ones plugged in; `serial`, `usb` and `network` send
+//! documents and ask the printer how it is (through `status`), `auto` uses whichever one is
+//! plugged in; `spooler` prints owed receipts whenever the printer can take them, and
+//! `emulator` is the virtual printer of demo mode and tests (`preview` in process, `pty` behind
+//! a pseudo-terminal, `socket` on a TCP port).
 
+pub mod auto;
 pub mod codepage;
+pub mod device;
 pub mod emulator;
+pub mod model;
+pub mod network;
 pub mod preview;
 pub mod pty;
 pub mod receipt;
 pub mod serial;
 pub mod spooler;
+pub mod status;
+pub mod usb;
 
 use std::fmt;
-use std::path::PathBuf;
 
 use crate::clock::Clock;
 use crate::journal::Journal;
@@ -22,7 +29,9 @@ use crate::lang::{Language, SharedLanguage};
 use crate::money::CurrencyStyle;
 
 pub use codepage::CodePage;
-pub use receipt::{ReceiptQr, ReceiptStyle};
+pub use device::PrinterDevice;
+pub use model::PrinterModel;
+pub use receipt::{ReceiptQr, ReceiptStyle, ShopLines};
 pub use serial::{BAUD_RATES, FlowControl};
 pub use spooler::{PrinterHandle, PrinterState, SpoolTiming};
 
@@ -33,32 +42,38 @@ pub const PRINTER_WIDTHS: [u16; 3] = [32, 42, 48];
 #[derive(Debug, Clone)]
 pub struct PrinterSettings {
     pub device: PrinterDevice,
+    /// Which printer family's commands it takes.
+    pub model: PrinterModel,
     pub baud: u32,
     pub flow_control: FlowControl,
     pub width_chars: u16,
     pub code_page: CodePage,
     pub qr: ReceiptQr,
     /// Lines printed under the merchant's name.
-    pub header: Vec<String>,
-    pub footer: String,
+    pub header: ShopLines,
+    /// Lines at the foot of a receipt; `None` prints "Thank you!" in the receipt's language.
+    pub footer: Option<ShopLines>,
     /// Ring the printer's buzzer when a sale is paid.
     pub buzzer: bool,
 }
 
-/// Where receipts go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrinterDevice {
-    /// A serial printer's device node.
-    Serial(PathBuf),
-    /// The virtual printer: a PNG and a text file for each receipt, in this folder.
-    Virtual(PathBuf),
-}
-
-impl fmt::Display for PrinterDevice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PrinterDevice::Serial(path) => write!(f, "{}", path.display()),
-            PrinterDevice::Virtual(folder) => write!(f, "virtual printer in {}", folder.display()),
+impl PrinterSettings {
+    /// `device` as a printer left at its defaults is: the generic model, 19200 baud without
+    /// flow control, 32 columns (58 mm paper), PC858, the model's QR, no header, thanks in the
+    /// receipt's language, no buzzer.
+    pub fn for_device(device: PrinterDevice) -> PrinterSettings {
+        let model = PrinterModel::default();
+        PrinterSettings {
+            device,
+            model,
+            baud: 19200,
+            flow_control: FlowControl::None,
+            width_chars: 32,
+            code_page: CodePage::default(),
+            qr: model.commands().qr,
+            header: ShopLines::default(),
+            footer: None,
+            buzzer: false,
         }
     }
 }
@@ -152,6 +167,9 @@ pub enum PrintError {
     NotReady(PrinterStatus),
     #[error("sending to the printer failed: {0}")]
     Transport(String),
+    /// Part of the document had left when sending failed: the printer may have printed a piece.
+    #[error("the printer stopped mid-document: {0}")]
+    Torn(String),
     #[error(transparent)]
     Layout(#[from] receipt::LayoutError),
     #[error(transparent)]
@@ -162,19 +180,102 @@ pub enum PrintError {
     Stopped,
 }
 
-/// Something receipts can be sent to: the serial printer, or a virtual one.
+impl PrintError {
+    /// A failed send through `device`: `torn` when part of the document had left.
+    pub(crate) fn sending(device: &dyn fmt::Display, reason: String, torn: bool) -> PrintError {
+        let reason = format!("{device}: {reason}");
+        if torn {
+            PrintError::Torn(reason)
+        } else {
+            PrintError::Transport(reason)
+        }
+    }
+
+    /// Why the printer could not be used, when it was its connection's fault.
+    pub fn unreachable_reason(&self) -> Option<&str> {
+        match self {
+            PrintError::Transport(reason) | PrintError::Torn(reason) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Something receipts can be sent to: a serial, USB or network printer, or a virtual one.
 pub trait PrinterPort: Send {
-    /// Where it is, for people: a device path, a folder.
+    /// Where it is, for people: a device path, an address, a folder.
     fn describe(&self) -> String;
-    /// Whether the device is there at all (a USB printer unplugged has no device node).
-    fn present(&self) -> bool;
+    /// Whether the printer is there at all (a USB printer unplugged has no device node, a
+    /// network printer switched off takes no connection).
+    fn present(&mut self) -> bool;
     /// Asks the printer how it is.
     fn status(&mut self) -> PrinterStatus;
     /// Sends one whole document; `name` labels it (the virtual printer names its files so).
     fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), PrintError>;
     /// Rings the printer's buzzer.
-    fn chime(&mut self) -> Result<(), PrintError> {
-        self.send("chime", &receipt::CHIME)
+    fn chime(&mut self, model: PrinterModel) -> Result<(), PrintError> {
+        self.send("chime", model.commands().chime)
+    }
+    /// The queue has nothing to do for now: let go of what others may want (a network
+    /// printer's one connection).
+    fn rest(&mut self) {}
+}
+
+/// The port for `device`.
+pub fn port_for(printer: &PrinterSettings) -> Box<dyn PrinterPort> {
+    match &printer.device {
+        PrinterDevice::Serial(path) => Box::new(serial::SerialPrinter::new(
+            path.clone(),
+            printer.baud,
+            printer.flow_control,
+        )),
+        PrinterDevice::Usb(path) => Box::new(usb::UsbPrinter::new(path.clone())),
+        PrinterDevice::Network { host, port } => {
+            Box::new(network::NetworkPrinter::new(host.clone(), *port))
+        }
+        PrinterDevice::Auto(places) => Box::new(auto::AutoPrinter::new(
+            places.clone(),
+            printer.baud,
+            printer.flow_control,
+        )),
+        PrinterDevice::Virtual(folder) => Box::new(preview::PreviewPrinter::new(
+            folder.clone(),
+            usize::from(printer.width_chars),
+            printer.model,
+        )),
+    }
+}
+
+/// Asks the printer of `settings` how it is, opened for this question alone (the running
+/// terminal's printer is busy: ask it instead).
+pub fn look_at(settings: &PrinterSettings) -> PrinterStatus {
+    let mut port = port_for(settings);
+    let status = status_of(port.as_mut());
+    port.rest();
+    status
+}
+
+/// Prints `document` on the printer of `settings`, opened for it alone.
+pub fn print_once(
+    settings: &PrinterSettings,
+    name: &str,
+    document: &[u8],
+) -> Result<(), PrintError> {
+    let mut port = port_for(settings);
+    let status = status_of(port.as_mut());
+    if !status.can_print() {
+        return Err(PrintError::NotReady(status));
+    }
+    let sent = port.send(name, document);
+    port.rest();
+    sent
+}
+
+/// How the printer behind `port` is; one that is not there at all says so.
+pub(crate) fn status_of(port: &mut dyn PrinterPort) -> PrinterStatus {
+    if port.present() {
+        port.status()
+    } else {
+        PrinterStatus::Unreachable(format!("{} is not there", port.describe()))
     }
 }
 
@@ -189,18 +290,7 @@ pub fn start(
     let Some(printer) = settings else {
         return Ok(None);
     };
-    let port: Box<dyn PrinterPort> = match &printer.device {
-        PrinterDevice::Serial(path) => Box::new(serial::SerialPrinter::new(
-            path.clone(),
-            printer.baud,
-            printer.flow_control,
-        )),
-        PrinterDevice::Virtual(folder) => Box::new(preview::PreviewPrinter::new(
-            folder.clone(),
-            usize::from(printer.width_chars),
-        )),
-    };
-    PrinterHandle::start(port, journal.clone(), style, timing, clock)
+    PrinterHandle::start(port_for(printer), journal.clone(), style, timing, clock)
         .map(Some)
         .map_err(|error| format!("cannot start the printer thread: {error}"))
 }
@@ -218,7 +308,8 @@ impl ReceiptStyle {
             merchant_name: merchant_name.to_string(),
             terminal_id: terminal_id.to_string(),
             header: printer.map(|p| p.header.clone()).unwrap_or_default(),
-            footer: printer.map(|p| p.footer.clone()).unwrap_or_default(),
+            footer: printer.and_then(|p| p.footer.clone()),
+            model: printer.map(|p| p.model).unwrap_or_default(),
             width: printer.map_or(32, |p| usize::from(p.width_chars)),
             code_page: printer.map(|p| p.code_page).unwrap_or_default(),
             qr: printer.map(|p| p.qr).unwrap_or_default(),

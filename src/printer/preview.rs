@@ -5,16 +5,21 @@
 use std::path::PathBuf;
 
 use super::emulator::Emulator;
-use super::{PrintError, PrinterPort, PrinterStatus};
+use super::{PrintError, PrinterModel, PrinterPort, PrinterStatus};
 
 pub struct PreviewPrinter {
     folder: PathBuf,
     columns: usize,
+    model: PrinterModel,
 }
 
 impl PreviewPrinter {
-    pub fn new(folder: PathBuf, columns: usize) -> PreviewPrinter {
-        PreviewPrinter { folder, columns }
+    pub fn new(folder: PathBuf, columns: usize, model: PrinterModel) -> PreviewPrinter {
+        PreviewPrinter {
+            folder,
+            columns,
+            model,
+        }
     }
 }
 
@@ -23,7 +28,7 @@ impl PrinterPort for PreviewPrinter {
         format!("virtual printer ({})", self.folder.display())
     }
 
-    fn present(&self) -> bool {
+    fn present(&mut self) -> bool {
         true
     }
 
@@ -35,13 +40,14 @@ impl PrinterPort for PreviewPrinter {
     }
 
     /// Nothing to hear and nothing to print: the log says it rang.
-    fn chime(&mut self) -> Result<(), PrintError> {
+    fn chime(&mut self, _: PrinterModel) -> Result<(), PrintError> {
         tracing::info!("the virtual printer chimes");
         Ok(())
     }
 
     fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), PrintError> {
         let mut emulator = Emulator::new(self.columns, None);
+        emulator.set_model(self.model);
         emulator.feed(bytes);
         let failed =
             |error: String| PrintError::Transport(format!("{}: {error}", self.folder.display()));

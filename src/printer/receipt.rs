@@ -12,8 +12,9 @@ use qrcode::{EcLevel, QrCode};
 use serde::Deserialize;
 
 use super::codepage::{ByteSink, CodePage};
+use super::model::PrinterModel;
 use crate::journal::StoredSale;
-use crate::lang::SharedLanguage;
+use crate::lang::{Language, SharedLanguage};
 use crate::money::{CurrencyStyle, Money};
 use crate::qr::{QUIET_ZONE, QrDots};
 use crate::report::{DayReport, ReportLine, ShiftReport};
@@ -36,9 +37,13 @@ pub struct ReceiptStyle {
     pub merchant_name: String,
     pub terminal_id: String,
     /// Lines under the merchant's name: address, phone.
-    pub header: Vec<String>,
-    pub footer: String,
+    pub header: ShopLines,
+    /// Lines at the foot of a sale's receipt; `None` thanks the customer in the receipt's
+    /// language.
+    pub footer: Option<ShopLines>,
     pub width: usize,
+    /// Whose commands the printer takes.
+    pub model: PrinterModel,
     pub code_page: CodePage,
     pub qr: ReceiptQr,
     pub currency_style: CurrencyStyle,
@@ -47,6 +52,46 @@ pub struct ReceiptStyle {
     /// The language of the words on paper; shared with the screen, which can change it, so the
     /// next document is printed in the language chosen.
     pub language: SharedLanguage,
+}
+
+/// The shop's own words on its receipts (header, footer): the same in every language, or one
+/// set for each language given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShopLines {
+    /// The lines for a language without its own set.
+    pub all: Vec<String>,
+    pub by_language: Vec<(Language, Vec<String>)>,
+}
+
+impl ShopLines {
+    /// The same lines in every language.
+    pub fn same(lines: Vec<String>) -> ShopLines {
+        ShopLines {
+            all: lines,
+            by_language: Vec::new(),
+        }
+    }
+
+    /// The lines for `language`: its own set, else English's, else the first one given.
+    pub fn in_language(&self, language: Language) -> &[String] {
+        let given = |wanted: Language| {
+            self.by_language
+                .iter()
+                .find(|(language, _)| *language == wanted)
+        };
+        match given(language).or_else(|| given(Language::English)) {
+            Some((_, lines)) => lines,
+            None if !self.all.is_empty() || self.by_language.is_empty() => &self.all,
+            None => &self.by_language[0].1,
+        }
+    }
+
+    /// Every line in every language, for the checks that each fits.
+    pub fn every_line(&self) -> impl Iterator<Item = &String> {
+        self.all
+            .iter()
+            .chain(self.by_language.iter().flat_map(|(_, lines)| lines))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,21 +115,33 @@ pub struct Document {
     sink: ByteSink,
     width: usize,
     code_page: CodePage,
+    model: PrinterModel,
 }
 
 impl Document {
-    /// Starts with `ESC @` and the code page.
-    pub fn new(width: usize, code_page: CodePage) -> Layout<Document> {
+    /// Starts with `ESC @` and the code page, as `model` numbers it.
+    pub fn new(width: usize, code_page: CodePage, model: PrinterModel) -> Layout<Document> {
         let sink = ByteSink::default();
         let columns = u8::try_from(width).map_err(|_| LayoutError(format!("{width} columns")))?;
-        let options = PrinterOptions::new(Some(code_page.page_code()), None, columns);
+        let page_number = model.page_number(code_page).ok_or_else(|| {
+            LayoutError(format!(
+                "{} printers have no code page {}",
+                model.name(),
+                code_page.name()
+            ))
+        })?;
+        let options = PrinterOptions::new(None, None, columns);
         let mut printer = Printer::new(sink.clone(), Protocol::default(), Some(options));
-        printer.init()?;
+        printer
+            .init()?
+            .custom(model.commands().after_init)?
+            .custom(&[0x1B, b't', page_number])?;
         Ok(Document {
             printer,
             sink,
             width,
             code_page,
+            model,
         })
     }
 
@@ -172,17 +229,15 @@ impl Document {
         Ok(())
     }
 
-    /// Feeds the paper past the cutter, cuts, and gives the bytes.
+    /// Feeds the paper past the cutter, cuts (or leaves it to tear off), and gives the bytes.
     pub fn finish(mut self) -> Layout<Vec<u8>> {
-        self.printer.feeds(2)?.print_cut()?;
+        self.printer
+            .feeds(2)?
+            .custom(self.model.commands().cut)?
+            .print()?;
         Ok(self.sink.take())
     }
 }
-
-/// The buzzer of the printers that have one: `ESC B n t` sounds it `n` times for `t` x 50 ms
-/// (the beeper command of the common 58 and 80 mm ESC/POS printers; one without a buzzer
-/// ignores it). Two short beeps: heard over a counter, not startling.
-pub const CHIME: [u8; 4] = [0x1B, b'B', 2, 3];
 
 /// The receipt of a paid sale. `copy` marks a reprint, so that it cannot pass for a second
 /// payment.
@@ -243,9 +298,22 @@ pub fn sale_receipt(
     if let Some(code) = &record.code {
         doc.qr(&code.id, style.qr)?;
     }
-    if !style.footer.is_empty() {
-        doc.centered(&style.footer, false, false)?;
+    let thanks = [language.tr("Thank you!").to_string()];
+    let footer = match &style.footer {
+        Some(footer) => footer.in_language(language),
+        None => &thanks,
+    };
+    for line in footer.iter().filter(|line| !line.is_empty()) {
+        doc.centered(line, false, false)?;
     }
+    doc.finish()
+}
+
+/// Ends a document that stopped partway, before the next: marked and cut off, so the piece on
+/// the paper cannot pass for a whole receipt.
+pub fn tear_off(style: &ReceiptStyle) -> Layout<Vec<u8>> {
+    let mut doc = Document::new(style.width, style.code_page, style.model)?;
+    doc.centered(style.language.get().tr("*** INTERRUPTED ***"), true, false)?;
     doc.finish()
 }
 
@@ -285,6 +353,7 @@ pub fn test_page(style: &ReceiptStyle, device: &str, now: DateTime<Utc>) -> Layo
     doc.rule()?;
     doc.pair(language.tr("Terminal"), &style.terminal_id)?;
     doc.pair(language.tr("Printer"), device)?;
+    doc.pair(language.tr("Model"), style.model.name())?;
     doc.pair(
         language.tr("Paper"),
         &language.trf("{} columns, {}", &[&style.width, &style.code_page.name()]),
@@ -381,9 +450,9 @@ fn printed_at(mut doc: Document, style: &ReceiptStyle, now: DateTime<Utc>) -> La
 }
 
 fn shop_heading(style: &ReceiptStyle) -> Layout<Document> {
-    let mut doc = Document::new(style.width, style.code_page)?;
+    let mut doc = Document::new(style.width, style.code_page, style.model)?;
     doc.centered(&style.merchant_name, true, true)?;
-    for line in &style.header {
+    for line in style.header.in_language(style.language.get()) {
         doc.centered(line, false, false)?;
     }
     Ok(doc)
@@ -462,11 +531,11 @@ mod tests {
 
     #[test]
     fn a_document_starts_with_init_and_code_page_and_ends_with_a_cut() {
-        let mut doc = Document::new(32, CodePage::Pc858).expect("document");
+        let mut doc = Document::new(32, CodePage::Pc858, PrinterModel::Generic).expect("document");
         doc.line("hello").expect("line");
         let bytes = doc.finish().expect("bytes");
         assert_eq!(&bytes[..5], &[0x1B, b'@', 0x1B, b't', 19]);
-        assert!(bytes.ends_with(&[0x1D, b'V', b'A', 0]));
+        assert!(bytes.ends_with(&[0x1D, b'V', 66, 0]));
         // escpos ends a line with "print and feed one line".
         assert!(bytes.windows(8).any(|w| w == b"hello\x1bd\x01"));
     }

@@ -9,9 +9,9 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use escpos::utils::{RealTimeStatusRequest, RealTimeStatusResponse};
 use serialport::{ClearBuffer, SerialPort};
 
+use super::status::{STATUS_TIMEOUT, StatusLink, read_status};
 use super::{PrintError, PrinterPort, PrinterStatus};
 
 /// Baud rates serial thermal printers are sold with.
@@ -30,8 +30,6 @@ pub enum FlowControl {
 
 /// Bytes written before waiting for them to leave.
 const CHUNK: usize = 256;
-/// How long a printer gets to answer a status query.
-const STATUS_TIMEOUT: Duration = Duration::from_millis(300);
 
 pub struct SerialPrinter {
     device: PathBuf,
@@ -76,89 +74,43 @@ impl SerialPrinter {
             .ok_or_else(|| "the port closed".to_string())
     }
 
-    /// Asks `DLE EOT n`; `None` when the printer stays silent.
-    fn query(&mut self, request: RealTimeStatusRequest) -> Result<Option<u8>, String> {
-        let (n, _) = request.into();
+    /// Writes `bytes` a chunk at a time, each drained before the next; a failure says whether
+    /// part of the document had left.
+    fn write_all_drained(&mut self, bytes: &[u8]) -> Result<(), (String, bool)> {
+        let port = self.port().map_err(|reason| (reason, false))?;
+        for (index, chunk) in bytes.chunks(CHUNK).enumerate() {
+            port.write_all(chunk)
+                .and_then(|()| port.flush())
+                .map_err(|error| {
+                    let reason = match error.kind() {
+                        std::io::ErrorKind::TimedOut => "the printer stopped taking data (paper out, cover open or flow control wiring?)".to_string(),
+                        _ => error.to_string(),
+                    };
+                    (reason, index > 0)
+                })?;
+        }
+        Ok(())
+    }
+}
+
+impl StatusLink for SerialPrinter {
+    fn ask(&mut self, n: u8) -> Result<Option<u8>, String> {
         let chunk_timeout = self.chunk_timeout();
         let port = self.port()?;
-        let io = |error: std::io::Error| format!("status query: {error}");
-        port.clear(ClearBuffer::Input)
-            .map_err(|error| format!("status query: {error}"))?;
-        port.write_all(&[0x10, 0x04, n]).map_err(io)?;
-        port.flush().map_err(io)?;
-        port.set_timeout(STATUS_TIMEOUT)
-            .map_err(|error| format!("status query: {error}"))?;
+        let failed = |error: &dyn std::fmt::Display| format!("status query: {error}");
+        port.clear(ClearBuffer::Input).map_err(|e| failed(&e))?;
+        port.write_all(&[0x10, 0x04, n]).map_err(|e| failed(&e))?;
+        port.flush().map_err(|e| failed(&e))?;
+        port.set_timeout(STATUS_TIMEOUT).map_err(|e| failed(&e))?;
         let mut answer = [0u8; 1];
         let read = port.read(&mut answer);
-        let restored = port.set_timeout(chunk_timeout);
-        restored.map_err(|error| format!("status query: {error}"))?;
+        port.set_timeout(chunk_timeout).map_err(|e| failed(&e))?;
         match read {
             Ok(1) => Ok(Some(answer[0])),
             Ok(_) => Ok(None),
             Err(error) if error.kind() == std::io::ErrorKind::TimedOut => Ok(None),
-            Err(error) => Err(io(error)),
+            Err(error) => Err(failed(&error)),
         }
-    }
-
-    fn read_status(&mut self) -> Result<PrinterStatus, String> {
-        let flags = |request: RealTimeStatusRequest, byte: u8| {
-            RealTimeStatusResponse::parse(request, byte).ok()
-        };
-        let Some(printer) = self.query(RealTimeStatusRequest::Printer)? else {
-            return Ok(PrinterStatus::NotAnswering);
-        };
-        let Some(printer) = flags(RealTimeStatusRequest::Printer, printer) else {
-            return Ok(PrinterStatus::NotAnswering);
-        };
-        let paper = match self.query(RealTimeStatusRequest::RollPaperSensor)? {
-            Some(byte) => flags(RealTimeStatusRequest::RollPaperSensor, byte),
-            None => None,
-        };
-        let paper_flag = |flag: RealTimeStatusResponse| {
-            paper
-                .as_ref()
-                .and_then(|paper| paper.get(&flag).copied())
-                .unwrap_or(true)
-        };
-        if !paper_flag(RealTimeStatusResponse::RollPaperEndSensorPaperPresent) {
-            return Ok(PrinterStatus::PaperOut);
-        }
-        if printer.get(&RealTimeStatusResponse::Online) == Some(&false) {
-            let cause = match self.query(RealTimeStatusRequest::OfflineCause)? {
-                Some(byte) => flags(RealTimeStatusRequest::OfflineCause, byte),
-                None => None,
-            };
-            let cause_flag =
-                |flag| cause.as_ref().and_then(|c| c.get(&flag).copied()) == Some(true);
-            return Ok(
-                if cause_flag(RealTimeStatusResponse::PrintingStopsDueToPaperEnd) {
-                    PrinterStatus::PaperOut
-                } else if cause.is_some() && !cause_flag(RealTimeStatusResponse::CoverClosed) {
-                    PrinterStatus::CoverOpen
-                } else {
-                    PrinterStatus::Offline
-                },
-            );
-        }
-        if !paper_flag(RealTimeStatusResponse::RollPaperNearEndSensorPaperAdequate) {
-            return Ok(PrinterStatus::PaperLow);
-        }
-        Ok(PrinterStatus::Ready)
-    }
-
-    fn write_all_drained(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let port = self.port()?;
-        for chunk in bytes.chunks(CHUNK) {
-            port.write_all(chunk)
-                .and_then(|()| port.flush())
-                .map_err(|error| match error.kind() {
-                    std::io::ErrorKind::TimedOut => {
-                        "the printer stopped taking data (paper out, cover open or flow control wiring?)".to_string()
-                    }
-                    _ => error.to_string(),
-                })?;
-        }
-        Ok(())
     }
 }
 
@@ -167,12 +119,12 @@ impl PrinterPort for SerialPrinter {
         format!("{} at {} baud", self.device.display(), self.baud)
     }
 
-    fn present(&self) -> bool {
+    fn present(&mut self) -> bool {
         self.device.exists()
     }
 
     fn status(&mut self) -> PrinterStatus {
-        match self.read_status() {
+        match read_status(self) {
             Ok(status) => status,
             Err(reason) => {
                 // A port that failed once is reopened next time: a USB adapter that came back
@@ -184,9 +136,9 @@ impl PrinterPort for SerialPrinter {
     }
 
     fn send(&mut self, _name: &str, bytes: &[u8]) -> Result<(), PrintError> {
-        self.write_all_drained(bytes).map_err(|reason| {
+        self.write_all_drained(bytes).map_err(|(reason, torn)| {
             self.port = None;
-            PrintError::Transport(format!("{}: {reason}", self.device.display()))
+            PrintError::sending(&self.device.display(), reason, torn)
         })
     }
 }
@@ -210,41 +162,4 @@ fn open_failure(device: &std::path::Path, error: serialport::Error) -> String {
     } else {
         format!("{}: {what}", device.display())
     }
-}
-
-/// The serial ports a receipt printer may be plugged into, by the names that last: each USB
-/// adapter by its id (`/dev/serial/by-id/...`, the same after a reboot or another port), then
-/// the ports no id names (the board's UART, adapters without a serial number). A port is listed
-/// once, under its lasting name where it has one.
-pub fn plugged_in() -> Vec<std::path::PathBuf> {
-    let listed = |folder: &str, keep: &dyn Fn(&str) -> bool| -> Vec<std::path::PathBuf> {
-        let mut found: Vec<_> = std::fs::read_dir(folder)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|entry| entry.file_name().to_str().is_some_and(keep))
-            .map(|entry| entry.path())
-            .collect();
-        found.sort();
-        found
-    };
-    let mut ports = listed("/dev/serial/by-id", &|_| true);
-    let mut named: Vec<_> = ports
-        .iter()
-        .filter_map(|port| std::fs::canonicalize(port).ok())
-        .collect();
-    for port in listed("/dev", &|name| {
-        ["ttyUSB", "ttyACM"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            || name == "serial0"
-            || name == "serial1"
-    }) {
-        let device = std::fs::canonicalize(&port).unwrap_or_else(|_| port.clone());
-        if !named.contains(&device) {
-            named.push(device);
-            ports.push(port);
-        }
-    }
-    ports
 }

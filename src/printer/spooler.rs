@@ -110,6 +110,7 @@ impl PrinterHandle {
             style,
             state: state_sender,
             clock,
+            torn: false,
         };
         std::thread::Builder::new()
             .name("printer".into())
@@ -165,6 +166,9 @@ struct Spool {
     style: ReceiptStyle,
     state: watch::Sender<PrinterState>,
     clock: Clock,
+    /// The last document stopped partway: the piece on the paper is marked and cut off
+    /// before the next one, so that it cannot pass for a whole receipt.
+    torn: bool,
 }
 
 impl Spool {
@@ -172,6 +176,7 @@ impl Spool {
         let mut present = self.port.present();
         let mut next_try = Instant::now();
         loop {
+            self.port.rest();
             let wait = next_try
                 .saturating_duration_since(Instant::now())
                 .min(timing.presence_poll);
@@ -210,20 +215,19 @@ impl Spool {
     }
 
     fn refresh(&mut self) -> PrinterStatus {
-        let status = if self.port.present() {
-            self.port.status()
-        } else {
-            PrinterStatus::Unreachable(format!("{} is not there", self.port.describe()))
-        };
+        let status = super::status_of(self.port.as_mut());
         self.set_status(status.clone());
         status
     }
 
-    fn set_status(&self, status: PrinterStatus) {
+    fn set_status(&mut self, status: PrinterStatus) {
+        // A printer found by itself may be another device than last time.
+        let device = self.port.describe();
         self.state.send_if_modified(|state| {
-            if state.status == status {
+            if state.status == status && state.device == device {
                 return false;
             }
+            state.device = device;
             if status.is_problem() {
                 tracing::warn!(device = %state.device, "printer {status}");
             } else {
@@ -262,9 +266,6 @@ impl Spool {
             let number = sale.record.number;
             if let Err(error) = self.print_sale(&sale, false) {
                 tracing::warn!(sale = number, %error, "receipt not printed; it stays owed");
-                if let PrintError::Transport(reason) = error {
-                    self.set_status(PrinterStatus::Unreachable(reason));
-                }
                 break;
             }
             self.mark_printed(number);
@@ -286,7 +287,30 @@ impl Spool {
         let paid_at = self.journal.paid_at(number)?.unwrap_or(sale.updated_at);
         let bytes = receipt::sale_receipt(&self.style, sale, paid_at, copy)?;
         let name = format!("sale-{number}{}", if copy { "-copy" } else { "" });
-        self.port.send(&name, &bytes)
+        self.send(&name, &bytes)
+    }
+
+    /// Sends one document whole, after cutting off the piece of one that stopped partway.
+    fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), PrintError> {
+        if self.torn {
+            let tear_off = receipt::tear_off(&self.style)?;
+            self.port
+                .send("interrupted", &tear_off)
+                .inspect_err(|error| self.failed(error))?;
+            self.torn = false;
+        }
+        self.port
+            .send(name, bytes)
+            .inspect_err(|error| self.failed(error))
+    }
+
+    fn failed(&mut self, error: &PrintError) {
+        if matches!(error, PrintError::Torn(_)) {
+            self.torn = true;
+        }
+        if let Some(reason) = error.unreachable_reason() {
+            self.set_status(PrinterStatus::Unreachable(reason.to_string()));
+        }
     }
 
     fn run_job(&mut self, job: Job) -> Result<(), PrintError> {
@@ -298,7 +322,7 @@ impl Spool {
             }
         }
         let now = self.clock.now();
-        let sent = match job {
+        match job {
             Job::Reprint(number) => {
                 let sale = self
                     .journal
@@ -320,14 +344,14 @@ impl Spool {
             }
             Job::TestPage => {
                 let bytes = receipt::test_page(&self.style, &self.port.describe(), now)?;
-                self.port.send(
+                self.send(
                     &format!("test-page-{}", now.format("%Y%m%d-%H%M%S")),
                     &bytes,
                 )
             }
             Job::Report(report) => {
                 let bytes = receipt::day_report(&self.style, &report, now)?;
-                self.port.send(
+                self.send(
                     &format!("report-{}", report.date.format("%Y-%m-%d")),
                     &bytes,
                 )
@@ -338,13 +362,12 @@ impl Spool {
                     Some(close) => format!("z-{:04}", close.number),
                     None => format!("x-{}", now.format("%Y%m%d-%H%M%S")),
                 };
-                self.port.send(&name, &bytes)
+                self.send(&name, &bytes)
             }
-            Job::Chime => self.port.chime(),
-        };
-        if let Err(PrintError::Transport(reason)) = &sent {
-            self.set_status(PrinterStatus::Unreachable(reason.clone()));
+            Job::Chime => {
+                let chimed = self.port.chime(self.style.model);
+                chimed.inspect_err(|error| self.failed(error))
+            }
         }
-        sent
     }
 }

@@ -7,6 +7,7 @@ use qrcode::{EcLevel, QrCode};
 
 use super::paper::{Justify, Paper, Printout, Style};
 use crate::printer::codepage::CodePage;
+use crate::printer::model::PrinterModel;
 use crate::qr::{QUIET_ZONE, QrDots};
 
 const ESC: u8 = 0x1B;
@@ -55,6 +56,8 @@ impl StatusAnswers {
 pub struct Emulator {
     printout: Printout,
     page: CodePage,
+    /// Whose numbers `ESC t n` is read by.
+    model: PrinterModel,
     pending: Vec<u8>,
     qr_data: Vec<u8>,
     qr_module: u8,
@@ -62,7 +65,7 @@ pub struct Emulator {
     status: Option<StatusAnswers>,
     replies: Vec<u8>,
     unknown: Vec<String>,
-    /// Beeps asked for with `ESC B n t`.
+    /// Beeps asked for with `ESC B n t` or `ESC ( A`.
     beeps: usize,
 }
 
@@ -80,6 +83,7 @@ impl Emulator {
         Emulator {
             printout: Printout::new(columns),
             page: CodePage::Pc437,
+            model: PrinterModel::Generic,
             pending: Vec::new(),
             qr_data: Vec::new(),
             qr_module: 3,
@@ -93,6 +97,11 @@ impl Emulator {
 
     pub fn set_status(&mut self, status: Option<StatusAnswers>) {
         self.status = status;
+    }
+
+    /// Reads code page numbers as `model`'s printers do.
+    pub fn set_model(&mut self, model: PrinterModel) {
+        self.model = model;
     }
 
     /// Reads more of the stream; a command split across calls is completed by the next.
@@ -170,7 +179,7 @@ impl Emulator {
                 Step::Took(2)
             }
             b't' => self.with_arg(bytes, |e, n| {
-                e.page = CodePage::from_selector(n).unwrap_or(CodePage::Pc437)
+                e.page = e.model.page_for(n).unwrap_or(CodePage::Pc437)
             }),
             b'E' | b'G' => self.with_arg(bytes, |e, n| e.printout.style.bold = n & 1 == 1),
             b'-' => self.with_arg(bytes, |e, n| e.printout.style.underline = n & 3 != 0),
@@ -201,6 +210,22 @@ impl Emulator {
                 }
                 None => Step::NeedMore,
             },
+            // ESC ( A pL pH fn n c ...: Epson's buzzer, c beeps.
+            b'(' => {
+                let Some(header) = need(bytes, 5) else {
+                    return Step::NeedMore;
+                };
+                let length = usize::from(u16::from_le_bytes([header[3], header[4]]));
+                let Some(command) = need(bytes, 5 + length) else {
+                    return Step::NeedMore;
+                };
+                if header[2] == b'A' {
+                    self.beeps += usize::from(command.get(7).copied().unwrap_or(0));
+                } else {
+                    self.unknown.push(format!("ESC ( {:#04x}", header[2]));
+                }
+                Step::Took(5 + length)
+            }
             other => {
                 self.unknown.push(format!("ESC {other:#04x}"));
                 Step::Took(2)
