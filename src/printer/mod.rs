@@ -11,6 +11,7 @@ pub mod preview;
 pub mod pty;
 pub mod receipt;
 pub mod serial;
+pub mod socket;
 pub mod spooler;
 
 use std::fmt;
