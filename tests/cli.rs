@@ -585,3 +585,100 @@ async fn a_refused_key_is_said_with_where_the_key_came_from() {
     assert!(!stdout.contains("onnection lost"), "{stdout}");
     assert_eq!(status.code(), Some(3), "the cancel went through: {stdout}");
 }
+
+/// `virtual-printer --listen`: a network printer on the port the system gives, saying the
+/// device to configure; it answers status on the connection, saves each document as the pty
+/// one does, and stops on Ctrl-C. An address without a port is refused with the form named.
+#[test]
+fn the_virtual_printer_listens_as_a_network_printer_until_ctrl_c() {
+    use std::io::{Read, Write};
+    use std::sync::mpsc;
+    const WAIT: Duration = Duration::from_secs(20);
+
+    let output = kiosk()
+        .args(["virtual-printer", "--listen", "127.0.0.1"])
+        .output()
+        .expect("the binary runs");
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("HOST:PORT"), "{stderr}");
+
+    let folder = tempfile::tempdir().expect("tempdir");
+    let mut printer = kiosk()
+        .args(["virtual-printer", "--listen", "127.0.0.1:0", "--out"])
+        .arg(folder.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("virtual-printer");
+    let stdout = printer.stdout.take().expect("stdout");
+    // Lines come through a channel so that a printer saying nothing fails the test instead
+    // of hanging it.
+    let (lines, said) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = said
+        .recv_timeout(WAIT)
+        .expect("the printer says where it is");
+    assert!(
+        first.starts_with("Virtual network printer on 127.0.0.1:") && first.contains("32 columns"),
+        "{first}"
+    );
+    let device = first
+        .split("device to \"tcp://")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix("\"."))
+        .unwrap_or_else(|| panic!("no tcp:// device in: {first}"))
+        .to_string();
+    assert!(
+        first.starts_with(&format!("Virtual network printer on {device},")),
+        "{first}"
+    );
+
+    let mut connection = std::net::TcpStream::connect(&device).expect("connect");
+    connection
+        .set_read_timeout(Some(WAIT))
+        .expect("read timeout");
+    connection
+        .write_all(b"\x10\x04\x01\x1b@Network receipt\n\x1dVA\x00")
+        .expect("print");
+    let mut answer = [0u8; 1];
+    connection.read_exact(&mut answer).expect("status answer");
+    assert_eq!(answer, [0x12], "ready");
+    let saved = loop {
+        let line = said.recv_timeout(WAIT).expect("the document is saved");
+        if line.contains("document-1") {
+            break line;
+        }
+    };
+    assert!(
+        saved.starts_with(&folder.path().display().to_string()),
+        "{saved}"
+    );
+    let text_saved =
+        std::fs::read_to_string(folder.path().join("document-1.txt")).expect("document text");
+    assert!(text_saved.contains("Network receipt"), "{text_saved}");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &printer.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = printer.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = printer.kill();
+            panic!("Ctrl-C did not stop the virtual printer");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+}

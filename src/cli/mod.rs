@@ -10,6 +10,7 @@ mod printing;
 mod setup;
 
 use std::future::Future;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::ExitCode;
@@ -160,7 +161,8 @@ pub enum Command {
     /// Run a virtual printer on a pseudo-terminal until Ctrl-C, saving what it prints
     ///
     /// Point [printer] device at the path it shows to try the serial printing path without a
-    /// printer.
+    /// printer. With --listen it is a network printer on a TCP port instead, for a device
+    /// of the form tcp://HOST:PORT.
     VirtualPrinter {
         /// Characters per line
         #[arg(long, default_value_t = 32, value_parser = parse_width)]
@@ -171,6 +173,10 @@ pub enum Command {
         /// Answer no status queries, like many cheap printers
         #[arg(long)]
         silent: bool,
+        /// Listen on this address as a network printer (raw TCP, as on port 9100), e.g.
+        /// 127.0.0.1:9100, or 0.0.0.0:9100 for other machines too
+        #[arg(long, value_name = "HOST:PORT", value_parser = parse_listen_address)]
+        listen: Option<SocketAddr>,
     },
     /// List the printers plugged into this machine and how each is; print a test page on one
     ///
@@ -243,6 +249,16 @@ fn parse_status(text: &str) -> Result<CodeStatus, String> {
 
 fn parse_format(text: &str) -> Result<ExportFormat, String> {
     text.parse()
+}
+
+fn parse_listen_address(text: &str) -> Result<SocketAddr, String> {
+    let form = "give it as HOST:PORT, for example 127.0.0.1:9100 or 0.0.0.0:9100";
+    let mut addresses = text
+        .to_socket_addrs()
+        .map_err(|error| format!("{error}: {form}"))?;
+    addresses
+        .next()
+        .ok_or_else(|| format!("{text} names no address: {form}"))
 }
 
 fn parse_width(text: &str) -> Result<u16, String> {
@@ -329,9 +345,12 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
             export::export(&reading().await?, asked).await
         }
         Command::History { limit } => history::history(&reading().await?, limit).await,
-        Command::VirtualPrinter { width, out, silent } => {
-            printing::virtual_printer(usize::from(width), &out, !silent).await
-        }
+        Command::VirtualPrinter {
+            width,
+            out,
+            silent,
+            listen,
+        } => printing::virtual_printer(usize::from(width), &out, !silent, listen).await,
         Command::CheckConfig { online } => check_config(launch, online).await,
         Command::Printers { test_page } => printing::printers(launch, test_page).await,
         Command::Setup(flags) => setup::setup(launch.config_path.as_deref(), flags).await,

@@ -1,6 +1,7 @@
 //! The printer's commands: `print-test`, `reprint`, `report`, `printers` and `virtual-printer`,
 //! and the printer's lines of `check-config`. The shift and day-close reports are in `books`.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -8,8 +9,9 @@ use chrono::NaiveDate;
 
 use crate::control::console::{self, say, say_err};
 use crate::printer::device::{SearchPlaces, plugged_in};
-use crate::printer::emulator::Emulator;
+use crate::printer::emulator::{Emulator, StatusAnswers, VirtualPrinter};
 use crate::printer::pty::PtyPrinter;
+use crate::printer::socket::SocketPrinter;
 use crate::printer::{
     PrinterDevice, PrinterHandle, PrinterSettings, PrinterStatus, ReceiptStyle, receipt,
 };
@@ -204,22 +206,47 @@ pub(super) fn show_paper(width: usize, bytes: &[u8]) {
 }
 
 /// A printer without hardware: a pseudo-terminal whose device path the configuration can name,
-/// with every document saved as PNG and text into `folder`.
+/// or with `listen` a network printer on that TCP address, with every document saved as PNG and
+/// text into `folder`.
 pub async fn virtual_printer(
     width: usize,
     folder: &Path,
     answers_status: bool,
+    listen: Option<SocketAddr>,
 ) -> Result<u8, String> {
-    use crate::printer::emulator::StatusAnswers;
     std::fs::create_dir_all(folder)
         .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
     let status = answers_status.then_some(StatusAnswers::READY);
-    let pty = PtyPrinter::start(width, status)
-        .map_err(|error| format!("cannot open a pseudo-terminal: {error}"))?;
+    match listen {
+        None => {
+            let pty = PtyPrinter::start(width, status)
+                .map_err(|error| format!("cannot open a pseudo-terminal: {error}"))?;
+            say!(
+                "Virtual printer at {}, {width} columns. Set [printer] device to that path.",
+                pty.path().display()
+            );
+            save_documents_until_interrupted(&pty, folder).await
+        }
+        Some(address) => {
+            let socket = SocketPrinter::start(address, width, status)
+                .map_err(|error| format!("cannot listen on {address}: {error}"))?;
+            let address = socket.address();
+            say!(
+                "Virtual network printer on {address}, {width} columns. \
+                 Set [printer] device to \"tcp://{address}\"."
+            );
+            save_documents_until_interrupted(&socket, folder).await
+        }
+    }
+}
+
+/// Saves each document `printer` cuts into `folder`, as it comes, until Ctrl-C.
+async fn save_documents_until_interrupted(
+    printer: &VirtualPrinter,
+    folder: &Path,
+) -> Result<u8, String> {
     say!(
-        "Virtual printer at {}, {width} columns. Set [printer] device to that path.\n\
-         Documents are saved in {}. Ctrl-C stops it.",
-        pty.path().display(),
+        "Documents are saved in {}. Ctrl-C stops it.",
         folder.display()
     );
     let mut saved = 0;
@@ -228,7 +255,7 @@ pub async fn virtual_printer(
             _ = tokio::signal::ctrl_c() => return Ok(0),
             () = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
-        let documents = pty.emulator().documents();
+        let documents = printer.emulator().documents();
         for (index, document) in documents.iter().enumerate().skip(saved) {
             let saved_as = document.save_preview(folder, &format!("document-{}", index + 1))?;
             say!("{}", saved_as.display());

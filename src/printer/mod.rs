@@ -17,6 +17,7 @@ pub mod preview;
 pub mod pty;
 pub mod receipt;
 pub mod serial;
+pub mod socket;
 pub mod spooler;
 pub mod status;
 pub mod usb;

@@ -1,12 +1,14 @@
 //! The virtual printer: reads an ESC/POS byte stream the way a thermal printer does and keeps
 //! what it would have put on paper, as plain text and as a PNG preview. Demo mode prints into
 //! it; tests read receipts back from it; `PtyPrinter` puts it behind a pseudo-terminal so the
-//! real serial code talks to it.
+//! real serial code talks to it, `SocketPrinter` on a TCP port as a network printer.
 //!
 //! `reader` takes the bytes apart (commands, code pages, status answers), `paper` keeps what
-//! is printed (styled lines, dot images, cuts) and its text, and `render` draws it as a PNG
-//! (with the `previews` feature: the device build leaves the drawing and its fonts out).
+//! is printed (styled lines, dot images, cuts) and its text, `render` draws it as a PNG
+//! (with the `previews` feature: the device build leaves the drawing and its fonts out), and
+//! `link` is what the pseudo-terminal and the TCP port share.
 
+mod link;
 mod paper;
 mod reader;
 #[cfg(feature = "previews")]
@@ -14,6 +16,8 @@ mod render;
 
 use std::path::{Path, PathBuf};
 
+pub use link::VirtualPrinter;
+pub(in crate::printer) use link::{LinkThread, QUIET_WAIT};
 pub use paper::{Block, Justify, Paper, Span};
 pub use reader::{Emulator, StatusAnswers};
 
