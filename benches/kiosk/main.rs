@@ -1,13 +1,14 @@
 //! What a cashier, a shop owner and Monime's rate limiter would notice, measured: charge-to-QR
 //! latency, how soon a payment shows as PAID (fixed polling at each interval, and adaptive
 //! polling for customers of several speeds), a fleet of terminals in one space, connections per
-//! sale, memory over many sales, receipt size and time on the wire, and full-frame render times.
+//! sale, memory over many sales, receipt size and time on the wire, how soon a receipt reaches a
+//! network printer, and full-frame render times.
 //!
 //! `cargo bench --bench kiosk` runs it all, optimised, and prints a Markdown table of medians
 //! (also saved to target/bench/kiosk.md). `cargo test --bench kiosk` (a debug build, as CI
 //! has) or `cargo bench --bench kiosk -- --quick` is the short run. Names after `--` run only
-//! those parts: receipts, memory, rendering, charge, paid, customers, connections, fleet,
-//! desktop, size.
+//! those parts: receipts, memory, rendering, charge, paid, customers, connections,
+//! network-printer, fleet, desktop, size.
 //! Goals are reported, never asserted: these machines are shared and noisy.
 //!
 //! The screen runs headless (Slint's testing backend with the software renderer) against the
@@ -24,7 +25,9 @@ use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use paycode_kiosk::cli::owner_commands;
 use paycode_kiosk::journal::StoredSale;
 use paycode_kiosk::monime::{ClientSettings, ListFilter, MonimeClient};
+use paycode_kiosk::printer::emulator::StatusAnswers;
 use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
+use paycode_kiosk::printer::socket::SocketPrinter;
 use paycode_kiosk::printer::{CodePage, PrinterModel, ReceiptQr, ShopLines};
 use paycode_kiosk::sale::NewSale;
 use paycode_kiosk::shop::Shop;
@@ -79,6 +82,11 @@ impl Bench {
     }
 
     fn terminal_at(&self, monime: &reqwest::Url, name: &str, poll_ms: u64) -> Shop {
+        self.terminal_with(monime, name, poll_ms, "")
+    }
+
+    /// A terminal whose configuration ends with `more` (TOML sections).
+    fn terminal_with(&self, monime: &reqwest::Url, name: &str, poll_ms: u64, more: &str) -> Shop {
         let folder = self.dir.path().join(name);
         std::fs::create_dir_all(&folder).expect("folder");
         let config = folder.join("config.toml");
@@ -87,7 +95,7 @@ impl Bench {
             format!(
                 "[monime]\nbase_url = \"{}\"\nspace_id = \"{}\"\naccess_token = \"{}\"\n\
                  code_duration = \"10m\"\n[kiosk]\npoll_interval_ms = {poll_ms}\n\
-                 [storage]\npath = \"journal.sqlite\"\n",
+                 [storage]\npath = \"journal.sqlite\"\n{more}",
                 monime,
                 paycode_kiosk::simulator::DEMO_SPACE_ID,
                 paycode_kiosk::simulator::DEMO_ACCESS_TOKEN,
@@ -307,6 +315,55 @@ async fn connections(bench: &Bench) {
         ),
         "1 per sale, not 1 per request",
         if connects <= 1.0 { "met" } else { "missed" },
+    );
+}
+
+/// How soon a paid sale's receipt reaches a network printer (the virtual one on loopback,
+/// answering status as most network printers do): from PAID on the screen to the receipt's cut
+/// at the printer. A receipt cut before the screen showed PAID counts as 0.
+async fn network_receipt(bench: &Bench) {
+    let printer = SocketPrinter::start(
+        SocketPrinter::ANY_LOCAL_PORT,
+        32,
+        Some(StatusAnswers::READY),
+    )
+    .expect("the virtual network printer");
+    let more = format!("[printer]\ndevice = \"tcp://{}\"\n", printer.address());
+    let shop = bench.terminal_with(&bench.sim.base_url(), "network-printer", 250, &more);
+    let (window, _app) = bench.open_terminal(shop);
+    let kiosk = window.global::<Kiosk>();
+    let mut delays = Vec::new();
+    for _ in 0..bench.samples(20, 4) {
+        let id = charge(bench, &window, "5").await;
+        let cuts = printer.emulator().cuts();
+        bench.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
+        let (mut paid, mut printed) = (None, None);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while paid.is_none() || printed.is_none() {
+            assert!(Instant::now() < deadline, "the receipt never came");
+            if paid.is_none() && kiosk.get_page() == Page::Paid {
+                paid = Some(Instant::now());
+            }
+            if printed.is_none() && printer.emulator().cuts() > cuts {
+                printed = Some(Instant::now());
+            }
+            bench.pause(1).await;
+        }
+        if let (Some(paid), Some(printed)) = (paid, printed) {
+            delays.push(ms(printed.saturating_duration_since(paid)));
+        }
+        window.global::<PaidPage>().invoke_new_sale();
+    }
+    let worst = delays.iter().copied().fold(0.0, f64::max);
+    let median = median(delays.clone());
+    bench.row(
+        &format!(
+            "PAID to the receipt's cut at a network printer (of {})",
+            delays.len()
+        ),
+        format!("median {median:.0} ms, worst {worst:.0} ms"),
+        "≤ 300 ms",
+        if worst <= 300.0 { "met" } else { "missed" },
     );
 }
 
@@ -1009,6 +1066,9 @@ fn main() {
         }
         if running.runs("connections") {
             connections(&running).await;
+        }
+        if running.runs("network-printer") {
+            network_receipt(&running).await;
         }
         let _ = slint::quit_event_loop();
     })
