@@ -682,3 +682,132 @@ fn the_virtual_printer_listens_as_a_network_printer_until_ctrl_c() {
     };
     assert!(status.success(), "{status}");
 }
+
+/// Each `[printer] device` the terminal cannot print to is refused by `check-config` with the
+/// forms it can, never with a crash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_refuses_each_wrong_printer_device_naming_the_forms_it_takes() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    for (index, wrong) in [
+        "lp0",
+        "COM3",
+        "http://1.2.3.4",
+        "tcp://host:0",
+        "tcp://fd00::1",
+        "/home/x/printer",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let config = common::cli::with_printer(
+            &setup,
+            &format!("wrong-{index}"),
+            &format!("device = \"{wrong}\""),
+        );
+        let output = run(args(&["check-config"], &config)).await;
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{wrong}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!("device \"{wrong}\"")),
+            "{wrong} is not named: {stderr}"
+        );
+        assert!(
+            stderr.contains("tcp://HOST:PORT") && stderr.contains("/dev/usb/lp0"),
+            "{wrong}: the accepted forms are not named: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{wrong}: {stderr}");
+        assert!(!stdout.contains("valid"), "{wrong}: {stdout}");
+    }
+}
+
+/// A network printer in the configuration: `check-config` leaves it alone, and with `--online`
+/// connects to it and says how it is, beside Monime's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_asks_a_network_printer_how_it_is_only_when_online() {
+    use paycode_kiosk::printer::emulator::StatusAnswers;
+    use paycode_kiosk::printer::socket::SocketPrinter;
+
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let printer = SocketPrinter::start(
+        SocketPrinter::ANY_LOCAL_PORT,
+        48,
+        Some(StatusAnswers::READY),
+    )
+    .expect("listen");
+    let device = format!("tcp://{}", printer.address());
+    let config = common::cli::with_printer(
+        &setup,
+        "network",
+        &format!("device = \"{device}\"\nmodel = \"epson\"\nwidth_chars = 48"),
+    );
+    let output = run(args(&["check-config"], &config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "printer    {device} (network, epson model), 48 columns"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not tried (--online connects to it)"),
+        "{stdout}"
+    );
+    assert_eq!(printer.connections(), 0, "connected without --online");
+
+    let online = || run(args(&["check-config", "--online"], &config));
+    let output = online().await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("answers: ready") && stdout.contains("Monime accepted"),
+        "{stdout}"
+    );
+    assert!(printer.connections() >= 1);
+
+    printer.set_status(Some(StatusAnswers::PAPER_OUT));
+    let (stdout, stderr) = text(&online().await);
+    assert!(
+        stdout.contains("answers: out of paper: load a new roll"),
+        "{stdout}{stderr}"
+    );
+
+    printer.switch_off();
+    let (stdout, stderr) = text(&online().await);
+    assert!(
+        stdout.contains(&format!(
+            "answers: not connected: {device}: it refused the connection"
+        )),
+        "{stdout}{stderr}"
+    );
+}
+
+/// A footer in a language the terminal does not speak, and a printer model it does not know,
+/// are refused by `check-config` with what it does know.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_refuses_a_footer_language_and_a_model_it_does_not_know() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let device = "device = \"tcp://127.0.0.1:9100\"";
+    let config = common::cli::with_printer(
+        &setup,
+        "footer",
+        &format!("{device}\nfooter = {{ en = \"Thanks\", xx = \"?\" }}"),
+    );
+    let output = run(args(&["check-config"], &config)).await;
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("footer names language \"xx\"") && stderr.contains("en, fr, kri"),
+        "{stderr}"
+    );
+
+    let config = common::cli::with_printer(&setup, "model", &format!("{device}\nmodel = \"star\""));
+    let output = run(args(&["check-config"], &config)).await;
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("star"), "{stderr}");
+    for model in ["generic", "epson", "xprinter", "rongta", "pos58"] {
+        assert!(stderr.contains(model), "{model} is not offered: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

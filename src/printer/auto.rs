@@ -83,6 +83,11 @@ impl PrinterPort for AutoPrinter {
         self.find().is_some()
     }
 
+    /// What the last look found instead of one printer: none, or several to choose from.
+    fn absence(&self) -> String {
+        self.missing.clone()
+    }
+
     fn status(&mut self) -> PrinterStatus {
         let missing = self.missing.clone();
         match self.find() {

@@ -208,6 +208,10 @@ pub trait PrinterPort: Send {
     /// Whether the printer is there at all (a USB printer unplugged has no device node, a
     /// network printer switched off takes no connection).
     fn present(&mut self) -> bool;
+    /// Why it is not, after `present` said so: by default, that the device is not there.
+    fn absence(&self) -> String {
+        format!("{} is not there", self.describe())
+    }
     /// Asks the printer how it is.
     fn status(&mut self) -> PrinterStatus;
     /// Sends one whole document; `name` labels it (the virtual printer names its files so).
@@ -276,7 +280,7 @@ pub(crate) fn status_of(port: &mut dyn PrinterPort) -> PrinterStatus {
     if port.present() {
         port.status()
     } else {
-        PrinterStatus::Unreachable(format!("{} is not there", port.describe()))
+        PrinterStatus::Unreachable(port.absence())
     }
 }
 

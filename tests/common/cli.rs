@@ -85,6 +85,15 @@ pub fn add_printer(config: &Path, pty: &PtyPrinter) {
     std::fs::write(config, text).expect("config");
 }
 
+/// A copy of the setup's configuration, as `NAME.toml` beside it, with `section` as its
+/// `[printer]` section.
+pub fn with_printer(setup: &Setup, name: &str, section: &str) -> PathBuf {
+    let base = std::fs::read_to_string(&setup.config).expect("config");
+    let config = setup.dir.path().join(format!("{name}.toml"));
+    std::fs::write(&config, format!("{base}[printer]\n{section}\n")).expect("config");
+    config
+}
+
 /// Runs `charge` with `extra` arguments; on the first line containing `signal_on`, SIGTERM.
 /// Gives the exit status, stdout, stderr, and how long the exit took after the signal.
 pub async fn charge_until(
