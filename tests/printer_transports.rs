@@ -751,7 +751,6 @@ async fn the_shops_footer_is_printed_in_the_receipts_language() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "lang/fr/LC_MESSAGES/paycode-kiosk.po has no \"Thank you!\" yet (nor has the .pot): a French receipt without a footer thanks in English"]
 async fn without_a_footer_a_french_receipt_thanks_in_french() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = journal(dir.path());
