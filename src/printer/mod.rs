@@ -31,8 +31,8 @@ use crate::money::CurrencyStyle;
 
 pub use codepage::CodePage;
 pub use device::PrinterDevice;
-pub use model::PrinterModel;
-pub use receipt::{ReceiptQr, ReceiptStyle, ShopLines};
+pub use model::{PrinterModel, ReceiptQr};
+pub use receipt::{ReceiptStyle, ShopLines};
 pub use serial::{BAUD_RATES, FlowControl};
 pub use spooler::{PrinterHandle, PrinterState, SpoolTiming};
 

@@ -8,7 +8,18 @@
 use serde::Deserialize;
 
 use super::codepage::CodePage;
-use super::receipt::ReceiptQr;
+
+/// How the QR code of the payment code's id is printed, if at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptQr {
+    /// The printer draws it from the text (`GS ( k`): few bytes, most printers.
+    #[default]
+    Native,
+    /// Sent as a raster image (`GS v 0`), for printers without QR support.
+    Image,
+    None,
+}
 
 /// A family of printers that take the same commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

@@ -9,27 +9,14 @@ use escpos::printer::Printer;
 use escpos::printer_options::PrinterOptions;
 use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
 use qrcode::{EcLevel, QrCode};
-use serde::Deserialize;
 
 use super::codepage::{ByteSink, CodePage};
-use super::model::PrinterModel;
+use super::model::{PrinterModel, ReceiptQr};
 use crate::journal::StoredSale;
 use crate::lang::{Language, SharedLanguage};
 use crate::money::{CurrencyStyle, Money};
 use crate::qr::{QUIET_ZONE, QrDots};
 use crate::report::{DayReport, ReportLine, ShiftReport};
-
-/// How the QR code of the payment code's id is printed, if at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReceiptQr {
-    /// The printer draws it from the text (`GS ( k`): few bytes, most printers.
-    #[default]
-    Native,
-    /// Sent as a raster image (`GS v 0`), for printers without QR support.
-    Image,
-    None,
-}
 
 /// Everything about the shop and the paper that shapes a receipt.
 #[derive(Debug, Clone)]
