@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use paycode_kiosk::monime::CodeStatus;
+use paycode_kiosk::printer::emulator::VirtualPrinter;
 use paycode_kiosk::simulator::SimCode;
 
 use crate::Next;
 use crate::report::Report;
 use crate::screen::{Screen, bar, button, classify};
-use crate::shop::Shop;
+use crate::shop::{NETWORK_PRINTER, Shop, receipts_on};
 use crate::vm::{Machine, Rig};
 
 /// How long a boot under TCG may take to its first frame (about 50 s measured, x86_64 and arm64).
@@ -120,11 +121,22 @@ pub fn wait_for_code(shop: &Shop, count: usize, timeout: Duration) -> Result<Sim
     ))
 }
 
-/// Waits for `count` cut receipts naming `code_id` (more than one is a failure unless a copy).
+/// Waits for the cut receipt naming `code_id` on the UART's printer (more than one is a failure
+/// unless a copy).
 pub fn wait_for_receipt(shop: &Shop, code_id: &str, timeout: Duration) -> Result<String, String> {
+    wait_for_receipt_on(&shop.printer, "the UART", code_id, timeout)
+}
+
+/// Waits for the cut receipt naming `code_id` on `printer`, which is at `place`.
+pub fn wait_for_receipt_on(
+    printer: &VirtualPrinter,
+    place: &str,
+    code_id: &str,
+    timeout: Duration,
+) -> Result<String, String> {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        let receipts = shop.receipts_for(code_id);
+        let receipts = receipts_on(printer, code_id);
         let originals = receipts
             .iter()
             .filter(|text| !text.contains("COPY"))
@@ -140,7 +152,7 @@ pub fn wait_for_receipt(shop: &Shop, code_id: &str, timeout: Duration) -> Result
         }
     }
     Err(format!(
-        "no receipt for {code_id} on the UART within {} s",
+        "no receipt for {code_id} on {place} within {} s",
         timeout.as_secs()
     ))
 }
@@ -236,6 +248,14 @@ pub fn first_boot(rig: &Rig, shop: &Shop, report: &mut Report) -> Next {
         "the watchdog restarts a frozen terminal and the screen comes back",
         took(begun),
         watchdog,
+    );
+
+    let begun = Instant::now();
+    let networked = network_printer(&mut machine, rig, shop);
+    report.record(
+        "a network printer: setup moves receipts to it, a sale prints there, and back",
+        took(begun),
+        networked,
     );
     Some(machine)
 }
@@ -349,6 +369,61 @@ fn set_up(machine: &mut Machine, rig: &Rig, shop: &Shop) -> Result<String, Strin
         return Err(format!("the token file has mode {}", mode.stdout.trim()));
     }
     Ok("settings written, token file 0600, Monime accepted them, the service restarted".into())
+}
+
+/// The shop's network printer: `setup --printer tcp://...` moves the terminal's receipts to the
+/// host's virtual network printer (through QEMU's network, from inside the service's sandbox),
+/// a sale's receipt prints there whole and only there; then `setup` puts the UART's printer back
+/// for the checks that follow.
+fn network_printer(machine: &mut Machine, rig: &Rig, shop: &Shop) -> Result<String, String> {
+    let uart = std::fs::read_to_string(rig.dir.join("guest-printer"))
+        .map_err(|error| format!("the guest's printer device: {error}"))?;
+    let moved = Instant::now();
+    choose_printer(machine, NETWORK_PRINTER)?;
+    keypad_online(machine)?;
+    let ready = moved.elapsed();
+    let (code, _) = sale_from_taps(machine, shop)?;
+    shop.simulator.pay(&code.id, Some(Duration::from_secs(1)))?;
+    wait_for(machine, "PAID screen", Duration::from_secs(60), |s| {
+        *s == Screen::Paid
+    })?;
+    let receipt = wait_for_receipt_on(
+        &shop.network_printer,
+        NETWORK_PRINTER,
+        &code.id,
+        Duration::from_secs(60),
+    )?;
+    if !receipt.contains("125.00") {
+        return Err(format!("the receipt does not show Le 125.00:\n{receipt}"));
+    }
+    if !shop.receipts_for(&code.id).is_empty() {
+        return Err("the receipt printed on the UART's printer too".into());
+    }
+    new_sale(machine)?;
+    choose_printer(machine, uart.trim())?;
+    keypad_online(machine)?;
+    Ok(format!(
+        "keypad ready on {NETWORK_PRINTER} {:.0} s after setup; receipt of {} lines at 48 columns there, none on the UART; back on {}",
+        ready.as_secs_f64(),
+        receipt.lines().count(),
+        uart.trim()
+    ))
+}
+
+/// Runs `setup` with `device` as the printer and nothing else changed.
+fn choose_printer(machine: &mut Machine, device: &str) -> Result<(), String> {
+    let width = if device.starts_with("tcp://") { 48 } else { 32 };
+    let output = machine.run(&format!(
+        "paycode-kiosk setup --non-interactive --printer {device} --width {width}"
+    ))?;
+    let said = format!("{}{}", output.stdout, output.stderr);
+    if output.status != 0 || !said.contains("Restarted paycode-kiosk") {
+        return Err(format!(
+            "setup --printer {device} exited {}: {said}",
+            output.status
+        ));
+    }
+    Ok(())
 }
 
 /// The keypad with every light of the status bar green (Monime online, the printer ready).

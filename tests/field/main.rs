@@ -1,8 +1,8 @@
 //! The whole-system test: the terminal as shipped (the device .deb installed with apt on a
 //! minimal Debian by scripts/field-test.sh), booted in QEMU and checked from the outside, as a
 //! shop would meet it: its screen (screendumps), its touch panel (taps on a virtual tablet), its
-//! printer (the project's virtual printer on the second UART), Monime (the simulator on the
-//! host) and systemd (commands through the guest agent). Each check prints one line, PASS or
+//! printers (the project's virtual printer on the second UART, and one on the network), Monime
+//! (the simulator on the host) and systemd (commands through the guest agent). Each check prints one line, PASS or
 //! FAIL, with its time. Run it through scripts/field-test.sh, which builds what it needs and
 //! sets FIELD_DIR; `cargo test` alone does not run it.
 
@@ -46,6 +46,7 @@ fn main() -> ExitCode {
         dir,
         printer_tty: shop.printer.path().to_path_buf(),
         simulator_port: shop.simulator.address().port(),
+        network_printer_port: shop.network_printer.address().port(),
         accel: std::env::var("FIELD_ACCEL").unwrap_or_else(|_| "tcg".into()),
     };
     let seed = std::env::var("FIELD_SEED")

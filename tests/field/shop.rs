@@ -1,11 +1,13 @@
-//! The host's side of the shop: the Monime simulator (with the run's token) and the virtual
-//! printer whose pty QEMU wires to the guest's second UART.
+//! The host's side of the shop: the Monime simulator (with the run's token), the virtual
+//! printer whose pty QEMU wires to the guest's second UART, and the virtual network printer
+//! QEMU's network reaches at `NETWORK_PRINTER`.
 
 use std::path::Path;
 use std::time::Duration;
 
-use paycode_kiosk::printer::emulator::StatusAnswers;
+use paycode_kiosk::printer::emulator::{StatusAnswers, VirtualPrinter};
 use paycode_kiosk::printer::pty::PtyPrinter;
+use paycode_kiosk::printer::socket::SocketPrinter;
 use paycode_kiosk::simulator::{SimCode, SimulatorHandle, SimulatorOptions};
 
 pub struct Shop {
@@ -13,6 +15,8 @@ pub struct Shop {
     pub token: String,
     pub simulator: SimulatorHandle,
     pub printer: PtyPrinter,
+    /// An 80 mm printer on the shop's network, as the guest sees it at `NETWORK_PRINTER`.
+    pub network_printer: SocketPrinter,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -33,10 +37,17 @@ impl Shop {
             .map_err(|e| format!("the simulator: {e}"))?;
         let printer = PtyPrinter::start(32, Some(StatusAnswers::READY))
             .map_err(|e| format!("the virtual printer: {e}"))?;
+        let network_printer = SocketPrinter::start(
+            SocketPrinter::ANY_LOCAL_PORT,
+            48,
+            Some(StatusAnswers::READY),
+        )
+        .map_err(|e| format!("the virtual network printer: {e}"))?;
         Ok(Shop {
             token,
             simulator,
             printer,
+            network_printer,
             _runtime: runtime,
         })
     }
@@ -46,14 +57,22 @@ impl Shop {
         self.simulator.codes()
     }
 
-    /// The printed documents (cut receipts) that name `code_id`.
+    /// The printed documents (cut receipts) on the UART's printer that name `code_id`.
     pub fn receipts_for(&self, code_id: &str) -> Vec<String> {
-        self.printer
-            .emulator()
-            .documents()
-            .iter()
-            .map(|paper| paper.text())
-            .filter(|text| text.contains(code_id))
-            .collect()
+        receipts_on(&self.printer, code_id)
     }
+}
+
+/// Where the guest finds the network printer: QEMU forwards it to the host's virtual one.
+pub const NETWORK_PRINTER: &str = "tcp://10.0.2.101:9100";
+
+/// The printed documents (cut receipts) on `printer` that name `code_id`.
+pub fn receipts_on(printer: &VirtualPrinter, code_id: &str) -> Vec<String> {
+    printer
+        .emulator()
+        .documents()
+        .iter()
+        .map(|paper| paper.text())
+        .filter(|text| text.contains(code_id))
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! The terminal's virtual machine: QEMU with the image built by scripts/field-test.sh, a
 //! virtio-gpu screen at 800x480, a tablet for taps, a keyboard, the printer on the second UART
-//! (the host's virtual printer pty), the network restricted to the simulator on the host, QMP
-//! and the guest agent.
+//! (the host's virtual printer pty), the network restricted to the simulator and the network
+//! printer on the host, QMP and the guest agent.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -44,6 +44,8 @@ pub struct Rig {
     pub dir: PathBuf,
     pub printer_tty: PathBuf,
     pub simulator_port: u16,
+    /// The host's virtual network printer, forwarded to the guest as `shop::NETWORK_PRINTER`.
+    pub network_printer_port: u16,
     /// "tcg" unless FIELD_ACCEL says otherwise: /dev/kvm may exist where nested KVM hangs.
     pub accel: String,
 }
@@ -134,8 +136,9 @@ impl Machine {
             .args([
                 "-netdev",
                 &format!(
-                    "user,id=net,restrict=on,guestfwd=tcp:10.0.2.100:8080-tcp:127.0.0.1:{}",
-                    rig.simulator_port
+                    "user,id=net,restrict=on,guestfwd=tcp:10.0.2.100:8080-tcp:127.0.0.1:{},\
+                     guestfwd=tcp:10.0.2.101:9100-tcp:127.0.0.1:{}",
+                    rig.simulator_port, rig.network_printer_port
                 ),
             ])
             .args(["-device", "virtio-net-pci,netdev=net"])
