@@ -100,6 +100,7 @@ pub(super) async fn printer_lines(
             }
         }
         PrinterDevice::Network { .. } if !online => "not tried (--online connects to it)".into(),
+        PrinterDevice::Virtual(folder) => format!("receipts are saved in {}", folder.display()),
         PrinterDevice::Auto(places) if !online => {
             let found: Vec<_> = plugged_in(places)
                 .into_iter()

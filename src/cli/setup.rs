@@ -338,7 +338,18 @@ fn printer(
         .get("printer", "device")
         .or_else(|| (!file.has_section("printer")).then(|| "none".to_string()));
     let device = match &flags.printer {
-        Some(device) => Some(device.clone()),
+        Some(device) => {
+            if device != "none" {
+                check_one(
+                    file,
+                    "printer",
+                    "device",
+                    &Setting::Text(device.clone()),
+                    env,
+                )?;
+            }
+            Some(device.clone())
+        }
         None if asker.interactive => {
             let found = plugged_in(&SearchPlaces::system());
             if found.is_empty() {
@@ -371,25 +382,19 @@ fn printer(
         }
         None => None,
     };
-    match device.as_deref() {
-        Some("none") => file.remove_section("printer"),
-        Some(device) => {
-            check_one(
-                file,
-                "printer",
-                "device",
-                &Setting::Text(device.into()),
-                env,
-            )?;
-            file.set("printer", "device", Setting::Text(device.to_string()));
-        }
+    match device {
+        Some(device) if device == "none" => file.remove_section("printer"),
+        Some(device) => file.set("printer", "device", Setting::Text(device)),
         None => {}
     }
     if !file.has_section("printer") {
         return Ok(());
     }
     let model = match &flags.printer_model {
-        Some(model) => Some(model.clone()),
+        Some(model) => {
+            check_one(file, "printer", "model", &Setting::Text(model.clone()), env)?;
+            Some(model.clone())
+        }
         None => asker.ask(
             &format!(
                 "Printer model: {} (generic prints on any ESC/POS printer)",
@@ -404,7 +409,6 @@ fn printer(
         )?,
     };
     if let Some(model) = model {
-        check_one(file, "printer", "model", &Setting::Text(model.clone()), env)?;
         file.set("printer", "model", Setting::Text(model));
     }
     let serial = file

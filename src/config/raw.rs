@@ -344,6 +344,13 @@ impl RawPrinter {
                 model.page_names().join(", ")
             ));
         }
+        let buzzer = self.buzzer.unwrap_or(defaults.buzzer);
+        if buzzer && model.commands().chime.is_none() {
+            return Err(format!(
+                "[printer] buzzer: {} printers have no buzzer; set buzzer = false or the printer's model",
+                model.name()
+            ));
+        }
         let header = match self.header {
             Some(value) => shop_lines("header", value)?,
             None => ShopLines::default(),
@@ -370,7 +377,7 @@ impl RawPrinter {
             qr: self.qr.unwrap_or(model.commands().qr),
             header,
             footer,
-            buzzer: self.buzzer.unwrap_or(defaults.buzzer),
+            buzzer,
             ..defaults
         }))
     }
@@ -380,7 +387,7 @@ impl RawPrinter {
 /// for each language (`footer = { en = "Thank you!", fr = "Merci !" }`).
 fn shop_lines(key: &str, value: toml::Value) -> Result<ShopLines, String> {
     let form = format!(
-        "give one text, a list of lines, or one of those for each language, as {key} = {{ en = \"Thank you!\", fr = \"Merci !\", kri = \"Tenki!\" }}"
+        "give one text, a list of lines, or one of those for each language, as {key} = {{ en = \"Thank you!\", fr = \"Merci !\", kri = \"Tɛnki!\" }}"
     );
     let lines = |value: toml::Value| -> Result<Vec<String>, String> {
         match value {

@@ -378,6 +378,14 @@ fn bad_items_and_tips_say_what_to_write() {
         ("[kiosk]\nscreen_idle_mins = 1000", "1 to 720 minutes"),
         ("[printer]\nbuzzer = true", "no device"),
         (
+            "[printer]\ndevice = \"/dev/usb/lp0\"\nmodel = \"pos58\"\nbuzzer = true",
+            "pos58 printers have no buzzer",
+        ),
+        (
+            "[printer]\ndevice = \"auto\"\nfooter = 5",
+            "one of those for each language",
+        ),
+        (
             "[[items]]\nname = \"Soap\"\nprice = 5\ncolour = \"red\"",
             "colour",
         ),

@@ -2,8 +2,9 @@
 //! this machine right now.
 //!
 //! A path is read by its name (`/dev/usb/lp*` is a USB printer-class device, `/dev/tty*`,
-//! `/dev/serial/*` and `/dev/rfcomm*` are serial), and a name that says nothing (a udev
-//! symlink of the shop's own) is given its transport with `serial:` or `usb:`.
+//! `/dev/serial/*` and `/dev/rfcomm*` are serial); a name of the shop's own (a udev symlink) is
+//! a USB printer if it points at one now and serial otherwise, and `serial:` or `usb:` says
+//! which for certain.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -73,10 +74,17 @@ impl PrinterDevice {
             Ok(PrinterDevice::Usb(path))
         } else if is_serial_name(&name) {
             Ok(PrinterDevice::Serial(path))
+        } else if name.starts_with("/dev/") {
+            // A name of the shop's own (a udev symlink): what it points at now says which kind;
+            // otherwise serial, as every device was before USB and network printers.
+            let target = std::fs::canonicalize(&path).unwrap_or_default();
+            if is_usb_printer_name(&target.to_string_lossy()) {
+                Ok(PrinterDevice::Usb(path))
+            } else {
+                Ok(PrinterDevice::Serial(path))
+            }
         } else {
-            refuse(
-                "is not a name a printer has (if it is one under a name of your own, say which kind with \"serial:\" or \"usb:\")",
-            )
+            refuse("is not a device (devices are under /dev)")
         }
     }
 
@@ -283,6 +291,11 @@ mod tests {
         assert_eq!(parse("/dev/rfcomm0"), serial("/dev/rfcomm0"));
         assert_eq!(parse("/dev/ttyAMA0"), serial("/dev/ttyAMA0"));
         assert_eq!(parse("serial:/dev/receipts"), serial("/dev/receipts"));
+        // A symlink of the shop's own, as earlier versions took it.
+        assert_eq!(
+            parse("/dev/receipt-printer"),
+            serial("/dev/receipt-printer")
+        );
         assert_eq!(
             parse("/dev/usb/lp0"),
             Ok(PrinterDevice::Usb("/dev/usb/lp0".into()))

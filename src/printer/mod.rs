@@ -218,7 +218,10 @@ pub trait PrinterPort: Send {
     fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), PrintError>;
     /// Rings the printer's buzzer.
     fn chime(&mut self, model: PrinterModel) -> Result<(), PrintError> {
-        self.send("chime", model.commands().chime)
+        match model.commands().chime {
+            Some(chime) => self.send("chime", chime),
+            None => Ok(()),
+        }
     }
     /// The queue has nothing to do for now: let go of what others may want (a network
     /// printer's one connection).

@@ -32,18 +32,18 @@ pub enum PrinterModel {
     Epson,
     /// Xprinter XP-58 and XP-80 series.
     Xprinter,
-    /// Rongta RP326, RP332, RP58: Cyrillic is page 7.
+    /// Rongta RP326, RP332: Cyrillic is page 7, and the cut is a full one.
     Rongta,
-    /// HOIN and the unbranded "POS-5890" / "ZJ-5870" 58 mm printers: no cutter, no QR
-    /// command, and a Chinese mode that must be switched off.
+    /// HOIN and the unbranded "POS-5890" / "ZJ-5870" 58 mm printers: no cutter, no buzzer, no
+    /// QR command, and a Chinese mode that must be switched off.
     Pos58,
 }
 
 /// What a model's printer is sent for each thing that differs.
 #[derive(Debug)]
 pub struct ModelCommands {
-    /// Two short beeps.
-    pub chime: &'static [u8],
+    /// Two short beeps; `None` for printers sold without a buzzer.
+    pub chime: Option<&'static [u8]>,
     /// Sent at the end of each document: feed past the cutter and cut, or feed to tear off.
     pub cut: &'static [u8],
     /// Sent after `ESC @`, before the code page (a mode to leave).
@@ -91,7 +91,7 @@ impl PrinterModel {
     pub fn commands(self) -> &'static ModelCommands {
         match self {
             PrinterModel::Generic => &ModelCommands {
-                chime: ESC_B_CHIME,
+                chime: Some(ESC_B_CHIME),
                 cut: FEED_AND_CUT,
                 after_init: &[],
                 code_pages: EPSON_PAGES,
@@ -99,22 +99,24 @@ impl PrinterModel {
             },
             PrinterModel::Epson => &ModelCommands {
                 // ESC ( A, function 48: sound 0x33 (1320 Hz, 200 ms) twice, 1 s apart.
-                chime: &[0x1B, b'(', b'A', 4, 0, 48, 0x33, 2, 10],
+                chime: Some(&[0x1B, b'(', b'A', 4, 0, 48, 0x33, 2, 10]),
                 cut: FEED_AND_CUT,
                 after_init: &[],
                 code_pages: EPSON_PAGES,
                 qr: ReceiptQr::Native,
             },
             PrinterModel::Xprinter => &ModelCommands {
-                chime: ESC_B_CHIME,
+                chime: Some(ESC_B_CHIME),
                 cut: FEED_AND_CUT,
                 after_init: &[],
                 code_pages: EPSON_PAGES,
                 qr: ReceiptQr::Native,
             },
             PrinterModel::Rongta => &ModelCommands {
-                chime: ESC_B_CHIME,
-                cut: FEED_AND_CUT,
+                chime: Some(ESC_B_CHIME),
+                // GS V 65 0: feed and cut fully, which the RP332 (full cut only) and the RP326
+                // both take.
+                cut: &[0x1D, b'V', 65, 0],
                 after_init: &[],
                 code_pages: &[
                     (CodePage::Pc437, 0),
@@ -127,7 +129,7 @@ impl PrinterModel {
                 qr: ReceiptQr::Native,
             },
             PrinterModel::Pos58 => &ModelCommands {
-                chime: ESC_B_CHIME,
+                chime: None,
                 // No cutter: four lines past the tear bar.
                 cut: &[0x1B, b'd', 4],
                 // FS . leaves the Chinese mode some power up in, where every byte from 0x80
