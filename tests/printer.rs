@@ -6,11 +6,11 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use paycode_kiosk::clock::Clock;
 use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
 use paycode_kiosk::lang::{Language, SharedLanguage};
-use paycode_kiosk::money::{Currency, CurrencyStyle, Money};
+use paycode_kiosk::money::{Currency, Money};
 use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
 use paycode_kiosk::printer::FlowControl;
 use paycode_kiosk::printer::emulator::{Emulator, StatusAnswers};
@@ -19,29 +19,12 @@ use paycode_kiosk::printer::receipt::{self, ReceiptStyle};
 use paycode_kiosk::printer::serial::SerialPrinter;
 use paycode_kiosk::printer::spooler::Job;
 use paycode_kiosk::printer::{
-    CodePage, PrintError, PrinterHandle, PrinterModel, PrinterPort, PrinterStatus, ReceiptQr,
-    ShopLines, SpoolTiming,
+    CodePage, PrintError, PrinterHandle, PrinterPort, PrinterStatus, ReceiptQr,
 };
 use paycode_kiosk::sale::{CodeInfo, CodeShape, NewSale, Phase, SaleRecord};
 use paycode_kiosk::simulator::SimulatorOptions;
 
-const WAIT: Duration = Duration::from_secs(10);
-
-fn style(width: usize, merchant: &str) -> ReceiptStyle {
-    ReceiptStyle {
-        merchant_name: merchant.into(),
-        terminal_id: "SHOP1-TILL1".into(),
-        header: ShopLines::same(vec!["12 Siaka Stevens Street".into(), "Freetown".into()]),
-        footer: None,
-        model: PrinterModel::Generic,
-        width,
-        code_page: CodePage::Pc858,
-        qr: ReceiptQr::Native,
-        currency_style: CurrencyStyle::Symbol,
-        zone: FixedOffset::east_opt(0).expect("UTC"),
-        language: Default::default(),
-    }
-}
+use common::printing::{WAIT, fast, paid_sale, receipt_state, style, wait_until};
 
 /// Begins a sale of `minor` leones in the journal.
 fn begin(journal: &Journal, key: &str, minor: i64, reference: Option<&str>) -> SaleRecord {
@@ -53,63 +36,6 @@ fn begin(journal: &Journal, key: &str, minor: i64, reference: Option<&str>) -> S
     journal
         .begin_sale(key, Utc::now(), &shape, &sale)
         .expect("begin")
-}
-
-/// Writes a paid sale into the journal, its receipt owed, and gives its number.
-fn paid_sale(journal: &Journal, minor: i64) -> i64 {
-    let now = Utc::now();
-    let mut record = begin(journal, &uuid(), minor, Some("INV-7"));
-    record.code = Some(CodeInfo {
-        id: format!("pmc-test{}", record.number),
-        ussd_code: format!("*715*1*{:08}#", record.number),
-        expire_time: None,
-    });
-    record.phase = Phase::Paid;
-    record.payment = Some(ProcessedPayment {
-        provider_id: Some("m17".into()),
-        order_number: Some("ORD-55".into()),
-        payment_id: Some("pay-abc".into()),
-        ..Default::default()
-    });
-    journal.save(&record, now, Some("paid")).expect("save");
-    record.number
-}
-
-fn uuid() -> String {
-    format!("key-{}", rand_suffix())
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default()
-}
-
-fn receipt_state(journal: &Journal, number: i64) -> Receipt {
-    journal
-        .sale(number)
-        .expect("read")
-        .expect("the sale is there")
-        .receipt
-}
-
-async fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while tokio::time::Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    condition()
-}
-
-fn fast() -> SpoolTiming {
-    SpoolTiming {
-        retry_every: Duration::from_millis(200),
-        presence_poll: Duration::from_millis(50),
-    }
 }
 
 fn spooler(device: &Path, journal: &Journal) -> PrinterHandle {
