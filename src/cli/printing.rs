@@ -16,7 +16,7 @@ use crate::printer::{
     PrinterDevice, PrinterHandle, PrinterSettings, PrinterStatus, ReceiptStyle, receipt,
 };
 use crate::shop::Shop;
-use crate::terminal::Launch;
+use crate::terminal::{Launch, OpenError};
 
 /// Asks the printer how it is and says so.
 async fn show_status(printer: &PrinterHandle) -> Result<PrinterStatus, String> {
@@ -130,7 +130,18 @@ pub(super) async fn printer_lines(
 
 /// `printers`: what is plugged in and how each is; with `test_page`, a test page on one.
 pub async fn printers(launch: &Launch, test_page: Option<String>) -> Result<u8, String> {
-    let config = launch.configuration().map_err(|error| error.to_string())?;
+    // A terminal not set up yet (or set up wrongly) still lists its printers: that is when a
+    // technician looks for one. Its settings are the defaults then.
+    let config = match launch.configuration() {
+        Ok(config) => config,
+        Err(OpenError::NotSetUp) => None,
+        Err(error) => {
+            say_err!(
+                "Note: the configuration is not used ({error}); printers are tried at their defaults."
+            );
+            None
+        }
+    };
     let configured = config.as_ref().and_then(|config| config.printer.clone());
     let found = tokio::task::spawn_blocking(|| plugged_in(&SearchPlaces::system()))
         .await
