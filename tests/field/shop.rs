@@ -61,6 +61,13 @@ impl Shop {
     pub fn receipts_for(&self, code_id: &str) -> Vec<String> {
         receipts_on(&self.printer, code_id)
     }
+
+    /// The printed documents that name `code_id` on either printer.
+    pub fn receipts_anywhere(&self, code_id: &str) -> Vec<String> {
+        let mut receipts = self.receipts_for(code_id);
+        receipts.extend(receipts_on(&self.network_printer, code_id));
+        receipts
+    }
 }
 
 /// Where the guest finds the network printer: QEMU forwards it to the host's virtual one.
