@@ -52,7 +52,7 @@ impl MonimeClient {
         if let (Some(status), false) = (filter.status, here) {
             query.push(("status", status.as_str().to_string()));
         }
-        if let Some(mode) = &filter.mode {
+        if let (Some(mode), false) = (&filter.mode, here) {
             query.push(("mode", mode.clone()));
         }
         if let (Some(ussd_code), false) = (&filter.ussd_code, here) {
@@ -85,7 +85,10 @@ impl MonimeClient {
             codes
                 .into_iter()
                 .filter(|code: &PaymentCode| {
-                    filter.status.is_none_or(|status| code.status == status)
+                    // The terminal makes one-time codes only, and a code read back says no
+                    // mode: on this version a `recurrent` filter finds none of them.
+                    filter.mode.as_deref().is_none_or(|mode| mode == "one_time")
+                        && filter.status.is_none_or(|status| code.status == status)
                         && filter
                             .ussd_code
                             .as_ref()
@@ -102,7 +105,7 @@ impl MonimeClient {
     /// `after`, `before` and `limit`.
     fn filters_here(&self, filter: &ListFilter) -> bool {
         self.settings.api_version == ApiVersion::Legacy
-            && (filter.status.is_some() || filter.ussd_code.is_some())
+            && (filter.status.is_some() || filter.ussd_code.is_some() || filter.mode.is_some())
     }
 
     /// Reads codes page after page, following `pagination.next`, until `max_items` or the end.
