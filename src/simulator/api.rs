@@ -448,7 +448,7 @@ fn render_code(code: &SimCode, legacy: bool) -> Value {
             "metadata": code.metadata,
         });
     }
-    json!({
+    let mut rendered = json!({
         "id": code.id, "mode": "one_time", "status": code.status, "name": code.name,
         "amount": amount, "enable": code.enabled, "expireTime": time(code.expire_time),
         "customer": code.customer_name.as_ref().map(|name| json!({"name": name})),
@@ -460,7 +460,14 @@ fn render_code(code: &SimCode, legacy: bool) -> Value {
         "createTime": time(code.create_time), "updateTime": time(code.update_time),
         "ownershipGraph": {"owner": {"id": "spc-sim", "type": "space"}},
         "metadata": code.metadata,
-    })
+    });
+    // Monime's schema has this a string, never null: a code for any number leaves it out.
+    if code.authorized_phone_number.is_none()
+        && let Some(fields) = rendered.as_object_mut()
+    {
+        fields.remove("authorizedPhoneNumber");
+    }
+    rendered
 }
 
 fn body_fingerprint(body: &[u8]) -> String {
