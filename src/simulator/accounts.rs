@@ -182,8 +182,9 @@ fn render_kyc(account: &SimAccount, legacy: bool) -> Value {
         });
     }
     json!({
-        "account": {"id": account.phone_number, "name": account.holder_name,
-                    "holderName": account.holder_name, "metadata": null},
+        // `name` is for a display name other than the holder's; these accounts have none.
+        "account": {"id": account.phone_number, "holderName": account.holder_name,
+                    "metadata": null},
         "provider": {"id": account.provider_id, "type": "momo", "name": name},
     })
 }
