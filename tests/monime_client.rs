@@ -1,5 +1,6 @@
 //! The Monime client against the simulator, over real HTTP on loopback: every error class, the
-//! retry and idempotency rules, both API shapes, pagination, and a token that never leaks.
+//! retry and idempotency rules, both API shapes, pagination, and a token that never leaks; and
+//! what follows a paid code: its payment, payouts that send money back, and whose number it is.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 use paycode_kiosk::money::{Currency, Money};
 use paycode_kiosk::monime::{
     ApiVersion, ClientSettings, CodeStatus, ListFilter, MonimeClient, MonimeError, NewPaymentCode,
-    RetryPolicy, SpaceLoad,
+    NewPayout, Payout, PayoutFailureCode, PayoutFilter, PayoutStatus, RetryPolicy, SpaceLoad,
 };
 use paycode_kiosk::secret::AccessToken;
 use paycode_kiosk::simulator::{DEMO_ACCESS_TOKEN, DEMO_SPACE_ID};
@@ -801,4 +802,453 @@ async fn the_token_never_appears_in_logs_errors_or_debug_output() {
         !everything.contains("TOPSECRET"),
         "token leaked:\n{everything}"
     );
+}
+
+/// A simulator whose payouts are taken up and answered within a fraction of a second.
+async fn quick_payouts() -> SimulatorHandle {
+    SimulatorHandle::start(SimulatorOptions {
+        payout_pending_time: Duration::from_millis(50),
+        payout_processing_time: Some(Duration::from_millis(100)),
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator starts")
+}
+
+fn legacy_client(sim: &SimulatorHandle) -> MonimeClient {
+    MonimeClient::new(ClientSettings {
+        api_version: ApiVersion::Legacy,
+        ..settings(sim)
+    })
+    .expect("client")
+}
+
+fn refund(minor: i64, phone: &str) -> NewPayout {
+    NewPayout::momo(Money::new(Currency::Sle, minor), "m17", phone).with_metadata("sale", "7")
+}
+
+/// Reads the payout until Monime says it is over.
+async fn follow(client: &MonimeClient, id: &str) -> Payout {
+    for _ in 0..100 {
+        let payout = client.payout(id).await.expect("read");
+        if payout.status.is_final() {
+            return payout;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("payout {id} never finished");
+}
+
+#[tokio::test]
+async fn a_payout_is_followed_to_completed_with_its_fee_on_top() {
+    let sim = quick_payouts().await;
+    let client = client(&sim);
+    let before = sim.balance(Currency::Sle);
+    let made = client
+        .create_payout("refund-1", &refund(1250, "+23276123456"))
+        .await
+        .expect("create");
+    assert!(made.id.starts_with("pyt-"), "{}", made.id);
+    assert_eq!(made.status, PayoutStatus::Pending);
+    assert_eq!(made.amount, Some(Money::new(Currency::Sle, 1250)));
+    assert_eq!(
+        made.destination.phone_number.as_deref(),
+        Some("+23276123456")
+    );
+    assert!(made.destination.transaction_reference.is_none());
+    assert_eq!(made.metadata, Some(serde_json::json!({"sale": "7"})));
+
+    let done = follow(&client, &made.id).await;
+    assert_eq!(done.status, PayoutStatus::Completed);
+    assert!(done.failure.is_none());
+    assert!(done.destination.transaction_reference.is_some());
+    assert_eq!(done.fee_total(), Some(Money::new(Currency::Sle, 50)));
+    assert_eq!(sim.balance(Currency::Sle), before - 1250 - 50);
+    let record = sim
+        .requests()
+        .into_iter()
+        .find(|record| record.endpoint == Endpoint::CreatePayout)
+        .expect("the create");
+    assert_eq!(record.idempotency_key.as_deref(), Some("refund-1"));
+}
+
+#[tokio::test]
+async fn a_lost_payout_answer_is_retried_under_its_key_and_pays_once() {
+    let sim = quick_payouts().await;
+    let client = client(&sim);
+    sim.push_fault(fault(Endpoint::CreatePayout, Fault::DropAfterProcessing, 1));
+    let payout = client
+        .create_payout("refund-lost", &refund(700, "+23276123456"))
+        .await
+        .expect("the retry finds the payout");
+    let payouts = sim.payouts();
+    assert_eq!(payouts.len(), 1, "one payout, not two");
+    assert_eq!(payouts[0].id, payout.id);
+    assert_eq!(requests_to(&sim, Endpoint::CreatePayout), 2);
+
+    // A second try after the terminal restarted, with the key it wrote down: the same payout.
+    let again = client
+        .create_payout("refund-lost", &refund(700, "+23276123456"))
+        .await
+        .expect("replayed");
+    assert_eq!(again.id, payout.id);
+    let error = client
+        .create_payout("refund-lost", &refund(800, "+23276123456"))
+        .await
+        .expect_err("another refund under the same key");
+    assert!(
+        matches!(error, MonimeError::IdempotencyConflict { .. }),
+        "{error:?}"
+    );
+    assert_eq!(sim.payouts().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_payout_carries_its_reason_and_gives_the_money_back() {
+    let sim = quick_payouts().await;
+    let client = client(&sim);
+    let before = sim.balance(Currency::Sle);
+    let stranger = client
+        .create_payout("refund-stranger", &refund(300, "+23279000001"))
+        .await
+        .expect("create");
+    let failed = follow(&client, &stranger.id).await;
+    assert_eq!(failed.status, PayoutStatus::Failed);
+    let failure = failed.failure.expect("a reason");
+    assert_eq!(failure.code, PayoutFailureCode::ProviderAccountMissing);
+    assert!(failure.message.is_some());
+    assert!(failed.destination.transaction_reference.is_none());
+
+    sim.fail_next_payout(PayoutFailureCode::AuthorizationFailed);
+    let refused = client
+        .create_payout("refund-refused", &refund(300, "+23276123456"))
+        .await
+        .expect("create");
+    let failed = follow(&client, &refused.id).await;
+    assert_eq!(
+        failed.failure.map(|failure| failure.code),
+        Some(PayoutFailureCode::AuthorizationFailed)
+    );
+    assert_eq!(sim.balance(Currency::Sle), before, "nothing moved");
+}
+
+#[tokio::test]
+async fn too_little_in_the_account_fails_fund_insufficient() {
+    let sim = quick_payouts().await;
+    let client = client(&sim);
+    sim.set_balance(Money::new(Currency::Sle, 1000));
+    let payout = client
+        .create_payout("refund-big", &refund(980, "+23276123456"))
+        .await
+        .expect("create");
+    let failed = follow(&client, &payout.id).await;
+    assert_eq!(
+        failed.failure.map(|failure| failure.code),
+        Some(PayoutFailureCode::FundInsufficient),
+        "980 and the fee of 50 are more than 1000"
+    );
+    assert!(failed.fees.is_empty());
+    assert_eq!(sim.balance(Currency::Sle), 1000);
+}
+
+#[tokio::test]
+async fn a_payout_is_cancelled_only_before_processing_and_listed_by_status() {
+    let sim = SimulatorHandle::start(SimulatorOptions {
+        payout_pending_time: Duration::from_secs(60),
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator");
+    let client = client(&sim);
+    let waiting = client
+        .create_payout("refund-a", &refund(100, "+23276123456"))
+        .await
+        .expect("create");
+    let sent = client
+        .create_payout("refund-b", &refund(200, "+23278654321"))
+        .await
+        .expect("create");
+    sim.complete_payout(&sent.id).expect("completed");
+    client.cancel_payout(&waiting.id).await.expect("cancelled");
+    let error = client.payout(&waiting.id).await.expect_err("gone");
+    assert_eq!(
+        error,
+        MonimeError::NotFound {
+            what: "payout".into()
+        }
+    );
+    let error = client.cancel_payout(&sent.id).await.expect_err("too late");
+    assert!(matches!(error, MonimeError::Validation { .. }), "{error:?}");
+    let error = client.payout("../payment-codes").await.expect_err("no id");
+    assert!(matches!(error, MonimeError::Validation { .. }), "{error:?}");
+
+    for index in 0..3 {
+        client
+            .create_payout(
+                &format!("refund-{index}"),
+                &refund(300 + index, "+23276123456"),
+            )
+            .await
+            .expect("create");
+    }
+    let completed = client
+        .list_payouts(
+            &PayoutFilter {
+                status: Some(PayoutStatus::Completed),
+                ..PayoutFilter::default()
+            },
+            50,
+        )
+        .await
+        .expect("list");
+    assert_eq!(
+        completed.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        vec![sent.id.as_str()]
+    );
+    let page = client
+        .list_payouts_page(&PayoutFilter::default(), 2, None)
+        .await
+        .expect("page");
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(
+        page.items[0].amount,
+        Some(Money::new(Currency::Sle, 302)),
+        "newest first"
+    );
+    let all = client
+        .list_payouts(&PayoutFilter::default(), 50)
+        .await
+        .expect("all");
+    assert_eq!(all.len(), 4);
+}
+
+#[tokio::test]
+async fn kyc_names_the_holder_of_a_known_number_only() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    sim.register_account("m18", "+23277555000", "ISATU CONTEH")
+        .expect("registered");
+    let known = client
+        .provider_kyc("m18", "+23277555000")
+        .await
+        .expect("asked")
+        .expect("known");
+    assert_eq!(known.holder_name.as_deref(), Some("ISATU CONTEH"));
+    assert_eq!(known.provider_name.as_deref(), Some("Africell AfriMoney"));
+    let demo = client
+        .provider_kyc("m17", "+23276123456")
+        .await
+        .expect("asked");
+    assert_eq!(
+        demo.and_then(|kyc| kyc.holder_name).as_deref(),
+        Some("AMINATA KAMARA")
+    );
+    assert_eq!(
+        client.provider_kyc("m17", "+23277555000").await,
+        Ok(None),
+        "the number is not Orange Money's"
+    );
+    let legacy = legacy_client(&sim)
+        .provider_kyc("m18", "+23277555000")
+        .await
+        .expect("asked")
+        .expect("known");
+    assert_eq!(legacy.holder_name.as_deref(), Some("ISATU CONTEH"));
+}
+
+#[tokio::test]
+async fn the_payment_of_a_paid_code_is_found_with_the_payers_proof() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let code = client
+        .create(&sale(1250), "sale-proof")
+        .await
+        .expect("create");
+    assert_eq!(
+        client.payment_for_code(&code.id, 2).await,
+        Ok(None),
+        "not paid yet"
+    );
+    sim.pay_from(&code.id, Some(Duration::ZERO), "m18", "077123456")
+        .expect("paid");
+    let payment = client
+        .payment_for_code(&code.id, 2)
+        .await
+        .expect("asked")
+        .expect("found");
+    assert_eq!(payment.amount, Some(Money::new(Currency::Sle, 1250)));
+    assert_eq!(payment.channel.provider_id.as_deref(), Some("m18"));
+    assert_eq!(payment.channel.provider_name(), Some("Africell AfriMoney"));
+    assert_eq!(
+        payment.channel.phone_number.as_deref(),
+        Some("+23277***456")
+    );
+    let reference = payment
+        .channel
+        .reference
+        .clone()
+        .expect("operator reference");
+    assert!(reference.starts_with("MP"), "{reference}");
+    assert!(payment.channel.fingerprint.is_some());
+    assert_eq!(payment.fee_total(), Some(Money::new(Currency::Sle, 13)));
+    assert!(payment.is_for_code(&code.id));
+    let read = client.get(&code.id).await.expect("get");
+    assert_eq!(
+        read.payment.and_then(|data| data.payment_id),
+        Some(payment.id.clone()),
+        "the code tells of the same payment"
+    );
+}
+
+#[tokio::test]
+async fn a_payment_is_looked_for_in_the_newest_pages_only() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut ids = Vec::new();
+    for index in 0..60 {
+        let code = client
+            .create(&sale(100 + index), &format!("paid-{index}"))
+            .await
+            .expect("create");
+        sim.pay(&code.id, Some(Duration::ZERO)).expect("paid");
+        ids.push(code.id);
+    }
+    let oldest = &ids[0];
+    let before = requests_to(&sim, Endpoint::ListPayments);
+    assert_eq!(client.payment_for_code(oldest, 1).await, Ok(None));
+    let found = client.payment_for_code(oldest, 2).await.expect("asked");
+    assert!(found.is_some_and(|payment| payment.is_for_code(oldest)));
+    assert_eq!(requests_to(&sim, Endpoint::ListPayments) - before, 3);
+    let newest = client
+        .payment_for_code(&ids[59], 5)
+        .await
+        .expect("asked")
+        .expect("found");
+    assert_eq!(newest.amount, Some(Money::new(Currency::Sle, 159)));
+    assert_eq!(
+        requests_to(&sim, Endpoint::ListPayments) - before,
+        4,
+        "found in the first page"
+    );
+}
+
+#[tokio::test]
+async fn payouts_speak_the_legacy_api_too() {
+    let sim = SimulatorHandle::start(SimulatorOptions {
+        payout_pending_time: Duration::from_secs(60),
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator");
+    let client = legacy_client(&sim);
+    let payout = client
+        .create_payout("old-refund", &refund(400, "+23276123456"))
+        .await
+        .expect("create");
+    assert_eq!(payout.destination.provider_id.as_deref(), Some("m17"));
+    assert_eq!(
+        payout.destination.phone_number.as_deref(),
+        Some("+23276123456")
+    );
+    let missing = client
+        .create_payout("old-missing", &refund(400, "+23279000002"))
+        .await
+        .expect("create");
+    sim.complete_payout(&payout.id).expect("answered");
+    sim.complete_payout(&missing.id).expect("answered");
+    let done = client.payout(&payout.id).await.expect("read");
+    assert_eq!(done.status, PayoutStatus::Completed);
+    assert_eq!(
+        done.fee_total(),
+        Some(Money::new(Currency::Sle, 50)),
+        "from charges"
+    );
+    let failed = client.payout(&missing.id).await.expect("read");
+    assert_eq!(
+        failed.failure.map(|failure| failure.code),
+        Some(PayoutFailureCode::ProviderAccountMissing),
+        "read from providerAccountMissing"
+    );
+    let only_failed = client
+        .list_payouts(
+            &PayoutFilter {
+                status: Some(PayoutStatus::Failed),
+                ..PayoutFilter::default()
+            },
+            10,
+        )
+        .await
+        .expect("filtered by the terminal");
+    assert_eq!(only_failed.len(), 1);
+    assert_eq!(only_failed[0].id, missing.id);
+
+    let before = sim.requests().len();
+    let error = client
+        .payment_for_code("pmc-any", 2)
+        .await
+        .expect_err("no payments in 2024-08-01");
+    assert!(
+        matches!(error, MonimeError::Unsupported { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("caph.2025-08-23"), "{error}");
+    assert_eq!(sim.requests().len(), before, "nothing was sent");
+    let paths: Vec<String> = sim.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        paths.iter().all(|path| !path.starts_with("/v1")),
+        "{paths:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_delayed_legacy_payout_is_not_over() {
+    let sim = SimulatorHandle::start(SimulatorOptions {
+        payout_pending_time: Duration::ZERO,
+        payout_processing_time: None,
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator");
+    let client = legacy_client(&sim);
+    let payout = client
+        .create_payout("old-slow", &refund(100, "+23276123456"))
+        .await
+        .expect("create");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    sim.delay_payout(&payout.id, "provider busy")
+        .expect("delayed");
+    let delayed = client.payout(&payout.id).await.expect("read");
+    assert_eq!(delayed.status, PayoutStatus::Delayed);
+    assert!(!delayed.status.is_final());
+    assert_eq!(delayed.delayed_reason.as_deref(), Some("provider busy"));
+    let caph = client_for_caph(&sim)
+        .payout(&payout.id)
+        .await
+        .expect("read");
+    assert_eq!(caph.status, PayoutStatus::Processing);
+}
+
+fn client_for_caph(sim: &SimulatorHandle) -> MonimeClient {
+    client(sim)
+}
+
+#[tokio::test]
+async fn what_monime_would_refuse_never_leaves_the_terminal() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let masked = client
+        .create_payout("refund-masked", &refund(100, "+23276***456"))
+        .await
+        .expect_err("a masked number");
+    assert!(
+        matches!(masked, MonimeError::Validation { .. }),
+        "{masked:?}"
+    );
+    let long_key = "k".repeat(65);
+    let error = client
+        .create_payout(&long_key, &refund(100, "+23276123456"))
+        .await
+        .expect_err("a key too long");
+    assert!(error.to_string().contains("1 to 64"), "{error}");
+    assert!(sim.requests().is_empty());
 }

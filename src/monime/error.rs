@@ -54,6 +54,13 @@ pub enum MonimeError {
 
     #[error("Monime's answer could not be read ({message})")]
     Malformed { message: String },
+
+    /// The API version the terminal speaks has no such endpoint; nothing was sent.
+    #[error(
+        "Monime's {version} API has no {what}: set [monime] api_version to {} to use it",
+        super::ApiVersion::CAPH_VERSIONS[0]
+    )]
+    Unsupported { version: String, what: String },
 }
 
 impl MonimeError {
@@ -94,6 +101,14 @@ impl MonimeError {
             self,
             MonimeError::Unauthenticated { .. } | MonimeError::Forbidden { .. }
         )
+    }
+
+    /// The same error, with a 404 naming `what` was not found instead of a payment code.
+    pub(crate) fn about(self, what: &str) -> MonimeError {
+        match self {
+            MonimeError::NotFound { .. } => MonimeError::NotFound { what: what.into() },
+            other => other,
+        }
     }
 
     /// Builds the error for a non-success HTTP answer from its status, headers and body.

@@ -1,16 +1,21 @@
-//! A typed client for Monime's payment-code endpoints: headers, envelopes, both API shapes,
-//! errors, retries, rate limits and idempotency. It knows nothing about kiosks or sales.
+//! A typed client for Monime's payment codes, and for what follows a paid code: the payment
+//! that settled it (`payment`), money sent back (`payout`) and whose number that is (`kyc`).
+//! It knows headers, envelopes, both API shapes, errors, retries, rate limits and idempotency,
+//! and nothing about kiosks or sales.
 //!
 //! Retries follow Monime's rules: reads and creates are retried after network errors, timeouts,
 //! 5xx and 429 (a create always with the caller's one idempotency key, so Monime returns the
-//! same code instead of making a second); cancel and delete are retried only after a 429, which
-//! Monime guarantees had no effect.
+//! same code or payout instead of making a second); cancel and delete are retried only after a
+//! 429, which Monime guarantees had no effect.
 
 pub mod duration;
 mod error;
+mod kyc;
 mod list;
 mod model;
 mod pace;
+mod payment;
+mod payout;
 mod retry;
 
 use std::sync::Arc;
@@ -22,9 +27,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub use error::MonimeError;
-pub use list::{MAX_DAY_PAGES, Page};
+pub use kyc::ProviderKyc;
+pub use list::{MAX_DAY_PAGES, Page, PageOf};
 pub use model::{
-    ApiVersion, CodeStatus, ListFilter, NewPaymentCode, PaymentCode, ProcessedPayment,
+    ApiVersion, CodeStatus, Fee, ListFilter, NewPaymentCode, PaymentCode, ProcessedPayment,
+    provider_name, sum_fees,
+};
+pub use payment::{Owner, Payment, PaymentChannel, PaymentStatus};
+pub use payout::{
+    MOMO_PROVIDERS, NewPayout, Payout, PayoutDestination, PayoutFailure, PayoutFailureCode,
+    PayoutFilter, PayoutStatus,
 };
 pub use retry::{RetryPolicy, backoff_delay};
 
@@ -235,20 +247,11 @@ impl MonimeClient {
     }
 
     fn code_path(&self, id: &str) -> Result<String, MonimeError> {
-        let valid = !id.is_empty()
-            && id.len() <= 128
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
-            return Err(MonimeError::Validation {
-                message: format!("\"{id}\" is not a payment code id (they look like pmc-...)"),
-            });
-        }
-        Ok(format!(
-            "{}/{id}",
-            self.settings.api_version.collection_path()
-        ))
+        item_path(
+            self.settings.api_version.collection_path(),
+            id,
+            "a payment code id (they look like pmc-...)",
+        )
     }
 
     /// Sends a request, retrying by `rule` and the client's policy.
@@ -459,6 +462,22 @@ fn code_from(result: Option<Value>) -> Result<PaymentCode, MonimeError> {
         .map_err(|error| MonimeError::Malformed {
             message: format!("a payment code in an unexpected layout: {error}"),
         })
+}
+
+/// `collection/id`, for an id that can only name an object: one made of the characters Monime's
+/// ids use, so nothing typed can reach another path. `what` says what the id should look like.
+fn item_path(collection: &str, id: &str, what: &str) -> Result<String, MonimeError> {
+    let valid = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(MonimeError::Validation {
+            message: format!("\"{id}\" is not {what}"),
+        });
+    }
+    Ok(format!("{collection}/{id}"))
 }
 
 /// An error and its causes on one line: reqwest's own message alone says little.

@@ -204,12 +204,60 @@ pub struct ProcessedPayment {
 impl ProcessedPayment {
     /// A person's name for the provider, where Monime's id is one the terminal knows.
     pub fn provider_name(&self) -> Option<&str> {
-        match self.provider_id.as_deref()? {
-            "m17" => Some("Orange Money"),
-            "m18" => Some("Africell AfriMoney"),
-            other => Some(other),
-        }
+        self.provider_id.as_deref().map(provider_name)
     }
+}
+
+/// A person's name for a provider Monime names by `id`; an id the terminal does not know is
+/// shown as it is.
+pub fn provider_name(id: &str) -> &str {
+    match id {
+        "m17" => "Orange Money",
+        "m18" => "Africell AfriMoney",
+        other => other,
+    }
+}
+
+/// A fee Monime charged: on a payout on top of its amount, on a payment out of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fee {
+    /// Monime's name for the fee (`code`; `name` in the 2024-08-01 API's `charges`).
+    pub code: Option<String>,
+    pub amount: Money,
+}
+
+/// What `fees` add up to; `None` when there are none, or when they are in more than one
+/// currency or too large to add, which no sum could honestly say.
+pub fn sum_fees(fees: &[Fee]) -> Option<Money> {
+    let (first, rest) = fees.split_first()?;
+    rest.iter().try_fold(first.amount, |total, fee| {
+        (fee.amount.currency == total.currency)
+            .then(|| total.minor.checked_add(fee.amount.minor))
+            .flatten()
+            .map(|minor| Money::new(total.currency, minor))
+    })
+}
+
+/// A fee as either API shape writes it.
+#[derive(Deserialize)]
+pub(crate) struct WireFee {
+    #[serde(alias = "name")]
+    code: Option<String>,
+    amount: Option<Money>,
+}
+
+/// The fees of an answer: `fees` (caph) or `charges` (2024-08-01); one without an amount says
+/// nothing and is left out.
+pub(crate) fn read_fees(fees: Option<Vec<WireFee>>) -> Vec<Fee> {
+    fees.unwrap_or_default()
+        .into_iter()
+        .filter_map(|fee| {
+            Some(Fee {
+                code: fee.code,
+                amount: fee.amount?,
+            })
+        })
+        .collect()
 }
 
 /// Everything that goes into creating a code for one sale.
@@ -510,6 +558,37 @@ mod tests {
         assert_eq!(legacy["allowedProviders"], json!(["m17"]));
         assert_eq!(legacy["customerTarget"]["payingPhoneNumber"], "078000000");
         assert!(legacy.get("authorizedProviders").is_none());
+    }
+
+    #[test]
+    fn fees_add_up_in_one_currency_only() {
+        let fee = |currency, minor| Fee {
+            code: None,
+            amount: Money::new(currency, minor),
+        };
+        assert_eq!(sum_fees(&[]), None);
+        assert_eq!(
+            sum_fees(&[fee(Currency::Sle, 50), fee(Currency::Sle, 25)]),
+            Some(Money::new(Currency::Sle, 75))
+        );
+        assert_eq!(
+            sum_fees(&[fee(Currency::Sle, 50), fee(Currency::Usd, 1)]),
+            None
+        );
+        assert_eq!(
+            sum_fees(&[fee(Currency::Sle, i64::MAX), fee(Currency::Sle, 1)]),
+            None
+        );
+        let read = read_fees(Some(
+            serde_json::from_value(json!([
+                {"code": "payout_fee", "amount": {"currency": "SLE", "value": 50}, "metadata": null},
+                {"name": "charge", "amount": {"currency": "SLE", "value": 5}},
+                {"code": "nothing"}
+            ]))
+            .expect("fees"),
+        ));
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[1].code.as_deref(), Some("charge"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Monime's payment-code API as the simulator serves it: routing (`/v1/payment-codes` and the
-//! legacy `/payment-codes`), the header checks, the create, get, list, update and delete
-//! endpoints with their validation and idempotency, and a code's JSON in the shape of either
-//! API version (`caph.2025-08-23`, or 2024-08-01 for legacy paths and the `LegacyShape` fault).
+//! legacy `/payment-codes`, and through `payout_api` the payouts, payments and provider-KYC
+//! paths), the header checks, the create, get, list, update and delete endpoints with their
+//! validation and idempotency, and a code's JSON in the shape of either API version
+//! (`caph.2025-08-23`, or 2024-08-01 for legacy paths and the `LegacyShape` fault).
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -21,6 +22,13 @@ pub(super) enum Route {
     List,
     Update(String),
     Delete(String),
+    CreatePayout,
+    GetPayout(String),
+    ListPayouts,
+    DeletePayout(String),
+    ListPayments,
+    /// The provider's id.
+    ProviderKyc(String),
     Unknown,
 }
 
@@ -32,6 +40,12 @@ impl Route {
             Route::List => Endpoint::List,
             Route::Update(_) => Endpoint::Update,
             Route::Delete(_) => Endpoint::Delete,
+            Route::CreatePayout => Endpoint::CreatePayout,
+            Route::GetPayout(_) => Endpoint::GetPayout,
+            Route::ListPayouts => Endpoint::ListPayouts,
+            Route::DeletePayout(_) => Endpoint::DeletePayout,
+            Route::ListPayments => Endpoint::ListPayments,
+            Route::ProviderKyc(_) => Endpoint::ProviderKyc,
             Route::Unknown => Endpoint::Unknown,
         }
     }
@@ -39,6 +53,9 @@ impl Route {
 
 /// Finds the endpoint and whether the path is the legacy one (no `/v1`).
 pub(super) fn route(method: &str, path: &str) -> (bool, Route) {
+    if let Some(found) = super::payout_api::route(method, path) {
+        return found;
+    }
     let (legacy, rest) = match path.strip_prefix("/v1/payment-codes") {
         Some(rest) => (false, rest),
         None => match path.strip_prefix("/payment-codes") {
@@ -82,8 +99,12 @@ impl SimState {
             at: now,
             method: request.method.clone(),
             path: request.path.clone(),
+            query: request.query.clone(),
             endpoint,
+            space_id: request.space_id.clone(),
+            version: request.version.clone(),
             idempotency_key: request.idempotency_key.clone(),
+            body: String::from_utf8_lossy(&request.body).into_owned(),
             connection: request.connection,
             status: match &outcome {
                 Outcome::Reply(reply) | Outcome::ReplyAfter(_, reply) => Some(reply.status),
@@ -132,16 +153,35 @@ impl SimState {
             Route::List => self.list(request, legacy_path, answer_legacy, now),
             Route::Update(id) => self.update(id, &request.body, answer_legacy, now),
             Route::Delete(id) => self.delete(id, now),
-            Route::Unknown => unreachable!("answered above"),
+            money_out => {
+                // Payments settled since the last request pay into the account first.
+                self.settle(now);
+                match money_out {
+                    Route::CreatePayout => {
+                        self.create_payout(request, legacy_path, answer_legacy, now)
+                    }
+                    Route::GetPayout(id) => self.get_payout(id, answer_legacy, now),
+                    Route::ListPayouts => {
+                        self.list_payouts(request, legacy_path, answer_legacy, now)
+                    }
+                    Route::DeletePayout(id) => self.delete_payout(id, now),
+                    Route::ListPayments => self.list_payments(request, now),
+                    Route::ProviderKyc(provider) => {
+                        self.provider_kyc(provider, request, answer_legacy)
+                    }
+                    _ => error_reply(404, "not_found", "no such endpoint"),
+                }
+            }
         }
     }
 
-    fn create(
+    /// Monime's idempotency for a create: the key is required (1 to 64 characters); a key seen
+    /// before with the same method, path and body replays the first answer (`Monime-Cache:
+    /// irc`), with another is refused 409. `make` does the work; its success is kept for the key.
+    pub(super) fn idempotent(
         &mut self,
         request: &SimRequest,
-        legacy_path: bool,
-        answer_legacy: bool,
-        now: DateTime<Utc>,
+        make: impl FnOnce(&mut SimState, &str) -> Reply,
     ) -> Reply {
         let Some(key) = request.idempotency_key.clone() else {
             return error_reply(
@@ -175,19 +215,34 @@ impl SimState {
             replay.headers.push(("Monime-Cache", "irc".into()));
             return replay;
         }
-        let body: Value = match serde_json::from_slice(&request.body) {
-            Ok(body) => body,
-            Err(_) => return error_reply(400, "invalid_body", "the body is not JSON"),
-        };
-        let order = match new_code(&body, legacy_path) {
-            Ok(order) => order,
-            Err(message) => return error_reply(400, "validation_failed", &message),
-        };
-        let code = self.codes.open(order, &key, &self.options, now);
-        let reply = success(render_code(&code, answer_legacy));
-        self.codes.push(code);
-        self.idempotency.insert(key, (fingerprint, reply.clone()));
+        let reply = make(self, &key);
+        if reply.status == 200 {
+            self.idempotency.insert(key, (fingerprint, reply.clone()));
+        }
         reply
+    }
+
+    fn create(
+        &mut self,
+        request: &SimRequest,
+        legacy_path: bool,
+        answer_legacy: bool,
+        now: DateTime<Utc>,
+    ) -> Reply {
+        self.idempotent(request, |state, key| {
+            let body: Value = match serde_json::from_slice(&request.body) {
+                Ok(body) => body,
+                Err(_) => return error_reply(400, "invalid_body", "the body is not JSON"),
+            };
+            let order = match new_code(&body, legacy_path) {
+                Ok(order) => order,
+                Err(message) => return error_reply(400, "validation_failed", &message),
+            };
+            let code = state.codes.open(order, key, &state.options, now);
+            let reply = success(render_code(&code, answer_legacy));
+            state.codes.push(code);
+            reply
+        })
     }
 
     /// The list. The 2024-08-01 list (`legacy_path`) takes only `after`, `before` and `limit`
@@ -393,7 +448,7 @@ fn render_code(code: &SimCode, legacy: bool) -> Value {
             "metadata": code.metadata,
         });
     }
-    json!({
+    let mut rendered = json!({
         "id": code.id, "mode": "one_time", "status": code.status, "name": code.name,
         "amount": amount, "enable": code.enabled, "expireTime": time(code.expire_time),
         "customer": code.customer_name.as_ref().map(|name| json!({"name": name})),
@@ -405,7 +460,14 @@ fn render_code(code: &SimCode, legacy: bool) -> Value {
         "createTime": time(code.create_time), "updateTime": time(code.update_time),
         "ownershipGraph": {"owner": {"id": "spc-sim", "type": "space"}},
         "metadata": code.metadata,
-    })
+    });
+    // Monime's schema has this a string, never null: a code for any number leaves it out.
+    if code.authorized_phone_number.is_none()
+        && let Some(fields) = rendered.as_object_mut()
+    {
+        fields.remove("authorizedPhoneNumber");
+    }
+    rendered
 }
 
 fn body_fingerprint(body: &[u8]) -> String {

@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::options::SimulatorOptions;
-use crate::money::Currency;
+use super::payments::{Payer, SimPayment};
+use crate::money::{Currency, Money};
 use crate::monime::CodeStatus;
 
 /// A code as the simulator holds it.
@@ -38,7 +39,16 @@ pub struct SimCode {
     payment_starts: Option<DateTime<Utc>>,
     /// When a payment in progress completes; `None` while it is held open.
     payment_completes: Option<DateTime<Utc>>,
+    /// Who pays the code, when someone does.
+    pub payer: Payer,
+    /// What Monime keeps of the payment.
+    payment_fee_minor: i64,
+    /// `processedPaymentData`, once paid.
     pub payment: Option<Value>,
+    /// The payment that settled the code, once paid (listed at `/v1/payments`).
+    pub settled: Option<SimPayment>,
+    /// The settled payment's money is in the space's balance.
+    credited: bool,
 }
 
 /// What a create asks for, read from the body in either API version's shape.
@@ -56,11 +66,13 @@ pub(super) struct NewCode {
     pub(super) financial_account_id: Option<String>,
 }
 
-/// The space's codes, oldest first, and the next USSD number to give out.
+/// The space's codes, oldest first, the next USSD number to give out, and how many payments
+/// have settled codes (which orders payments settled at the same instant).
 #[derive(Debug)]
 pub(super) struct Codes {
     codes: Vec<SimCode>,
     next_ussd: u64,
+    payments_made: u64,
 }
 
 impl Codes {
@@ -68,13 +80,44 @@ impl Codes {
         Codes {
             codes: Vec::new(),
             next_ussd: 1_000_000_000 + rand::rng().random_range(0..8_000_000_000),
+            payments_made: 0,
         }
     }
 
     /// Every code, as it stands at `now`.
     pub(super) fn all(&mut self, now: DateTime<Utc>) -> &[SimCode] {
-        self.codes.iter_mut().for_each(|code| advance(code, now));
+        let made = &mut self.payments_made;
+        self.codes
+            .iter_mut()
+            .for_each(|code| advance(code, now, made));
         &self.codes
+    }
+
+    /// Every payment that settled a code by `now`, newest first.
+    pub(super) fn payments(&mut self, now: DateTime<Utc>) -> Vec<SimPayment> {
+        let mut payments: Vec<SimPayment> = self
+            .all(now)
+            .iter()
+            .filter_map(|code| code.settled.clone())
+            .collect();
+        payments.sort_by_key(|payment| std::cmp::Reverse((payment.create_time, payment.sequence)));
+        payments
+    }
+
+    /// What the payments settled since the last call bring the space: each one's amount less
+    /// Monime's fee.
+    pub(super) fn take_new_takings(&mut self, now: DateTime<Utc>) -> Vec<Money> {
+        self.all(now);
+        self.codes
+            .iter_mut()
+            .filter(|code| !code.credited)
+            .filter_map(|code| {
+                let payment = code.settled.as_ref()?;
+                let net = payment.amount_minor - payment.fee_minor;
+                code.credited = true;
+                Some(Money::new(payment.currency, net))
+            })
+            .collect()
     }
 
     pub(super) fn find_mut(
@@ -87,7 +130,7 @@ impl Codes {
             .iter_mut()
             .find(|code| code.id == id)
             .ok_or_else(|| format!("no code {id}"))?;
-        advance(code, now);
+        advance(code, now, &mut self.payments_made);
         Ok(code)
     }
 
@@ -102,6 +145,10 @@ impl Codes {
     ) -> SimCode {
         self.next_ussd += 1;
         let payment_starts = options.auto_pay_after.map(|wait| now + wait);
+        let payer = Payer::for_code(
+            &order.authorized_providers,
+            order.authorized_phone_number.as_deref(),
+        );
         SimCode {
             id: format!("pmc-{}", random_text(24)),
             name: order.name,
@@ -122,7 +169,11 @@ impl Codes {
             expire_time: now + order.lifetime,
             payment_starts,
             payment_completes: payment_starts.map(|start| start + options.processing_time),
+            payer,
+            payment_fee_minor: options.payment_fee.on(order.amount_minor),
             payment: None,
+            settled: None,
+            credited: false,
         }
     }
 
@@ -134,14 +185,23 @@ impl Codes {
         self.codes.retain(|code| code.id != id);
     }
 
-    /// `SimState::pay`: a pending, enabled code starts being paid.
+    /// `SimState::pay`: a pending, enabled code starts being paid, by `payer` when given.
     pub(super) fn pay(
         &mut self,
         id: &str,
         processing_for: Option<Duration>,
+        payer: Option<Payer>,
         now: DateTime<Utc>,
     ) -> Result<CodeStatus, String> {
-        let code = self.find_mut(id, now)?;
+        self.find_mut(id, now)?;
+        let Codes {
+            codes,
+            payments_made,
+            ..
+        } = self;
+        let Some(code) = codes.iter_mut().find(|code| code.id == id) else {
+            return Err(format!("no code {id}"));
+        };
         if code.status != CodeStatus::Pending || !code.enabled {
             return Err(format!("{id} is {} and cannot be paid", code.status));
         }
@@ -149,18 +209,29 @@ impl Codes {
         code.update_time = now;
         code.payment_starts = Some(now);
         code.payment_completes = processing_for.map(|wait| now + wait);
-        advance(code, now);
+        if let Some(payer) = payer {
+            code.payer = payer;
+        }
+        advance(code, now, payments_made);
         Ok(code.status)
     }
 
     /// `SimState::finish_payment`: a code being paid completes now.
     pub(super) fn finish_payment(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), String> {
-        let code = self.find_mut(id, now)?;
+        self.find_mut(id, now)?;
+        let Codes {
+            codes,
+            payments_made,
+            ..
+        } = self;
+        let Some(code) = codes.iter_mut().find(|code| code.id == id) else {
+            return Err(format!("no code {id}"));
+        };
         if code.status != CodeStatus::Processing {
             return Err(format!("{id} is {}, not processing", code.status));
         }
         code.payment_completes = Some(now);
-        advance(code, now);
+        advance(code, now, payments_made);
         Ok(())
     }
 }
@@ -179,8 +250,9 @@ impl SimCode {
     }
 }
 
-/// Moves a code along its life as time passes: payment start, completion, expiry.
-fn advance(code: &mut SimCode, now: DateTime<Utc>) {
+/// Moves a code along its life as time passes: payment start, completion (which makes the
+/// payment, the `payments_made`th), expiry.
+fn advance(code: &mut SimCode, now: DateTime<Utc>, payments_made: &mut u64) {
     if code.status == CodeStatus::Pending {
         match code.payment_starts {
             Some(start) if start <= now && start < code.expire_time && code.enabled => {
@@ -198,19 +270,14 @@ fn advance(code: &mut SimCode, now: DateTime<Utc>) {
         let at = code.payment_completes.unwrap_or(now);
         code.status = CodeStatus::Completed;
         code.update_time = at;
-        code.payment = Some(json!({
-            "amount": {"currency": code.currency.code(), "value": code.amount_minor},
-            "orderId": format!("ord-{}", random_text(16)),
-            "orderNumber": format!("{}", rand::rng().random_range(100_000..999_999)),
-            "paymentId": format!("pay-{}", random_text(16)),
-            "channelData": {"providerId": "m17", "accountId": "+23276000000", "reference": random_text(10)},
-            "financialTransactionReference": random_text(12),
-            "metadata": {}
-        }));
+        *payments_made += 1;
+        let payment = SimPayment::settling(code, code.payment_fee_minor, *payments_made, at);
+        code.payment = Some(payment.processed_payment_data());
+        code.settled = Some(payment);
     }
 }
 
-fn random_text(length: usize) -> String {
+pub(super) fn random_text(length: usize) -> String {
     rand::rng()
         .sample_iter(&Alphanumeric)
         .take(length)

@@ -14,11 +14,18 @@ use super::reply::{Outcome, Reply, error_reply, throttled};
 #[serde(rename_all = "snake_case")]
 pub enum Endpoint {
     Any,
+    /// The payment-code endpoints.
     Create,
     Get,
     List,
     Update,
     Delete,
+    CreatePayout,
+    GetPayout,
+    ListPayouts,
+    DeletePayout,
+    ListPayments,
+    ProviderKyc,
     Unknown,
 }
 
@@ -32,7 +39,8 @@ pub enum Fault {
     RateLimited { retry_after_secs: u64 },
     /// Closes the connection without an answer; nothing is done.
     DropConnection,
-    /// Does the work (a create makes its code) and then closes without an answer.
+    /// Does the work (a create makes its code or payout) and then closes without an answer:
+    /// the lost answer a retry under the same idempotency key must recover from.
     DropAfterProcessing,
     /// Does the work and answers after this many milliseconds.
     Delay { ms: u64 },

@@ -1,11 +1,22 @@
-//! An in-repo stand-in for Monime, served over real HTTP on loopback. Demo mode sells against
-//! it and the tests drive it: they pay codes, script faults and count requests through
-//! `SimulatorHandle`, or over HTTP through the `/_sim/...` control endpoints:
+//! An in-repo stand-in for Monime, served over real HTTP on loopback. Demo mode sells and
+//! refunds against it and the tests drive it: they pay codes, move payouts along, script faults
+//! and count requests through `SimulatorHandle`, or over HTTP through the `/_sim/...` control
+//! endpoints:
 //!
 //! - `POST /_sim/codes/{id}/pay` with optional `{"processing_ms": N}`: the customer pays
 //! - `POST /_sim/codes/{id}/begin-payment` and `/finish-payment`: a payment held open
+//! - `POST /_sim/payouts/{id}/complete`, `/fail` with `{"code": "fund_insufficient"}`: the
+//!   provider answers a payout now
+//! - `POST /_sim/balance` with `{"currency": "SLE", "value": N}`: what the account holds
+//! - `POST /_sim/accounts` with `{"provider": "m17", "phone": "+232...", "holderName": "..."}`:
+//!   a number the provider knows
 //! - `POST /_sim/faults` with a `FaultRule`: the next requests misbehave
-//! - `GET /_sim/codes`, `GET /_sim/requests`: what the simulator holds and has seen
+//! - `GET /_sim/codes`, `/_sim/payments`, `/_sim/payouts`, `/_sim/accounts`,
+//!   `/_sim/requests`: what the simulator holds and has seen
+//!
+//! Besides payment codes it serves what follows a paid code: the payment that settled it
+//! (`/v1/payments`), payouts (`/v1/payouts`, with a lifecycle, fees, a balance and failures) and
+//! provider KYC (`/v1/provider-kyc`), in both API shapes.
 //!
 //! Every answer carries a `Date` header, as Monime's do, from the simulator's own clock, which
 //! `SimulatorOptions::clock_offset` and `set_clock_offset` can put ahead of or behind the
@@ -14,10 +25,14 @@
 //! `start_with_tls` serves HTTPS with a given certificate instead, so the client's real TLS
 //! path (rustls with ring) is exercised and its handshakes can be counted.
 
+mod accounts;
 mod api;
 mod codes;
 mod faults;
 mod options;
+mod payments;
+mod payout_api;
+mod payouts;
 mod reply;
 mod state;
 
@@ -40,13 +55,17 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 
+pub use accounts::{DEMO_ACCOUNTS, SimAccount, fingerprint, masked, national_number};
 pub use codes::SimCode;
 pub use faults::{Endpoint, Fault, FaultRule, HANG_HOLD};
-pub use options::SimulatorOptions;
+pub use options::{FeeRule, SimulatorOptions};
+pub use payments::{Payer, SimPayment};
+pub use payouts::{MAIN_ACCOUNT_ID, SimFailure, SimPayout};
 pub use reply::{Outcome, Reply};
 pub use state::{RequestRecord, SimRequest, SimState};
 
-use crate::monime::CodeStatus;
+use crate::money::{Currency, Money};
+use crate::monime::{CodeStatus, PayoutFailureCode};
 use crate::sync::lock;
 
 /// The space id the simulator accepts unless told otherwise; demo mode uses it.
@@ -168,6 +187,94 @@ impl SimulatorHandle {
         let mut state = self.lock();
         let now = simulated_now(&state);
         state.finish_payment(id, now)
+    }
+
+    /// As `pay`, by `provider`'s customer `phone` rather than the code's default payer (the
+    /// number the code is for, else the first demo account of a provider it allows).
+    pub fn pay_from(
+        &self,
+        id: &str,
+        processing_for: Option<Duration>,
+        provider: &str,
+        phone: &str,
+    ) -> Result<CodeStatus, String> {
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.pay_from(id, processing_for, Payer::new(provider, phone), now)
+    }
+
+    /// The payments that settled codes, newest first.
+    pub fn payments(&self) -> Vec<SimPayment> {
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.payments(now)
+    }
+
+    /// The payouts, oldest first, as they stand now.
+    pub fn payouts(&self) -> Vec<SimPayout> {
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.payouts(now)
+    }
+
+    /// What the space's main account holds in `currency`, in minor units.
+    pub fn balance(&self, currency: Currency) -> i64 {
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.balance(currency, now)
+    }
+
+    /// Sets what the space's main account holds: too little makes payouts fail
+    /// `fund_insufficient`.
+    pub fn set_balance(&self, balance: Money) {
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.set_balance(balance, now);
+    }
+
+    /// The next payout made fails with `code` when its provider answers.
+    pub fn fail_next_payout(&self, code: PayoutFailureCode) {
+        self.lock().fail_next_payout(code);
+    }
+
+    /// The provider answers payout `id` now: it completes, unless it fails as it would have
+    /// (an unknown number, a scripted failure, too little in the account).
+    pub fn complete_payout(&self, id: &str) -> Result<(), String> {
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.complete_payout(id, now)
+    }
+
+    /// Payout `id` fails now with `code`; its money goes back to the account.
+    pub fn fail_payout(&self, id: &str, code: PayoutFailureCode) -> Result<(), String> {
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.fail_payout(id, code, now)
+    }
+
+    /// The provider holds payout `id` up: `delayed` in the 2024-08-01 API, `processing` in
+    /// caph, until completed or failed.
+    pub fn delay_payout(&self, id: &str, reason: &str) -> Result<(), String> {
+        let mut state = self.lock();
+        let now = simulated_now(&state);
+        state.delay_payout(id, reason, now)
+    }
+
+    /// `provider` (`m17`, `m18`) knows `phone` as `holder_name`'s account: KYC answers the
+    /// name, and payouts to it land.
+    pub fn register_account(
+        &self,
+        provider: &str,
+        phone: &str,
+        holder_name: &str,
+    ) -> Result<(), String> {
+        self.lock().register_account(provider, phone, holder_name)
+    }
+
+    /// `provider` blocks the account of `phone`: payouts to it fail
+    /// `provider_account_blocked`.
+    pub fn block_account(&self, provider: &str, phone: &str) -> Result<(), String> {
+        self.lock().block_account(provider, phone)
     }
 
     /// Puts the simulated Monime's clock `offset` ahead of this machine's from now on.
@@ -342,9 +449,46 @@ fn control_request(method: &str, path: &str, body: &[u8], state: &Mutex<SimState
     let mut state = lock(state);
     let now = simulated_now(&state);
     let segments: Vec<&str> = path.split('/').collect();
+    let field = |name: &str| {
+        serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|value| value.get(name).cloned())
+    };
+    let text = |name: &str| field(name).and_then(|value| value.as_str().map(str::to_string));
+    let done = |result: Result<(), String>| match result {
+        Ok(()) => ok(Value::Null),
+        Err(message) => refused(409, message),
+    };
     match (method, segments.as_slice()) {
         ("GET", ["codes"]) => ok(json!(state.codes(now))),
         ("GET", ["requests"]) => ok(json!(state.requests())),
+        ("GET", ["payments"]) => ok(json!(state.payments(now))),
+        ("GET", ["payouts"]) => ok(json!(state.payouts(now))),
+        ("GET", ["accounts"]) => ok(json!(state.accounts())),
+        ("POST", ["payouts", id, "complete"]) => done(state.complete_payout(id, now)),
+        ("POST", ["payouts", id, "fail"]) => {
+            let code = text("code").unwrap_or_else(|| "unknown".into());
+            done(state.fail_payout(id, PayoutFailureCode::parse(&code), now))
+        }
+        ("POST", ["balance"]) => match field("value").and_then(|value| value.as_i64()) {
+            Some(minor) => {
+                let currency = text("currency")
+                    .and_then(|code| code.parse().ok())
+                    .unwrap_or(Currency::Sle);
+                state.set_balance(Money::new(currency, minor), now);
+                ok(Value::Null)
+            }
+            None => refused(
+                400,
+                "give {\"currency\": \"SLE\", \"value\": minor units}".into(),
+            ),
+        },
+        ("POST", ["accounts"]) => match (text("provider"), text("phone"), text("holderName")) {
+            (Some(provider), Some(phone), Some(holder)) => {
+                done(state.register_account(&provider, &phone, &holder))
+            }
+            _ => refused(400, "give provider, phone and holderName".into()),
+        },
         ("POST", ["faults"]) => match serde_json::from_slice::<FaultRule>(body) {
             Ok(rule) => {
                 state.push_fault(rule);

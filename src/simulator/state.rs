@@ -1,6 +1,8 @@
-//! The whole simulated space: its codes, its scripted faults, its rate limits and the log of
-//! the requests it was sent; tests pay codes and script faults through it. `api` applies
-//! Monime's rules to it, one request at a time. No sockets here, so every rule is plain code.
+//! The whole simulated space: its codes and the payments that settled them, its payouts and
+//! balance, the mobile-money accounts its providers know, its scripted faults, its rate limits
+//! and the log of the requests it was sent; tests pay codes, move payouts along and script
+//! faults through it. `api` applies Monime's rules to it, one request at a time. No sockets
+//! here, so every rule is plain code.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -8,11 +10,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::accounts::{Accounts, SimAccount};
 use super::codes::{Codes, SimCode};
 use super::faults::{Endpoint, FaultRule, Faults, RateLimit};
 use super::options::SimulatorOptions;
+use super::payments::{Payer, SimPayment};
+use super::payouts::{Payouts, SimPayout};
 use super::reply::Reply;
-use crate::monime::CodeStatus;
+use crate::money::{Currency, Money};
+use crate::monime::{CodeStatus, PayoutFailureCode};
 
 /// One request as the simulator saw it, for tests to count.
 #[derive(Debug, Clone, Serialize)]
@@ -20,8 +26,14 @@ pub struct RequestRecord {
     pub at: DateTime<Utc>,
     pub method: String,
     pub path: String,
+    pub query: Vec<(String, String)>,
     pub endpoint: Endpoint,
+    /// The `Monime-Space-Id` and `Monime-Version` headers, as sent.
+    pub space_id: Option<String>,
+    pub version: Option<String>,
     pub idempotency_key: Option<String>,
+    /// The body as sent (empty for none).
+    pub body: String,
     pub connection: u64,
     /// The HTTP status answered, or `None` when the connection was dropped or held.
     pub status: Option<u16>,
@@ -46,6 +58,8 @@ pub struct SimRequest {
 pub struct SimState {
     pub(super) options: SimulatorOptions,
     pub(super) codes: Codes,
+    pub(super) payouts: Payouts,
+    pub(super) accounts: Accounts,
     /// Each create's idempotency key, with the request it came with and the reply it got.
     pub(super) idempotency: HashMap<String, (String, Reply)>,
     pub(super) faults: Faults,
@@ -60,8 +74,10 @@ impl SimState {
                 options.rate_limit_per_second,
                 options.space_rate_limit_per_second,
             ),
+            payouts: Payouts::new(options.opening_balance),
             options,
             codes: Codes::new(),
+            accounts: Accounts::demo(),
             idempotency: HashMap::new(),
             faults: Faults::default(),
             requests: Vec::new(),
@@ -93,12 +109,107 @@ impl SimState {
         processing_for: Option<Duration>,
         now: DateTime<Utc>,
     ) -> Result<CodeStatus, String> {
-        self.codes.pay(id, processing_for, now)
+        self.codes.pay(id, processing_for, None, now)
+    }
+
+    /// As `pay`, by `payer` (a provider and a number) rather than the code's default payer.
+    pub fn pay_from(
+        &mut self,
+        id: &str,
+        processing_for: Option<Duration>,
+        payer: Payer,
+        now: DateTime<Utc>,
+    ) -> Result<CodeStatus, String> {
+        self.codes.pay(id, processing_for, Some(payer), now)
     }
 
     /// Completes a payment held open by `pay(id, None, ..)`.
     pub fn finish_payment(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), String> {
         self.codes.finish_payment(id, now)
+    }
+
+    /// Every payment that settled a code by `now`, newest first.
+    pub fn payments(&mut self, now: DateTime<Utc>) -> Vec<SimPayment> {
+        self.codes.payments(now)
+    }
+
+    /// Every payout, as it stands at `now`, oldest first.
+    pub fn payouts(&mut self, now: DateTime<Utc>) -> Vec<SimPayout> {
+        self.settle(now);
+        self.payouts.all(now, &self.accounts).to_vec()
+    }
+
+    /// What the space's main account holds in `currency` at `now`.
+    pub fn balance(&mut self, currency: Currency, now: DateTime<Utc>) -> i64 {
+        self.settle(now);
+        self.payouts.balance(currency)
+    }
+
+    /// Sets what the account holds, payments settled so far counted in.
+    pub fn set_balance(&mut self, balance: Money, now: DateTime<Utc>) {
+        self.settle(now);
+        self.payouts.set_balance(balance);
+    }
+
+    /// The next payout made fails with `code` when its provider answers.
+    pub fn fail_next_payout(&mut self, code: PayoutFailureCode) {
+        self.payouts.fail_next(code);
+    }
+
+    /// The provider answers payout `id` now: it completes, or fails as it would have.
+    pub fn complete_payout(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), String> {
+        self.settle(now);
+        self.payouts.complete_now(id, now, &self.accounts)
+    }
+
+    /// Payout `id` fails now with `code`.
+    pub fn fail_payout(
+        &mut self,
+        id: &str,
+        code: PayoutFailureCode,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        self.settle(now);
+        self.payouts.fail_now(id, code, now, &self.accounts)
+    }
+
+    /// The provider holds payout `id` up (`delayed`, shown `processing` by caph).
+    pub fn delay_payout(
+        &mut self,
+        id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        self.settle(now);
+        self.payouts.delay(id, reason, now, &self.accounts)
+    }
+
+    /// `provider` knows `phone` as `holder_name`'s account.
+    pub fn register_account(
+        &mut self,
+        provider: &str,
+        phone: &str,
+        holder_name: &str,
+    ) -> Result<(), String> {
+        self.accounts.register(provider, phone, holder_name)
+    }
+
+    /// `provider` blocks the account of `phone`: payouts to it fail.
+    pub fn block_account(&mut self, provider: &str, phone: &str) -> Result<(), String> {
+        self.accounts.block(provider, phone)
+    }
+
+    pub fn accounts(&self) -> Vec<SimAccount> {
+        self.accounts.all()
+    }
+
+    /// Brings the account up to `now`: the payments settled since the last time pay in (less
+    /// Monime's fees), before any payout moves on. Payments and payouts are each in time order;
+    /// between them, payments come first, which a test never sees.
+    pub(super) fn settle(&mut self, now: DateTime<Utc>) {
+        for takings in self.codes.take_new_takings(now) {
+            self.payouts.credit(takings);
+        }
     }
 }
 
