@@ -70,6 +70,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sales ADD COLUMN order_json TEXT;
 "#,
+    // The payer's proof of a paid sale, read from the Monime payment that settled its code
+    // (`journal::PayerProof` as JSON), and how many times it was asked for (at most twice).
+    r#"
+    ALTER TABLE sales ADD COLUMN proof_json TEXT;
+    ALTER TABLE sales ADD COLUMN proof_asks INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// SQLite's page cache for the journal, in KiB. It fills as the journal grows, by about a KiB
