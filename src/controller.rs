@@ -17,6 +17,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+mod proof;
+
 use crate::clock::Clock;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};
 use crate::monime::{MonimeClient, SpaceLoad};
@@ -174,6 +176,7 @@ pub async fn resume_unsettled_with(
     bounds: Bounds,
 ) -> Result<Vec<SaleHandle>, JournalError> {
     let unsettled = services.journal.call(Journal::unsettled).await?;
+    proof::ask_for_missing(services);
     Ok(unsettled
         .into_iter()
         .map(|stored| {
@@ -311,7 +314,13 @@ async fn apply(
                 let in_trouble = sale.reachability.since().is_some();
                 *check_at = Some(Instant::now() + spread(wait, sale.space, in_trouble));
             }
-            Effect::PrintReceipt => owe_receipt(services, sale.record.number).await,
+            Effect::PrintReceipt => {
+                let number = sale.record.number;
+                if let Some(code) = &sale.record.code {
+                    proof::find_before_the_receipt(services, number, &code.id).await;
+                }
+                owe_receipt(services, number).await
+            }
         }
     }
 }

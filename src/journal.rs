@@ -17,6 +17,7 @@ mod backup;
 mod closes;
 mod open;
 mod owner;
+mod proof;
 mod restore;
 mod settings;
 
@@ -24,6 +25,7 @@ pub use backup::{BACKUPS_KEPT, keep_daily_backups};
 pub use closes::{Closing, DayClose, z_label};
 pub use open::{MIN_FREE_BYTES, Opened};
 pub use owner::{OwnerError, OwnerLock};
+pub use proof::{MAX_PROOF_ASKS, PayerProof, ProofWanted};
 pub use restore::Restored;
 
 /// Whether a paid sale's receipt is still to be printed.
@@ -73,6 +75,8 @@ pub struct StoredSale {
     pub books: SaleBooks,
     /// Its items and tip; empty for a keyed sale.
     pub order: Order,
+    /// What Monime's payment says of the payer, once found (paid sales only).
+    pub proof: Option<PayerProof>,
 }
 
 #[cfg(test)]
@@ -88,6 +92,7 @@ impl StoredSale {
             receipt: Receipt::Printed,
             books: SaleBooks::default(),
             order: Order::default(),
+            proof: None,
         }
     }
 }
@@ -454,7 +459,7 @@ impl Journal {
 
 const COLUMNS: &str = "id, terminal_id, created_at, updated_at, idempotency_key, request_json, \
                        phase, code_id, ussd_code, expire_time, cancel_requested, payment_json, \
-                       failure, receipt, cashier, z_number, restored, order_json";
+                       failure, receipt, cashier, z_number, restored, order_json, proof_json";
 
 fn read_row(row: &Row<'_>) -> Result<StoredSale, String> {
     let get_text = |index: usize| row.get::<_, String>(index).map_err(|e| e.to_string());
@@ -508,6 +513,8 @@ fn read_row(row: &Row<'_>) -> Result<StoredSale, String> {
             .transpose()
             .map_err(|error| bad(&format!("an unreadable order ({error})")))?
             .unwrap_or_default(),
+        // A proof that cannot be read is only lost proof: the sale itself still reads.
+        proof: get_optional(18)?.and_then(|json| serde_json::from_str(&json).ok()),
     })
 }
 

@@ -31,6 +31,10 @@ pub struct DayReport {
     pub paid_totals: Vec<Money>,
     /// The tips within those totals, one amount per currency; empty when there were none.
     pub tip_totals: Vec<Money>,
+    /// What Monime kept of the paid sales whose payer's proof says (`fees_known` of them), one
+    /// amount per currency.
+    pub fee_totals: Vec<Money>,
+    pub fees_known: usize,
     pub expired: usize,
     pub cancelled: usize,
     pub failed: usize,
@@ -55,6 +59,8 @@ impl DayReport {
             paid_count: 0,
             paid_totals: Vec::new(),
             tip_totals: Vec::new(),
+            fee_totals: Vec::new(),
+            fees_known: 0,
             expired: 0,
             cancelled: 0,
             failed: 0,
@@ -71,6 +77,12 @@ impl DayReport {
                     if sale.order.tip_minor > 0 {
                         let tip = sale.order.tip(sale.record.amount());
                         add_to_totals(&mut report.tip_totals, tip);
+                    }
+                    let paid = sale.record.paid_amount();
+                    if let Some(fees) = sale.proof.as_ref().and_then(|p| p.fee_total(paid.currency))
+                    {
+                        report.fees_known += 1;
+                        add_to_totals(&mut report.fee_totals, fees);
                     }
                 }
                 Phase::Expired => report.expired += 1,
@@ -145,7 +157,65 @@ mod tests {
             receipt: Receipt::Owed,
             books: Default::default(),
             order: Default::default(),
+            proof: None,
         }
+    }
+
+    fn proof_with_fee(minor: i64) -> crate::journal::PayerProof {
+        crate::journal::PayerProof {
+            payment_id: "pay-1".into(),
+            provider_id: Some("m17".into()),
+            reference: Some("MP1".into()),
+            masked_number: None,
+            fingerprint: None,
+            fees: vec![crate::monime::Fee {
+                code: Some("processing".into()),
+                amount: Money::new(Currency::Sle, minor),
+            }],
+        }
+    }
+
+    fn pairs(report: &DayReport) -> Vec<(String, String)> {
+        report
+            .lines(
+                crate::money::CurrencyStyle::Symbol,
+                crate::lang::Language::English,
+            )
+            .into_iter()
+            .map(|line| (line.label, line.value))
+            .collect()
+    }
+
+    #[test]
+    fn monimes_fees_and_the_net_are_said_only_as_far_as_the_proofs_go() {
+        let zone = FixedOffset::east_opt(0).expect("offset");
+        let date = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+        let mut first = sale(1, 1000, Phase::Paid, "2026-11-22T09:00:00Z");
+        first.proof = Some(proof_with_fee(10));
+        let mut second = sale(2, 2000, Phase::Paid, "2026-11-22T09:05:00Z");
+        second.proof = Some(proof_with_fee(20));
+        let both =
+            DayReport::from_sales(date, zone, Currency::Sle, &[first.clone(), second.clone()]);
+        let said = pairs(&both);
+        let has = |pairs: &[(String, String)], label: &str, value: &str| {
+            pairs.iter().any(|(l, v)| l == label && v == value)
+        };
+        assert!(has(&said, "Monime's fees", "Le 0.30"), "{said:?}");
+        assert!(has(&said, "Net of fees", "Le 29.70"), "{said:?}");
+        // A sale whose proof is missing: the fees are said for what is known, no net.
+        second.proof = None;
+        let one = DayReport::from_sales(date, zone, Currency::Sle, &[first, second.clone()]);
+        let said = pairs(&one);
+        assert!(has(&said, "Monime's fees", "Le 0.10"), "{said:?}");
+        assert!(!said.iter().any(|(l, _)| l == "Net of fees"), "{said:?}");
+        assert!(has(&said, "Fees known for", "1 of 2 sales"), "{said:?}");
+        // No proof at all: the report is as it always was.
+        let none = DayReport::from_sales(date, zone, Currency::Sle, &[second]);
+        assert!(
+            !pairs(&none).iter().any(|(l, _)| l.contains("ees")),
+            "{:?}",
+            pairs(&none)
+        );
     }
 
     #[test]

@@ -134,6 +134,9 @@ pub struct Timing {
     /// One status check per this long, averaged over a sale.
     pub poll_interval: Duration,
     pub polling: Polling,
+    /// When Monime had not listed a paid sale's payment yet, its proof is asked for once more
+    /// after this long.
+    pub proof_second_ask: Duration,
 }
 
 impl Timing {
@@ -142,6 +145,7 @@ impl Timing {
         Timing {
             poll_interval,
             polling: Polling::Adaptive,
+            proof_second_ask: Duration::from_secs(30),
         }
     }
 }

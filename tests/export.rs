@@ -70,6 +70,7 @@ fn expected(sale: &StoredSale) -> BTreeMap<String, String> {
     let record = &sale.record;
     let text = |value: Option<&str>| value.unwrap_or_default().to_string();
     let payment = record.payment.as_ref();
+    let proof = sale.proof.as_ref();
     let paid = record.phase == Phase::Paid;
     [
         ("sale", record.number.to_string()),
@@ -118,6 +119,21 @@ fn expected(sale: &StoredSale) -> BTreeMap<String, String> {
                 .unwrap_or_default(),
         ),
         ("restored", sale.books.restored.to_string()),
+        (
+            "operator_reference",
+            text(proof.and_then(|p| p.reference.as_deref())),
+        ),
+        (
+            "payer_number",
+            text(proof.and_then(|p| p.masked_number.as_deref())),
+        ),
+        (
+            "monime_fees_minor",
+            proof
+                .and_then(|p| p.fee_total(record.paid_amount().currency))
+                .map(|fee| fee.minor.to_string())
+                .unwrap_or_default(),
+        ),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_string(), value))
@@ -142,6 +158,26 @@ async fn csv_and_json_read_back_equal_the_journal() {
     journal
         .set_receipt(first, Receipt::Printed)
         .expect("printed");
+    // Monime's payment gave the first sale's payer's proof.
+    journal
+        .set_proof(
+            first,
+            &paycode_kiosk::journal::PayerProof {
+                payment_id: "pay-a1".into(),
+                provider_id: Some("m18".into()),
+                reference: Some("AM251206.0930.B12345".into()),
+                masked_number: Some("+23230***912".into()),
+                fingerprint: Some("fp-1".into()),
+                fees: vec![paycode_kiosk::monime::Fee {
+                    code: Some("processing".into()),
+                    amount: paycode_kiosk::money::Money::new(
+                        paycode_kiosk::money::Currency::Sle,
+                        1250,
+                    ),
+                }],
+            },
+        )
+        .expect("proof");
     sale(&journal, "a2", 700, Phase::Expired, None);
     rusqlite::Connection::open(setup.journal())
         .expect("sqlite")
@@ -207,6 +243,9 @@ async fn csv_and_json_read_back_equal_the_journal() {
     assert_eq!(rows[0]["amount"], "Le 1,250.50");
     assert_eq!(rows[0]["z_number"], "1");
     assert_eq!(rows[0]["tip_minor"], "1000", "the tip apart from the sale");
+    assert_eq!(rows[0]["operator_reference"], "AM251206.0930.B12345");
+    assert_eq!(rows[0]["payer_number"], "+23230***912");
+    assert_eq!(rows[0]["monime_fees_minor"], "1250");
     assert_eq!(rows[2]["z_number"], "", "not yet closed");
 
     // JSON to stdout: an array of objects with the same fields.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use paycode_kiosk::clock::Clock;
-use paycode_kiosk::journal::{Journal, Receipt, StoredSale};
+use paycode_kiosk::journal::{Journal, PayerProof, Receipt, StoredSale};
 use paycode_kiosk::lang::{Language, SharedLanguage};
 use paycode_kiosk::money::{Currency, Money};
 use paycode_kiosk::monime::{NewPaymentCode, ProcessedPayment};
@@ -357,6 +357,15 @@ fn golden_sale() -> (StoredSale, DateTime<Utc>) {
         receipt: Receipt::Owed,
         books: Default::default(),
         order: Default::default(),
+        // The payer's proof, as Monime's payment gave it.
+        proof: Some(PayerProof {
+            payment_id: "pay-Gh5sK1mNq8Zx".into(),
+            provider_id: Some("m18".into()),
+            reference: Some("AM251122.1403.C77".into()),
+            masked_number: Some("+23230***912".into()),
+            fingerprint: None,
+            fees: Vec::new(),
+        }),
     };
     (sale, at)
 }

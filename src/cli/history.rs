@@ -34,16 +34,25 @@ pub async fn history(shop: &Shop, limit: usize) -> Result<u8, String> {
     Ok(0)
 }
 
-/// One sale on one line: number, time, amount, phase, code, receipt.
+/// One sale on one line: number, time, amount, phase, code, receipt, and the payer's operator
+/// reference once Monime's payment gave it.
 pub fn sale_line(sale: &StoredSale, style: CurrencyStyle) -> String {
     let record = &sale.record;
     let receipt = match record.phase {
         Phase::Paid => receipt_note(sale.receipt, Language::English),
         _ => "",
     };
+    let proof = match sale
+        .proof
+        .as_ref()
+        .and_then(|proof| proof.reference.as_deref())
+    {
+        Some(reference) => format!("  ref {reference}"),
+        None => String::new(),
+    };
     let code = record.code.as_ref();
     format!(
-        "#{:<6} {}  {:>14}  {:<19}  {:<30} {:<22} {receipt}",
+        "#{:<6} {}  {:>14}  {:<19}  {:<30} {:<22} {receipt}{proof}",
         record.number,
         sale.created_at
             .with_timezone(&Local)

@@ -263,10 +263,21 @@ pub fn sale_receipt(
     )?;
     doc.centered(language.tr("PAID"), true, true)?;
     doc.rule()?;
+    let proof = sale.proof.as_ref();
+    let provider = proof
+        .and_then(|proof| proof.provider_name())
+        .or_else(|| record.payment.as_ref()?.provider_name());
+    if let Some(provider) = provider {
+        doc.pair(language.tr("Paid with"), provider)?;
+    }
+    // The payer's proof, as their own SMS shows it.
+    if let Some(reference) = proof.and_then(|proof| proof.reference.as_deref()) {
+        doc.pair(language.tr("Operator ref"), reference)?;
+    }
+    if let Some(number) = proof.and_then(|proof| proof.masked_number.as_deref()) {
+        doc.pair(language.tr("Payer"), number)?;
+    }
     if let Some(payment) = &record.payment {
-        if let Some(provider) = payment.provider_name() {
-            doc.pair(language.tr("Paid with"), provider)?;
-        }
         if let Some(order) = payment.order_number.as_ref().or(payment.order_id.as_ref()) {
             doc.pair(language.tr("Order"), order)?;
         }
@@ -568,6 +579,36 @@ mod tests {
     }
 
     #[test]
+    fn the_receipt_shows_the_payers_proof_once_monime_gave_it() {
+        let style = ReceiptStyle::new("Shop", "T1", CurrencyStyle::Symbol, None);
+        let mut sale = paid_sale(None);
+        let without = paper_text(
+            &style,
+            &sale_receipt(&style, &sale, Utc::now(), false).unwrap(),
+        );
+        assert!(!without.contains("Operator ref"), "{without}");
+        sale.proof = Some(crate::journal::PayerProof {
+            payment_id: "pay-1".into(),
+            provider_id: Some("m17".into()),
+            reference: Some("MP251206.1234.A1".into()),
+            masked_number: Some("+23276***456".into()),
+            fingerprint: None,
+            fees: Vec::new(),
+        });
+        let text = paper_text(
+            &style,
+            &sale_receipt(&style, &sale, Utc::now(), true).unwrap(),
+        );
+        for wanted in [
+            "Paid with           Orange Money",
+            "Operator ref    MP251206.1234.A1",
+            "Payer               +23276***456",
+        ] {
+            assert!(text.contains(wanted), "{wanted}:\n{text}");
+        }
+    }
+
+    #[test]
     fn an_item_sale_prints_its_lines_the_typed_amount_and_the_tip_apart() {
         use crate::order::{Order, OrderLine};
         let style = ReceiptStyle::new("Shop", "T1", CurrencyStyle::Symbol, None);
@@ -617,6 +658,8 @@ mod tests {
                 Money::new(Currency::Usd, 300),
             ],
             tip_totals: Vec::new(),
+            fee_totals: Vec::new(),
+            fees_known: 0,
             expired: 0,
             cancelled: 0,
             failed: 0,

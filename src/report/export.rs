@@ -48,6 +48,12 @@ pub struct ExportRow {
     pub z_number: Option<i64>,
     /// Brought back from Monime by `reconcile --restore`.
     pub restored: bool,
+    /// The payer's proof, from Monime's payment (empty until found): the operator's reference
+    /// that the payer's SMS shows, and the number as Monime masks it.
+    pub operator_reference: Option<String>,
+    pub payer_number: Option<String>,
+    /// What Monime kept of the payment, in minor units.
+    pub monime_fees_minor: Option<i64>,
 }
 
 impl ExportRow {
@@ -55,6 +61,7 @@ impl ExportRow {
         let record = &sale.record;
         let amount = record.paid_amount();
         let payment = record.payment.as_ref();
+        let proof = sale.proof.as_ref();
         ExportRow {
             sale: record.number,
             local_time: sale
@@ -69,8 +76,9 @@ impl ExportRow {
             outcome: record.phase.as_str().to_string(),
             code_id: record.code.as_ref().map(|code| code.id.clone()),
             ussd_code: record.code.as_ref().map(|code| code.ussd_code.clone()),
-            provider: payment
-                .and_then(|payment| payment.provider_name())
+            provider: proof
+                .and_then(|proof| proof.provider_name())
+                .or_else(|| payment?.provider_name())
                 .map(str::to_string),
             order_number: payment.and_then(|payment| payment.order_number.clone()),
             payment_id: payment.and_then(|payment| payment.payment_id.clone()),
@@ -91,6 +99,11 @@ impl ExportRow {
                 .then(|| receipt_label(sale.receipt, Language::English).to_string()),
             z_number: sale.books.z_number,
             restored: sale.books.restored,
+            operator_reference: proof.and_then(|proof| proof.reference.clone()),
+            payer_number: proof.and_then(|proof| proof.masked_number.clone()),
+            monime_fees_minor: proof
+                .and_then(|proof| proof.fee_total(amount.currency))
+                .map(|fees| fees.minor),
         }
     }
 }
@@ -153,7 +166,7 @@ pub fn write_rows(
 }
 
 /// The CSV header: `ExportRow`'s fields in order (a unit test keeps the two alike).
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 21] = [
     "sale",
     "local_time",
     "cashier",
@@ -172,6 +185,9 @@ const HEADER: [&str; 18] = [
     "receipt",
     "z_number",
     "restored",
+    "operator_reference",
+    "payer_number",
+    "monime_fees_minor",
 ];
 
 #[cfg(test)]
@@ -218,7 +234,7 @@ mod tests {
             "{rest}"
         );
         assert!(rest.contains(",\"Le 1,250.00\","), "{rest}");
-        assert!(rest.ends_with(",printed,3,false\r\n"), "{rest}");
+        assert!(rest.ends_with(",printed,3,false,,,\r\n"), "{rest}");
     }
 
     #[test]

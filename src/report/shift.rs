@@ -241,6 +241,31 @@ impl DayReport {
             }
             lines.push(ReportLine::new(language.tr("Tips"), tip.display(style)));
         }
+        // What reaches the shop: the paid total less what Monime kept, said only when Monime's
+        // payments gave the fees of every paid sale; otherwise how many they cover.
+        for fees in &self.fee_totals {
+            lines.push(ReportLine::new(
+                language.tr("Monime's fees"),
+                fees.display(style),
+            ));
+            let paid = self
+                .paid_totals
+                .iter()
+                .find(|t| t.currency == fees.currency);
+            if let (Some(paid), true) = (paid, self.fees_known == self.paid_count) {
+                let net = Money::new(paid.currency, paid.minor.saturating_sub(fees.minor));
+                lines.push(ReportLine::new(
+                    language.tr("Net of fees"),
+                    net.display(style),
+                ));
+            }
+        }
+        if self.fees_known > 0 && self.fees_known < self.paid_count {
+            lines.push(ReportLine::new(
+                language.tr("Fees known for"),
+                language.trf("{} of {} sales", &[&self.fees_known, &self.paid_count]),
+            ));
+        }
         for (phase, count) in [
             (Phase::Expired, self.expired),
             (Phase::Cancelled, self.cancelled),

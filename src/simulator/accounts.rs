@@ -10,8 +10,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::reply::{Reply, error_reply, success};
-use super::state::{SimRequest, SimState};
 use crate::monime::{MOMO_PROVIDERS, provider_name};
 
 /// Numbers every simulated space knows: provider, number, holder's name. The first pays codes
@@ -141,33 +139,8 @@ pub fn fingerprint(phone: &str) -> String {
     format!("fp-{hash:016x}")
 }
 
-impl SimState {
-    /// `GET /v1/provider-kyc/{provider}?accountId=` (caph) or
-    /// `GET /kyc-verifications/{provider}?accountId=` (2024-08-01): the holder of a number.
-    pub(super) fn provider_kyc(&self, provider: &str, request: &SimRequest, legacy: bool) -> Reply {
-        let Some(phone) = request
-            .query
-            .iter()
-            .find(|(name, _)| name == "accountId")
-            .map(|(_, value)| value.as_str())
-        else {
-            return error_reply(400, "validation_failed", "accountId is required");
-        };
-        if !MOMO_PROVIDERS.contains(&provider) {
-            return error_reply(400, "validation_failed", "unknown provider");
-        }
-        match self.accounts.find(provider, phone) {
-            Some(account) => success(render_kyc(account, legacy)),
-            None => error_reply(
-                404,
-                "not_found",
-                "the provider has no account with this number",
-            ),
-        }
-    }
-}
-
-fn render_kyc(account: &SimAccount, legacy: bool) -> Value {
+/// A KYC answer for `account`, in the 2024-08-01 shape when `legacy`.
+pub(super) fn render_kyc(account: &SimAccount, legacy: bool) -> Value {
     let name = provider_name(&account.provider_id);
     if legacy {
         let (first, last) = account

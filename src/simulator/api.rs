@@ -53,7 +53,7 @@ impl Route {
 
 /// Finds the endpoint and whether the path is the legacy one (no `/v1`).
 pub(super) fn route(method: &str, path: &str) -> (bool, Route) {
-    if let Some(found) = super::payout_api::route(method, path) {
+    if let Some(found) = money_route(method, path) {
         return found;
     }
     let (legacy, rest) = match path.strip_prefix("/v1/payment-codes") {
@@ -474,4 +474,50 @@ fn body_fingerprint(body: &[u8]) -> String {
     serde_json::from_slice::<Value>(body)
         .map(|value| value.to_string())
         .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned())
+}
+
+/// The route of a payout, payment or provider-KYC path, and whether it is the 2024-08-01 one;
+/// `None` for any other path.
+fn money_route(method: &str, path: &str) -> Option<(bool, Route)> {
+    let single = |rest: &str| {
+        rest.strip_prefix('/')
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+            .map(str::to_string)
+    };
+    if let Some((legacy, rest)) = path
+        .strip_prefix("/v1/payouts")
+        .map(|rest| (false, rest))
+        .or_else(|| path.strip_prefix("/payouts").map(|rest| (true, rest)))
+    {
+        let route = match (method, rest, single(rest)) {
+            ("POST", "" | "/", _) => Route::CreatePayout,
+            ("GET", "" | "/", _) => Route::ListPayouts,
+            ("GET", _, Some(id)) => Route::GetPayout(id),
+            ("DELETE", _, Some(id)) => Route::DeletePayout(id),
+            _ => Route::Unknown,
+        };
+        return Some((legacy, route));
+    }
+    if let Some(rest) = path.strip_prefix("/v1/payments") {
+        let route = match (method, rest) {
+            ("GET", "" | "/") => Route::ListPayments,
+            _ => Route::Unknown,
+        };
+        return Some((false, route));
+    }
+    if let Some((legacy, rest)) = path
+        .strip_prefix("/v1/provider-kyc")
+        .map(|rest| (false, rest))
+        .or_else(|| {
+            path.strip_prefix("/kyc-verifications")
+                .map(|rest| (true, rest))
+        })
+    {
+        let route = match (method, single(rest)) {
+            ("GET", Some(provider)) => Route::ProviderKyc(provider),
+            _ => Route::Unknown,
+        };
+        return Some((legacy, route));
+    }
+    None
 }

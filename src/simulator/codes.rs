@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use rand::distr::Alphanumeric;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::ids::random_text;
 use super::options::SimulatorOptions;
 use super::payments::{Payer, SimPayment};
 use crate::money::{Currency, Money};
@@ -271,16 +271,40 @@ fn advance(code: &mut SimCode, now: DateTime<Utc>, payments_made: &mut u64) {
         code.status = CodeStatus::Completed;
         code.update_time = at;
         *payments_made += 1;
-        let payment = SimPayment::settling(code, code.payment_fee_minor, *payments_made, at);
+        let payment = settling_payment(code, code.payment_fee_minor, *payments_made, at);
         code.payment = Some(payment.processed_payment_data());
         code.settled = Some(payment);
     }
 }
 
-pub(super) fn random_text(length: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(length)
-        .map(char::from)
-        .collect()
+/// The payment that settles `code` at `at`, the `sequence`th of the space.
+fn settling_payment(
+    code: &SimCode,
+    fee_minor: i64,
+    sequence: u64,
+    at: DateTime<Utc>,
+) -> SimPayment {
+    let mut rng = rand::rng();
+    SimPayment {
+        id: format!("pay-{}", random_text(20)),
+        code_id: code.id.clone(),
+        currency: code.currency,
+        amount_minor: code.amount_minor,
+        fee_minor,
+        provider_id: code.payer.provider_id.clone(),
+        phone_number: code.payer.phone_number.clone(),
+        reference: format!(
+            "MP{}.{}.{}{:05}",
+            at.format("%y%m%d"),
+            at.format("%H%M"),
+            char::from(b'A' + rng.random_range(0..26)),
+            rng.random_range(0..100_000)
+        ),
+        order_id: format!("ord-{}", random_text(16)),
+        order_number: format!("{}", rng.random_range(100_000..999_999)),
+        financial_account_id: code.financial_account_id.clone(),
+        financial_transaction_reference: random_text(12),
+        create_time: at,
+        sequence,
+    }
 }

@@ -29,6 +29,7 @@ mod accounts;
 mod api;
 mod codes;
 mod faults;
+mod ids;
 mod options;
 mod payments;
 mod payout_api;

@@ -19,6 +19,9 @@ pub struct SimulatorOptions {
     pub processing_time: Duration,
     /// What Monime keeps of each payment (listed in the payment's `fees`).
     pub payment_fee: FeeRule,
+    /// How long after a code is paid its payment appears in the list of payments (Monime's
+    /// list may lag the code).
+    pub payment_listed_after: Duration,
     /// How long a payout stays `pending` before Monime takes it up (and debits the account).
     pub payout_pending_time: Duration,
     /// How long a payout stays `processing` before the provider answers; `None`: until a test
@@ -50,6 +53,7 @@ impl Default for SimulatorOptions {
                 flat_minor: 0,
                 basis_points: 100,
             },
+            payment_listed_after: Duration::ZERO,
             payout_pending_time: Duration::from_millis(500),
             payout_processing_time: Some(Duration::from_secs(2)),
             payout_fee: FeeRule {

@@ -5,14 +5,10 @@
 //! `processedPaymentData` too. The 2024-08-01 API has no payments list.
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::accounts::{DEMO_ACCOUNTS, fingerprint, masked, national_number};
-use super::codes::{SimCode, random_text};
-use super::reply::{Reply, error_reply, reply_json};
-use super::state::{SimRequest, SimState};
 use crate::money::Currency;
 
 /// Who pays a code: a provider and a number.
@@ -71,38 +67,6 @@ pub struct SimPayment {
 }
 
 impl SimPayment {
-    /// The payment that settles `code` at `at`, the `sequence`th of the space.
-    pub(super) fn settling(
-        code: &SimCode,
-        fee_minor: i64,
-        sequence: u64,
-        at: DateTime<Utc>,
-    ) -> SimPayment {
-        let mut rng = rand::rng();
-        SimPayment {
-            id: format!("pay-{}", random_text(20)),
-            code_id: code.id.clone(),
-            currency: code.currency,
-            amount_minor: code.amount_minor,
-            fee_minor,
-            provider_id: code.payer.provider_id.clone(),
-            phone_number: code.payer.phone_number.clone(),
-            reference: format!(
-                "MP{}.{}.{}{:05}",
-                at.format("%y%m%d"),
-                at.format("%H%M"),
-                char::from(b'A' + rng.random_range(0..26)),
-                rng.random_range(0..100_000)
-            ),
-            order_id: format!("ord-{}", random_text(16)),
-            order_number: format!("{}", rng.random_range(100_000..999_999)),
-            financial_account_id: code.financial_account_id.clone(),
-            financial_transaction_reference: random_text(12),
-            create_time: at,
-            sequence,
-        }
-    }
-
     /// The code's `processedPaymentData`, which tells of this payment.
     pub(super) fn processed_payment_data(&self) -> Value {
         json!({
@@ -142,42 +106,5 @@ impl SimPayment {
             "ownershipGraph": {"owner": {"id": self.code_id, "type": "payment_code", "metadata": null}},
             "metadata": null,
         })
-    }
-}
-
-impl SimState {
-    /// `GET /v1/payments`: the space's payments, newest first, a page at a time.
-    pub(super) fn list_payments(&mut self, request: &SimRequest, now: DateTime<Utc>) -> Reply {
-        let query = |name: &str| {
-            request
-                .query
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.as_str())
-        };
-        let limit = match query("limit").map(str::parse::<usize>) {
-            None => 10,
-            Some(Ok(limit)) if (1..=50).contains(&limit) => limit,
-            Some(_) => return error_reply(400, "validation_failed", "limit must be from 1 to 50"),
-        };
-        let payments = self.codes.payments(now);
-        let start = match query("after") {
-            None => 0,
-            Some(cursor) => match payments.iter().position(|payment| payment.id == cursor) {
-                Some(index) => index + 1,
-                None => return error_reply(400, "validation_failed", "unknown pagination cursor"),
-            },
-        };
-        let page: Vec<&SimPayment> = payments.iter().skip(start).take(limit).collect();
-        let next = match page.last() {
-            Some(last) if start + page.len() < payments.len() => json!(last.id),
-            _ => Value::Null,
-        };
-        let items: Vec<Value> = page.iter().map(|payment| payment.render()).collect();
-        reply_json(
-            200,
-            json!({"success": true, "messages": [], "result": items,
-                   "pagination": {"count": items.len(), "next": next}}),
-        )
     }
 }

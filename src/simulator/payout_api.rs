@@ -1,63 +1,18 @@
 //! Monime's payout API as the simulator serves it (`/v1/payouts`, and `/payouts` for
 //! 2024-08-01): create under a required idempotency key with Monime's closed body, read, list
 //! with its filters and pages, delete before processing; and a payout's JSON in either shape.
-//! The routes of the payments list and provider KYC are found here too.
+//! The payments list and provider KYC are answered here too; `api` finds their routes.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::api::Route;
+use super::accounts::render_kyc;
+use super::payments::SimPayment;
 use super::payouts::{DeleteRefused, NewSimPayout, SimPayout};
 use super::reply::{Reply, error_reply, reply_json, success};
 use super::state::{SimRequest, SimState};
 use crate::money::Currency;
 use crate::monime::{MOMO_PROVIDERS, PayoutFailureCode, PayoutStatus};
-
-/// The route of a payout, payment or provider-KYC path, and whether it is the 2024-08-01 one;
-/// `None` for any other path.
-pub(super) fn route(method: &str, path: &str) -> Option<(bool, Route)> {
-    let single = |rest: &str| {
-        rest.strip_prefix('/')
-            .filter(|id| !id.is_empty() && !id.contains('/'))
-            .map(str::to_string)
-    };
-    if let Some((legacy, rest)) = path
-        .strip_prefix("/v1/payouts")
-        .map(|rest| (false, rest))
-        .or_else(|| path.strip_prefix("/payouts").map(|rest| (true, rest)))
-    {
-        let route = match (method, rest, single(rest)) {
-            ("POST", "" | "/", _) => Route::CreatePayout,
-            ("GET", "" | "/", _) => Route::ListPayouts,
-            ("GET", _, Some(id)) => Route::GetPayout(id),
-            ("DELETE", _, Some(id)) => Route::DeletePayout(id),
-            _ => Route::Unknown,
-        };
-        return Some((legacy, route));
-    }
-    if let Some(rest) = path.strip_prefix("/v1/payments") {
-        let route = match (method, rest) {
-            ("GET", "" | "/") => Route::ListPayments,
-            _ => Route::Unknown,
-        };
-        return Some((false, route));
-    }
-    if let Some((legacy, rest)) = path
-        .strip_prefix("/v1/provider-kyc")
-        .map(|rest| (false, rest))
-        .or_else(|| {
-            path.strip_prefix("/kyc-verifications")
-                .map(|rest| (true, rest))
-        })
-    {
-        let route = match (method, single(rest)) {
-            ("GET", Some(provider)) => Route::ProviderKyc(provider),
-            _ => Route::Unknown,
-        };
-        return Some((legacy, route));
-    }
-    None
-}
 
 impl SimState {
     /// `POST /v1/payouts`: a new payout, or the one this idempotency key already made.
@@ -320,6 +275,76 @@ pub(super) fn render_payout(payout: &SimPayout, legacy: bool) -> Value {
         "createTime": time(payout.create_time), "updateTime": time(payout.update_time),
         "ownershipGraph": null, "metadata": payout.metadata,
     })
+}
+
+impl SimState {
+    /// `GET /v1/provider-kyc/{provider}?accountId=` (caph) or
+    /// `GET /kyc-verifications/{provider}?accountId=` (2024-08-01): the holder of a number.
+    pub(super) fn provider_kyc(&self, provider: &str, request: &SimRequest, legacy: bool) -> Reply {
+        let Some(phone) = request
+            .query
+            .iter()
+            .find(|(name, _)| name == "accountId")
+            .map(|(_, value)| value.as_str())
+        else {
+            return error_reply(400, "validation_failed", "accountId is required");
+        };
+        if !MOMO_PROVIDERS.contains(&provider) {
+            return error_reply(400, "validation_failed", "unknown provider");
+        }
+        match self.accounts.find(provider, phone) {
+            Some(account) => success(render_kyc(account, legacy)),
+            None => error_reply(
+                404,
+                "not_found",
+                "the provider has no account with this number",
+            ),
+        }
+    }
+}
+
+impl SimState {
+    /// `GET /v1/payments`: the space's payments, newest first, a page at a time.
+    pub(super) fn list_payments(&mut self, request: &SimRequest, now: DateTime<Utc>) -> Reply {
+        let query = |name: &str| {
+            request
+                .query
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        let limit = match query("limit").map(str::parse::<usize>) {
+            None => 10,
+            Some(Ok(limit)) if (1..=50).contains(&limit) => limit,
+            Some(_) => return error_reply(400, "validation_failed", "limit must be from 1 to 50"),
+        };
+        let lag =
+            chrono::TimeDelta::from_std(self.options.payment_listed_after).unwrap_or_default();
+        let payments: Vec<SimPayment> = self
+            .codes
+            .payments(now)
+            .into_iter()
+            .filter(|payment| payment.create_time + lag <= now)
+            .collect();
+        let start = match query("after") {
+            None => 0,
+            Some(cursor) => match payments.iter().position(|payment| payment.id == cursor) {
+                Some(index) => index + 1,
+                None => return error_reply(400, "validation_failed", "unknown pagination cursor"),
+            },
+        };
+        let page: Vec<&SimPayment> = payments.iter().skip(start).take(limit).collect();
+        let next = match page.last() {
+            Some(last) if start + page.len() < payments.len() => json!(last.id),
+            _ => Value::Null,
+        };
+        let items: Vec<Value> = page.iter().map(|payment| payment.render()).collect();
+        reply_json(
+            200,
+            json!({"success": true, "messages": [], "result": items,
+                   "pagination": {"count": items.len(), "next": next}}),
+        )
+    }
 }
 
 #[cfg(test)]

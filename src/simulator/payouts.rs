@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::accounts::Accounts;
-use super::codes::random_text;
+use super::ids::random_text;
 use super::options::SimulatorOptions;
 use crate::money::{Currency, Money};
 use crate::monime::{PayoutFailureCode, PayoutStatus};

@@ -266,6 +266,7 @@ fn show_history(window: &MainWindow, view: &HistoryView) {
             time: row.time.as_str().into(),
             amount: row.amount.as_str().into(),
             status: row.status.as_str().into(),
+            proof: row.proof.as_str().into(),
             paid: row.paid,
             can_reprint: row.can_reprint,
         })

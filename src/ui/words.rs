@@ -12,7 +12,7 @@ use chrono::{DateTime, Local, TimeDelta, Utc};
 
 use super::keypad::Refusal;
 use super::network::{MonimeLink, NetworkNote};
-use crate::journal::{ProblemKind, Receipt};
+use crate::journal::{PayerProof, ProblemKind, Receipt};
 use crate::lang::Language;
 use crate::monime::MonimeError;
 use crate::printer::{PrintError, PrinterState, PrinterStatus};
@@ -33,6 +33,17 @@ pub fn history_status(language: Language, phase: Phase, receipt: Receipt) -> Str
             language.trf("{} · {}", &[&status, &receipt_note(receipt, language)])
         }
         _ => status.to_string(),
+    }
+}
+
+/// The payer's proof in the history list: "Orange Money · ref MP2512.1234", as the payer's SMS
+/// names the payment.
+pub fn payer_proof(language: Language, proof: &PayerProof) -> String {
+    match (proof.provider_name(), proof.reference.as_deref()) {
+        (Some(provider), Some(reference)) => language.trf("{} · ref {}", &[&provider, &reference]),
+        (None, Some(reference)) => language.trf("ref {}", &[&reference]),
+        (Some(provider), None) => provider.to_string(),
+        (None, None) => String::new(),
     }
 }
 

@@ -12,6 +12,7 @@ pub(super) const POLL: Duration = Duration::from_secs(1);
 pub(super) const FIXED: Timing = Timing {
     poll_interval: POLL,
     polling: Polling::Fixed,
+    proof_second_ask: Duration::from_secs(30),
 };
 
 pub(super) fn now() -> DateTime<Utc> {

@@ -145,6 +145,8 @@ pub struct HistoryRow {
     pub amount: String,
     /// The outcome and the receipt: "Paid · printed".
     pub status: String,
+    /// The payer's proof: "Orange Money · ref MP2512.1234"; empty until Monime's payment gave it.
+    pub proof: String,
     pub paid: bool,
     pub can_reprint: bool,
 }
@@ -418,6 +420,11 @@ fn history_row(language: Language, sale: &StoredSale, style: CurrencyStyle) -> H
         time: words::history_time(language, sale.created_at),
         amount: sale.record.amount().display(style),
         status: words::history_status(language, phase, sale.receipt),
+        proof: sale
+            .proof
+            .as_ref()
+            .map(|proof| words::payer_proof(language, proof))
+            .unwrap_or_default(),
         paid: phase == Phase::Paid,
         can_reprint: phase == Phase::Paid,
     }
