@@ -698,6 +698,15 @@ fn sample_sale() -> StoredSale {
         receipt: paycode_kiosk::journal::Receipt::Owed,
         books: Default::default(),
         order: Default::default(),
+        // A receipt carries the payer's proof once Monime's payment gave it.
+        proof: Some(paycode_kiosk::journal::PayerProof {
+            payment_id: "pay-Gh5sK1mNq8Zx".into(),
+            provider_id: Some("m17".into()),
+            reference: Some("MP251206.1403.C77123".into()),
+            masked_number: Some("+23276***456".into()),
+            fingerprint: None,
+            fees: Vec::new(),
+        }),
     }
 }
 
