@@ -254,18 +254,10 @@ impl SimState {
         legacy: bool,
         now: DateTime<Utc>,
     ) -> Reply {
-        let query = |name: &str| {
-            let filter = !matches!(name, "limit" | "after" | "before");
-            request
-                .query
-                .iter()
-                .find(|(key, _)| key == name && !(legacy_path && filter))
-                .map(|(_, value)| value.as_str())
-        };
-        let limit = match query("limit").map(str::parse::<usize>) {
-            None => 10,
-            Some(Ok(limit)) if (1..=50).contains(&limit) => limit,
-            Some(_) => return error_reply(400, "validation_failed", "limit must be from 1 to 50"),
+        let query = |name: &str| request.list_parameter(name, legacy_path);
+        let limit = match request.page_limit() {
+            Ok(limit) => limit,
+            Err(refusal) => return refusal,
         };
         let status = match query("status").map(str::parse::<CodeStatus>) {
             None => None,

@@ -53,6 +53,31 @@ pub struct SimRequest {
     pub connection: u64,
 }
 
+impl SimRequest {
+    /// Query parameter `name` of a list. The 2024-08-01 lists (`legacy_path`) take only `after`,
+    /// `before` and `limit` and, like Monime, ignore any other filter they are sent.
+    pub(super) fn list_parameter(&self, name: &str, legacy_path: bool) -> Option<&str> {
+        let filter = !matches!(name, "limit" | "after" | "before");
+        self.query
+            .iter()
+            .find(|(key, _)| key == name && !(legacy_path && filter))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// A list's page size: 10 unless `limit` says, which Monime allows from 1 to 50.
+    pub(super) fn page_limit(&self) -> Result<usize, Reply> {
+        match self.list_parameter("limit", false).map(str::parse::<usize>) {
+            None => Ok(10),
+            Some(Ok(limit)) if (1..=50).contains(&limit) => Ok(limit),
+            Some(_) => Err(super::reply::error_reply(
+                400,
+                "validation_failed",
+                "limit must be from 1 to 50",
+            )),
+        }
+    }
+}
+
 /// The whole simulated space.
 #[derive(Debug)]
 pub struct SimState {
