@@ -34,14 +34,14 @@ impl RefundStanding {
                 asked,
             });
         }
-        if asked.minor <= 0 {
-            return Err(LimitRefusal::NotAnAmount { asked });
-        }
         if self.left().minor == 0 {
             return Err(LimitRefusal::NothingLeft {
                 paid: self.paid,
                 refunded: money(self.refunded_minor),
             });
+        }
+        if asked.minor <= 0 {
+            return Err(LimitRefusal::NotAnAmount { asked });
         }
         if asked.minor > self.left().minor {
             return Err(LimitRefusal::MoreThanPaid {
@@ -115,10 +115,12 @@ mod tests {
             standing(400, 400).check(sle(601), 5000),
             Err(LimitRefusal::MoreThanPaid { .. })
         ));
-        assert!(matches!(
-            standing(1000, 1000).check(sle(1), 5000),
-            Err(LimitRefusal::NothingLeft { .. })
-        ));
+        for asked in [1, 0] {
+            assert!(matches!(
+                standing(1000, 1000).check(sle(asked), 5000),
+                Err(LimitRefusal::NothingLeft { .. })
+            ));
+        }
         assert!(matches!(
             standing(0, 0).check(Money::new(Currency::Usd, 1), 5000),
             Err(LimitRefusal::OtherCurrency { .. })
