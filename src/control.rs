@@ -1,10 +1,11 @@
 //! The control socket: how a technician's command reaches the running terminal. One process owns
-//! the journal and the printer (the terminal, or else the command itself); `charge`, `recover`,
-//! `reprint`, `print-test`, `report --print`, `report --z` and `reconcile` are handed to that
-//! owner when it runs, so a sale started over SSH shows on the counter's screen and no two
-//! processes drive one sale or one printer. The socket is a Unix socket (owner and group only,
-//! never a network listener); each connection carries one command as a JSON line, then the
-//! command's output back as JSON lines, and the technician's Ctrl-C the other way.
+//! the journal and the printer (the terminal, or else the command itself); `charge`,
+//! `recover`, `reprint`, `print-test`, `report --print`, `report --z` and `reconcile` are
+//! handed to that owner when it runs, so a sale started over SSH shows on the counter's screen
+//! and no two processes drive one sale or one printer. The socket is a Unix socket
+//! (owner and group only, never a network listener); each connection carries one command as a
+//! JSON line, then the command's output back as JSON lines (with any question it asks), and
+//! the technician's Ctrl-C and answers the other way.
 //!
 //! This module is the protocol and the two ends of the socket; what a command does and prints
 //! is the command line's (`cli`), handed to `serve` as a `Handler` by whoever runs the
@@ -72,6 +73,8 @@ enum Message {
     Run(OwnerCommand),
     /// The technician pressed Ctrl-C (or the command got SIGTERM).
     Stop,
+    /// The technician's answer to the command's question (`Reply::Ask`).
+    Answer(String),
 }
 
 /// Hands `command` to the terminal listening on `socket` and relays its output here until it is
@@ -99,8 +102,14 @@ pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u
     write_line(&mut writing, &Message::Run(command.clone())).await?;
     let mut stops = console::stops()?;
     let mut replies = BufReader::new(reading).lines();
+    let (answered, mut answers) = mpsc::unbounded_channel();
     loop {
         tokio::select! {
+            answer = answers.recv() => {
+                // The question's answer, or the end of standard input: an empty line says no.
+                let answer: Option<String> = answer.unwrap_or_default();
+                write_line(&mut writing, &Message::Answer(answer.unwrap_or_default())).await?;
+            }
             line = replies.next_line() => {
                 let line = line.map_err(|error| format!("the control socket failed: {error}"))?;
                 let Some(line) = line else {
@@ -111,6 +120,15 @@ pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u
                     Ok(Reply::Out(text)) => print!("{text}"),
                     Ok(Reply::Err(text)) => eprint!("{text}"),
                     Ok(Reply::Exit(code)) => return Ok(Some(code)),
+                    Ok(Reply::Ask(question)) => {
+                        print!("{question}");
+                        let _ = std::io::Write::flush(&mut std::io::stdout());
+                        let answered = answered.clone();
+                        tokio::spawn(async move {
+                            let line = console::read_stdin_line().await.ok().flatten();
+                            let _ = answered.send(line);
+                        });
+                    }
                     Err(error) => {
                         return Err(format!(
                             "the terminal answered something this command does not understand \
@@ -164,7 +182,7 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     let command = match requests.next_line().await {
         Ok(Some(line)) => match serde_json::from_str::<Message>(&line) {
             Ok(Message::Run(command)) => command,
-            Ok(Message::Stop) | Err(_) => {
+            Ok(Message::Stop | Message::Answer(_)) | Err(_) => {
                 let refusal = Reply::Err(format!(
                     "error: the terminal does not understand {line:?}; are the terminal and this \
                      command the same version?\n"
@@ -179,10 +197,15 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     tracing::info!(?command, "a command over the control socket");
     let (replies, mut outbox) = mpsc::unbounded_channel();
     let (count_stops, stops) = watch::channel(0);
+    let (answered, answers) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok(Some(line)) = requests.next_line().await {
-            if let Ok(Message::Stop) = serde_json::from_str(&line) {
-                count_stops.send_modify(|stops| *stops += 1);
+            match serde_json::from_str(&line) {
+                Ok(Message::Stop) => count_stops.send_modify(|stops| *stops += 1),
+                Ok(Message::Answer(answer)) => {
+                    let _ = answered.send(answer);
+                }
+                _ => {}
             }
         }
     });
@@ -191,6 +214,7 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     let remote = Remote {
         replies: replies.clone(),
         stops,
+        answers: Arc::new(tokio::sync::Mutex::new(answers)),
     };
     tokio::spawn(async move {
         let code = match console::run_remote(remote, handler(shop, command)).await {
