@@ -1,8 +1,8 @@
 //! The control socket: how a technician's command reaches the running terminal. One process owns
-//! the journal and the printer (the terminal, or else the command itself); `charge`,
+//! the journal and the printer (the terminal, or else the command itself); `charge`, `refund`,
 //! `recover`, `reprint`, `print-test`, `report --print`, `report --z` and `reconcile` are
 //! handed to that owner when it runs, so a sale started over SSH shows on the counter's screen
-//! and no two processes drive one sale or one printer. The socket is a Unix socket
+//! and no two processes drive one sale, one refund or one printer. The socket is a Unix socket
 //! (owner and group only, never a network listener); each connection carries one command as a
 //! JSON line, then the command's output back as JSON lines (with any question it asks), and
 //! the technician's Ctrl-C and answers the other way.
@@ -61,6 +61,30 @@ pub enum OwnerCommand {
         date: Option<NaiveDate>,
         restore: bool,
     },
+    /// Send money back to sale `sale`'s payer at `to`: `amount` of it (all that is left when
+    /// `None`), asked for by whoever `pin` is; without `yes`, after the technician confirms the
+    /// quote.
+    Refund {
+        sale: i64,
+        amount: Option<String>,
+        to: String,
+        pin: SecretPin,
+        yes: bool,
+        /// Seconds to follow the payout before saying it is not confirmed yet.
+        wait: Option<u64>,
+    },
+}
+
+/// A PIN on its way to the terminal: kept out of Debug output, and so out of the log line
+/// that records each command.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretPin(pub String);
+
+impl std::fmt::Debug for SecretPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretPin(****)")
+    }
 }
 
 /// Carries an owner command out on the shop this process owns; its words go through `console`.
