@@ -67,7 +67,7 @@ pub enum OwnerCommand {
     Refund {
         sale: i64,
         amount: Option<String>,
-        to: String,
+        to: PayerNumber,
         pin: SecretPin,
         yes: bool,
         /// Seconds to follow the payout before saying it is not confirmed yet.
@@ -84,6 +84,21 @@ pub struct SecretPin(pub String);
 impl std::fmt::Debug for SecretPin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SecretPin(****)")
+    }
+}
+
+/// A payer's number as typed, on its way to the terminal: Debug (and so the log) shows it
+/// masked, as the terminal keeps a payer's whole number nowhere it does not need it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PayerNumber(pub String);
+
+impl std::fmt::Debug for PayerNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match crate::refund::FullNumber::parse(&self.0) {
+            Ok(number) => write!(f, "PayerNumber({})", number.shown()),
+            Err(_) => f.write_str("PayerNumber(not a whole number)"),
+        }
     }
 }
 
@@ -268,4 +283,34 @@ async fn write_line(
         .write_all(line.as_bytes())
         .await
         .map_err(|error| format!("the control socket failed: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refund_command_logs_neither_its_pin_nor_the_whole_number() {
+        let command = OwnerCommand::Refund {
+            sale: 7,
+            amount: Some("5".into()),
+            to: PayerNumber("076123456".into()),
+            pin: SecretPin("4821".into()),
+            yes: true,
+            wait: None,
+        };
+        let logged = format!("{command:?}");
+        assert!(
+            !logged.contains("4821") && !logged.contains("076123456"),
+            "{logged}"
+        );
+        assert!(logged.contains("076 ··· 456"), "{logged}");
+        let line = serde_json::to_string(&Message::Run(command.clone())).expect("json");
+        assert!(
+            line.contains("\"4821\"") && line.contains("\"076123456\""),
+            "{line}"
+        );
+        let back: Message = serde_json::from_str(&line).expect("read back");
+        assert_eq!(back, Message::Run(command));
+    }
 }

@@ -21,7 +21,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::control::{self, OwnerCommand, SecretPin};
+use crate::control::{self, OwnerCommand, PayerNumber, SecretPin};
 use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
 use crate::report::ExportFormat;
@@ -354,7 +354,7 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
             let refund = OwnerCommand::Refund {
                 sale,
                 amount,
-                to,
+                to: PayerNumber(to),
                 pin,
                 yes,
                 wait,
@@ -495,7 +495,7 @@ async fn run_on_shop(shop: &Shop, command: OwnerCommand) -> Result<u8, String> {
             let asked = refund::Asked {
                 sale,
                 amount,
-                to,
+                to: to.0,
                 pin: pin.0,
                 yes,
                 wait: wait.map(Duration::from_secs),

@@ -36,7 +36,7 @@ pub const FOLLOW_FOR: Duration = Duration::from_secs(120);
 const RECEIPT_WAIT: Duration = Duration::from_secs(15);
 
 /// What to refund, as the command line gave it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Asked {
     pub sale: i64,
     pub amount: Option<String>,
