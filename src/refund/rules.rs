@@ -69,7 +69,7 @@ pub enum LimitRefusal {
     OtherCurrency { paid: Money, asked: Money },
     #[error("{asked} is not an amount to send back")]
     NotAnAmount { asked: Money },
-    #[error("all of the sale's {paid} has gone back already ({refunded} refunded)")]
+    #[error("all of the sale's {paid} has gone back, or is on its way ({refunded} refunded)")]
     NothingLeft { paid: Money, refunded: Money },
     #[error(
         "{asked} is more than is left of the sale: {paid} paid, {refunded} refunded or on its way"
