@@ -11,8 +11,6 @@
 //!
 //! Refunds run the same way in `refunding`.
 
-mod refunding;
-
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -22,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 mod proof;
+mod refunding;
 
 use crate::clock::Clock;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};

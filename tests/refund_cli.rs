@@ -374,7 +374,9 @@ async fn a_refund_asks_first_and_prints_its_receipt() {
     assert!(pty.wait_for_cuts(2, Duration::from_secs(20)));
     let receipt = pty.emulator().documents()[1].text();
     let payout = &setup.sim.payouts()[0];
+    let paid_with = &setup.sim.payments()[0];
     for expected in [
+        paid_with.reference.clone(),
         "REFUND".to_string(),
         "Le 12.50".to_string(),
         "Orange Money 076 ··· 456".to_string(),

@@ -103,6 +103,11 @@ async fn settled(mut updates: tokio::sync::watch::Receiver<Refund>) -> Refund {
 async fn a_refund_is_quoted_before_anything_moves_then_sent_once() {
     let (setup, shop) = refund_shop().await;
     let sale = paid_sale(&setup, &shop, 1250).await;
+    let stored = shop.sale(sale).await.expect("read").expect("the sale");
+    let proof = stored
+        .proof
+        .expect("the payer's proof, found once the sale was paid");
+    assert_eq!(proof.masked_number.as_deref(), Some("+23276***456"));
     let offer = shop
         .prepare_refund(&ask(sale, None, " 076 123 456", "0000"))
         .await

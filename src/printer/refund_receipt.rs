@@ -67,12 +67,17 @@ pub fn refund_receipt(
 }
 
 /// The operator's reference of the sale's payment, as the payer's SMS showed it, where the
-/// terminal has it: from the code's processed payment data.
+/// terminal has it: from the payer's proof, else the code's processed payment data.
 pub fn payer_reference(sale: &StoredSale) -> Option<&str> {
-    sale.record
-        .payment
+    sale.proof
         .as_ref()
-        .and_then(|payment| payment.channel_reference.as_deref())
+        .and_then(|proof| proof.reference.as_deref())
+        .or_else(|| {
+            sale.record
+                .payment
+                .as_ref()
+                .and_then(|payment| payment.channel_reference.as_deref())
+        })
 }
 
 #[cfg(test)]
@@ -161,5 +166,23 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("Payer's reference"), "{text}");
+
+        // The payer's proof, once Monime's payment gave it, names the reference first.
+        let proven = StoredSale {
+            proof: Some(crate::journal::PayerProof {
+                payment_id: "pay-1".into(),
+                provider_id: Some("m17".into()),
+                reference: Some("MP250901.1100.PROOF1".into()),
+                masked_number: Some("+23276***456".into()),
+                fingerprint: None,
+                fees: Vec::new(),
+            }),
+            ..sale
+        };
+        let text = paper_text(
+            &style,
+            &refund_receipt(&style, &refund(), Some(&proven), Utc::now(), false).expect("layout"),
+        );
+        assert!(text.contains("MP250901.1100.PROOF1"), "{text}");
     }
 }

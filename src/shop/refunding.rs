@@ -5,8 +5,8 @@
 //!    sends nothing: refunds are on; the PIN is the admin's or a cashier's with `can_refund`;
 //!    the sale is paid; the amount (all that is left, unless given) fits what is left of the
 //!    sale and of the day's limit; the typed number is a whole one and agrees with the digits
-//!    Monime showed of the payer's (where nothing is known, only the admin goes on); the
-//!    provider is the payment's. Then it asks the provider, through Monime, whose number it
+//!    Monime showed of the payer's (the payer's proof, else the code's processed payment data;
+//!    where nothing is known, only the admin goes on); the provider is the payment's. Then it asks the provider, through Monime, whose number it
 //!    is, and gives the quote: "Send Le 12.50 to AMINATA KAMARA, Orange Money 077 ··· 456?
 //!    Monime's fee: Le 0.50".
 //! 2. `refund`, once the quote is confirmed, writes the refund with its key (the limits
@@ -142,19 +142,25 @@ struct KnownPayer {
 }
 
 impl KnownPayer {
-    /// From the code's processed payment data (its masked account and its provider).
-    // Once a paid sale keeps the payer's proof (Monime's Payment: `channel.phoneNumber` and
-    // `channel.provider`), that comes first, and this only where it is missing.
+    /// From the payer's proof (Monime's payment: its masked `channel.phoneNumber` and its
+    /// provider) where the sale has it, else from the code's processed payment data (its
+    /// masked account and provider), each where it says anything.
     fn of(sale: &StoredSale) -> KnownPayer {
+        let proof = sale.proof.as_ref();
         let payment = sale.record.payment.as_ref();
-        KnownPayer {
-            number: payment
-                .and_then(|payment| payment.account_id.as_deref())
-                .and_then(MaskedNumber::parse),
-            provider: payment
-                .and_then(|payment| payment.provider_id.clone())
-                .filter(|provider| MOMO_PROVIDERS.contains(&provider.as_str())),
-        }
+        let number = proof
+            .and_then(|proof| proof.masked_number.as_deref())
+            .and_then(MaskedNumber::parse)
+            .or_else(|| {
+                payment
+                    .and_then(|payment| payment.account_id.as_deref())
+                    .and_then(MaskedNumber::parse)
+            });
+        let provider = proof
+            .and_then(|proof| proof.provider_id.clone())
+            .or_else(|| payment.and_then(|payment| payment.provider_id.clone()))
+            .filter(|provider| MOMO_PROVIDERS.contains(&provider.as_str()));
+        KnownPayer { number, provider }
     }
 }
 
@@ -385,4 +391,75 @@ async fn settle(
         states.push(updates);
     }
     Ok(states)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::PayerProof;
+    use crate::money::Currency;
+    use crate::monime::{NewPaymentCode, ProcessedPayment};
+    use crate::sale::SaleRecord;
+
+    fn paid(payment: ProcessedPayment, proof: Option<PayerProof>) -> StoredSale {
+        let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 500));
+        let mut record = SaleRecord::new(4, "key-4".into(), request);
+        record.phase = Phase::Paid;
+        record.payment = Some(payment);
+        StoredSale {
+            proof,
+            ..StoredSale::for_test(record)
+        }
+    }
+
+    fn proof(number: Option<&str>, provider: Option<&str>) -> PayerProof {
+        PayerProof {
+            payment_id: "pay-1".into(),
+            provider_id: provider.map(str::to_string),
+            reference: Some("MP1".into()),
+            masked_number: number.map(str::to_string),
+            fingerprint: None,
+            fees: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_payers_proof_comes_first_then_the_codes_payment_data() {
+        let from_code = ProcessedPayment {
+            provider_id: Some("m17".into()),
+            account_id: Some("+23276***456".into()),
+            ..Default::default()
+        };
+        let typed = |text: &str| FullNumber::parse(text).expect("number");
+        let known = KnownPayer::of(&paid(from_code.clone(), None));
+        assert!(
+            known
+                .number
+                .as_ref()
+                .is_some_and(|n| n.admits(&typed("076123456")))
+        );
+        assert_eq!(known.provider.as_deref(), Some("m17"));
+
+        let proven = paid(
+            from_code.clone(),
+            Some(proof(Some("+23277***999"), Some("m18"))),
+        );
+        let known = KnownPayer::of(&proven);
+        let number = known.number.expect("the proof's number");
+        assert!(number.admits(&typed("077123999")) && !number.admits(&typed("076123456")));
+        assert_eq!(known.provider.as_deref(), Some("m18"));
+
+        // A proof that says nothing of the number leaves it to the code's data.
+        let silent = KnownPayer::of(&paid(from_code, Some(proof(None, None))));
+        assert!(silent.number.is_some_and(|n| n.admits(&typed("076123456"))));
+        assert_eq!(silent.provider.as_deref(), Some("m17"));
+
+        let nothing = KnownPayer::of(&paid(ProcessedPayment::default(), None));
+        assert!(nothing.number.is_none() && nothing.provider.is_none());
+        let not_momo = ProcessedPayment {
+            provider_id: Some("bank-1".into()),
+            ..Default::default()
+        };
+        assert!(KnownPayer::of(&paid(not_momo, None)).provider.is_none());
+    }
 }
