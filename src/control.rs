@@ -1,10 +1,11 @@
 //! The control socket: how a technician's command reaches the running terminal. One process owns
-//! the journal and the printer (the terminal, or else the command itself); `charge`, `recover`,
-//! `reprint`, `print-test`, `report --print`, `report --z` and `reconcile` are handed to that
-//! owner when it runs, so a sale started over SSH shows on the counter's screen and no two
-//! processes drive one sale or one printer. The socket is a Unix socket (owner and group only,
-//! never a network listener); each connection carries one command as a JSON line, then the
-//! command's output back as JSON lines, and the technician's Ctrl-C the other way.
+//! the journal and the printer (the terminal, or else the command itself); `charge`, `refund`,
+//! `recover`, `reprint`, `print-test`, `report --print`, `report --z` and `reconcile` are
+//! handed to that owner when it runs, so a sale started over SSH shows on the counter's screen
+//! and no two processes drive one sale, one refund or one printer. The socket is a Unix socket
+//! (owner and group only, never a network listener); each connection carries one command as a
+//! JSON line, then the command's output back as JSON lines (with any question it asks), and
+//! the technician's Ctrl-C and answers the other way.
 //!
 //! This module is the protocol and the two ends of the socket; what a command does and prints
 //! is the command line's (`cli`), handed to `serve` as a `Handler` by whoever runs the
@@ -60,6 +61,45 @@ pub enum OwnerCommand {
         date: Option<NaiveDate>,
         restore: bool,
     },
+    /// Send money back to sale `sale`'s payer at `to`: `amount` of it (all that is left when
+    /// `None`), asked for by whoever `pin` is; without `yes`, after the technician confirms the
+    /// quote.
+    Refund {
+        sale: i64,
+        amount: Option<String>,
+        to: PayerNumber,
+        pin: SecretPin,
+        yes: bool,
+        /// Seconds to follow the payout before saying it is not confirmed yet.
+        wait: Option<u64>,
+    },
+}
+
+/// A PIN on its way to the terminal: kept out of Debug output, and so out of the log line
+/// that records each command.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretPin(pub String);
+
+impl std::fmt::Debug for SecretPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretPin(****)")
+    }
+}
+
+/// A payer's number as typed, on its way to the terminal: Debug (and so the log) shows it
+/// masked, as the terminal keeps a payer's whole number nowhere it does not need it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PayerNumber(pub String);
+
+impl std::fmt::Debug for PayerNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match crate::refund::FullNumber::parse(&self.0) {
+            Ok(number) => write!(f, "PayerNumber({})", number.shown()),
+            Err(_) => f.write_str("PayerNumber(not a whole number)"),
+        }
+    }
 }
 
 /// Carries an owner command out on the shop this process owns; its words go through `console`.
@@ -72,6 +112,8 @@ enum Message {
     Run(OwnerCommand),
     /// The technician pressed Ctrl-C (or the command got SIGTERM).
     Stop,
+    /// The technician's answer to the command's question (`Reply::Ask`).
+    Answer(String),
 }
 
 /// Hands `command` to the terminal listening on `socket` and relays its output here until it is
@@ -99,8 +141,14 @@ pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u
     write_line(&mut writing, &Message::Run(command.clone())).await?;
     let mut stops = console::stops()?;
     let mut replies = BufReader::new(reading).lines();
+    let (answered, mut answers) = mpsc::unbounded_channel();
     loop {
         tokio::select! {
+            answer = answers.recv() => {
+                // The question's answer, or the end of standard input: an empty line says no.
+                let answer: Option<String> = answer.unwrap_or_default();
+                write_line(&mut writing, &Message::Answer(answer.unwrap_or_default())).await?;
+            }
             line = replies.next_line() => {
                 let line = line.map_err(|error| format!("the control socket failed: {error}"))?;
                 let Some(line) = line else {
@@ -111,6 +159,15 @@ pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u
                     Ok(Reply::Out(text)) => print!("{text}"),
                     Ok(Reply::Err(text)) => eprint!("{text}"),
                     Ok(Reply::Exit(code)) => return Ok(Some(code)),
+                    Ok(Reply::Ask(question)) => {
+                        print!("{question}");
+                        let _ = std::io::Write::flush(&mut std::io::stdout());
+                        let answered = answered.clone();
+                        tokio::spawn(async move {
+                            let line = console::read_stdin_line().await.ok().flatten();
+                            let _ = answered.send(line);
+                        });
+                    }
                     Err(error) => {
                         return Err(format!(
                             "the terminal answered something this command does not understand \
@@ -164,7 +221,7 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     let command = match requests.next_line().await {
         Ok(Some(line)) => match serde_json::from_str::<Message>(&line) {
             Ok(Message::Run(command)) => command,
-            Ok(Message::Stop) | Err(_) => {
+            Ok(Message::Stop | Message::Answer(_)) | Err(_) => {
                 let refusal = Reply::Err(format!(
                     "error: the terminal does not understand {line:?}; are the terminal and this \
                      command the same version?\n"
@@ -179,10 +236,15 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     tracing::info!(?command, "a command over the control socket");
     let (replies, mut outbox) = mpsc::unbounded_channel();
     let (count_stops, stops) = watch::channel(0);
+    let (answered, answers) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok(Some(line)) = requests.next_line().await {
-            if let Ok(Message::Stop) = serde_json::from_str(&line) {
-                count_stops.send_modify(|stops| *stops += 1);
+            match serde_json::from_str(&line) {
+                Ok(Message::Stop) => count_stops.send_modify(|stops| *stops += 1),
+                Ok(Message::Answer(answer)) => {
+                    let _ = answered.send(answer);
+                }
+                _ => {}
             }
         }
     });
@@ -191,6 +253,7 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     let remote = Remote {
         replies: replies.clone(),
         stops,
+        answers: Arc::new(tokio::sync::Mutex::new(answers)),
     };
     tokio::spawn(async move {
         let code = match console::run_remote(remote, handler(shop, command)).await {
@@ -220,4 +283,34 @@ async fn write_line(
         .write_all(line.as_bytes())
         .await
         .map_err(|error| format!("the control socket failed: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refund_command_logs_neither_its_pin_nor_the_whole_number() {
+        let command = OwnerCommand::Refund {
+            sale: 7,
+            amount: Some("5".into()),
+            to: PayerNumber("076123456".into()),
+            pin: SecretPin("4821".into()),
+            yes: true,
+            wait: None,
+        };
+        let logged = format!("{command:?}");
+        assert!(
+            !logged.contains("4821") && !logged.contains("076123456"),
+            "{logged}"
+        );
+        assert!(logged.contains("076 ··· 456"), "{logged}");
+        let line = serde_json::to_string(&Message::Run(command.clone())).expect("json");
+        assert!(
+            line.contains("\"4821\"") && line.contains("\"076123456\""),
+            "{line}"
+        );
+        let back: Message = serde_json::from_str(&line).expect("read back");
+        assert_eq!(back, Message::Run(command));
+    }
 }

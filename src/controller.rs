@@ -8,6 +8,8 @@
 //!
 //! Sale times come from the client's `Clock`, which follows Monime's time when the terminal's
 //! own clock is off; a new sale asks Monime the time first if the clock has not heard it yet.
+//!
+//! Refunds run the same way in `refunding`.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -18,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 mod proof;
+mod refunding;
 
 use crate::clock::Clock;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};
@@ -26,6 +29,8 @@ use crate::printer::PrinterHandle;
 use crate::sale::{
     Bounds, CodeShape, Effect, Event, MonimeCall, NewSale, Sale, SaleRecord, Timing,
 };
+
+pub use refunding::{RefundHandle, resume_refund, start_refund};
 
 /// Where the receipts of paid sales go.
 #[derive(Debug, Clone)]

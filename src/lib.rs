@@ -15,6 +15,7 @@ pub mod monime;
 pub mod order;
 pub mod printer;
 pub mod qr;
+pub mod refund;
 pub mod report;
 pub mod sale;
 pub mod secret;

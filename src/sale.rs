@@ -35,8 +35,7 @@ use crate::monime::{
 };
 
 pub use phase::Phase;
-use poll::PollBudget;
-pub use poll::Polling;
+pub use poll::{PollBudget, Polling};
 pub use request::{
     CASHIER_METADATA, CodeShape, NewSale, REFERENCE_MAX_CHARS, TERMINAL_METADATA, check_reference,
     normalize_msisdn,

@@ -1,7 +1,7 @@
 //! The shop: the terminal's operations, each with all its rules in one place. Starting a sale
-//! (its limit, its cashier, its order, its payer), following and cancelling it, reprinting,
-//! the reports, closing the day with Monime's check, reconciling and restoring, exporting,
-//! the test page, asking Monime, choosing the language.
+//! (its limit, its cashier, its order, its payer), following and cancelling it, refunding it,
+//! reprinting, the reports, closing the day with Monime's check, reconciling and restoring,
+//! exporting, the test page, asking Monime, choosing the language.
 //!
 //! The screen's worker (`ui`), the control socket (`control`) and the command line (`cli`) are
 //! translators onto these methods: they turn a tap, a socket line or an argument into a call,
@@ -13,6 +13,7 @@
 
 mod books;
 mod printing;
+mod refunding;
 mod selling;
 mod settings;
 
@@ -31,6 +32,7 @@ use crate::simulator::SimulatorHandle;
 
 pub use books::CloseError;
 pub use printing::PrintingError;
+pub use refunding::{RefundError, RefundOffer, RefundRequest};
 pub use selling::{DEMO_PAYMENT_TAKES, StartError};
 pub use settings::{ScreenSettings, ShopSettings};
 
@@ -51,6 +53,8 @@ pub struct Shop {
     _owner: Option<OwnerLock>,
     /// The screen, when there is one: sales started by a command are shown there.
     screen: OnceLock<mpsc::UnboundedSender<SaleWatch>>,
+    /// The refunds this process is driving, so that none is driven twice.
+    refunds_driven: refunding::DrivenRefunds,
 }
 
 /// What `terminal` opened, for `Shop::new`.
@@ -75,6 +79,7 @@ impl Shop {
             journal_moved_aside: parts.journal_moved_aside,
             _owner: parts.owner,
             screen: OnceLock::new(),
+            refunds_driven: Default::default(),
         }
     }
 

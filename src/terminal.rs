@@ -143,10 +143,13 @@ pub async fn open_for_command(launch: &Launch) -> Result<Shop, OpenError> {
     open(launch, Opener::Command).await
 }
 
-/// For the screen. The running terminal also keeps the journal's daily backups.
+/// For the screen. The running terminal also keeps the journal's daily backups, and settles
+/// the refunds left unsettled.
 pub async fn open_for_screen(launch: &Launch) -> Result<Shop, OpenError> {
     let shop = open(launch, Opener::Screen).await?;
     tokio::spawn(keep_daily_backups(shop.journal().clone()));
+    // A refund a power cut or a killed command left unsettled goes on (under its one key).
+    shop.settle_refunds_in_background();
     Ok(shop)
 }
 
@@ -237,6 +240,7 @@ fn shop_settings(config: &Config) -> ShopSettings {
             .is_some_and(|printer| printer.buzzer),
         control_socket: control_socket(config),
         receipt_style: receipt_style(config),
+        refunds: config.refunds,
         screen: ScreenSettings {
             merchant_name: kiosk.merchant_name.clone(),
             admin_pin: kiosk.admin_pin.clone(),

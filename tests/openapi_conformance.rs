@@ -253,10 +253,20 @@ fn sale(minor: i64) -> NewPaymentCode {
         .with_financial_account(Some("fac-shop0001".into()))
 }
 
+/// A payout as a refund makes it (`refund::NewRefund::payout_request`), every option set.
 fn refund(minor: i64) -> NewPayout {
-    NewPayout::momo(Money::new(Currency::Sle, minor), "m17", "+23276123456")
-        .with_source_account(Some("fac-shop0001".into()))
-        .with_metadata("sale", "7")
+    use paycode_kiosk::refund::{FullNumber, NewRefund, Refunder};
+    NewRefund {
+        sale: 7,
+        amount: Money::new(Currency::Sle, minor),
+        provider_id: "m17".into(),
+        phone: FullNumber::parse("076123456").expect("a number"),
+        holder_name: Some("AMINATA KAMARA".into()),
+        refunder: Refunder::Cashier("Aminata".into()),
+        terminal_id: "T1".into(),
+        source_account: Some("fac-shop0001".into()),
+    }
+    .payout_request(3, "9b2f4c1e-7d35-4a8e-9c61-2f0e8d7a5b43")
 }
 
 /// Every call the terminal makes of Monime, with every option it can set, on `version`.

@@ -121,6 +121,102 @@ async fn a_printer_that_answers_no_status_still_gets_the_receipt() {
     );
 }
 
+/// A completed refund's receipt is owed like a sale's: the queue prints it through the serial
+/// code once the paper is back, marks it printed, and a reprint says COPY.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_refund_prints_its_receipt_once_owed_and_a_copy_on_asking() {
+    use paycode_kiosk::monime::PayoutStatus;
+    use paycode_kiosk::refund::{FullNumber, NewRefund, PayoutSeen, RefundPhase, Refunder};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).expect("journal");
+    let pty = PtyPrinter::start(32, Some(StatusAnswers::PAPER_OUT)).expect("pty");
+    let printer = spooler(pty.path(), &journal);
+    let sale = paid_sale(&journal, 2000);
+    journal
+        .set_receipt(sale, Receipt::Printed)
+        .expect("the sale's was printed");
+    let now = Utc::now();
+    let day = (
+        now - chrono::Duration::hours(1),
+        now + chrono::Duration::hours(1),
+    );
+    let new = NewRefund {
+        sale,
+        amount: Money::new(Currency::Sle, 750),
+        provider_id: "m18".into(),
+        phone: FullNumber::parse("077123456").expect("number"),
+        holder_name: Some("MOHAMED BANGURA".into()),
+        refunder: Refunder::Admin,
+        terminal_id: "SHOP1-TILL1".into(),
+        source_account: None,
+    };
+    let mut refund = journal
+        .begin_refund("refund-key", now, &new, 10_000, day)
+        .expect("journal")
+        .expect("written");
+    refund.phase = RefundPhase::Completed;
+    refund.request = None;
+    refund.payout = Some(PayoutSeen {
+        id: "pyt-test1".into(),
+        status: PayoutStatus::Completed,
+        fee: None,
+        reference: Some("CI260101.0900.000042".into()),
+    });
+    journal
+        .save_refund(&refund, now, Some("Refunded"))
+        .expect("save");
+    let refund_receipt = || {
+        journal
+            .refund(refund.number)
+            .expect("read")
+            .expect("there")
+            .receipt
+    };
+    printer.refund_receipt_owed(refund.number);
+    let state = printer.state();
+    assert!(
+        wait_until(|| state.borrow().owed == 1).await,
+        "the refund's receipt is owed"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(pty.emulator().cuts(), 0);
+    assert_eq!(refund_receipt(), Receipt::Owed);
+
+    pty.set_status(Some(StatusAnswers::READY));
+    assert!(wait_until(|| refund_receipt() == Receipt::Printed).await);
+    assert!(pty.wait_for_cuts(1, WAIT));
+    let text = pty.emulator().paper().text();
+    for expected in [
+        "REFUND",
+        "Le 7.50",
+        "Africell AfriMoney 077 ··· 456",
+        "MOHAMED BANGURA",
+        "pyt-test1",
+        "CI260101.0900.000042",
+        "Admin",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in\n{text}");
+    }
+    assert!(wait_until(|| state.borrow().owed == 0).await);
+
+    printer
+        .print(Job::ReprintRefund(refund.number))
+        .await
+        .expect("reprinted");
+    assert!(pty.wait_for_cuts(2, WAIT));
+    assert!(
+        pty.emulator().documents()[1]
+            .text()
+            .contains("*** COPY ***")
+    );
+    let refused = printer.print(Job::ReprintRefund(99)).await;
+    assert!(
+        matches!(refused, Err(PrintError::Refused(_))),
+        "{refused:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paper_out_keeps_the_receipt_owed_until_the_paper_is_back() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,5 +1,5 @@
 //! `paycode-kiosk history` and `paycode-kiosk recover`: what the journal holds, and settling
-//! what it holds unsettled, receipts owed included.
+//! what it holds unsettled (sales and refunds), receipts owed included.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use chrono::Local;
 use tokio::time::Instant;
 
 use crate::control::console::{self, say, say_err};
-use crate::journal::{Journal, JournalError, Receipt, StoredSale};
+use crate::journal::{Journal, JournalError, Receipt, StoredRefund, StoredSale};
 use crate::lang::Language;
 use crate::money::CurrencyStyle;
 use crate::report::receipt_note;
@@ -28,10 +28,44 @@ pub async fn history(shop: &Shop, limit: usize) -> Result<u8, String> {
     if sales.is_empty() {
         say!("no sales yet in {}", shop.journal().path().display());
     }
+    let style = shop.settings().currency_style;
     for sale in &sales {
-        say!("{}", sale_line(sale, shop.settings().currency_style));
+        say!("{}", sale_line(sale, style));
+        let number = sale.record.number;
+        let refunds = shop
+            .refunds_of_sale(number)
+            .await
+            .map_err(|error| error.to_string())?;
+        for refund in &refunds {
+            say!("        {}", refund_line(refund, style));
+        }
     }
     Ok(0)
+}
+
+/// One refund on one line, under its sale: number, time, amount, where it went, how it stands.
+pub fn refund_line(refund: &StoredRefund, style: CurrencyStyle) -> String {
+    let record = &refund.record;
+    let outcome = match record.phase {
+        crate::refund::RefundPhase::Completed => format!(
+            "refunded, {}",
+            receipt_note(refund.receipt, Language::English)
+        ),
+        phase => phase.as_str().to_string(),
+    };
+    format!(
+        "refund #{} {}  {:>14}  to {} {}  {} ({})  {outcome}",
+        record.number,
+        refund
+            .created_at
+            .with_timezone(&Local)
+            .format("%Y-%m-%d %H:%M"),
+        record.amount.display(style),
+        crate::monime::provider_name(&record.provider_id),
+        record.phone_shown,
+        record.payout_id().unwrap_or("no payout yet"),
+        refund.refunder.name_in(Language::English),
+    )
 }
 
 /// One sale on one line: number, time, amount, phase, code, receipt, and the payer's operator
@@ -67,16 +101,19 @@ pub fn sale_line(sale: &StoredSale, style: CurrencyStyle) -> String {
 /// How long `recover` waits for the printer to print the receipts still owed.
 pub const RECEIPTS_WAIT: Duration = Duration::from_secs(30);
 
-/// Settles every unsettled sale, then sees every owed receipt printed; with `cancel_pending`,
-/// codes nobody is paying are switched off instead of waited for (a payment already under way
-/// still completes and is recorded). Exits 1 while a sale is unsettled or a receipt owed.
+/// Settles every unsettled sale and refund, then sees every owed receipt printed; with
+/// `cancel_pending`, codes nobody is paying are switched off instead of waited for (a payment
+/// already under way still completes and is recorded). A refund is settled under its one key:
+/// its payout's create, if it may have gone, is only sent again as it was. Exits 1 while a
+/// sale or refund is unsettled or a receipt owed.
 pub async fn recover(shop: &Shop, cancel_pending: bool) -> Result<u8, String> {
     let paid = if console::is_remote() {
         await_settling(shop, cancel_pending).await?
     } else {
         settle_here(shop, cancel_pending).await?
     };
-    match print_owed_receipts(shop, &paid).await? {
+    let refunded = settle_refunds(shop).await?;
+    match print_owed_receipts(shop, &paid, &refunded).await? {
         0 => Ok(0),
         owed => Err(format!(
             "{owed} receipt(s) still owed: fix the printer, then run recover again \
@@ -192,15 +229,76 @@ async fn await_settling(shop: &Shop, cancel_pending: bool) -> Result<Vec<i64>, S
     Ok(paid)
 }
 
+/// Settles every unsettled refund (the running terminal's own drive on; this process takes up
+/// the rest), waiting for Monime's word on each; returns the refunds that completed.
+async fn settle_refunds(shop: &Shop) -> Result<Vec<i64>, String> {
+    let states = shop
+        .settle_refunds()
+        .await
+        .map_err(|error| error.to_string())?;
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    say!("settling {} refund(s)", states.len());
+    let style = shop.settings().currency_style;
+    let mut stops = console::stops()?;
+    let mut unsettled = 0;
+    let mut completed = Vec::new();
+    for mut state in states {
+        let number = state.borrow().record.number;
+        let settled = tokio::select! {
+            settled = state.wait_for(|refund| refund.is_final()) => settled.map(|refund| refund.clone()).ok(),
+            stopped = stops.changed() => {
+                if stopped.is_ok() {
+                    return Err(format!("stopped; refund {number} and those after it stay unsettled, and recover settles them"));
+                }
+                None
+            }
+        };
+        match settled {
+            Some(refund) => {
+                let record = &refund.record;
+                say!(
+                    "refund #{number} (sale #{}) {}: {}",
+                    record.sale,
+                    record.amount.display(style),
+                    refund.status_line()
+                );
+                if record.phase == crate::refund::RefundPhase::Completed {
+                    completed.push(number);
+                }
+            }
+            None => {
+                unsettled += 1;
+                say_err!("refund #{number} could not be settled");
+            }
+        }
+    }
+    if unsettled > 0 {
+        return Err(format!(
+            "{unsettled} refund(s) are still unsettled; run recover again"
+        ));
+    }
+    Ok(completed)
+}
+
 /// Waits (at most `RECEIPTS_WAIT`, less when the printer cannot print) while the printer queue
 /// prints every owed receipt; says which printed of those owed when this command began (or when
-/// its printer queue started) and those `paid` now, and names each one still owed and why.
-/// Returns how many stay owed.
-async fn print_owed_receipts(shop: &Shop, paid: &[i64]) -> Result<usize, String> {
+/// its printer queue started) and those `paid` (and `refunded`) now, and names each one still
+/// owed and why. Returns how many stay owed.
+async fn print_owed_receipts(shop: &Shop, paid: &[i64], refunded: &[i64]) -> Result<usize, String> {
     let Some(printer) = shop.printer() else {
         return Ok(0);
     };
     let deadline = Instant::now() + RECEIPTS_WAIT;
+    let mut watched_refunds: Vec<i64> = read(shop, Journal::owed_refund_receipts)
+        .await?
+        .iter()
+        .map(|refund| refund.record.number)
+        .chain(refunded.iter().copied())
+        .collect();
+    watched_refunds.sort_unstable();
+    watched_refunds.dedup();
     let owed_now = read(shop, Journal::owed_receipts).await?;
     let mut watched: Vec<i64> = owed_now.iter().map(|sale| sale.record.number).collect();
     if !console::is_remote() {
@@ -217,11 +315,13 @@ async fn print_owed_receipts(shop: &Shop, paid: &[i64]) -> Result<usize, String>
     // Ctrl-C stops the waiting; what is still owed is named all the same.
     let mut stops = console::stops()?;
     let mut stopped = false;
-    let (still_owed, status) = loop {
+    let (still_owed, refunds_owed, status) = loop {
         let owed = read(shop, Journal::owed_receipts).await?;
+        let refunds_owed = read(shop, Journal::owed_refund_receipts).await?;
         let status = printer.state().borrow().status.clone();
-        if owed.is_empty() || status.is_problem() || stopped || Instant::now() >= deadline {
-            break (owed, status);
+        let none_owed = owed.is_empty() && refunds_owed.is_empty();
+        if none_owed || status.is_problem() || stopped || Instant::now() >= deadline {
+            break (owed, refunds_owed, status);
         }
         tokio::select! {
             () = tokio::time::sleep(Duration::from_millis(200)) => {}
@@ -250,7 +350,23 @@ async fn print_owed_receipts(shop: &Shop, paid: &[i64]) -> Result<usize, String>
     for sale in &still_owed {
         say!("{}: receipt still owed: {why}", name(sale));
     }
-    Ok(still_owed.len())
+    let refund_name = |refund: &StoredRefund| {
+        let amount = refund.record.amount.display(style);
+        format!("refund #{} {amount}", refund.record.number)
+    };
+    for number in watched_refunds {
+        let refund = shop
+            .stored_refund(number)
+            .await
+            .map_err(|error| error.to_string())?;
+        if let Some(refund) = refund.filter(|refund| refund.receipt == Receipt::Printed) {
+            say!("{}: receipt printed", refund_name(&refund));
+        }
+    }
+    for refund in &refunds_owed {
+        say!("{}: receipt still owed: {why}", refund_name(refund));
+    }
+    Ok(still_owed.len() + refunds_owed.len())
 }
 
 /// A journal read, its error in words.

@@ -7,6 +7,7 @@ mod codes;
 mod export;
 mod history;
 mod printing;
+mod refund;
 mod setup;
 
 use std::future::Future;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::control::{self, OwnerCommand};
+use crate::control::{self, OwnerCommand, PayerNumber, SecretPin};
 use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
 use crate::report::ExportFormat;
@@ -73,13 +74,49 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", hide = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
         unknown_after: Option<u64>,
     },
+    /// Send money back to a paid sale's payer, as a Monime payout
+    ///
+    /// All that is left of the sale, or --amount of it. The payer's whole number is typed
+    /// (Monime shows it masked) and checked against the digits Monime showed; the provider is
+    /// asked whose number it is, and the quote ("Send Le 12.50 to AMINATA KAMARA, Orange Money
+    /// 076 ··· 456? Monime's fee: ...") is confirmed before anything moves, unless --yes. Needs
+    /// [refunds] enabled = true and the admin PIN, or the PIN of a cashier with can_refund.
+    /// The refund and its idempotency key are written before the payout is sent, so a power cut
+    /// at any moment ends, after `recover`, with one payout.
+    ///
+    /// Exit code 0 refunded, 2 not sent (Monime's failure or refusal, said why), 3 not
+    /// confirmed at the prompt, 4 not confirmed by Monime (check the Monime dashboard;
+    /// `recover` settles it), 1 refused before anything was sent, or an error.
+    Refund {
+        /// Sale number, as `history` shows it
+        sale: i64,
+        /// How much to send back, such as 5.00; all that is left of the sale when absent
+        #[arg(long, value_name = "AMOUNT")]
+        amount: Option<String>,
+        /// The payer's whole mobile number, such as 076123456
+        #[arg(long, value_name = "PHONE")]
+        to: String,
+        /// Send without asking (the quote is still shown)
+        #[arg(long)]
+        yes: bool,
+        /// The admin PIN, or a refunding cashier's (a flag shows in the process list; left
+        /// out, it is asked without echo)
+        #[arg(long, value_name = "DIGITS", conflicts_with = "pin_stdin")]
+        pin: Option<String>,
+        /// Read the PIN from the first line of standard input
+        #[arg(long)]
+        pin_stdin: bool,
+        /// Seconds to follow the payout before saying it is not confirmed yet (for tests)
+        #[arg(long, value_name = "SECONDS", hide = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        wait: Option<u64>,
+    },
     /// List recent sales from the journal
     History {
         /// How many sales
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// Settle every unfinished sale in the journal and exit once all are settled
+    /// Settle every unfinished sale and refund in the journal and exit once all are settled
     Recover {
         /// Switch off codes still waiting for payment instead of waiting for them
         #[arg(long)]
@@ -303,6 +340,27 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
             };
             run_by_owner(launch, charge).await
         }
+        Command::Refund {
+            sale,
+            amount,
+            to,
+            yes,
+            pin,
+            pin_stdin,
+            wait,
+        } => {
+            // Asked here, on the technician's terminal, before the command goes anywhere.
+            let pin = SecretPin(refund::pin(pin, pin_stdin)?);
+            let refund = OwnerCommand::Refund {
+                sale,
+                amount,
+                to: PayerNumber(to),
+                pin,
+                yes,
+                wait,
+            };
+            run_by_owner(launch, refund).await
+        }
         Command::Recover { cancel_pending } => {
             run_by_owner(launch, OwnerCommand::Recover { cancel_pending }).await
         }
@@ -426,6 +484,24 @@ async fn run_on_shop(shop: &Shop, command: OwnerCommand) -> Result<u8, String> {
         OwnerCommand::PrintShift => books::shift(shop, true).await,
         OwnerCommand::CloseDay => books::close_day(shop).await,
         OwnerCommand::Reconcile { date, restore } => books::reconcile(shop, date, restore).await,
+        OwnerCommand::Refund {
+            sale,
+            amount,
+            to,
+            pin,
+            yes,
+            wait,
+        } => {
+            let asked = refund::Asked {
+                sale,
+                amount,
+                to: to.0,
+                pin: pin.0,
+                yes,
+                wait: wait.map(Duration::from_secs),
+            };
+            refund::run(shop, asked).await
+        }
     }
 }
 

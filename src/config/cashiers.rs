@@ -1,6 +1,6 @@
 //! The shop's cashiers (`[[cashiers]]`, optional): who may sign in at the terminal with which
-//! PIN, and when an idle terminal signs its cashier out. Without any, the terminal opens on the
-//! keypad as before and its sales carry no cashier.
+//! PIN, which of them may refund, and when an idle terminal signs its cashier out. Without any,
+//! the terminal opens on the keypad as before and its sales carry no cashier.
 
 use std::fmt;
 use std::time::Duration;
@@ -20,6 +20,7 @@ const IDLE_MINS: std::ops::RangeInclusive<u32> = 1..=720;
 pub(super) struct RawCashier {
     name: Option<String>,
     pin: Option<String>,
+    can_refund: Option<bool>,
 }
 
 /// A cashier who may sign in. The PIN stays out of Debug output and logs.
@@ -27,6 +28,9 @@ pub(super) struct RawCashier {
 pub struct Cashier {
     pub name: String,
     pub pin: String,
+    /// May send money back to a payer (`can_refund = true`; off unless said), with their own
+    /// PIN, when `[refunds]` is on.
+    pub can_refund: bool,
 }
 
 impl fmt::Debug for Cashier {
@@ -34,6 +38,7 @@ impl fmt::Debug for Cashier {
         f.debug_struct("Cashier")
             .field("name", &self.name)
             .field("pin", &"****")
+            .field("can_refund", &self.can_refund)
             .finish()
     }
 }
@@ -77,7 +82,11 @@ pub(super) fn check_cashiers(
                 "{place} is named twice: the reports count sales by name, so give each cashier a different one"
             ));
         }
-        cashiers.push(Cashier { name, pin });
+        cashiers.push(Cashier {
+            name,
+            pin,
+            can_refund: entry.can_refund.unwrap_or(false),
+        });
     }
     Ok(cashiers)
 }

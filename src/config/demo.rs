@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::fields::AmountText;
 use super::raw::{RawConfig, RawKiosk, RawMonime, RawPrinter, RawStorage};
+use super::refunds::RawRefunds;
 use super::{Config, ConfigError, Environment};
 
 impl Config {
@@ -39,6 +41,12 @@ impl Config {
                 path: Some(data_dir.join("journal.sqlite")),
             },
             cashiers: Vec::new(),
+            // The demo refunds its own sales to the simulator's accounts.
+            refunds: RawRefunds {
+                enabled: Some(true),
+                daily_limit: Some(AmountText::Integer(5000)),
+                fee: None,
+            },
         };
         // The token and state folder of the environment belong to a real terminal, not the demo.
         raw.check(None, &Environment::default())

@@ -39,7 +39,24 @@ pub(super) fn entry_name(
 impl AmountText {
     /// The amount in minor units, more than zero; `key` names it in the message.
     pub(super) fn minor_units(self, key: &str) -> Result<i64, String> {
-        let minor = match self {
+        let minor = self.read(key)?;
+        if minor <= 0 {
+            return Err(format!("{key} must be more than zero"));
+        }
+        Ok(minor)
+    }
+
+    /// The amount in minor units, zero allowed (a fee may be none); `key` names it.
+    pub(super) fn minor_units_or_zero(self, key: &str) -> Result<i64, String> {
+        let minor = self.read(key)?;
+        if minor < 0 {
+            return Err(format!("{key} cannot be negative"));
+        }
+        Ok(minor)
+    }
+
+    fn read(self, key: &str) -> Result<i64, String> {
+        Ok(match self {
             AmountText::Integer(units) => units
                 .checked_mul(100)
                 .ok_or_else(|| format!("{key} is too large"))?,
@@ -51,10 +68,6 @@ impl AmountText {
                     "{key} {value}: an amount with decimals must be written in quotes, such as \"2500.50\""
                 ));
             }
-        };
-        if minor <= 0 {
-            return Err(format!("{key} must be more than zero"));
-        }
-        Ok(minor)
+        })
     }
 }

@@ -13,6 +13,7 @@ pub mod edit;
 mod fields;
 mod items;
 mod raw;
+mod refunds;
 mod token;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use crate::monime::ClientSettings;
 use crate::order::{Item, TipOffer};
 use crate::printer::PrinterSettings;
 use crate::qr::QrPayload;
+use crate::refund::RefundPolicy;
 use crate::secret::AccessToken;
 
 pub use cashiers::Cashier;
@@ -46,6 +48,8 @@ pub struct Config {
     pub cashiers: Vec<Cashier>,
     /// The item keys (`[[items]]`); empty: the keypad alone.
     pub items: Vec<Item>,
+    /// Whether and within what the terminal sends money back (`[refunds]`); off by default.
+    pub refunds: RefundPolicy,
     /// The file it came from; `None` in demo mode.
     pub source: Option<PathBuf>,
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::cashiers::{RawCashier, check_cashiers, check_idle_sign_out, is_pin};
 use super::fields::AmountText;
 use super::items::{RawItem, check_items, check_tips};
+use super::refunds::RawRefunds;
 use super::token::find_token;
 use super::{Config, Environment, KioskConfig, MonimeConfig, StorageConfig, expand_code_name};
 use crate::lang::Language;
@@ -44,6 +45,8 @@ pub(super) struct RawConfig {
     pub(super) cashiers: Vec<RawCashier>,
     #[serde(default)]
     pub(super) items: Vec<RawItem>,
+    #[serde(default)]
+    pub(super) refunds: RawRefunds,
 }
 
 #[derive(Deserialize, Default)]
@@ -120,6 +123,7 @@ impl RawConfig {
         let items = check_items(self.items, kiosk.max_amount_minor)?;
         let storage = self.storage.check(&base_dir, env)?;
         let printer = self.printer.check(&storage)?;
+        let refunds = self.refunds.check()?;
         Ok(Config {
             monime,
             kiosk,
@@ -127,6 +131,7 @@ impl RawConfig {
             storage,
             cashiers,
             items,
+            refunds,
             source: file.map(Path::to_path_buf),
         })
     }

@@ -202,6 +202,58 @@ fn cashiers_are_optional_and_checked() {
 }
 
 #[test]
+fn refunds_are_off_unless_enabled_and_need_a_daily_limit() {
+    let config = parse(MINIMAL).expect("valid");
+    assert_eq!(config.refunds, crate::refund::RefundPolicy::default());
+    assert!(!config.refunds.enabled);
+
+    let on = format!(
+        "{MINIMAL}\n[kiosk]\nadmin_pin = \"4821\"\n\
+         [refunds]\nenabled = true\ndaily_limit = \"2500.50\"\nfee = 0\n\
+         [[cashiers]]\nname = \"Aminata\"\npin = \"2580\"\ncan_refund = true\n\
+         [[cashiers]]\nname = \"Mohamed\"\npin = \"1397\"\n"
+    );
+    let config = parse(&on).expect("refunds on");
+    assert!(config.refunds.enabled);
+    assert_eq!(config.refunds.daily_limit_minor, 250_050);
+    assert_eq!(config.refunds.fee_minor, Some(0));
+    let allowed: Vec<(&str, bool)> = config
+        .cashiers
+        .iter()
+        .map(|c| (c.name.as_str(), c.can_refund))
+        .collect();
+    assert_eq!(allowed, [("Aminata", true), ("Mohamed", false)]);
+
+    for (section, expected) in [
+        (
+            "[refunds]\nenabled = true\n",
+            "[refunds] daily_limit is missing",
+        ),
+        (
+            "[refunds]\nenabled = true\ndaily_limit = 0\n",
+            "[refunds] daily_limit must be more than zero",
+        ),
+        (
+            "[refunds]\nenabled = true\ndaily_limit = 50.5\n",
+            "written in quotes",
+        ),
+        (
+            "[refunds]\nenabled = true\ndaily_limit = 500\nfee = -1\n",
+            "[refunds] fee cannot be negative",
+        ),
+        ("[refunds]\nenabled = \"yes\"\n", "enabled"),
+        ("[refunds]\nlimit = 5\n", "unknown field `limit`"),
+        (
+            "[[cashiers]]\nname = \"Aminata\"\npin = \"2580\"\ncan_refund = \"yes\"\n",
+            "can_refund",
+        ),
+    ] {
+        let message = refusal(&format!("{MINIMAL}\n{section}"));
+        assert!(message.contains(expected), "{section}: {message}");
+    }
+}
+
+#[test]
 fn missing_credentials_say_where_to_put_them() {
     let message = refusal("[monime]\naccess_token = \"mon_test_x\"\n");
     assert!(message.contains("space_id is missing"), "{message}");

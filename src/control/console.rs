@@ -1,11 +1,15 @@
 //! Where a command's words go, and where its Ctrl-C comes from. A command run in this process
 //! prints to its own stdout and stderr and is stopped by SIGINT or SIGTERM; a command the running
 //! terminal carries out for a technician (`remote`) sends the same lines back over the control
-//! socket and is stopped by the technician's Ctrl-C forwarded there. The commands use `say!` and
-//! `warn!` and `stops()` and never know which.
+//! socket and is stopped by the technician's Ctrl-C forwarded there. A question (`ask`,
+//! `confirm`) is answered on the technician's terminal either way. The commands use `say!`,
+//! `say_err!`, `stops()` and `ask` and never know which.
+
+use std::io::Write;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Mutex, mpsc, watch};
 
 /// What the running terminal sends back while it carries out a command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +20,8 @@ pub enum Reply {
     Err(String),
     /// The command is over; the process exits with this code.
     Exit(u8),
+    /// A question for the technician (printed as it is); the answer comes back as a line.
+    Ask(String),
 }
 
 /// A command carried out for a technician on the other end of the control socket.
@@ -23,6 +29,8 @@ pub struct Remote {
     pub replies: mpsc::UnboundedSender<Reply>,
     /// How many times the technician pressed Ctrl-C.
     pub stops: watch::Receiver<u32>,
+    /// The technician's answers to `Reply::Ask`, a line each; closed when they left.
+    pub answers: Arc<Mutex<mpsc::UnboundedReceiver<String>>>,
 }
 
 tokio::task_local! {
@@ -72,6 +80,42 @@ pub fn stops() -> Result<watch::Receiver<u32>, String> {
         }
     });
     Ok(stops)
+}
+
+/// Asks the technician `question` (printed as it is, without a line end) and gives the line
+/// they answer; `None` when there is no answer to be had (standard input closed, or the
+/// technician gone).
+pub async fn ask(question: &str) -> Result<Option<String>, String> {
+    let remote = REMOTE.try_with(|remote| (remote.replies.clone(), Arc::clone(&remote.answers)));
+    if let Ok((replies, answers)) = remote {
+        if replies.send(Reply::Ask(question.to_string())).is_err() {
+            return Ok(None);
+        }
+        return Ok(answers.lock().await.recv().await);
+    }
+    print!("{question}");
+    let _ = std::io::stdout().flush();
+    read_stdin_line().await
+}
+
+/// A yes or no to `question`; no unless the answer is "y" or "yes" (none is no).
+pub async fn confirm(question: &str) -> Result<bool, String> {
+    let answer = ask(question).await?;
+    Ok(answer.is_some_and(|line| matches!(line.trim().to_lowercase().as_str(), "y" | "yes")))
+}
+
+/// One line of this process's standard input, without its line end; `None` at its end.
+pub async fn read_stdin_line() -> Result<Option<String>, String> {
+    tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        match std::io::stdin().read_line(&mut line) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(line.trim_end_matches(['\r', '\n']).to_string())),
+            Err(error) => Err(format!("cannot read the answer: {error}")),
+        }
+    })
+    .await
+    .map_err(|error| format!("cannot read the answer: {error}"))?
 }
 
 /// Whether the command runs for a technician through the control socket.

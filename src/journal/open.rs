@@ -76,6 +76,50 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sales ADD COLUMN proof_json TEXT;
     ALTER TABLE sales ADD COLUMN proof_asks INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Money sent back to a paid sale's payer as a Monime payout (`journal/refunds.rs`), with
+    // its idempotency key, written before the payout's create first goes out. `request_json`
+    // holds the create with the payer's full number while the refund is unsettled (a re-send
+    // must be the same request) and is emptied once it settles; `phone_shown` keeps the number
+    // masked. `cashier` is who refunded, NULL for the admin.
+    r#"
+    CREATE TABLE refunds (
+        id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+        sale_id               INTEGER NOT NULL REFERENCES sales (id),
+        terminal_id           TEXT NOT NULL,
+        created_at            TEXT NOT NULL,
+        updated_at            TEXT NOT NULL,
+        amount_minor          INTEGER NOT NULL CHECK (amount_minor > 0),
+        currency              TEXT NOT NULL,
+        provider_id           TEXT NOT NULL,
+        phone_shown           TEXT NOT NULL,
+        holder_name           TEXT,
+        idempotency_key       TEXT NOT NULL UNIQUE
+                              CHECK (length(idempotency_key) BETWEEN 1 AND 64),
+        request_json          TEXT,
+        cashier               TEXT,
+        phase                 TEXT NOT NULL,
+        sent_at               TEXT,
+        payout_id             TEXT,
+        monime_status         TEXT,
+        fee_minor             INTEGER,
+        fee_currency          TEXT,
+        failure_code          TEXT,
+        failure_message       TEXT,
+        transaction_reference TEXT,
+        receipt               TEXT NOT NULL DEFAULT 'owed'
+    );
+    CREATE INDEX refunds_by_sale ON refunds (sale_id);
+    CREATE INDEX refunds_unsettled ON refunds (phase, receipt);
+    CREATE INDEX refunds_by_time ON refunds (created_at);
+    CREATE TABLE refund_events (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        refund_id  INTEGER NOT NULL REFERENCES refunds (id),
+        at         TEXT NOT NULL,
+        phase      TEXT NOT NULL,
+        detail     TEXT
+    );
+    CREATE INDEX refund_events_by_refund ON refund_events (refund_id);
+"#,
 ];
 
 /// SQLite's page cache for the journal, in KiB. It fills as the journal grows, by about a KiB

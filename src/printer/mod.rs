@@ -1,6 +1,7 @@
 //! Receipts on an ESC/POS thermal printer, on whatever it is plugged into.
 //!
-//! `receipt` lays out what is printed, in the commands of the printer's `model`; `device`
+//! `receipt` lays out what is printed, in the commands of the printer's `model` (a refund's
+//! receipt in `refund_receipt`); `device`
 //! reads where the printer is and finds the ones plugged in; `serial`, `usb` and `network` send
 //! documents and ask the printer how it is (through `status`), `auto` uses whichever one is
 //! plugged in; `spooler` prints owed receipts whenever the printer can take them, and
@@ -16,6 +17,7 @@ pub mod network;
 pub mod preview;
 pub mod pty;
 pub mod receipt;
+pub mod refund_receipt;
 pub mod serial;
 pub mod socket;
 pub mod spooler;

@@ -91,7 +91,7 @@ impl From<escpos::errors::PrinterError> for LayoutError {
     }
 }
 
-type Layout<T = ()> = Result<T, LayoutError>;
+pub(super) type Layout<T = ()> = Result<T, LayoutError>;
 
 /// Dots per QR module on paper: about 0.75 mm at 203 dpi, which phone cameras read easily.
 const QR_MODULE_DOTS: u8 = 6;
@@ -447,7 +447,7 @@ fn printed_at(mut doc: Document, style: &ReceiptStyle, now: DateTime<Utc>) -> La
     doc.finish()
 }
 
-fn shop_heading(style: &ReceiptStyle) -> Layout<Document> {
+pub(super) fn shop_heading(style: &ReceiptStyle) -> Layout<Document> {
     let mut doc = Document::new(style.width, style.code_page, style.model)?;
     doc.centered(&style.merchant_name, true, true)?;
     for line in style.header.in_language(style.language.get()) {

@@ -1,9 +1,9 @@
 //! The printer queue: one thread that owns the printer, prints every receipt the journal says
-//! is owed as soon as the printer can take it, and runs the one-off jobs (reprint, test page,
-//! report) people ask for.
+//! is owed (paid sales', completed refunds') as soon as the printer can take it, and runs the
+//! one-off jobs (reprint, test page, report) people ask for.
 //!
-//! The journal is the queue: a receipt is owed from the moment its sale is paid until the bytes
-//! have left for the printer, so a printer that is out of paper, unplugged or switched off
+//! The journal is the queue: a receipt is owed from the moment its sale is paid (its refund
+//! completed) until the bytes have left for the printer, so a printer that is out of paper, unplugged or switched off
 //! loses nothing. Owed receipts are tried again on a timer and at once when the printer's
 //! device node reappears. A crash between sending and recording "printed" prints that receipt
 //! twice rather than never.
@@ -14,9 +14,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch};
 
 use super::receipt::{self, ReceiptStyle};
+use super::refund_receipt::refund_receipt;
 use super::{PrintError, PrinterPort, PrinterStatus};
 use crate::clock::Clock;
-use crate::journal::{Journal, Receipt, StoredSale};
+use crate::journal::{Journal, Receipt, StoredRefund, StoredSale};
+use crate::refund::RefundPhase;
 use crate::report::{DayReport, ShiftReport};
 use crate::sale::Phase;
 
@@ -43,7 +45,7 @@ impl Default for SpoolTiming {
 pub struct PrinterState {
     pub device: String,
     pub status: PrinterStatus,
-    /// Receipts of paid sales not printed yet.
+    /// Receipts of paid sales and completed refunds not printed yet.
     pub owed: usize,
     /// The sale whose receipt printed last.
     pub last_printed: Option<i64>,
@@ -54,6 +56,8 @@ pub struct PrinterState {
 pub enum Job {
     /// A sale's receipt again (marked as a copy unless it was still owed).
     Reprint(i64),
+    /// A completed refund's receipt again (a copy unless it was still owed).
+    ReprintRefund(i64),
     TestPage,
     Report(DayReport),
     /// A shift (X) or day-close (Z) report.
@@ -66,6 +70,7 @@ pub enum Job {
 #[derive(Debug)]
 enum QueueMessage {
     Owed(i64),
+    RefundOwed(i64),
     Print(Job, oneshot::Sender<Result<(), PrintError>>),
     Check(oneshot::Sender<PrinterState>),
 }
@@ -137,6 +142,20 @@ impl PrinterHandle {
         }
     }
 
+    /// A completed refund's receipt is owed: print it when the printer can.
+    pub fn refund_receipt_owed(&self, refund: i64) {
+        if self
+            .requests
+            .send(QueueMessage::RefundOwed(refund))
+            .is_err()
+        {
+            tracing::warn!(
+                refund,
+                "the printer queue has stopped; the refund's receipt stays owed"
+            );
+        }
+    }
+
     /// Prints `job` now, or says why it cannot.
     pub async fn print(&self, job: Job) -> Result<(), PrintError> {
         let (reply, answer) = oneshot::channel();
@@ -183,6 +202,11 @@ impl Spool {
             match inbox.recv_timeout(wait) {
                 Ok(QueueMessage::Owed(sale)) => {
                     tracing::debug!(sale, "receipt owed");
+                    self.print_owed();
+                    next_try = Instant::now() + timing.retry_every;
+                }
+                Ok(QueueMessage::RefundOwed(refund)) => {
+                    tracing::debug!(refund, "refund receipt owed");
                     self.print_owed();
                     next_try = Instant::now() + timing.retry_every;
                 }
@@ -238,39 +262,73 @@ impl Spool {
         });
     }
 
-    fn count_owed(&self) -> Vec<StoredSale> {
-        match self.journal.owed_receipts() {
-            Ok(owed) => {
-                self.state.send_if_modified(|state| {
-                    let changed = state.owed != owed.len();
-                    state.owed = owed.len();
-                    changed
-                });
-                owed
-            }
-            Err(error) => {
+    fn count_owed(&self) -> (Vec<StoredSale>, Vec<StoredRefund>) {
+        let owed = match (
+            self.journal.owed_receipts(),
+            self.journal.owed_refund_receipts(),
+        ) {
+            (Ok(sales), Ok(refunds)) => (sales, refunds),
+            (Err(error), _) | (_, Err(error)) => {
                 tracing::error!(%error, "cannot read the owed receipts");
-                Vec::new()
+                return (Vec::new(), Vec::new());
             }
-        }
+        };
+        let count = owed.0.len() + owed.1.len();
+        self.state.send_if_modified(|state| {
+            let changed = state.owed != count;
+            state.owed = count;
+            changed
+        });
+        owed
     }
 
-    /// Prints every owed receipt, oldest first, while the printer takes them.
+    /// Prints every owed receipt, sales' then refunds', oldest first, while the printer takes
+    /// them.
     fn print_owed(&mut self) {
         let status = self.refresh();
-        let owed = self.count_owed();
-        if owed.is_empty() || !status.can_print() {
+        let (sales, refunds) = self.count_owed();
+        if (sales.is_empty() && refunds.is_empty()) || !status.can_print() {
             return;
         }
-        for sale in owed {
+        for sale in sales {
             let number = sale.record.number;
             if let Err(error) = self.print_sale(&sale, false) {
                 tracing::warn!(sale = number, %error, "receipt not printed; it stays owed");
-                break;
+                self.count_owed();
+                return;
             }
             self.mark_printed(number);
         }
+        for refund in refunds {
+            let number = refund.record.number;
+            if let Err(error) = self.print_refund(&refund, false) {
+                tracing::warn!(refund = number, %error, "refund receipt not printed; it stays owed");
+                break;
+            }
+            self.mark_refund_printed(number);
+        }
         self.count_owed();
+    }
+
+    fn mark_refund_printed(&self, number: i64) {
+        if let Err(error) = self.journal.set_refund_receipt(number, Receipt::Printed) {
+            tracing::error!(refund = number, %error, "printed, but the journal cannot record it");
+        }
+        tracing::info!(refund = number, "refund receipt printed");
+    }
+
+    fn print_refund(&mut self, refund: &StoredRefund, copy: bool) -> Result<(), PrintError> {
+        let number = refund.record.number;
+        let refunded_at = self
+            .journal
+            .refund_events(number)?
+            .into_iter()
+            .find(|event| event.phase == RefundPhase::Completed)
+            .map_or(refund.updated_at, |event| event.at);
+        let sale = self.journal.sale(refund.record.sale)?;
+        let bytes = refund_receipt(&self.style, refund, sale.as_ref(), refunded_at, copy)?;
+        let name = format!("refund-{number}{}", if copy { "-copy" } else { "" });
+        self.send(&name, &bytes)
     }
 
     fn mark_printed(&self, number: i64) {
@@ -338,6 +396,25 @@ impl Spool {
                 self.print_sale(&sale, !owed)?;
                 if owed {
                     self.mark_printed(number);
+                    self.count_owed();
+                }
+                Ok(())
+            }
+            Job::ReprintRefund(number) => {
+                let refund = self
+                    .journal
+                    .refund(number)?
+                    .ok_or_else(|| PrintError::Refused(format!("there is no refund {number}")))?;
+                if refund.record.phase != RefundPhase::Completed {
+                    return Err(PrintError::Refused(format!(
+                        "refund {number} has not completed ({}), so it has no receipt",
+                        refund.record.phase.as_str()
+                    )));
+                }
+                let owed = refund.receipt_owed();
+                self.print_refund(&refund, !owed)?;
+                if owed {
+                    self.mark_refund_printed(number);
                     self.count_owed();
                 }
                 Ok(())

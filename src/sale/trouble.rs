@@ -36,7 +36,7 @@ pub enum Reachability {
 
 impl Reachability {
     /// What a failed request says about Monime, the trouble starting at `since`.
-    fn after(error: &MonimeError, since: DateTime<Utc>) -> Reachability {
+    pub fn after(error: &MonimeError, since: DateTime<Utc>) -> Reachability {
         let message = error.to_string();
         if error.refuses_key() {
             Reachability::KeyRefused { since, message }

@@ -9,6 +9,7 @@ use crate::money::{Currency, CurrencyStyle};
 use crate::order::{Item, TipOffer};
 use crate::printer::ReceiptStyle;
 use crate::qr::QrPayload;
+use crate::refund::RefundPolicy;
 use crate::sale::CodeShape;
 
 /// The operations' settings.
@@ -31,6 +32,9 @@ pub struct ShopSettings {
     /// How receipts and reports look, in English: the command line's paper. The printer queue
     /// has its own copy in the language chosen.
     pub receipt_style: ReceiptStyle,
+    /// Whether and within what money is sent back (`[refunds]`); who may is in `screen`'s
+    /// admin PIN and cashiers.
+    pub refunds: RefundPolicy,
     pub screen: ScreenSettings,
 }
 

@@ -29,6 +29,7 @@ fn with_cashiers() -> Settings {
     let cashier = |name: &str, pin: &str| Cashier {
         name: name.into(),
         pin: pin.into(),
+        can_refund: false,
     };
     Settings {
         cashiers: vec![cashier("Aminata", "2580"), cashier("Mohamed", "1397")],
