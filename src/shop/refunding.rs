@@ -1,13 +1,13 @@
-//! Refunding: money sent back to a paid sale's payer, as a Monime payout, whoever asks (the
-//! screen's History, a technician's `refund`), under the same rules, in two steps:
+//! Refunding: money sent back to a paid sale's payer, as a Monime payout, whoever asks (today a
+//! technician's `refund`; the screen's History is to come), under the same rules, in two steps:
 //!
 //! 1. `prepare_refund` checks everything the terminal can check itself, in this order, and
 //!    sends nothing: refunds are on; the PIN is the admin's or a cashier's with `can_refund`;
 //!    the sale is paid; the amount (all that is left, unless given) fits what is left of the
 //!    sale and of the day's limit; the typed number is a whole one and agrees with the digits
 //!    Monime showed of the payer's (the payer's proof, else the code's processed payment data;
-//!    where nothing is known, only the admin goes on); the provider is the payment's. Then it asks the provider, through Monime, whose number it
-//!    is, and gives the quote: "Send Le 12.50 to AMINATA KAMARA, Orange Money 077 ··· 456?
+//!    where nothing is known, only the admin goes on); the provider is the payment's. Then it
+//!    asks the provider, through Monime, whose number it is, and gives the quote: "Send Le 12.50 to AMINATA KAMARA, Orange Money 077 ··· 456?
 //!    Monime's fee: Le 0.50".
 //! 2. `refund`, once the quote is confirmed, writes the refund with its key (the limits
 //!    checked again in that same write) and sends it. Nothing moves before that.
