@@ -7,8 +7,8 @@
 //!    sale and of the day's limit; the typed number is a whole one and agrees with the digits
 //!    Monime showed of the payer's (the payer's proof, else the code's processed payment data;
 //!    where nothing is known, only the admin goes on); the provider is the payment's. Then it
-//!    asks the provider, through Monime, whose number it is, and gives the quote: "Send Le 12.50 to AMINATA KAMARA, Orange Money 077 ··· 456?
-//!    Monime's fee: Le 0.50".
+//!    asks the provider, through Monime, whose number it is, and gives the quote: "Send
+//!    Le 12.50 to AMINATA KAMARA, Orange Money 077 ··· 456? Monime's fee: Le 0.50".
 //! 2. `refund`, once the quote is confirmed, writes the refund with its key (the limits
 //!    checked again in that same write) and sends it. Nothing moves before that.
 //!
