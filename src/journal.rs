@@ -400,10 +400,29 @@ impl Journal {
 
     /// A sale's history, oldest first.
     pub fn events(&self, number: i64) -> Result<Vec<SaleEvent>, JournalError> {
+        self.history(
+            "SELECT at, phase, detail FROM sale_events WHERE sale_id = ?1 ORDER BY id",
+            number,
+            |at, phase, detail| {
+                Some(SaleEvent {
+                    at,
+                    phase: Phase::parse(phase)?,
+                    detail,
+                })
+            },
+        )
+    }
+
+    /// The rows (time, phase, detail) of one sale's or refund's history, oldest first, each made
+    /// by `event`, which gives `None` for a phase it does not know.
+    pub(crate) fn history<T>(
+        &self,
+        sql: &str,
+        number: i64,
+        event: impl Fn(DateTime<Utc>, &str, Option<String>) -> Option<T>,
+    ) -> Result<Vec<T>, JournalError> {
         let connection = self.lock();
-        let mut statement = connection
-            .prepare("SELECT at, phase, detail FROM sale_events WHERE sale_id = ?1 ORDER BY id")
-            .map_err(|e| self.error(e))?;
+        let mut statement = connection.prepare(sql).map_err(|e| self.error(e))?;
         let rows = statement
             .query_map(params![number], |row| {
                 Ok((
@@ -416,12 +435,11 @@ impl Journal {
         let mut events = Vec::new();
         for row in rows {
             let (at, phase, detail) = row.map_err(|e| self.error(e))?;
-            events.push(SaleEvent {
-                at: parse_time(&at).map_err(|e| self.error(e))?,
-                phase: Phase::parse(&phase)
+            let at = parse_time(&at).map_err(|e| self.error(e))?;
+            events.push(
+                event(at, &phase, detail)
                     .ok_or_else(|| self.error(format!("unknown phase {phase}")))?,
-                detail,
-            });
+            );
         }
         Ok(events)
     }

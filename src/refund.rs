@@ -30,10 +30,7 @@ use crate::money::Money;
 use crate::monime::{
     CodeStatus, MonimeError, NewPayout, Payout, PayoutFailureCode, PayoutStatus, SpaceLoad,
 };
-use crate::sale::{
-    KEY_REFUSED_RECHECK, MAX_BACKOFF, PollBudget, Reachability, TERMINAL_METADATA, Timing,
-    UNKNOWN_AFTER,
-};
+use crate::sale::{PollBudget, Reachability, TERMINAL_METADATA, Timing, UNKNOWN_AFTER};
 
 pub use number::{FullNumber, MaskedNumber, NumberError};
 pub use phase::RefundPhase;
@@ -408,31 +405,19 @@ impl Refund {
                 return Vec::new();
             }
         } else {
-            let since = match (&self.reachability, Reachability::after(error, now)) {
-                (old, new) if std::mem::discriminant(old) == std::mem::discriminant(&new) => {
-                    old.since().unwrap_or(now)
-                }
-                _ => now,
-            };
-            self.reachability = Reachability::after(error, since);
+            self.reachability = self.reachability.then(error, now);
         }
         vec![RefundEffect::CheckAfter(self.backoff(error))]
     }
 
     fn backoff(&mut self, error: &MonimeError) -> Duration {
         self.failures_in_a_row += 1;
-        let exponent = (self.failures_in_a_row - 1).min(10);
-        let wait = self
-            .timing
-            .poll_interval
-            .saturating_mul(1 << exponent)
-            .min(MAX_BACKOFF);
-        let wait = match error {
-            MonimeError::RateLimited { retry_after, .. } => wait.max(*retry_after),
-            error if error.refuses_key() => wait.max(KEY_REFUSED_RECHECK),
-            _ => wait,
-        };
-        wait.mul_f64(self.space.slowdown)
+        crate::sale::backoff(
+            self.timing.poll_interval,
+            self.failures_in_a_row,
+            error,
+            self.space.slowdown,
+        )
     }
 
     fn answered(&mut self) {

@@ -43,7 +43,7 @@ pub use request::{
 pub use status::{
     CHECK_THE_DASHBOARD, KEY_REFUSED, NOTHING_CHARGED, check_the_dashboard, nothing_charged,
 };
-pub use trouble::Reachability;
+pub use trouble::{Reachability, backoff};
 
 /// Longest wait between two checks while Monime cannot be reached.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(8);

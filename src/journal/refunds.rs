@@ -277,30 +277,17 @@ impl Journal {
 
     /// A refund's history, oldest first.
     pub fn refund_events(&self, number: i64) -> Result<Vec<RefundHistoryLine>, JournalError> {
-        let connection = self.lock();
-        let mut statement = connection
-            .prepare("SELECT at, phase, detail FROM refund_events WHERE refund_id = ?1 ORDER BY id")
-            .map_err(|e| self.error(e))?;
-        let rows = statement
-            .query_map(params![number], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, Option<String>>(2)?,
-                ))
-            })
-            .map_err(|e| self.error(e))?;
-        let mut events = Vec::new();
-        for row in rows {
-            let (at, phase, detail) = row.map_err(|e| self.error(e))?;
-            events.push(RefundHistoryLine {
-                at: parse_time(&at).map_err(|e| self.error(e))?,
-                phase: RefundPhase::parse(&phase)
-                    .ok_or_else(|| self.error(format!("unknown refund phase {phase}")))?,
-                detail,
-            });
-        }
-        Ok(events)
+        self.history(
+            "SELECT at, phase, detail FROM refund_events WHERE refund_id = ?1 ORDER BY id",
+            number,
+            |at, phase, detail| {
+                Some(RefundHistoryLine {
+                    at,
+                    phase: RefundPhase::parse(phase)?,
+                    detail,
+                })
+            },
+        )
     }
 
     fn refunds_where(

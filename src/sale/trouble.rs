@@ -47,6 +47,18 @@ impl Reachability {
         }
     }
 
+    /// What `error` says after this, keeping when the trouble began while it is the same kind
+    /// of trouble.
+    pub fn then(&self, error: &MonimeError, now: DateTime<Utc>) -> Reachability {
+        let next = Reachability::after(error, now);
+        let since = if std::mem::discriminant(self) == std::mem::discriminant(&next) {
+            self.since().unwrap_or(now)
+        } else {
+            now
+        };
+        Reachability::after(error, since)
+    }
+
     /// Since when the trouble has lasted; `None` while Monime answers.
     pub fn since(&self) -> Option<DateTime<Utc>> {
         match self {
@@ -115,32 +127,36 @@ impl Sale {
                 return Vec::new();
             }
         } else {
-            let since = match (&self.reachability, Reachability::after(error, now)) {
-                (old, new) if std::mem::discriminant(old) == std::mem::discriminant(&new) => {
-                    old.since().unwrap_or(now)
-                }
-                _ => now,
-            };
-            self.reachability = Reachability::after(error, since);
+            self.reachability = self.reachability.then(error, now);
         }
-        vec![Effect::CheckAfter(self.backoff(error))]
-    }
-
-    fn backoff(&mut self, error: &MonimeError) -> Duration {
         self.failures_in_a_row += 1;
-        let exponent = (self.failures_in_a_row - 1).min(10);
-        let wait = self
-            .timing
-            .poll_interval
-            .saturating_mul(1 << exponent)
-            .min(MAX_BACKOFF);
-        let wait = match error {
-            MonimeError::RateLimited { retry_after, .. } => wait.max(*retry_after),
-            error if error.refuses_key() => wait.max(KEY_REFUSED_RECHECK),
-            _ => wait,
-        };
-        wait.mul_f64(self.space.slowdown)
+        let wait = backoff(
+            self.timing.poll_interval,
+            self.failures_in_a_row,
+            error,
+            self.space.slowdown,
+        );
+        vec![Effect::CheckAfter(wait)]
     }
+}
+
+/// How long to wait after the `failures_in_a_row`th failure in a row (`error` the last):
+/// doubling from `poll_interval` up to `MAX_BACKOFF`, at least what a 429 or a refused key
+/// asks, slowed in a crowded space by `slowdown`. Sales and refunds wait alike.
+pub fn backoff(
+    poll_interval: Duration,
+    failures_in_a_row: u32,
+    error: &MonimeError,
+    slowdown: f64,
+) -> Duration {
+    let exponent = failures_in_a_row.saturating_sub(1).min(10);
+    let wait = poll_interval.saturating_mul(1 << exponent).min(MAX_BACKOFF);
+    let wait = match error {
+        MonimeError::RateLimited { retry_after, .. } => wait.max(*retry_after),
+        error if error.refuses_key() => wait.max(KEY_REFUSED_RECHECK),
+        _ => wait,
+    };
+    wait.mul_f64(slowdown)
 }
 
 /// Monime's clear refusal to make the code: a 4xx other than 401, 403, 404 and 429, which say
