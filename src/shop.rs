@@ -32,7 +32,7 @@ use crate::simulator::SimulatorHandle;
 
 pub use books::CloseError;
 pub use printing::PrintingError;
-pub use refunding::{RefundError, RefundOffer, RefundRequest};
+pub use refunding::{RefundError, RefundOffer, RefundOutlook, RefundRequest};
 pub use selling::{DEMO_PAYMENT_TAKES, StartError};
 pub use settings::{ScreenSettings, ShopSettings};
 

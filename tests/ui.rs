@@ -24,7 +24,7 @@ use paycode_kiosk::simulator::{
 use paycode_kiosk::terminal::{self, DemoMode, Launch};
 use paycode_kiosk::ui::{
     AdminPage, AmountPage, App, BooksPage, HistoryPage, Kiosk, MainWindow, OutcomePage, Page,
-    PaidPage, PaymentPage, StartingPage, StatusBar, TipPage, startup,
+    PaidPage, PaymentPage, RefundPage, RefundStage, StartingPage, StatusBar, TipPage, startup,
 };
 use screen::{Outcome, decode_qr, ensure, page, press, screenshot, seconds, snapshot, tap};
 use slint::platform::Key;
@@ -1065,6 +1065,281 @@ async fn cashiers_and_the_books(rig: &Rig) -> Outcome {
     Ok(())
 }
 
+/// The number that pays the simulator's codes: AMINATA KAMARA's, on Orange Money.
+const PAYER: [&str; 9] = ["0", "7", "6", "1", "2", "3", "4", "5", "6"];
+
+/// Types `keys` on the keypad on screen.
+fn type_keys(window: &MainWindow, keys: &[&str]) -> Outcome {
+    keys.iter().try_for_each(|key| tap(window, key))
+}
+
+/// A paid sale goes back from History: in part by a cashier allowed to, after another was
+/// turned away and a wrong number refused before anything moved; then the rest by the admin.
+/// A third refund, over the day's limit, is refused. Both refund receipts come off the
+/// pseudo-terminal, Monime made exactly two payouts, and the shift report counts the refunds
+/// and the net. The refund screens are saved in three languages.
+async fn refunds_from_history(rig: &Rig) -> Outcome {
+    let config = "[refunds]\nenabled = true\ndaily_limit = 100\nfee = \"0.50\"\n\
+                  [[cashiers]]\nname = \"Aminata\"\npin = \"2580\"\ncan_refund = true\n\
+                  [[cashiers]]\nname = \"Mohamed\"\npin = \"1397\"\n";
+    let shown = open(rig, "refunds", config)?;
+    let (window, kiosk) = (&shown.window, shown.window.global::<Kiosk>());
+    let (history, refund) = (
+        window.global::<HistoryPage>(),
+        window.global::<RefundPage>(),
+    );
+    let payouts_before = rig.sim.payouts().len();
+    rig.until("the sign-in page", || page(window) == Page::SignIn)
+        .await?;
+    type_keys(window, &["1", "3", "9", "7"])?;
+    tap(window, "Unlock")?;
+    sell(rig, window, &["2", "0"]).await?;
+    sell(rig, window, &["9", "0"]).await?;
+    // Each terminal's journal numbers its own sales.
+    let (first, second) = ("Refund sale 1".to_string(), "Refund sale 2".to_string());
+    tap(window, "History")?;
+    rig.until("the history", || history.get_sales().row_count() >= 2)
+        .await?;
+    screenshot(window, "history-refund")?;
+    tap(window, &first)?;
+    ensure(page(window) == Page::Refund, || {
+        format!("{:?}", page(window))
+    })?;
+    // Mohamed may sell, not refund.
+    type_keys(window, &["1", "3", "9", "7"])?;
+    tap(window, "Next")?;
+    ensure(
+        kiosk.get_notice() == "Mohamed may not refund: ask the admin"
+            && refund.get_stage() == RefundStage::Pin,
+        || kiosk.get_notice().into(),
+    )?;
+    type_keys(window, &["2", "5", "8", "0"])?;
+    tap(window, "Next")?;
+    rig.until("all that is left, offered", || {
+        refund.get_stage() == RefundStage::Amount && refund.get_field() == "Le 20.00"
+    })
+    .await
+    .map_err(|error| format!("{error}: {:?} {}", refund.get_stage(), refund.get_field()))?;
+    ensure(
+        refund.get_standing() == "Paid Le 20.00 · Le 20.00 left to refund"
+            && refund.get_payer() == "Paid from Orange Money 076 ··· 456",
+        || format!("{} / {}", refund.get_standing(), refund.get_payer()),
+    )?;
+    tap(window, "Clear")?;
+    type_keys(window, &["1", "2", "Decimal point", "5"])?;
+    screenshot(window, "refund-amount")?;
+    tap(window, "Next")?;
+    // A number the masked one does not admit is refused before anything moves.
+    type_keys(window, &["0", "7", "7", "1", "2", "3", "4", "5", "6"])?;
+    tap(window, "Next")?;
+    rig.until("the wrong number refused", || {
+        kiosk
+            .get_notice()
+            .starts_with("That is not the number that paid")
+    })
+    .await
+    .map_err(|error| format!("{error}: {}", kiosk.get_notice()))?;
+    ensure(refund.get_stage() == RefundStage::Number, || {
+        format!("{:?}", refund.get_stage())
+    })?;
+    screenshot(window, "refund-wrong-number")?;
+    for _ in 0..9 {
+        tap(window, "Backspace")?;
+    }
+    type_keys(window, &PAYER)?;
+    tap(window, "Next")?;
+    rig.until("the question", || {
+        refund.get_stage() == RefundStage::Confirm
+    })
+    .await
+    .map_err(|error| format!("{error}: {}", kiosk.get_notice()))?;
+    let question = refund.get_question();
+    ensure(
+        question == "Send Le 12.50 to AMINATA KAMARA, Orange Money 076 ··· 456?"
+            && refund.get_fee() == "Monime's fee: Le 0.50 (as set for refunds)",
+        || format!("{question} / {}", refund.get_fee()),
+    )?;
+    ensure(rig.sim.payouts().len() == payouts_before, || {
+        "nothing moved before Send".into()
+    })?;
+    screenshot(window, "refund-question")?;
+    tap(window, "Send the refund")?;
+    rig.until("Monime's completed", || refund.get_result() == "Refunded")
+        .await
+        .map_err(|error| format!("{error}: {}", refund.get_result()))?;
+    screenshot(window, "refund-done")?;
+    let refund_receipts = || {
+        rig.printer
+            .emulator()
+            .documents()
+            .iter()
+            .map(|paper| paper.text())
+            .filter(|text| text.contains("REFUND"))
+            .collect::<Vec<_>>()
+    };
+    rig.until("the refund receipt", || refund_receipts().len() == 1)
+        .await
+        .map_err(|error| {
+            let papers = rig.printer.emulator().documents();
+            let terminals: Vec<String> = papers
+                .iter()
+                .filter_map(|paper| {
+                    let text = paper.text();
+                    text.lines()
+                        .find(|line| line.starts_with("Terminal"))
+                        .map(str::to_string)
+                })
+                .collect();
+            let bar = window.global::<StatusBar>();
+            format!("{error}: {terminals:?}, printer {}", bar.get_printer_text())
+        })?;
+    let receipt = refund_receipts().remove(0);
+    ensure(
+        [
+            "Le 12.50",
+            "Aminata",
+            "Orange Money 076 ··· 456",
+            "AMINATA KAMARA",
+        ]
+        .iter()
+        .all(|part| receipt.contains(part)),
+        || receipt.clone(),
+    )?;
+    tap(window, "Done")?;
+    rig.until("the refund in the history", || {
+        history
+            .get_sales()
+            .iter()
+            .any(|row| row.proof.contains("Le 12.50 refunded"))
+    })
+    .await?;
+
+    // The rest, by the admin: all that is left is offered.
+    tap(window, &first)?;
+    type_keys(window, &["4", "8", "2", "1"])?;
+    tap(window, "Next")?;
+    rig.until("what is left", || refund.get_field() == "Le 7.50")
+        .await?;
+    tap(window, "Next")?;
+    type_keys(window, &PAYER)?;
+    press(window, Key::Return);
+    rig.until("the question", || {
+        refund.get_stage() == RefundStage::Confirm
+    })
+    .await?;
+    press(window, Key::Return);
+    rig.until("the second refund", || refund.get_result() == "Refunded")
+        .await?;
+    rig.until("the second receipt", || refund_receipts().len() == 2)
+        .await?;
+    ensure(refund_receipts()[1].contains("Admin"), || {
+        refund_receipts()[1].clone()
+    })?;
+    tap(window, "Done")?;
+    rig.until("the history again", || history.get_loaded())
+        .await?;
+    ensure(tap(window, &first).is_err(), || {
+        "a sale refunded in full offers no refund".into()
+    })?;
+
+    // A third refund would pass the day's limit: refused, and nothing sent.
+    tap(window, &second)?;
+    type_keys(window, &["2", "5", "8", "0"])?;
+    tap(window, "Next")?;
+    rig.until("all of the second sale", || {
+        refund.get_field() == "Le 90.00"
+    })
+    .await?;
+    tap(window, "Next")?;
+    type_keys(window, &PAYER)?;
+    tap(window, "Next")?;
+    rig.until("the limit's refusal", || {
+        kiosk.get_notice().starts_with("Over today's refund limit")
+    })
+    .await
+    .map_err(|error| format!("{error}: {}", kiosk.get_notice()))?;
+    ensure(refund.get_stage() == RefundStage::Amount, || {
+        format!("{:?}", refund.get_stage())
+    })?;
+    screenshot(window, "refund-over-limit")?;
+    ensure(rig.sim.payouts().len() == payouts_before + 2, || {
+        format!("{} payouts", rig.sim.payouts().len() - payouts_before)
+    })?;
+    press(window, Key::Escape);
+    press(window, Key::Escape);
+    ensure(page(window) == Page::History, || {
+        format!("{:?}", page(window))
+    })?;
+    tap(window, "Back")?;
+
+    refund_question_in(rig, window, Language::French, "fr", &second).await?;
+    refund_question_in(rig, window, Language::Krio, "kri", &second).await?;
+    Ok(())
+}
+
+/// Switches the screen to `language`, and saves the history and the refund's question in it.
+async fn refund_question_in(
+    rig: &Rig,
+    window: &MainWindow,
+    language: Language,
+    name: &str,
+    sale_label: &str,
+) -> Outcome {
+    let (history, refund) = (
+        window.global::<HistoryPage>(),
+        window.global::<RefundPage>(),
+    );
+    window.global::<AmountPage>().invoke_open_admin();
+    type_keys(window, &["4", "8", "2", "1"])?;
+    press(window, Key::Return);
+    let place = Language::ALL
+        .iter()
+        .position(|each| *each == language)
+        .ok_or("a language")?;
+    window
+        .global::<AdminPage>()
+        .invoke_choose_language(place as i32);
+    press(window, Key::Escape);
+    window.global::<AmountPage>().invoke_open_history();
+    rig.until("the history", || history.get_loaded()).await?;
+    screenshot(window, &format!("{name}-history-refund"))?;
+    let number: i32 = sale_label
+        .rsplit(' ')
+        .next()
+        .and_then(|number| number.parse().ok())
+        .ok_or("a sale number")?;
+    history.invoke_refund(number);
+    for key in ["2", "5", "8", "0"] {
+        press(window, key);
+    }
+    press(window, Key::Return);
+    rig.until("the amount", || refund.get_field().ends_with("90.00"))
+        .await?;
+    press(window, "c");
+    press(window, "5");
+    press(window, Key::Return);
+    for key in PAYER {
+        press(window, key);
+    }
+    press(window, Key::Return);
+    rig.until("the question", || {
+        refund.get_stage() == RefundStage::Confirm
+    })
+    .await
+    .map_err(|error| format!("{error}: {}", window.global::<Kiosk>().get_notice()))?;
+    ensure(!refund.get_question().starts_with("Send"), || {
+        format!("the question in English: {}", refund.get_question())
+    })?;
+    screenshot(window, &format!("{name}-refund-question"))?;
+    // Not sent: back to the number, the amount, the PIN, the history, the keypad.
+    for _ in 0..5 {
+        press(window, Key::Escape);
+    }
+    ensure(page(window) == Page::Amount, || {
+        format!("{:?}", page(window))
+    })
+}
+
 /// Monime's clock is three days ahead of the terminal's: the status bar says the clock is off,
 /// and the countdown goes by Monime's time.
 async fn clock_off(rig: &Rig) -> Outcome {
@@ -1176,6 +1451,7 @@ fn the_touchscreen_sells_end_to_end() {
         record("expiry", expiry(rig).await);
         record("history and admin", history_and_admin(rig).await);
         record("cashiers and the books", cashiers_and_the_books(rig).await);
+        record("refunds from history", refunds_from_history(rig).await);
         record("clock off", clock_off(rig).await);
         record("a sale in French", a_sale_in_french(rig).await);
         record("a sale in Krio", a_sale_in_krio(rig).await);
@@ -1201,6 +1477,6 @@ fn the_touchscreen_sells_end_to_end() {
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect();
-    assert_eq!(results.borrow().len(), 15, "every scenario ran");
+    assert_eq!(results.borrow().len(), 16, "every scenario ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

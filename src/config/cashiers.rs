@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::fields::entry_name;
+use crate::refund::Refunder;
 
 /// The longest name: it shares the status bar with the shop's name and the lights.
 const NAME_MAX_CHARS: usize = 20;
@@ -40,6 +41,32 @@ impl fmt::Debug for Cashier {
             .field("pin", &"****")
             .field("can_refund", &self.can_refund)
             .finish()
+    }
+}
+
+/// Why a PIN may not send money back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundPinRefusal {
+    /// Neither the admin PIN nor a cashier's.
+    Unknown,
+    /// The PIN of this cashier, who has no `can_refund`.
+    NotAllowed(String),
+}
+
+/// Who `pin` is, if they may send money back: the admin, or a cashier with `can_refund`. The
+/// screen asks before the rest of a refund is typed; the shop asks again before it sends.
+pub fn refunder_of_pin(
+    pin: &str,
+    admin_pin: &str,
+    cashiers: &[Cashier],
+) -> Result<Refunder, RefundPinRefusal> {
+    if !pin.is_empty() && pin == admin_pin {
+        return Ok(Refunder::Admin);
+    }
+    match cashiers.iter().find(|cashier| cashier.pin == pin) {
+        Some(cashier) if cashier.can_refund => Ok(Refunder::Cashier(cashier.name.clone())),
+        Some(cashier) => Err(RefundPinRefusal::NotAllowed(cashier.name.clone())),
+        None => Err(RefundPinRefusal::Unknown),
     }
 }
 

@@ -28,7 +28,7 @@ use crate::qr::QrPayload;
 use crate::refund::RefundPolicy;
 use crate::secret::AccessToken;
 
-pub use cashiers::Cashier;
+pub use cashiers::{Cashier, RefundPinRefusal, refunder_of_pin};
 pub use demo::demo_data_dir;
 pub use token::{TOKEN_CREDENTIAL, TOKEN_ENV, TokenOrigin};
 

@@ -57,6 +57,14 @@ impl Shop {
         Ok(number)
     }
 
+    /// Prints refund `number`'s receipt again, marked as a copy once the original has printed.
+    pub async fn reprint_refund(&self, number: i64) -> Result<(), PrintingError> {
+        Ok(self
+            .printer_or_refusal()?
+            .print(Job::ReprintRefund(number))
+            .await?)
+    }
+
     /// Prints the test page: settings, a ruler, accents, large type, a QR code.
     pub async fn print_test_page(&self) -> Result<(), PrintingError> {
         Ok(self.printer_or_refusal()?.print(Job::TestPage).await?)

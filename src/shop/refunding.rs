@@ -23,13 +23,14 @@ use tokio::sync::watch;
 
 use super::Shop;
 use crate::clock::{day_bounds, local_zone};
+use crate::config::{RefundPinRefusal, refunder_of_pin};
 use crate::controller::{self, RefundHandle, Services};
 use crate::journal::{JournalError, RefundBlocked, StoredRefund, StoredSale};
 use crate::money::Money;
 use crate::monime::{MOMO_PROVIDERS, MonimeError, provider_name};
 use crate::refund::{
     FeeQuote, FullNumber, LimitRefusal, MaskedNumber, NewRefund, NumberError, Refund, RefundQuote,
-    Refunder,
+    RefundStanding, Refunder,
 };
 use crate::sale::Phase;
 
@@ -74,6 +75,20 @@ impl RefundOffer {
     pub fn refunder(&self) -> &Refunder {
         &self.new.refunder
     }
+}
+
+/// Where a paid sale stands for a refund, shown before anything is typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundOutlook {
+    pub sale: i64,
+    /// What the customer paid (Monime's figure where it gave one).
+    pub paid: Money,
+    /// What may still go back: the sale's refunds done, under way or not known are counted.
+    pub left: Money,
+    /// The payer's number as Monime showed it, `076 ··· 456`, when the terminal knows it.
+    pub payer_shown: Option<String>,
+    /// The payer's provider by name, when the terminal knows it.
+    pub provider: Option<String>,
 }
 
 /// Why a refund was not prepared or not sent. Nothing was sent to the payer in any case.
@@ -168,16 +183,10 @@ impl Shop {
     /// Who `pin` is, if they may refund here.
     pub fn refunder(&self, pin: &str) -> Result<Refunder, RefundError> {
         let screen = &self.settings.screen;
-        if !pin.is_empty() && pin == screen.admin_pin {
-            return Ok(Refunder::Admin);
-        }
-        match screen.cashiers.iter().find(|cashier| cashier.pin == pin) {
-            Some(cashier) if cashier.can_refund => Ok(Refunder::Cashier(cashier.name.clone())),
-            Some(cashier) => Err(RefundError::NotAllowed {
-                cashier: cashier.name.clone(),
-            }),
-            None => Err(RefundError::WrongPin),
-        }
+        refunder_of_pin(pin, &screen.admin_pin, &screen.cashiers).map_err(|refusal| match refusal {
+            RefundPinRefusal::Unknown => RefundError::WrongPin,
+            RefundPinRefusal::NotAllowed(cashier) => RefundError::NotAllowed { cashier },
+        })
     }
 
     /// Checks `request` against every rule, asks the provider whose number it is, and quotes
@@ -192,18 +201,7 @@ impl Shop {
         }
         let refunder = self.refunder(&request.pin)?;
         let sale_number = request.sale;
-        let day = self.refund_day().await;
-        let (sale, standing) = self
-            .journal()
-            .call(move |journal| journal.refund_standing(sale_number, day))
-            .await?
-            .ok_or(RefundError::NoSuchSale(sale_number))?;
-        if sale.record.phase != Phase::Paid {
-            return Err(RefundError::NotPaid {
-                sale: sale_number,
-                phase: sale.record.phase,
-            });
-        }
+        let (sale, standing) = self.paid_standing(sale_number).await?;
         let amount = request.amount.unwrap_or_else(|| standing.left());
         standing
             .check(amount, policy.daily_limit_minor)
@@ -257,6 +255,37 @@ impl Shop {
                 source_account: self.settings.code_shape.financial_account.clone(),
             },
         })
+    }
+
+    /// Where paid sale `sale` stands for a refund: what was paid, what is left, and what the
+    /// terminal knows of the payer; for the screen, before anything is typed.
+    pub async fn refund_outlook(&self, sale: i64) -> Result<RefundOutlook, RefundError> {
+        if !self.settings.refunds.enabled {
+            return Err(RefundError::Off);
+        }
+        let (sale, standing) = self.paid_standing(sale).await?;
+        let known = KnownPayer::of(&sale);
+        Ok(RefundOutlook {
+            sale: sale.record.number,
+            paid: standing.paid,
+            left: standing.left(),
+            payer_shown: known.number.as_ref().map(MaskedNumber::shown),
+            provider: known.provider.map(|id| provider_name(&id).to_string()),
+        })
+    }
+
+    /// Paid sale `sale` and where it stands for refunds today.
+    async fn paid_standing(&self, sale: i64) -> Result<(StoredSale, RefundStanding), RefundError> {
+        let day = self.refund_day().await;
+        let (stored, standing) = self
+            .journal()
+            .call(move |journal| journal.refund_standing(sale, day))
+            .await?
+            .ok_or(RefundError::NoSuchSale(sale))?;
+        match stored.record.phase {
+            Phase::Paid => Ok((stored, standing)),
+            phase => Err(RefundError::NotPaid { sale, phase }),
+        }
     }
 
     /// Sends the confirmed `offer`: written to the journal with its idempotency key (the

@@ -13,12 +13,16 @@ mod books;
 mod cashiers;
 mod checkout;
 mod counter;
+mod refunding;
 mod updates;
 mod view;
 
 pub use super::network::{MonimeLink, NetworkNote};
 pub use books::{BooksLine, BooksView};
 pub use checkout::Checkout;
+pub use refunding::{
+    RefundForm, RefundInput, RefundRefusal, RefundStage, RefundStep, RefundTone, RefundView,
+};
 pub use updates::Update;
 pub use view::{
     AdminView, AmountView, CartRow, HistoryRow, HistoryView, OutcomeView, PageView, PaidView,
@@ -31,13 +35,14 @@ use super::keypad::KeypadKey;
 use super::words;
 use crate::clock::Clock;
 use crate::config::Cashier;
-use crate::journal::StoredSale;
+use crate::journal::{StoredRefund, StoredSale};
 use crate::lang::Language;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::order::{Item, Order, TipOffer};
 use crate::printer::PrinterState;
 use crate::report::ShiftReport;
 use crate::sale::NewSale;
+use crate::shop::{RefundOffer, RefundRequest};
 
 /// The page on show, with the state that belongs to it alone.
 #[derive(Debug, Clone)]
@@ -70,11 +75,15 @@ pub enum Screen {
     /// Recent sales; `None` until the worker has read them.
     History {
         sales: Option<Vec<StoredSale>>,
+        /// The refunds of the paid ones, oldest first.
+        refunds: Vec<StoredRefund>,
     },
     AdminPin {
         pin: String,
     },
     Admin,
+    /// A paid sale's money sent back, from History.
+    Refund(Box<refunding::RefundForm>),
     /// The shift report and the day close, behind the admin PIN.
     Books {
         /// `None` while it is read.
@@ -138,6 +147,14 @@ pub enum Intent {
     ChooseTip(Option<usize>),
     /// A tap on the resting screen: it only wakes it.
     Wake,
+    /// History's Refund on a paid sale.
+    OpenRefund(i64),
+    /// The refund's step is typed: on to the next.
+    Next,
+    /// The refund's amount: all that is left of the sale.
+    RefundAll,
+    /// The question was answered yes: the refund is sent.
+    SendRefund,
 }
 
 /// Work for the worker thread.
@@ -158,6 +175,13 @@ pub enum Action {
     CloseDay,
     /// Print in this language from now on, and keep the choice through a restart.
     ChooseLanguage(Language),
+    /// Where a sale stands for a refund.
+    LoadRefund(i64),
+    /// Check a refund and ask whose number it is; nothing is sent.
+    PrepareRefund(RefundRequest),
+    /// Send the refund the question was shown of.
+    SendRefund(Box<RefundOffer>),
+    ReprintRefund(i64),
 }
 
 /// What does not change while the terminal runs.
@@ -186,6 +210,8 @@ pub struct Settings {
     pub screen_idle_secs: Option<u32>,
     /// The PAID screen flashes once as a sale is paid (with the printer's chime).
     pub flash_paid: bool,
+    /// History offers Refund on paid sales (`[refunds] enabled`).
+    pub refunds_enabled: bool,
 }
 
 impl Settings {
@@ -212,6 +238,7 @@ impl Settings {
             tips: screen.tips.clone(),
             screen_idle_secs: screen.screen_idle.map(seconds),
             flash_paid: shop_settings.chime_when_paid,
+            refunds_enabled: shop_settings.refunds.enabled,
         }
     }
 }
@@ -248,6 +275,7 @@ pub struct Flow {
     last_problem: Option<String>,
 }
 
+/// The longest PIN the keypad takes.
 const PIN_MAX: usize = 8;
 
 impl Flow {
@@ -301,9 +329,11 @@ impl Flow {
             Screen::Paid { .. } | Screen::Outcome { .. } => self.result_intent(intent),
             Screen::History { .. } => match intent {
                 Intent::Reprint(number) => vec![Action::Reprint(number)],
+                Intent::OpenRefund(number) => self.open_refund(number),
                 Intent::Back => self.go_home(),
                 _ => Vec::new(),
             },
+            Screen::Refund(_) => self.refund_intent(intent),
             Screen::AdminPin { .. } => self.admin_pin_intent(intent),
             Screen::Admin => self.admin_intent(intent),
             Screen::Books { .. } => self.books_intent(intent),
@@ -323,10 +353,7 @@ impl Flow {
                 self.cart_intent(intent);
                 Vec::new()
             }
-            Intent::OpenHistory => {
-                self.screen = Screen::History { sales: None };
-                vec![Action::LoadHistory]
-            }
+            Intent::OpenHistory => self.open_history(),
             Intent::OpenAdmin => self.open_admin_pin(),
             Intent::ChangeCashier if !self.settings.cashiers.is_empty() => {
                 self.sign_out();
@@ -496,11 +523,16 @@ impl Flow {
                 Intent::Charge
             }
             (Screen::Amount, ESCAPE) => Intent::Back,
+            (Screen::Refund(form), ENTER | RETURN) => match form.step() {
+                RefundStep::Confirm(_) => Intent::SendRefund,
+                _ => Intent::Next,
+            },
             (
                 Screen::History { .. }
                 | Screen::Admin
                 | Screen::AdminPin { .. }
-                | Screen::Books { .. },
+                | Screen::Books { .. }
+                | Screen::Refund(_),
                 ESCAPE,
             ) => Intent::Back,
             (
@@ -527,16 +559,8 @@ impl Flow {
 
     /// A key on a PIN screen: digits up to the longest PIN, Backspace and Clear.
     fn pin_key(&mut self, key: KeypadKey) {
-        let (Screen::SignIn { pin } | Screen::AdminPin { pin }) = &mut self.screen else {
-            return;
-        };
-        match key {
-            KeypadKey::Digit(digit) if pin.len() < PIN_MAX => pin.push(char::from(b'0' + digit)),
-            KeypadKey::Backspace => {
-                pin.pop();
-            }
-            KeypadKey::Clear => pin.clear(),
-            _ => {}
+        if let Screen::SignIn { pin } | Screen::AdminPin { pin } = &mut self.screen {
+            refunding::type_digits(pin, key, PIN_MAX);
         }
     }
 

@@ -8,12 +8,14 @@ use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use super::flow::{
     AdminView, AmountView, BooksView, HistoryView, Intent, OutcomeView, PageView, PaidView,
-    PaymentView, PinView, StatusView, TipView,
+    PaymentView, PinView, RefundStage as Stage, RefundTone as Tone, RefundView, StatusView,
+    TipView,
 };
 use super::keypad::KeypadKey;
 use super::{
     AdminPage, AmountPage, BooksLine, BooksPage, CartRow, HistoryPage, HistoryRow, ItemKey, Kiosk,
-    MainWindow, OutcomePage, Page, PaidPage, PaymentPage, PinPage, StatusBar, TipButton, TipPage,
+    MainWindow, OutcomePage, Page, PaidPage, PaymentPage, PinPage, RefundPage, RefundStage,
+    RefundTone, StatusBar, TipButton, TipPage,
 };
 use crate::lang::Language;
 
@@ -81,7 +83,16 @@ pub fn bind(window: &MainWindow, dispatch: &Dispatch) {
     let history = window.global::<HistoryPage>();
     let reprint_dispatch = Rc::clone(dispatch);
     history.on_reprint(move |number| reprint_dispatch(Intent::Reprint(i64::from(number))));
+    let refund_dispatch = Rc::clone(dispatch);
+    history.on_refund(move |number| refund_dispatch(Intent::OpenRefund(i64::from(number))));
     history.on_back(on(Intent::Back));
+
+    let refund = window.global::<RefundPage>();
+    refund.on_next(on(Intent::Next));
+    refund.on_all(on(Intent::RefundAll));
+    refund.on_send(on(Intent::SendRefund));
+    refund.on_reprint(on(Intent::ReprintThisSale));
+    refund.on_back(on(Intent::Back));
 
     let admin = window.global::<AdminPage>();
     admin.on_test_print(on(Intent::TestPrint));
@@ -154,6 +165,10 @@ pub fn show(window: &MainWindow, page: &PageView, status: &StatusView) {
         PageView::Books(books) => {
             show_books(window, books);
             Page::Books
+        }
+        PageView::Refund(refund) => {
+            show_refund(window, refund);
+            Page::Refund
         }
     };
     window.global::<Kiosk>().set_page(shown);
@@ -269,6 +284,7 @@ fn show_history(window: &MainWindow, view: &HistoryView) {
             proof: row.proof.as_str().into(),
             paid: row.paid,
             can_reprint: row.can_reprint,
+            can_refund: row.can_refund,
         })
         .collect();
     set_if_changed(page.get_sales(), rows, |model| page.set_sales(model));
@@ -301,6 +317,36 @@ fn show_books(window: &MainWindow, view: &BooksView) {
     page.set_can_close(view.can_close);
     page.set_confirm_close(view.confirm_close);
     page.set_confirm_text(view.confirm_text.as_str().into());
+}
+
+fn show_refund(window: &MainWindow, view: &RefundView) {
+    let page = window.global::<RefundPage>();
+    page.set_stage(match view.stage {
+        Stage::Pin => RefundStage::Pin,
+        Stage::Amount => RefundStage::Amount,
+        Stage::Number => RefundStage::Number,
+        Stage::Checking => RefundStage::Checking,
+        Stage::Confirm => RefundStage::Confirm,
+        Stage::Result => RefundStage::Result,
+    });
+    page.set_tone(match view.tone {
+        Tone::Working => RefundTone::Working,
+        Tone::Refunded => RefundTone::Refunded,
+        Tone::NotSent => RefundTone::NotSent,
+        Tone::Unsure => RefundTone::Unsure,
+    });
+    page.set_title(view.title.as_str().into());
+    page.set_standing(view.standing.as_str().into());
+    page.set_payer(view.payer.as_str().into());
+    page.set_prompt(view.prompt.as_str().into());
+    page.set_field(view.field.as_str().into());
+    page.set_all_label(view.all_label.as_str().into());
+    page.set_question(view.question.as_str().into());
+    page.set_fee(view.fee.as_str().into());
+    page.set_send_label(view.send_label.as_str().into());
+    page.set_result(view.result.as_str().into());
+    page.set_result_detail(view.result_detail.as_str().into());
+    page.set_can_reprint(view.can_reprint);
 }
 
 /// Replaces a list on screen only when it changed, so that a scrolled list keeps its place

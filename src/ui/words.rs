@@ -6,6 +6,10 @@
 //! Monime's own messages, file paths and error details stay as they came: they are for the
 //! technician, who reads them on the admin screen and in the log.
 
+mod refunds;
+
+pub use refunds::*;
+
 use std::fmt::Display;
 
 use chrono::{DateTime, Local, TimeDelta, Utc};
@@ -403,12 +407,15 @@ pub enum Printing {
     DayReport,
     /// The shift report (X) or a day close (Z n).
     Books(Option<i64>),
+    /// A refund's receipt.
+    Refund(i64),
 }
 
 /// How a print went: "Test page sent to the printer".
 pub fn printed(language: Language, what: Printing, result: Result<(), PrintError>) -> String {
     let what = match what {
         Printing::Reprint(number) => language.trf("Receipt of sale {}", &[&number]),
+        Printing::Refund(number) => language.trf("Receipt of refund {}", &[&number]),
         Printing::TestPage => language.tr("Test page").into(),
         Printing::DayReport => language.tr("End-of-day report").into(),
         Printing::Books(None) => language.tr("Shift report (X)").into(),

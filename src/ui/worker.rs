@@ -8,15 +8,17 @@
 use std::sync::Arc;
 
 use chrono::Local;
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Mutex, mpsc, watch};
 
-use super::flow::{Action, MonimeLink, NetworkNote, Update};
+use super::flow::{Action, MonimeLink, NetworkNote, RefundRefusal, Update};
 use super::words::{self, Printing};
 use crate::control;
 use crate::controller::SaleWatch;
+use crate::journal::{JournalError, StoredRefund, StoredSale};
 use crate::monime::MonimeError;
-use crate::sale::{Bounds, Reachability};
-use crate::shop::{PrintingError, Shop};
+use crate::refund::Refund;
+use crate::sale::{Bounds, Phase, Reachability};
+use crate::shop::{PrintingError, RefundError, Shop};
 
 /// How many recent sales the history screen lists.
 const HISTORY_LENGTH: usize = 50;
@@ -124,6 +126,17 @@ pub async fn run(
                     handle.cancel();
                 }
             }
+            Action::SendRefund(offer) => {
+                let (language, style) = (shop.language(), shop.settings().currency_style);
+                match shop.refund(*offer).await {
+                    Ok(handle) => follow_refund(handle.updates, post),
+                    Err(error) => {
+                        tracing::warn!(%error, "the refund was not sent");
+                        let refusal = RefundRefusal::of(&error, language, style);
+                        post(Update::RefundQuoted(Err(refusal)));
+                    }
+                }
+            }
             other => {
                 let origin = origin.clone();
                 tokio::spawn(async move { post(answer(&shop, &origin, other).await) });
@@ -156,6 +169,20 @@ fn follow(handle: &SaleWatch, origin: &str, post: impl Fn(Update) + Send + 'stat
                 break;
             }
             if updates.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Sends every state of a refund to the screen until Monime's last word on it.
+fn follow_refund(mut updates: watch::Receiver<Refund>, post: impl Fn(Update) + Send + 'static) {
+    tokio::spawn(async move {
+        loop {
+            let refund = updates.borrow_and_update().clone();
+            let done = refund.is_final();
+            post(Update::Refund(Box::new(refund)));
+            if done || updates.changed().await.is_err() {
                 break;
             }
         }
@@ -213,10 +240,24 @@ async fn answer(shop: &Shop, origin: &str, action: Action) -> Update {
                 message(error.to_string())
             }
         },
-        Action::LoadHistory => match shop.recent_sales(HISTORY_LENGTH).await {
-            Ok(sales) => Update::History(sales),
+        Action::LoadHistory => match recent_sales_and_refunds(shop).await {
+            Ok((sales, refunds)) => Update::History(sales, refunds),
             Err(error) => message(error.to_string()),
         },
+        Action::LoadRefund(sale) => Update::RefundOutlook(
+            shop.refund_outlook(sale)
+                .await
+                .map_err(|error| refused(shop, &error).message),
+        ),
+        Action::PrepareRefund(request) => Update::RefundQuoted(
+            shop.prepare_refund(&request)
+                .await
+                .map(Box::new)
+                .map_err(|error| refused(shop, &error)),
+        ),
+        Action::ReprintRefund(number) => {
+            printed(Printing::Refund(number), shop.reprint_refund(number).await)
+        }
         Action::CheckNetwork => match shop.check_monime().await {
             Ok(()) => Update::Network {
                 link: MonimeLink::Online,
@@ -235,8 +276,28 @@ async fn answer(shop: &Shop, origin: &str, action: Action) -> Update {
                 message(words::language_not_kept(chosen, &error))
             }
         },
-        Action::StartSale(..) | Action::CancelSale => message(String::new()),
+        Action::StartSale(..) | Action::CancelSale | Action::SendRefund(_) => {
+            message(String::new())
+        }
     }
+}
+
+/// The recent sales, and the refunds of the paid ones among them.
+async fn recent_sales_and_refunds(
+    shop: &Shop,
+) -> Result<(Vec<StoredSale>, Vec<StoredRefund>), JournalError> {
+    let sales = shop.recent_sales(HISTORY_LENGTH).await?;
+    let mut refunds = Vec::new();
+    for sale in sales.iter().filter(|sale| sale.record.phase == Phase::Paid) {
+        refunds.extend(shop.refunds_of_sale(sale.record.number).await?);
+    }
+    Ok((sales, refunds))
+}
+
+/// Why the shop will not refund, logged in full and worded for the screen.
+fn refused(shop: &Shop, error: &RefundError) -> RefundRefusal {
+    tracing::warn!(%error, "refund refused");
+    RefundRefusal::of(error, shop.language(), shop.settings().currency_style)
 }
 
 /// What a failed network check tells the status bar: any answer is Monime online, a refused

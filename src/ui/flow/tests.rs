@@ -22,6 +22,7 @@ fn settings() -> Settings {
         tips: TipOffer::default(),
         screen_idle_secs: None,
         flash_paid: false,
+        refunds_enabled: false,
     }
 }
 
@@ -51,6 +52,7 @@ fn page(flow: &Flow) -> &'static str {
         Screen::AdminPin { .. } => "AdminPin",
         Screen::Admin => "Admin",
         Screen::Books { .. } => "Books",
+        Screen::Refund(_) => "Refund",
     }
 }
 
@@ -73,6 +75,7 @@ page_view!(paid, PageView::Paid(view) => view, PaidView);
 page_view!(outcome, PageView::Outcome(view) => view, OutcomeView);
 page_view!(pin, PageView::SignIn(view) | PageView::AdminPin(view) => view, PinView);
 page_view!(books, PageView::Books(view) => view, BooksView);
+page_view!(refund, PageView::Refund(view) => view, RefundView);
 
 fn type_keys(flow: &mut Flow, keys: &str) {
     for key in keys.chars() {
@@ -685,4 +688,110 @@ fn the_paid_screen_flashes_once_when_the_chime_is_on() {
     assert!(paid(&flow).flash);
     flow.tick();
     assert!(!paid(&flow).flash);
+}
+
+/// A terminal that refunds, where Aminata may refund and Mohamed may not.
+fn refunding() -> Flow {
+    let mut settings = with_cashiers();
+    settings.refunds_enabled = true;
+    settings.cashiers[0].can_refund = true;
+    let mut flow = Flow::new(settings);
+    type_keys(&mut flow, "1397\r");
+    assert_eq!(flow.intent(Intent::OpenHistory), vec![Action::LoadHistory]);
+    flow
+}
+
+fn outlook(left_minor: i64) -> crate::shop::RefundOutlook {
+    crate::shop::RefundOutlook {
+        sale: 4,
+        paid: Money::new(Currency::Sle, 2000),
+        left: Money::new(Currency::Sle, left_minor),
+        payer_shown: Some("076 ··· 456".into()),
+        provider: Some("Orange Money".into()),
+    }
+}
+
+#[test]
+fn a_refund_asks_who_then_how_much_then_the_number_and_only_then_the_shop() {
+    let mut flow = refunding();
+    assert_eq!(
+        flow.intent(Intent::OpenRefund(4)),
+        vec![Action::LoadRefund(4)]
+    );
+    assert_eq!(refund(&flow).stage, RefundStage::Pin);
+    // The cashier signed in does not make the refund: the PIN typed does.
+    type_keys(&mut flow, "1397\r");
+    assert_eq!(flow.view().notice, "Mohamed may not refund: ask the admin");
+    type_keys(&mut flow, "9999\r");
+    assert_eq!(flow.view().notice, "Wrong PIN");
+    assert_eq!(refund(&flow).stage, RefundStage::Pin);
+    type_keys(&mut flow, "2580\r");
+    assert_eq!(refund(&flow).stage, RefundStage::Amount);
+    flow.update(Update::RefundOutlook(Ok(outlook(1500))));
+    let view = refund(&flow);
+    assert_eq!(view.field, "Le 15.00", "all that is left, offered");
+    assert_eq!(view.standing, "Paid Le 20.00 · Le 15.00 left to refund");
+    assert_eq!(view.payer, "Paid from Orange Money 076 ··· 456");
+    type_keys(&mut flow, "c16\r");
+    assert_eq!(flow.view().notice, "Only Le 15.00 is left to refund");
+    assert_eq!(refund(&flow).stage, RefundStage::Amount);
+    type_keys(&mut flow, "c\r");
+    assert_eq!(flow.view().notice, "Type the amount to send back");
+    assert!(flow.intent(Intent::RefundAll).is_empty());
+    assert_eq!(refund(&flow).field, "Le 15.00");
+    type_keys(&mut flow, "c12.5\r");
+    assert_eq!(refund(&flow).stage, RefundStage::Number);
+    type_keys(&mut flow, "076123456");
+    assert_eq!(refund(&flow).field, "076 123 456");
+    let asked = flow.keyboard("\r").expect("Enter");
+    assert_eq!(
+        asked,
+        vec![Action::PrepareRefund(crate::shop::RefundRequest {
+            sale: 4,
+            amount: Some(Money::new(Currency::Sle, 1250)),
+            phone: "076123456".into(),
+            pin: "2580".into(),
+        })]
+    );
+    assert_eq!(refund(&flow).stage, RefundStage::Checking);
+    assert!(flow.keyboard("\r").expect("Enter").is_empty(), "asked once");
+
+    // The shop's refusal returns to the step it concerns.
+    flow.update(Update::RefundQuoted(Err(RefundRefusal {
+        message: "That is not the number that paid (076 ··· 456).".into(),
+        at: Some(RefundInput::Number),
+    })));
+    assert_eq!(refund(&flow).stage, RefundStage::Number);
+    assert!(flow.view().notice.starts_with("That is not the number"));
+    flow.intent(Intent::Next);
+    flow.update(Update::RefundQuoted(Err(RefundRefusal {
+        message: "Over today's refund limit".into(),
+        at: Some(RefundInput::Amount),
+    })));
+    assert_eq!(refund(&flow).stage, RefundStage::Amount);
+    // Back, step by step, to the history; the PIN is asked again on the way in.
+    flow.intent(Intent::Back);
+    assert_eq!(refund(&flow).stage, RefundStage::Pin);
+    assert_eq!(refund(&flow).field, "");
+    assert_eq!(flow.intent(Intent::Back), vec![Action::LoadHistory]);
+    assert_eq!(page(&flow), "History");
+}
+
+#[test]
+fn a_sale_that_cannot_be_refunded_goes_back_to_the_history_with_why() {
+    let mut flow = refunding();
+    flow.intent(Intent::OpenRefund(4));
+    flow.update(Update::RefundOutlook(Err(
+        "All of this sale has been sent back".into(),
+    )));
+    assert_eq!(page(&flow), "History");
+    assert_eq!(flow.view().notice, "All of this sale has been sent back");
+}
+
+#[test]
+fn without_refunds_history_offers_none() {
+    let mut flow = Flow::new(settings());
+    flow.intent(Intent::OpenHistory);
+    assert!(flow.intent(Intent::OpenRefund(4)).is_empty());
+    assert_eq!(page(&flow), "History");
 }

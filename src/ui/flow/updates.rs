@@ -1,12 +1,14 @@
 //! What the worker tells the screen: a sale's progress, the printer, the network, the clock, reports; and
 //! what the screen makes of it.
 
-use super::{Checkout, Flow, Screen};
+use super::{Checkout, Flow, RefundRefusal, Screen};
 use crate::clock::Clock;
-use crate::journal::StoredSale;
+use crate::journal::{StoredRefund, StoredSale};
 use crate::printer::PrinterState;
+use crate::refund::Refund;
 use crate::report::ShiftReport;
 use crate::sale::{Phase, Sale};
+use crate::shop::{RefundOffer, RefundOutlook};
 use crate::ui::network::{MonimeLink, NetworkNote};
 
 /// What the worker tells the screen.
@@ -18,7 +20,8 @@ pub enum Update {
     /// The sale could not even be started (the journal refused it): nothing was charged.
     StartFailed(String),
     Printer(PrinterState),
-    History(Vec<StoredSale>),
+    /// The recent sales, and the refunds of those among them paid.
+    History(Vec<StoredSale>, Vec<StoredRefund>),
     /// The status bar's link and the admin screen's line about Monime.
     Network {
         link: MonimeLink,
@@ -33,6 +36,12 @@ pub enum Update {
     Clock(Clock),
     /// A shift or day-close report for the books screen, with a line about it.
     Books(Box<ShiftReport>, Option<String>),
+    /// Where the sale on the refund screen stands, or why it cannot be refunded.
+    RefundOutlook(Result<RefundOutlook, String>),
+    /// The refund checked and its question, or why not.
+    RefundQuoted(Result<Box<RefundOffer>, RefundRefusal>),
+    /// The refund sent, as it stands now.
+    Refund(Box<Refund>),
 }
 
 impl Flow {
@@ -56,9 +65,10 @@ impl Flow {
                 }
             }
             Update::Printer(state) => self.surroundings.printer = Some(state),
-            Update::History(read) => {
-                if let Screen::History { sales } = &mut self.screen {
+            Update::History(read, their_refunds) => {
+                if let Screen::History { sales, refunds } = &mut self.screen {
                     *sales = Some(read);
+                    *refunds = their_refunds;
                 }
             }
             Update::Network { link, note } => self.surroundings.network = (link, note),
@@ -66,6 +76,9 @@ impl Flow {
             Update::Message(text) => self.notice = Some(text),
             Update::Clock(clock) => self.surroundings.clock = clock,
             Update::Books(report, message) => self.books_arrived(*report, message),
+            Update::RefundOutlook(outlook) => self.refund_outlook_arrived(outlook),
+            Update::RefundQuoted(answer) => self.refund_quoted(answer),
+            Update::Refund(refund) => self.refund_changed(*refund),
         }
     }
 

@@ -3,8 +3,9 @@
 //! view is made from that page's own state, and only for the page on show.
 
 use super::checkout::Checkout;
+use super::refunding::RefundView;
 use super::{BooksView, Flow, Screen};
-use crate::journal::StoredSale;
+use crate::journal::{StoredRefund, StoredSale};
 use crate::lang::Language;
 use crate::money::{CurrencyStyle, Money};
 use crate::order::TipKind;
@@ -37,6 +38,7 @@ pub enum PageView {
     AdminPin(PinView),
     Admin(AdminView),
     Books(BooksView),
+    Refund(RefundView),
 }
 
 /// The bar over every page.
@@ -145,10 +147,13 @@ pub struct HistoryRow {
     pub amount: String,
     /// The outcome and the receipt: "Paid · printed".
     pub status: String,
-    /// The payer's proof: "Orange Money · ref MP2512.1234"; empty until Monime's payment gave it.
+    /// The payer's proof: "Orange Money · ref MP2512.1234"; empty until Monime's payment gave
+    /// it; then the sale's refunds: "Le 5.00 refunded".
     pub proof: String,
     pub paid: bool,
     pub can_reprint: bool,
+    /// Paid, with something left to send back, on a terminal that refunds.
+    pub can_refund: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,7 +178,10 @@ impl Flow {
                 shown_for_secs,
             } => PageView::Paid(self.paid_view(checkout, *shown_for_secs)),
             Screen::Outcome { checkout } => PageView::Outcome(self.outcome_view(checkout)),
-            Screen::History { sales } => PageView::History(self.history_view(sales.as_deref())),
+            Screen::History { sales, refunds } => {
+                PageView::History(self.history_view(sales.as_deref(), refunds))
+            }
+            Screen::Refund(form) => PageView::Refund(self.refund_view(form)),
             Screen::AdminPin { pin } => PageView::AdminPin(pin_view(pin)),
             Screen::Admin => PageView::Admin(self.admin_view()),
             Screen::Books {
@@ -342,13 +350,22 @@ impl Flow {
         }
     }
 
-    fn history_view(&self, sales: Option<&[StoredSale]>) -> HistoryView {
+    fn history_view(&self, sales: Option<&[StoredSale]>, refunds: &[StoredRefund]) -> HistoryView {
         let style = self.settings.currency_style;
         HistoryView {
             rows: sales
                 .unwrap_or_default()
                 .iter()
-                .map(|sale| history_row(self.language, sale, style))
+                .map(|sale| {
+                    let number = sale.record.number;
+                    let its_refunds: Vec<&StoredRefund> = refunds
+                        .iter()
+                        .filter(|refund| refund.record.sale == number)
+                        .collect();
+                    let mut row = history_row(self.language, sale, &its_refunds, style);
+                    row.can_refund &= self.settings.refunds_enabled;
+                    row
+                })
                 .collect(),
             loaded: sales.is_some(),
         }
@@ -413,19 +430,35 @@ fn pin_view(pin: &str) -> PinView {
     }
 }
 
-fn history_row(language: Language, sale: &StoredSale, style: CurrencyStyle) -> HistoryRow {
+fn history_row(
+    language: Language,
+    sale: &StoredSale,
+    refunds: &[&StoredRefund],
+    style: CurrencyStyle,
+) -> HistoryRow {
     let phase = sale.record.phase;
+    let second_line: Vec<String> = sale
+        .proof
+        .as_ref()
+        .map(|proof| words::payer_proof(language, proof))
+        .into_iter()
+        .chain(words::history_refunds(language, refunds, style))
+        .filter(|part| !part.is_empty())
+        .collect();
+    let held_minor: i64 = refunds
+        .iter()
+        .filter(|refund| refund.record.phase.holds_money())
+        .map(|refund| refund.record.amount.minor)
+        .sum();
+    let paid = phase == Phase::Paid;
     HistoryRow {
         number: sale.record.number,
         time: words::history_time(language, sale.created_at),
         amount: sale.record.amount().display(style),
         status: words::history_status(language, phase, sale.receipt),
-        proof: sale
-            .proof
-            .as_ref()
-            .map(|proof| words::payer_proof(language, proof))
-            .unwrap_or_default(),
-        paid: phase == Phase::Paid,
-        can_reprint: phase == Phase::Paid,
+        proof: second_line.join(" · "),
+        paid,
+        can_reprint: paid,
+        can_refund: paid && held_minor < sale.record.paid_amount().minor,
     }
 }
