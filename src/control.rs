@@ -46,6 +46,10 @@ pub enum OwnerCommand {
     Reprint {
         sale: Option<i64>,
     },
+    /// A completed refund's receipt, again.
+    ReprintRefund {
+        refund: i64,
+    },
     PrintTest,
     PrintReport {
         date: Option<NaiveDate>,

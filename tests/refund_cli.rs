@@ -394,6 +394,22 @@ async fn a_refund_asks_first_and_prints_its_receipt() {
         journal.refund(1).expect("read").expect("there").receipt,
         Receipt::Printed
     );
+    drop(journal);
+
+    // The refund's receipt again, as a copy.
+    let arguments = args(&["reprint", "--refund", "1"], &setup.config);
+    let output = tokio::task::spawn_blocking(move || kiosk().args(arguments).output())
+        .await
+        .expect("task")
+        .expect("reprint runs");
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(pty.wait_for_cuts(3, Duration::from_secs(20)));
+    let copy = pty.emulator().documents()[2].text();
+    assert!(
+        copy.contains("REFUND") && copy.contains("*** COPY ***") && copy.contains("Le 12.50"),
+        "{copy}"
+    );
 }
 
 /// With the terminal running, the command is handed to it over the control socket: the quote

@@ -124,7 +124,8 @@ pub enum Command {
     },
     /// Print a test page (after showing the printer's status)
     PrintTest,
-    /// Print a paid sale's receipt again; it is marked COPY once the original has printed
+    /// Print a paid sale's receipt again, or a refund's; it is marked COPY once the original has
+    /// printed
     #[command(group = clap::ArgGroup::new("which").required(true))]
     Reprint {
         /// Sale number, as `history` shows it
@@ -133,6 +134,10 @@ pub enum Command {
         /// The newest paid sale
         #[arg(long, group = "which")]
         last: bool,
+        /// A completed refund's receipt, by the refund's number (`history` shows it under its
+        /// sale)
+        #[arg(long, group = "which", value_name = "REFUND")]
+        refund: Option<i64>,
     },
     /// End-of-day summary: paid sales and their total, expired, cancelled, failed
     ///
@@ -365,9 +370,11 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
             run_by_owner(launch, OwnerCommand::Recover { cancel_pending }).await
         }
         Command::PrintTest => run_by_owner(launch, OwnerCommand::PrintTest).await,
-        Command::Reprint { sale, last: _ } => {
-            run_by_owner(launch, OwnerCommand::Reprint { sale }).await
-        }
+        Command::Reprint {
+            refund: Some(refund),
+            ..
+        } => run_by_owner(launch, OwnerCommand::ReprintRefund { refund }).await,
+        Command::Reprint { sale, .. } => run_by_owner(launch, OwnerCommand::Reprint { sale }).await,
         Command::Report { z: true, .. } => run_by_owner(launch, OwnerCommand::CloseDay).await,
         Command::Report {
             x: true,
@@ -479,6 +486,7 @@ async fn run_on_shop(shop: &Shop, command: OwnerCommand) -> Result<u8, String> {
         }
         OwnerCommand::Recover { cancel_pending } => history::recover(shop, cancel_pending).await,
         OwnerCommand::Reprint { sale } => printing::reprint(shop, sale).await,
+        OwnerCommand::ReprintRefund { refund } => printing::reprint_refund(shop, refund).await,
         OwnerCommand::PrintTest => printing::print_test(shop).await,
         OwnerCommand::PrintReport { date } => printing::report(shop, date, true).await,
         OwnerCommand::PrintShift => books::shift(shop, true).await,

@@ -52,6 +52,14 @@ pub async fn reprint(shop: &Shop, sale: Option<i64>) -> Result<u8, String> {
     Ok(0)
 }
 
+pub async fn reprint_refund(shop: &Shop, refund: i64) -> Result<u8, String> {
+    shop.reprint_refund(refund)
+        .await
+        .map_err(|error| error.to_string())?;
+    say!("Receipt of refund {refund} sent to the printer.");
+    Ok(0)
+}
+
 pub async fn report(shop: &Shop, date: Option<NaiveDate>, print: bool) -> Result<u8, String> {
     let report = shop
         .day_report(date)

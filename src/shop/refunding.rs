@@ -1,5 +1,5 @@
-//! Refunding: money sent back to a paid sale's payer, as a Monime payout, whoever asks (today a
-//! technician's `refund`; the screen's History is to come), under the same rules, in two steps:
+//! Refunding: money sent back to a paid sale's payer, as a Monime payout, whoever asks (the
+//! screen's History or a technician's `refund`), under the same rules, in two steps:
 //!
 //! 1. `prepare_refund` checks everything the terminal can check itself, in this order, and
 //!    sends nothing: refunds are on; the PIN is the admin's or a cashier's with `can_refund`;
