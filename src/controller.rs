@@ -21,16 +21,18 @@ use tokio::time::Instant;
 
 mod proof;
 mod refunding;
+mod tallies;
 
 use crate::clock::Clock;
 use crate::journal::{Journal, JournalError, Receipt, StoredSale};
 use crate::monime::{MonimeClient, SpaceLoad};
 use crate::printer::PrinterHandle;
 use crate::sale::{
-    Bounds, CodeShape, Effect, Event, MonimeCall, NewSale, Sale, SaleRecord, Timing,
+    Bounds, CodeShape, Effect, Event, MonimeCall, NewSale, Phase, Sale, SaleRecord, Timing,
 };
 
 pub use refunding::{RefundHandle, resume_refund, start_refund};
+pub use tallies::{Histogram, PAID_LATENCY_BUCKETS, SaleTallies};
 
 /// Where the receipts of paid sales go.
 #[derive(Debug, Clone)]
@@ -48,6 +50,8 @@ pub struct Services {
     pub journal: Journal,
     pub timing: Timing,
     pub receipts: Receipts,
+    /// What the sales tell the metrics.
+    pub tallies: std::sync::Arc<SaleTallies>,
 }
 
 impl Services {
@@ -264,6 +268,12 @@ async fn drive(
             },
         };
         let before = sale.record.clone();
+        let code_updated = match &event {
+            Event::Created(code) | Event::Checked(code) | Event::CancelAnswered(code) => {
+                code.update_time
+            }
+            _ => None,
+        };
         sale.space = services.client.space_load();
         let effects = sale.handle(event, services.clock().now());
         remember_throttled(&services).await;
@@ -271,6 +281,14 @@ async fn drive(
             save(&services, &mut sale).await;
         }
         updates.send_replace(sale.clone());
+        // From Monime's `completed` (the code's last update, on Monime's clock) to PAID on
+        // show (on the terminal's clock, which follows Monime's).
+        if let (false, Phase::Paid, Some(completed)) =
+            (before.phase == Phase::Paid, sale.record.phase, code_updated)
+        {
+            let after = (services.clock().now() - completed).to_std();
+            services.tallies.paid(after.unwrap_or_default());
+        }
         apply(&services, &sale, effects, &mut queue, &mut check_at).await;
     }
     if sale.left_for_recover {
@@ -282,6 +300,7 @@ async fn drive(
         save(&services, &mut sale).await;
     }
     updates.send_replace(sale.clone());
+    services.tallies.settled();
     sale
 }
 

@@ -15,6 +15,7 @@ use crate::sale::{CodeInfo, CodeShape, NewSale, Phase, SaleRecord};
 
 mod backup;
 mod closes;
+mod figures;
 mod open;
 mod owner;
 mod proof;
@@ -24,6 +25,7 @@ mod settings;
 
 pub use backup::{BACKUPS_KEPT, keep_daily_backups};
 pub use closes::{Closing, DayClose, z_label};
+pub use figures::JournalFigures;
 pub use open::{MIN_FREE_BYTES, Opened};
 pub use owner::{OwnerError, OwnerLock};
 pub use proof::{MAX_PROOF_ASKS, PayerProof, ProofWanted};

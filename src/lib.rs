@@ -10,6 +10,7 @@ pub mod controller;
 pub mod journal;
 pub mod lang;
 pub mod memory;
+pub mod metrics;
 pub mod money;
 pub mod monime;
 pub mod order;

@@ -55,6 +55,8 @@ pub struct Shop {
     screen: OnceLock<mpsc::UnboundedSender<SaleWatch>>,
     /// The refunds this process is driving, so that none is driven twice.
     refunds_driven: refunding::DrivenRefunds,
+    /// A cashier is signed in at the screen (for the metrics: a count, never a name).
+    cashier_signed_in: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What `terminal` opened, for `Shop::new`.
@@ -80,7 +82,13 @@ impl Shop {
             _owner: parts.owner,
             screen: OnceLock::new(),
             refunds_driven: Default::default(),
+            cashier_signed_in: Default::default(),
         }
+    }
+
+    /// Whether a cashier is signed in at the screen: the screen sets it, the metrics read it.
+    pub fn cashier_presence(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        std::sync::Arc::clone(&self.cashier_signed_in)
     }
 
     /// What sales run on, to change before the first sale: the benchmarks compare polling

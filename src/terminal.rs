@@ -148,6 +148,7 @@ pub async fn open_for_command(launch: &Launch) -> Result<Shop, OpenError> {
 pub async fn open_for_screen(launch: &Launch) -> Result<Shop, OpenError> {
     let shop = open(launch, Opener::Screen).await?;
     tokio::spawn(keep_daily_backups(shop.journal().clone()));
+    crate::metrics::keep_writing(&shop);
     // A refund a power cut or a killed command left unsettled goes on (under its one key).
     shop.settle_refunds_in_background();
     Ok(shop)
@@ -211,6 +212,7 @@ async fn open(launch: &Launch, opener: Opener) -> Result<Shop, OpenError> {
         receipts: printer
             .clone()
             .map_or(Receipts::NoPrinter, Receipts::Printer),
+        tallies: Default::default(),
     };
     services.recall_throttled()?;
     Ok(Shop::new(ShopParts {
@@ -241,6 +243,7 @@ fn shop_settings(config: &Config) -> ShopSettings {
         control_socket: control_socket(config),
         receipt_style: receipt_style(config),
         refunds: config.refunds,
+        metrics: config.metrics.clone(),
         screen: ScreenSettings {
             merchant_name: kiosk.merchant_name.clone(),
             admin_pin: kiosk.admin_pin.clone(),

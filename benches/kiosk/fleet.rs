@@ -208,6 +208,7 @@ fn services(sim: &SimulatorHandle, journal: &std::path::Path, shared_space: bool
         journal: Journal::open(journal).expect("journal"),
         timing: Timing::new(Duration::from_secs(1)),
         receipts: Receipts::NoPrinter,
+        tallies: Default::default(),
     };
     // As the terminal starts: what the journal remembers of the space.
     services.recall_throttled().expect("the journal reads");

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::fields::AmountText;
+use super::metrics::RawMetrics;
 use super::raw::{RawConfig, RawKiosk, RawMonime, RawPrinter, RawStorage};
 use super::refunds::RawRefunds;
 use super::{Config, ConfigError, Environment};
@@ -46,6 +47,10 @@ impl Config {
                 enabled: Some(true),
                 daily_limit: Some(AmountText::Integer(5000)),
                 fee: None,
+            },
+            // A demo's sales are not a shop's: they stay out of any node_exporter here.
+            metrics: RawMetrics {
+                textfile_dir: Some(std::path::PathBuf::new()),
             },
         };
         // The token and state folder of the environment belong to a real terminal, not the demo.

@@ -12,6 +12,7 @@ mod demo;
 pub mod edit;
 mod fields;
 mod items;
+mod metrics;
 mod raw;
 mod refunds;
 mod token;
@@ -30,6 +31,7 @@ use crate::secret::AccessToken;
 
 pub use cashiers::{Cashier, RefundPinRefusal, refunder_of_pin};
 pub use demo::demo_data_dir;
+pub use metrics::{DEBIAN_TEXTFILE_DIR, MetricsTarget};
 pub use token::{TOKEN_CREDENTIAL, TOKEN_ENV, TokenOrigin};
 
 /// Where an installed terminal keeps its configuration.
@@ -50,6 +52,8 @@ pub struct Config {
     pub items: Vec<Item>,
     /// Whether and within what the terminal sends money back (`[refunds]`); off by default.
     pub refunds: RefundPolicy,
+    /// Where the Prometheus metrics are written (`[metrics]`).
+    pub metrics: MetricsTarget,
     /// The file it came from; `None` in demo mode.
     pub source: Option<PathBuf>,
 }

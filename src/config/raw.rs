@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::cashiers::{RawCashier, check_cashiers, check_idle_sign_out, is_pin};
 use super::fields::AmountText;
 use super::items::{RawItem, check_items, check_tips};
+use super::metrics::RawMetrics;
 use super::refunds::RawRefunds;
 use super::token::find_token;
 use super::{Config, Environment, KioskConfig, MonimeConfig, StorageConfig, expand_code_name};
@@ -47,6 +48,8 @@ pub(super) struct RawConfig {
     pub(super) items: Vec<RawItem>,
     #[serde(default)]
     pub(super) refunds: RawRefunds,
+    #[serde(default)]
+    pub(super) metrics: RawMetrics,
 }
 
 #[derive(Deserialize, Default)]
@@ -124,6 +127,7 @@ impl RawConfig {
         let storage = self.storage.check(&base_dir, env)?;
         let printer = self.printer.check(&storage)?;
         let refunds = self.refunds.check()?;
+        let metrics = self.metrics.check()?;
         Ok(Config {
             monime,
             kiosk,
@@ -132,6 +136,7 @@ impl RawConfig {
             cashiers,
             items,
             refunds,
+            metrics,
             source: file.map(Path::to_path_buf),
         })
     }

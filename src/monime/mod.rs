@@ -17,6 +17,7 @@ mod pace;
 mod payment;
 mod payout;
 mod retry;
+mod tally;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,6 +40,7 @@ pub use payout::{
     PayoutFilter, PayoutStatus,
 };
 pub use retry::{RetryPolicy, backoff_delay};
+pub use tally::{AnswerClass, RequestCounts, RequestTally};
 
 use crate::clock::Clock;
 use crate::secret::AccessToken;
@@ -108,6 +110,8 @@ pub struct MonimeClient {
     pace: Arc<std::sync::Mutex<Pace>>,
     /// Learns Monime's time from every answer's `Date` header.
     clock: Clock,
+    /// Every request's answer, counted by class, for the metrics.
+    tally: Arc<RequestTally>,
 }
 
 /// Whether a request may be sent again after a failure.
@@ -160,6 +164,7 @@ impl MonimeClient {
             next_slot: Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now())),
             pace: Arc::new(std::sync::Mutex::new(pace)),
             clock: Clock::new(),
+            tally: Arc::default(),
         })
     }
 
@@ -271,6 +276,8 @@ impl MonimeClient {
             let outcome = self
                 .send_once(&method, path, query, body, idempotency_key)
                 .await;
+            self.tally
+                .count(AnswerClass::of(outcome.as_ref().map(|_| ())));
             if let Err(MonimeError::RateLimited { .. }) = &outcome {
                 crate::sync::lock(&self.pace).throttled(Instant::now(), self.clock.now());
             }
@@ -354,6 +361,11 @@ impl MonimeClient {
     /// Monime has said it was reached; see `pace`.
     pub fn space_load(&self) -> SpaceLoad {
         crate::sync::lock(&self.pace).load(Instant::now(), self.clock.now())
+    }
+
+    /// How Monime has answered this client and its clones so far.
+    pub fn request_counts(&self) -> RequestCounts {
+        self.tally.read()
     }
 
     /// The journal remembers Monime answering 429 at `at`, before this start.

@@ -35,6 +35,8 @@ pub struct ShopSettings {
     /// Whether and within what money is sent back (`[refunds]`); who may is in `screen`'s
     /// admin PIN and cashiers.
     pub refunds: RefundPolicy,
+    /// Where the Prometheus metrics go (`[metrics]`).
+    pub metrics: crate::config::MetricsTarget,
     pub screen: ScreenSettings,
 }
 

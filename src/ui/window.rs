@@ -42,6 +42,8 @@ struct UiState {
     /// The display's backlight, dimmed while the screen rests; `None` where there is none to
     /// set (a desktop): the screen goes dark instead.
     backlight: Option<Backlight>,
+    /// Whether a cashier is signed in, for the metrics.
+    cashier_signed_in: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 thread_local! {
@@ -68,6 +70,7 @@ impl App {
             qr_for: String::new(),
             clock: shop.clock().clone(),
             language: None,
+            cashier_signed_in: shop.cashier_presence(),
         }));
         let screen = NEXT_SCREEN.replace(NEXT_SCREEN.get() + 1);
         SCREENS.with(|screens| screens.borrow_mut().insert(screen, Rc::clone(&state)));
@@ -192,6 +195,10 @@ fn apply(window: &MainWindow, state: &mut UiState) {
         .position(|known| *known == view.language);
     kiosk.set_language(chosen.and_then(|at| i32::try_from(at).ok()).unwrap_or(0));
     kiosk.set_notice(view.notice.as_str().into());
+    state.cashier_signed_in.store(
+        !view.status.cashier.is_empty(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     pages::show(window, &view.page, &view.status);
     let time = state.clock.now().with_timezone(&Local);
     window

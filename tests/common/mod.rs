@@ -48,6 +48,7 @@ pub async fn shop_with(options: SimulatorOptions, version: ApiVersion) -> Shop {
         journal: Journal::open(&dir.path().join("journal.sqlite")).expect("journal"),
         timing: Timing::new(POLL),
         receipts: Receipts::NoPrinter,
+        tallies: Default::default(),
     };
     Shop {
         sim,
