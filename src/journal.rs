@@ -18,6 +18,7 @@ mod closes;
 mod open;
 mod owner;
 mod proof;
+mod refund_books;
 mod refunds;
 mod restore;
 mod settings;
@@ -27,7 +28,8 @@ pub use closes::{Closing, DayClose, z_label};
 pub use open::{MIN_FREE_BYTES, Opened};
 pub use owner::{OwnerError, OwnerLock};
 pub use proof::{MAX_PROOF_ASKS, PayerProof, ProofWanted};
-pub use refunds::{RefundBlocked, RefundHistoryLine, StoredRefund};
+pub use refund_books::RestoredRefund;
+pub use refunds::{RefundBlocked, RefundBooks, RefundHistoryLine, StoredRefund};
 pub use restore::Restored;
 
 /// Whether a paid sale's receipt is still to be printed.

@@ -667,6 +667,7 @@ mod tests {
             open: 0,
             first_sale: None,
             last_sale: None,
+            refunds: Default::default(),
         };
         let text = paper_text(&style, &day_report(&style, &report, Utc::now()).unwrap());
         let totals: Vec<&str> = text
