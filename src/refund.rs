@@ -467,12 +467,7 @@ fn refuses_create(error: &MonimeError) -> bool {
 /// Whether `payout` is the one made for the refund with idempotency key `key`, by the metadata
 /// `NewRefund::payout_request` gives it.
 pub fn is_payout_of(payout: &Payout, key: &str) -> bool {
-    payout
-        .metadata
-        .as_ref()
-        .and_then(|metadata| metadata.get(REFUND_KEY_METADATA))
-        .and_then(serde_json::Value::as_str)
-        == Some(key)
+    payout.metadata_text(REFUND_KEY_METADATA) == Some(key)
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ impl Journal {
                 payout.id
             ));
         };
-        let named = |key: &str| metadata_text(payout, key);
+        let named = |key: &str| payout.metadata_text(key);
         let Some(sale) = named(SALE_METADATA).and_then(|sale| sale.parse::<i64>().ok()) else {
             return refused(format!(
                 "{} names no sale: enter it by hand from the Monime dashboard",
@@ -173,11 +173,6 @@ impl Journal {
         transaction.commit().map_err(|e| self.error(e))?;
         Ok(RestoredRefund::Added(number))
     }
-}
-
-/// A text entry of the payout's metadata (Monime keeps what the terminal sent).
-fn metadata_text<'a>(payout: &'a Payout, key: &str) -> Option<&'a str> {
-    payout.metadata.as_ref()?.get(key)?.as_str()
 }
 
 /// The payer's number as the journal shows it, its middle hidden: `076 ··· 456` from the whole

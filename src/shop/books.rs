@@ -11,8 +11,8 @@ use super::Shop;
 use crate::books::{self, Day, ReconcileError, Reconciliation};
 use crate::clock::{day_bounds, local_zone};
 use crate::controller::learn_the_time;
-use crate::journal::{Closing, DayClose, JournalError, Restored};
-use crate::monime::PaymentCode;
+use crate::journal::{Closing, DayClose, JournalError, Restored, RestoredRefund};
+use crate::monime::{PaymentCode, Payout};
 use crate::report::{ExportRow, ReportLine, ShiftReport, not_checked_lines, reconciliation_lines};
 
 /// How long a close waits for Monime's check before it closes without it (and says so): a
@@ -106,6 +106,7 @@ impl Shop {
             &services.journal,
             self.settings.terminal_id(),
             day,
+            self.settings.refunds.enabled,
         )
         .await
     }
@@ -118,6 +119,17 @@ impl Shop {
         let services = &self.services;
         let now = self.clock().now();
         books::restore(&services.journal, self.settings.terminal_id(), now, found).await
+    }
+
+    /// Writes the completed payouts `found` lacks back into the journal as refunds of the
+    /// sales they name, marked restored. After `restore`, so those sales are there.
+    pub async fn restore_refunds(
+        &self,
+        found: &Reconciliation,
+    ) -> Result<Vec<(Payout, RestoredRefund)>, JournalError> {
+        let services = &self.services;
+        let now = self.clock().now();
+        books::restore_refunds(&services.journal, self.settings.terminal_id(), now, found).await
     }
 
     /// The sales started from local day `from` to `to`, both included, as export rows.
