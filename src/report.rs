@@ -18,7 +18,7 @@ mod reconciliation;
 mod refunds;
 mod shift;
 
-pub use export::{ExportFormat, ExportRow, UTF8_BOM, write_rows};
+pub use export::{ExportFormat, ExportRow, REFUND_ROW, SALE_ROW, UTF8_BOM, write_rows};
 pub use receipt_words::{receipt_label, receipt_note};
 pub use reconciliation::{not_checked_lines, reconciliation_lines};
 pub use refunds::{ADMIN, RefundTally};

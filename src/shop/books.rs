@@ -1,6 +1,6 @@
 //! The books: the shift report (X), closing the day (Z) after checking it with Monime, the
-//! check alone (`reconcile`) and restoring what a lost journal lacks, and the sales of some
-//! days for a spreadsheet. The journal numbers and stores a close; the shop dates it by the
+//! check alone (`reconcile`) and restoring what a lost journal lacks, and the sales and refunds
+//! of some days for a spreadsheet. The journal numbers and stores a close; the shop dates it by the
 //! terminal's clock and makes its report.
 
 use std::time::Duration;
@@ -132,7 +132,8 @@ impl Shop {
         books::restore_refunds(&services.journal, self.settings.terminal_id(), now, found).await
     }
 
-    /// The sales started from local day `from` to `to`, both included, as export rows.
+    /// The sales and refunds made from local day `from` to `to`, both included, as export
+    /// rows, in the order they were made.
     pub async fn export_rows(
         &self,
         from: NaiveDate,
@@ -141,14 +142,19 @@ impl Shop {
         let zone = local_zone();
         let (start, _) = day_bounds(from, zone);
         let (_, end) = day_bounds(to, zone);
-        let sales = self
+        let (sales, refunds) = self
             .journal()
-            .call(move |journal| journal.between(start, end))
+            .call(move |journal| {
+                Ok((
+                    journal.between(start, end)?,
+                    journal.refunds_between(start, end)?,
+                ))
+            })
             .await?;
-        let style = self.settings.currency_style;
-        Ok(sales
-            .iter()
-            .map(|sale| ExportRow::of(sale, style))
-            .collect())
+        Ok(ExportRow::of_all(
+            &sales,
+            &refunds,
+            self.settings.currency_style,
+        ))
     }
 }
