@@ -21,8 +21,8 @@ mod shift;
 pub use export::{ExportFormat, ExportRow, REFUND_ROW, SALE_ROW, UTF8_BOM, write_rows};
 pub use receipt_words::{receipt_label, receipt_note};
 pub use reconciliation::{not_checked_lines, reconciliation_lines};
-pub use refunds::{ADMIN, RefundTally};
-pub use shift::{ALERT_MARK, Group, ReportLine, ShiftReport};
+pub use refunds::RefundTally;
+pub use shift::{ADMIN, ALERT_MARK, Group, ReportLine, ShiftReport};
 
 /// One local day's sales, counted.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,14 +4,11 @@
 //! report (X) and the day close (Z) count the same way.
 
 use super::add_to_totals;
-use super::shift::{Group, ReportLine, group};
+use super::shift::{ADMIN, Group, ReportLine, group};
 use crate::journal::StoredRefund;
 use crate::lang::Language;
 use crate::money::{CurrencyStyle, Money};
 use crate::refund::RefundPhase;
-
-/// What the admin's refunds are counted under, beside the cashiers' names.
-pub const ADMIN: &str = "Admin";
 
 /// The refunds of a report, counted.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -3,7 +3,6 @@
 
 use chrono::{FixedOffset, NaiveDate};
 
-use super::refunds::ADMIN;
 use super::{DayReport, add_to_totals};
 use crate::journal::{DayClose, Journal, JournalError, StoredRefund, StoredSale, z_label};
 use crate::lang::Language;
@@ -51,6 +50,9 @@ impl Group {
 pub const PROVIDER_NOT_SAID: &str = "Not said";
 /// What a sale made with no cashier signed in is counted under, beside named cashiers.
 pub const NO_CASHIER: &str = "No cashier";
+/// What the admin's refunds are counted under, beside the cashiers' names (as
+/// `refund::Refunder` names the admin).
+pub const ADMIN: &str = "Admin";
 
 impl ShiftReport {
     /// The X report: every sale and refund no close has counted yet, those under way included.
