@@ -45,7 +45,12 @@ impl RefundTally {
                 .count(),
             by_refunder: group(
                 &completed,
-                |refund| refund.refunder.name_in(Language::English),
+                |refund| {
+                    refund
+                        .refunder
+                        .cashier()
+                        .map_or_else(|| ADMIN.to_string(), str::to_string)
+                },
                 |refund| refund.record.amount,
             ),
             ..RefundTally::default()
