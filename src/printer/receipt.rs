@@ -687,6 +687,57 @@ mod tests {
     }
 
     #[test]
+    fn the_refund_lines_of_a_report_keep_label_and_value_on_one_line() {
+        use crate::report::{ADMIN, Group, RefundTally, ShiftReport};
+        let sle = |minor| Money::new(Currency::Sle, minor);
+        let zone = FixedOffset::east_opt(0).expect("zone");
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+        let mut report = ShiftReport::from_sales(None, date, zone, Currency::Sle, &[]);
+        let group = |name: &str, minor| Group {
+            name: name.into(),
+            count: 1,
+            totals: vec![sle(minor)],
+        };
+        report.tally.refunds = RefundTally {
+            completed: 2,
+            totals: vec![sle(125_000)],
+            fee_totals: vec![sle(50)],
+            fees_known: 1,
+            not_confirmed: 1,
+            not_sent: 1,
+            restored: 1,
+            by_refunder: vec![group(ADMIN, 25_000), group("Aminata", 100_000)],
+        };
+        for width in [32, 42, 48] {
+            for language in Language::ALL {
+                let mut style = ReceiptStyle::new("Shop", "T1", CurrencyStyle::Symbol, None);
+                style.width = width;
+                style.language.set(language);
+                let text = paper_text(&style, &shift_report(&style, &report, Utc::now()).unwrap());
+                let lines: Vec<&str> = text.lines().collect();
+                for (label, value) in [
+                    (language.tr("Refunds"), "2"),
+                    (language.tr("Total refunded"), "Le 1,250.00"),
+                    (language.tr("Refund fees"), "Le 0.50"),
+                    (language.tr("Net takings"), "Le -1,250.00"),
+                    (language.tr("Refunds not confirmed"), "1"),
+                    (language.tr("Refunds not sent"), "1"),
+                    (language.tr("Admin"), "Le 250.00"),
+                ] {
+                    let label = style.code_page.printable(label);
+                    assert!(
+                        lines
+                            .iter()
+                            .any(|line| line.contains(label.as_str()) && line.ends_with(value)),
+                        "{label} {value} on one line at {width} columns:\n{text}"
+                    );
+                }
+                assert!(lines.iter().all(|line| line.chars().count() <= width));
+            }
+        }
+    }
+
+    #[test]
     fn raster_qr_has_a_well_formed_header() {
         let bytes = qr_raster("pmc-1", 4).expect("raster");
         assert_eq!(&bytes[..4], &[0x1D, b'v', b'0', 0]);
