@@ -19,6 +19,7 @@ mod figures;
 mod open;
 mod owner;
 mod proof;
+mod refund_books;
 mod refunds;
 mod restore;
 mod settings;
@@ -29,7 +30,8 @@ pub use figures::JournalFigures;
 pub use open::{MIN_FREE_BYTES, Opened};
 pub use owner::{OwnerError, OwnerLock};
 pub use proof::{MAX_PROOF_ASKS, PayerProof, ProofWanted};
-pub use refunds::{RefundBlocked, RefundHistoryLine, StoredRefund};
+pub use refund_books::RestoredRefund;
+pub use refunds::{RefundBlocked, RefundBooks, RefundHistoryLine, StoredRefund};
 pub use restore::Restored;
 
 /// Whether a paid sale's receipt is still to be printed.

@@ -30,7 +30,9 @@ use crate::money::Money;
 use crate::monime::{
     CodeStatus, MonimeError, NewPayout, Payout, PayoutFailureCode, PayoutStatus, SpaceLoad,
 };
-use crate::sale::{PollBudget, Reachability, TERMINAL_METADATA, Timing, UNKNOWN_AFTER};
+use crate::sale::{
+    CASHIER_METADATA, PollBudget, Reachability, TERMINAL_METADATA, Timing, UNKNOWN_AFTER,
+};
 
 pub use number::{FullNumber, MaskedNumber, NumberError};
 pub use phase::RefundPhase;
@@ -102,14 +104,20 @@ pub struct NewRefund {
 
 impl NewRefund {
     /// Monime's payout for refund `number` under `key`: the amount to the number, with
-    /// metadata naming the terminal, the sale, the refund and its key.
+    /// metadata naming the terminal, the sale, the refund, its key, and the cashier who made
+    /// it (none for the admin), so that Monime keeps what `reconcile --restore` needs to write
+    /// the refund back as it was.
     pub fn payout_request(&self, number: i64, key: &str) -> NewPayout {
-        NewPayout::momo(self.amount, self.provider_id.clone(), self.phone.as_str())
+        let request = NewPayout::momo(self.amount, self.provider_id.clone(), self.phone.as_str())
             .with_source_account(self.source_account.clone())
             .with_metadata(TERMINAL_METADATA, self.terminal_id.clone())
             .with_metadata(SALE_METADATA, self.sale.to_string())
             .with_metadata(REFUND_METADATA, number.to_string())
-            .with_metadata(REFUND_KEY_METADATA, key)
+            .with_metadata(REFUND_KEY_METADATA, key);
+        match self.refunder.cashier() {
+            Some(cashier) => request.with_metadata(CASHIER_METADATA, cashier),
+            None => request,
+        }
     }
 }
 
@@ -459,12 +467,7 @@ fn refuses_create(error: &MonimeError) -> bool {
 /// Whether `payout` is the one made for the refund with idempotency key `key`, by the metadata
 /// `NewRefund::payout_request` gives it.
 pub fn is_payout_of(payout: &Payout, key: &str) -> bool {
-    payout
-        .metadata
-        .as_ref()
-        .and_then(|metadata| metadata.get(REFUND_KEY_METADATA))
-        .and_then(serde_json::Value::as_str)
-        == Some(key)
+    payout.metadata_text(REFUND_KEY_METADATA) == Some(key)
 }
 
 #[cfg(test)]

@@ -1,25 +1,28 @@
 //! The end-of-day report: how many sales a day brought, what they came to (one total per
 //! currency: amounts in different currencies are never added), and how many did not end in a
-//! payment. The command line prints it; the printer prints it as a receipt. The shift (X) and
-//! day-close (Z) reports, which count the same way, are in `shift`; the sales as rows for a
-//! spreadsheet are in `export`.
+//! payment, and the refunds of the day beside them (`refunds`: what went back, and the takings
+//! net of it). The command line prints it; the printer prints it as a receipt. The shift (X)
+//! and day-close (Z) reports, which count the same way, are in `shift`; the sales and refunds
+//! as rows for a spreadsheet are in `export`.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::clock::day_bounds;
-use crate::journal::{Journal, JournalError, StoredSale};
+use crate::journal::{Journal, JournalError, StoredRefund, StoredSale};
 use crate::money::{Currency, Money};
 use crate::sale::Phase;
 
 mod export;
 mod receipt_words;
 mod reconciliation;
+mod refunds;
 mod shift;
 
-pub use export::{ExportFormat, ExportRow, UTF8_BOM, write_rows};
+pub use export::{ExportFormat, ExportRow, REFUND_ROW, SALE_ROW, UTF8_BOM, write_rows};
 pub use receipt_words::{receipt_label, receipt_note};
 pub use reconciliation::{not_checked_lines, reconciliation_lines};
-pub use shift::{ALERT_MARK, Group, ReportLine, ShiftReport};
+pub use refunds::RefundTally;
+pub use shift::{ADMIN, ALERT_MARK, Group, ReportLine, ShiftReport};
 
 /// One local day's sales, counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +47,8 @@ pub struct DayReport {
     pub open: usize,
     pub first_sale: Option<DateTime<FixedOffset>>,
     pub last_sale: Option<DateTime<FixedOffset>>,
+    /// The refunds of the same span; empty until `with_refunds`.
+    pub refunds: RefundTally,
 }
 
 impl DayReport {
@@ -68,6 +73,7 @@ impl DayReport {
             open: 0,
             first_sale: None,
             last_sale: None,
+            refunds: RefundTally::default(),
         };
         for sale in sales {
             match sale.record.phase {
@@ -108,7 +114,15 @@ impl DayReport {
         add_to_totals(&mut self.paid_totals, amount);
     }
 
-    /// Reads the day's sales from the journal and counts them.
+    /// The same report with `refunds` (those of the same span) counted beside the sales.
+    pub fn with_refunds(self, refunds: &[StoredRefund]) -> DayReport {
+        DayReport {
+            refunds: RefundTally::of(refunds),
+            ..self
+        }
+    }
+
+    /// Reads the day's sales and refunds from the journal and counts them.
     pub fn for_day(
         journal: &Journal,
         date: NaiveDate,
@@ -117,7 +131,8 @@ impl DayReport {
     ) -> Result<DayReport, JournalError> {
         let (from, until) = day_bounds(date, zone);
         let sales = journal.between(from, until)?;
-        Ok(DayReport::from_sales(date, zone, currency, &sales))
+        let refunds = journal.refunds_between(from, until)?;
+        Ok(DayReport::from_sales(date, zone, currency, &sales).with_refunds(&refunds))
     }
 }
 

@@ -134,6 +134,9 @@ fn expected(sale: &StoredSale) -> BTreeMap<String, String> {
                 .map(|fee| fee.minor.to_string())
                 .unwrap_or_default(),
         ),
+        ("kind", "sale".into()),
+        ("refund", String::new()),
+        ("payout_id", String::new()),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_string(), value))

@@ -4,70 +4,18 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::cli::{Setup, add_printer, args, kiosk, run, setup, text};
+use common::cli::{Setup, add_printer, args, run, text};
+use common::refunding::{
+    PAYER, REFUNDS, paid_sale, refund, refund_killed_after_its_post, refund_setup,
+};
 use paycode_kiosk::journal::{Journal, Receipt};
 use paycode_kiosk::money::{Currency, Money};
 use paycode_kiosk::monime::PayoutStatus;
 use paycode_kiosk::refund::RefundPhase;
-use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorOptions};
-
-/// Refunds on, Le 30 a day; Aminata may refund, Mohamed may not; the admin PIN is 0000.
-const REFUNDS: &str = "[refunds]\nenabled = true\ndaily_limit = 30\n\
-    [[cashiers]]\nname = \"Aminata\"\npin = \"2580\"\ncan_refund = true\n\
-    [[cashiers]]\nname = \"Mohamed\"\npin = \"1397\"\n";
-/// The number that pays the simulator's codes (AMINATA KAMARA's, Orange Money).
-const PAYER: &str = "076123456";
-
-/// A simulator whose customers pay every code at once.
-fn paying() -> SimulatorOptions {
-    SimulatorOptions {
-        auto_pay_after: Some(Duration::from_millis(300)),
-        processing_time: Duration::from_millis(200),
-        ..SimulatorOptions::default()
-    }
-}
-
-async fn refund_setup(extra_monime: &str, extra: &str) -> Setup {
-    let setup = setup(paying(), extra_monime).await;
-    let mut config = std::fs::read_to_string(&setup.config).expect("config");
-    config.push_str(extra);
-    std::fs::write(&setup.config, config).expect("config");
-    setup
-}
-
-/// Charges `amount` and sees it paid.
-async fn paid_sale(setup: &Setup, amount: &str) {
-    let output = run(args(&["charge", amount], &setup.config)).await;
-    assert!(output.status.success(), "{:?}", text(&output));
-}
-
-/// Runs `refund` with `extra` and standard input `input`.
-async fn refund(setup: &Setup, extra: &[&str], input: &str) -> Output {
-    let mut all = vec!["refund"];
-    all.extend_from_slice(extra);
-    let arguments = args(&all, &setup.config);
-    let input = input.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut child = kiosk()
-            .args(arguments)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("refund runs");
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(input.as_bytes()).expect("input");
-        drop(stdin);
-        child.wait_with_output().expect("refund ends")
-    })
-    .await
-    .expect("task")
-}
 
 /// The requests the simulator saw whose path contains `path`, by method.
 fn requests(setup: &Setup, method: &str, path: &str) -> usize {
@@ -83,26 +31,7 @@ fn requests(setup: &Setup, method: &str, path: &str) -> usize {
 async fn a_refund_killed_after_its_post_is_settled_by_recover_with_one_payout() {
     let setup = refund_setup("", REFUNDS).await;
     paid_sale(&setup, "12.50").await;
-    // Monime makes the payout, and its answer is held back: the process dies waiting for it.
-    setup.sim.push_fault(FaultRule {
-        endpoint: Endpoint::CreatePayout,
-        fault: Fault::Delay { ms: 10_000 },
-        times: 1,
-    });
-    let mut child = kiosk()
-        .args(args(
-            &["refund", "1", "--to", PAYER, "--yes", "--pin", "0000"],
-            &setup.config,
-        ))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("refund runs");
-    let made = common::printing::wait_until(|| !setup.sim.payouts().is_empty()).await;
-    assert!(made, "the payout was made at Monime");
-    // SIGKILL: no handler runs, as at a power cut.
-    child.kill().expect("killed");
-    child.wait().expect("reaped");
+    refund_killed_after_its_post(&setup, "1").await;
     let journal = Journal::open(&setup.journal()).expect("journal");
     let left = journal
         .refund(1)
@@ -397,11 +326,7 @@ async fn a_refund_asks_first_and_prints_its_receipt() {
     drop(journal);
 
     // The refund's receipt again, as a copy.
-    let arguments = args(&["reprint", "--refund", "1"], &setup.config);
-    let output = tokio::task::spawn_blocking(move || kiosk().args(arguments).output())
-        .await
-        .expect("task")
-        .expect("reprint runs");
+    let output = run(args(&["reprint", "--refund", "1"], &setup.config)).await;
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(pty.wait_for_cuts(3, Duration::from_secs(20)));

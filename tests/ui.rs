@@ -1271,10 +1271,60 @@ async fn refunds_from_history(rig: &Rig) -> Outcome {
         format!("{:?}", page(window))
     })?;
     tap(window, "Back")?;
+    refunds_in_the_books(rig, window).await?;
 
     refund_question_in(rig, window, Language::French, "fr", &second).await?;
     refund_question_in(rig, window, Language::Krio, "kri", &second).await?;
     Ok(())
+}
+
+/// The shift report, then the day's close (Z), count the two refunds, who made them, and the
+/// takings net of them: Le 110.00 paid, Le 20.00 sent back.
+async fn refunds_in_the_books(rig: &Rig, window: &MainWindow) -> Outcome {
+    let books = window.global::<BooksPage>();
+    let lines = || -> Vec<(String, String)> {
+        books
+            .get_totals()
+            .iter()
+            .chain(books.get_groups().iter())
+            .map(|line| (line.label.to_string(), line.value.to_string()))
+            .collect()
+    };
+    let counted = |lines: &[(String, String)]| {
+        [
+            ("Refunds", "2"),
+            ("Total refunded", "Le 20.00"),
+            ("Net takings", "Le 90.00"),
+            ("Aminata (1)", "Le 12.50"),
+            ("Admin (1)", "Le 7.50"),
+        ]
+        .iter()
+        .all(|(label, value)| {
+            lines
+                .iter()
+                .any(|line| (line.0.as_str(), line.1.as_str()) == (*label, *value))
+        })
+    };
+    tap(window, "Admin")?;
+    type_keys(window, &["4", "8", "2", "1"])?;
+    tap(window, "Unlock")?;
+    tap(window, "Shift and day close")?;
+    rig.until("the refunds in the shift report", || counted(&lines()))
+        .await
+        .map_err(|error| format!("{error}: {:?}", lines()))?;
+    screenshot(window, "books-refunds")?;
+    tap(window, "Close day")?;
+    tap(window, "Confirm close day")?;
+    rig.until("the Z with its refunds", || {
+        books.get_title().starts_with("Day close Z") && counted(&lines())
+    })
+    .await
+    .map_err(|error| format!("{error}: {} {:?}", books.get_title(), lines()))?;
+    tap(window, "Back")?;
+    tap(window, "Back")?;
+    ensure(page(window) == Page::Amount, || {
+        format!("{:?}", page(window))
+    })
 }
 
 /// Switches the screen to `language`, and saves the history and the refund's question in it.

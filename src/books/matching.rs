@@ -1,14 +1,17 @@
-//! Matching the journal's sales with Monime's codes, as pure data: what a check covers, what
-//! the two sides disagree on, and which paid codes a lost journal can have back. No I/O and no
-//! wording: `reading` brings both sides, `report` words what was found.
+//! Matching the journal's sales with Monime's codes, and its refunds with Monime's payouts, as
+//! pure data: what a check covers, what the two sides disagree on, and which paid codes and
+//! completed payouts a lost journal can have back. No I/O and no wording: `reading` brings
+//! both sides, `report` words what was found.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use serde_json::Value;
 
-use crate::journal::StoredSale;
+use crate::journal::{StoredRefund, StoredSale};
 use crate::money::Money;
-use crate::monime::{CodeStatus, PaymentCode};
+use crate::monime::{CodeStatus, PaymentCode, Payout, PayoutStatus};
+use crate::refund::{RefundPhase, is_payout_of};
 use crate::sale::{Phase, TERMINAL_METADATA};
 
 /// Which sales to check.
@@ -41,6 +44,35 @@ pub enum Difference {
     /// A code of this terminal, paid or still payable at Monime, that the journal does not
     /// have. A paid one can be restored.
     Missing(Box<PaymentCode>),
+    /// Monime completed the refund's payout while the journal does not call it refunded (it
+    /// is under way, not confirmed or not sent here): the money went; Monime's figure.
+    RefundedThereNotHere {
+        refund: i64,
+        sale: i64,
+        phase: RefundPhase,
+        payout: String,
+        amount: Money,
+    },
+    /// Refunded here, while Monime calls the payout something else (`None`: Monime has no
+    /// payout for it).
+    RefundedHereNotThere {
+        refund: i64,
+        sale: i64,
+        payout: Option<String>,
+        amount: Money,
+        status: Option<PayoutStatus>,
+    },
+    /// Monime's payout for the refund is of another amount than the journal's.
+    RefundAmountDiffers {
+        refund: i64,
+        sale: i64,
+        payout: String,
+        here: Money,
+        there: Money,
+    },
+    /// A payout of this terminal, completed or still on its way at Monime, that the journal
+    /// has no refund for. A completed one can be restored.
+    PayoutMissing(Box<Payout>),
 }
 
 /// What the check found.
@@ -54,6 +86,20 @@ pub struct Reconciliation {
     /// Codes of this terminal the journal lacks that were never paid (expired or cancelled):
     /// no money is missing, so they are counted, not listed.
     pub unpaid_missing: usize,
+    /// The payouts compared: the checked refunds' and this terminal's payouts at Monime; 0
+    /// when payouts were not read.
+    pub payouts_checked: usize,
+    /// Payouts of this terminal the journal lacks that failed: no money went, so they are
+    /// counted, not listed.
+    pub failed_payouts_missing: usize,
+}
+
+/// What matching the journal's refunds with Monime's payouts found, to add to a check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayoutCheck {
+    pub checked: usize,
+    pub differences: Vec<Difference>,
+    pub failed_missing: usize,
 }
 
 /// The sales a check covered, for the command line's heading.
@@ -72,8 +118,13 @@ impl Difference {
     pub fn amount(&self) -> Option<Money> {
         match self {
             Difference::PaidThereNotHere { amount, .. }
-            | Difference::PaidHereNotThere { amount, .. } => Some(*amount),
+            | Difference::PaidHereNotThere { amount, .. }
+            | Difference::RefundedThereNotHere { amount, .. }
+            | Difference::RefundedHereNotThere { amount, .. } => Some(*amount),
+            // What Monime says went.
+            Difference::RefundAmountDiffers { there, .. } => Some(*there),
             Difference::Missing(code) => code.paid_amount(),
+            Difference::PayoutMissing(payout) => payout.amount,
         }
     }
 
@@ -81,6 +132,16 @@ impl Difference {
     pub fn restorable(&self) -> Option<&PaymentCode> {
         match self {
             Difference::Missing(code) if code.status == CodeStatus::Completed => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The payout Monime completed that `restore` can bring back into the journal as a refund.
+    pub fn restorable_payout(&self) -> Option<&Payout> {
+        match self {
+            Difference::PayoutMissing(payout) if payout.status == PayoutStatus::Completed => {
+                Some(payout)
+            }
             _ => None,
         }
     }
@@ -98,12 +159,27 @@ impl Reconciliation {
             .filter_map(Difference::restorable)
             .collect()
     }
+
+    /// The completed payouts the journal lacks.
+    pub fn restorable_payouts(&self) -> Vec<&Payout> {
+        self.differences
+            .iter()
+            .filter_map(Difference::restorable_payout)
+            .collect()
+    }
+
+    /// The check with what matching the refunds with the payouts found.
+    pub fn with_payouts(mut self, found: PayoutCheck) -> Reconciliation {
+        self.payouts_checked = found.checked;
+        self.failed_payouts_missing = found.failed_missing;
+        self.differences.extend(found.differences);
+        self
+    }
 }
 
-/// Whether Monime's record says the code was made by the terminal `terminal_id`.
-fn made_by(code: &PaymentCode, terminal_id: &str) -> bool {
-    code.metadata
-        .as_ref()
+/// Whether Monime's `metadata` says the code or payout was made by the terminal `terminal_id`.
+fn made_by(metadata: Option<&Value>, terminal_id: &str) -> bool {
+    metadata
         .and_then(|metadata| metadata.get(TERMINAL_METADATA))
         .and_then(|terminal| terminal.as_str())
         == Some(terminal_id)
@@ -155,7 +231,7 @@ pub fn compare(
     for code in monime {
         if ours.contains(code.id.as_str())
             || known_elsewhere.contains(&code.id)
-            || !made_by(code, terminal_id)
+            || !made_by(code.metadata.as_ref(), terminal_id)
         {
             continue;
         }
@@ -170,7 +246,94 @@ pub fn compare(
         checked,
         differences,
         unpaid_missing,
+        payouts_checked: 0,
+        failed_payouts_missing: 0,
     }
+}
+
+/// Matches the checked refunds with Monime's payouts, each refund with the payout of its id or
+/// of its key. `monime` holds the payouts of the scope's time and of any checked refund;
+/// `known_elsewhere` the ids among them the journal has a refund for outside the scope, which
+/// are not this check's business.
+pub fn compare_payouts(
+    terminal_id: &str,
+    refunds: &[StoredRefund],
+    monime: &[Payout],
+    known_elsewhere: &HashSet<String>,
+) -> PayoutCheck {
+    let mut found = PayoutCheck {
+        checked: 0,
+        differences: Vec::new(),
+        failed_missing: 0,
+    };
+    let mut ours = HashSet::new();
+    for refund in refunds {
+        let record = &refund.record;
+        let there = monime.iter().find(|payout| {
+            record.payout_id() == Some(payout.id.as_str())
+                || is_payout_of(payout, &record.idempotency_key)
+        });
+        let refunded_here = record.phase == RefundPhase::Completed;
+        // A refund that never reached Monime has no payout to compare.
+        if there.is_none() && !refunded_here {
+            continue;
+        }
+        found.checked += 1;
+        if let Some(there) = there {
+            ours.insert(there.id.as_str());
+        }
+        let status = there.map(|there| there.status);
+        let payout_id = there
+            .map(|there| there.id.clone())
+            .or_else(|| record.payout_id().map(str::to_string));
+        let difference = match (there, there.and_then(|there| there.amount)) {
+            (Some(there), Some(amount)) if amount != record.amount => {
+                Some(Difference::RefundAmountDiffers {
+                    refund: record.number,
+                    sale: record.sale,
+                    payout: there.id.clone(),
+                    here: record.amount,
+                    there: amount,
+                })
+            }
+            (Some(there), amount) if there.status == PayoutStatus::Completed && !refunded_here => {
+                Some(Difference::RefundedThereNotHere {
+                    refund: record.number,
+                    sale: record.sale,
+                    phase: record.phase,
+                    payout: there.id.clone(),
+                    amount: amount.unwrap_or(record.amount),
+                })
+            }
+            _ if refunded_here && status != Some(PayoutStatus::Completed) => {
+                Some(Difference::RefundedHereNotThere {
+                    refund: record.number,
+                    sale: record.sale,
+                    payout: payout_id,
+                    amount: record.amount,
+                    status,
+                })
+            }
+            _ => None,
+        };
+        found.differences.extend(difference);
+    }
+    for payout in monime {
+        if ours.contains(payout.id.as_str())
+            || known_elsewhere.contains(&payout.id)
+            || !made_by(payout.metadata.as_ref(), terminal_id)
+        {
+            continue;
+        }
+        found.checked += 1;
+        match payout.status {
+            PayoutStatus::Failed => found.failed_missing += 1,
+            _ => found
+                .differences
+                .push(Difference::PayoutMissing(Box::new(payout.clone()))),
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -260,5 +423,124 @@ mod tests {
         );
         assert!(agreed.agrees());
         assert_eq!((agreed.checked, agreed.restorable().len()), (1, 0));
+    }
+
+    fn refund(number: i64, minor: i64, phase: RefundPhase, payout: Option<&str>) -> StoredRefund {
+        use crate::refund::{PayoutSeen, RefundRecord};
+        StoredRefund::for_test(RefundRecord {
+            number,
+            sale: 1,
+            idempotency_key: format!("key-{number}"),
+            amount: Money::new(Currency::Sle, minor),
+            provider_id: "m17".into(),
+            phone_shown: "076 ··· 456".into(),
+            request: None,
+            phase,
+            sent_at: None,
+            payout: payout.map(|id| PayoutSeen {
+                id: id.into(),
+                status: PayoutStatus::Unknown,
+                fee: None,
+                reference: None,
+            }),
+            failure: None,
+        })
+    }
+
+    /// A payout of terminal `terminal` made for the refund whose key is `key`.
+    fn payout(id: &str, status: PayoutStatus, minor: i64, terminal: &str, key: &str) -> Payout {
+        Payout {
+            id: id.into(),
+            status,
+            amount: Some(Money::new(Currency::Sle, minor)),
+            destination: Default::default(),
+            source_account: None,
+            source_transaction_reference: None,
+            fees: Vec::new(),
+            failure: None,
+            delayed_reason: None,
+            create_time: Some(Utc::now()),
+            update_time: None,
+            metadata: Some(
+                serde_json::json!({"terminal": terminal, "sale": "1", "refund_key": key}),
+            ),
+        }
+    }
+
+    #[test]
+    fn refunds_are_matched_with_payouts_by_id_or_key() {
+        use PayoutStatus::{Completed, Failed, Processing};
+        let refunds = [
+            refund(1, 100, RefundPhase::Completed, Some("pyt-agrees")),
+            // The journal never heard the payout's id: found by the refund's key.
+            refund(2, 200, RefundPhase::Sending, None),
+            refund(3, 300, RefundPhase::Completed, Some("pyt-processing")),
+            refund(4, 400, RefundPhase::Completed, Some("pyt-gone")),
+            refund(5, 500, RefundPhase::Completed, Some("pyt-other-amount")),
+            refund(6, 600, RefundPhase::Failed, Some("pyt-failed")),
+            // Refused by Monime: no payout to look for.
+            refund(7, 700, RefundPhase::Refused, None),
+        ];
+        let monime = [
+            payout("pyt-agrees", Completed, 100, "T1", "key-1"),
+            payout("pyt-late", Completed, 200, "T1", "key-2"),
+            payout("pyt-processing", Processing, 300, "T1", "key-3"),
+            payout("pyt-other-amount", Completed, 550, "T1", "key-5"),
+            payout("pyt-failed", Failed, 600, "T1", "key-6"),
+            payout("pyt-lost", Completed, 1250, "T1", "key-lost"),
+            payout("pyt-lost-failed", Failed, 999, "T1", "key-lost-2"),
+            payout("pyt-lost-on-its-way", Processing, 800, "T1", "key-lost-3"),
+            payout("pyt-other-terminal", Completed, 700, "T2", "key-x"),
+            payout("pyt-yesterday", Completed, 800, "T1", "key-y"),
+        ];
+        let elsewhere = HashSet::from(["pyt-yesterday".to_string()]);
+        let found = compare_payouts("T1", &refunds, &monime, &elsewhere);
+        let sle = |minor| Money::new(Currency::Sle, minor);
+        assert_eq!(
+            found.differences,
+            [
+                Difference::RefundedThereNotHere {
+                    refund: 2,
+                    sale: 1,
+                    phase: RefundPhase::Sending,
+                    payout: "pyt-late".into(),
+                    amount: sle(200),
+                },
+                Difference::RefundedHereNotThere {
+                    refund: 3,
+                    sale: 1,
+                    payout: Some("pyt-processing".into()),
+                    amount: sle(300),
+                    status: Some(Processing),
+                },
+                Difference::RefundedHereNotThere {
+                    refund: 4,
+                    sale: 1,
+                    payout: Some("pyt-gone".into()),
+                    amount: sle(400),
+                    status: None,
+                },
+                Difference::RefundAmountDiffers {
+                    refund: 5,
+                    sale: 1,
+                    payout: "pyt-other-amount".into(),
+                    here: sle(500),
+                    there: sle(550),
+                },
+                Difference::PayoutMissing(Box::new(monime[5].clone())),
+                Difference::PayoutMissing(Box::new(monime[7].clone())),
+            ]
+        );
+        assert_eq!((found.checked, found.failed_missing), (9, 1));
+        let check = compare(Span::Today, "T1", &[], &[], &HashSet::new()).with_payouts(found);
+        assert_eq!(
+            check.restorable_payouts(),
+            [&monime[5]],
+            "only the completed one"
+        );
+        assert_eq!(check.payouts_checked, 9);
+        let agreed = compare_payouts("T1", &refunds[..1], &monime[..1], &HashSet::new());
+        assert!(agreed.differences.is_empty());
+        assert_eq!(agreed.checked, 1);
     }
 }

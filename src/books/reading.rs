@@ -1,14 +1,16 @@
-//! Reading both sides of a check: the journal's sales of the span and Monime's codes of the
-//! same time (every page, and any paid sale's code the list did not show), then matching them.
+//! Reading both sides of a check: the journal's sales and refunds of the span and Monime's
+//! codes and payouts of the same time (every page, and any paid sale's code or refund's payout
+//! the list did not show), then matching them.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::matching::{Day, Reconciliation, Span, compare};
+use super::matching::{Day, PayoutCheck, Reconciliation, Span, compare, compare_payouts};
 use crate::clock::{OFF_AFTER, day_bounds, local_zone};
-use crate::journal::{Journal, JournalError, StoredSale};
-use crate::monime::{MonimeClient, MonimeError, PaymentCode};
+use crate::journal::{Journal, JournalError, StoredRefund, StoredSale};
+use crate::monime::{MonimeClient, MonimeError, PaymentCode, Payout};
+use crate::refund::REFUND_KEY_METADATA;
 use crate::sale::Phase;
 
 /// Why the check could not be made.
@@ -22,23 +24,38 @@ pub enum ReconcileError {
     TooSlow(std::time::Duration),
 }
 
-/// The sales a check covers, and from when (and until when) Monime's codes are read.
+/// The sales and refunds a check covers, and from when (and until when) Monime's codes and
+/// payouts are read.
 struct Scope {
     span: Span,
     sales: Vec<StoredSale>,
+    refunds: Vec<StoredRefund>,
     from: DateTime<Utc>,
     until: Option<DateTime<Utc>>,
 }
 
-/// Checks `day` against Monime: reads the journal's sales and Monime's codes of that time,
-/// asks Monime about any paid sale its list did not show, and compares.
-/// The terminal's own codes are those made with `terminal_id`; `client`'s clock says which day
-/// today is.
+impl Scope {
+    /// Whether Monime's record, created at `created`, falls in the scope's time.
+    fn holds(&self, created: Option<DateTime<Utc>>) -> bool {
+        match (self.until, created) {
+            (Some(until), Some(created)) => created < until,
+            _ => true,
+        }
+    }
+}
+
+/// Checks `day` against Monime: reads the journal's sales and refunds and Monime's codes and
+/// payouts of that time, asks Monime about any paid sale or refund its lists did not show, and
+/// compares. The terminal's own codes and payouts are those made with `terminal_id`;
+/// `client`'s clock says which day today is. Payouts are read when `refunds_on`, or when the
+/// journal has refunds in the span: a terminal that never refunds does not ask for them, which
+/// its key may not be allowed to.
 pub async fn reconcile(
     client: &MonimeClient,
     journal: &Journal,
     terminal_id: &str,
     day: Day,
+    refunds_on: bool,
 ) -> Result<Reconciliation, ReconcileError> {
     let today = client.clock().today();
     let scope = journal
@@ -50,15 +67,21 @@ pub async fn reconcile(
                     Ok(Scope {
                         span: Span::On(date),
                         sales: journal.between(from, until)?,
+                        refunds: journal.refunds_between(from, until)?,
                         from,
                         until: Some(until),
                     })
                 }
                 Day::Current => {
                     let sales = journal.sales_since_close()?;
-                    // A sale still open at the last close, or left from before today, is in this
-                    // day's books: Monime's list is read back to it.
-                    let first = sales.iter().map(|sale| sale.created_at).min();
+                    let refunds = journal.refunds_since_close()?;
+                    // A sale or refund still open at the last close, or left from before today,
+                    // is in this day's books: Monime's lists are read back to it.
+                    let first = sales
+                        .iter()
+                        .map(|sale| sale.created_at)
+                        .chain(refunds.iter().map(|refund| refund.created_at))
+                        .min();
                     let today_starts = day_bounds(today, zone).0;
                     let (start, span) = match journal.last_close()? {
                         // The close is dated by this terminal's clock, the codes by Monime's,
@@ -77,6 +100,7 @@ pub async fn reconcile(
                         span,
                         from: first.map_or(start, |first| first.min(start)),
                         sales,
+                        refunds,
                         until: None,
                     })
                 }
@@ -87,12 +111,7 @@ pub async fn reconcile(
         .list_created_since(scope.from)
         .await?
         .into_iter()
-        .filter(|code| {
-            let (Some(until), Some(created)) = (scope.until, code.create_time) else {
-                return true;
-            };
-            created < until
-        })
+        .filter(|code| scope.holds(code.create_time))
         .collect();
     // A paid sale whose code the list did not show (made just before the scope's start, say)
     // is asked about on its own.
@@ -134,11 +153,79 @@ pub async fn reconcile(
             Ok(known)
         })
         .await?;
-    Ok(compare(
+    let found = compare(
         scope.span,
         terminal_id,
         &scope.sales,
         &codes,
+        &known_elsewhere,
+    );
+    if !refunds_on && scope.refunds.is_empty() {
+        return Ok(found);
+    }
+    Ok(found.with_payouts(check_payouts(client, journal, terminal_id, scope).await?))
+}
+
+/// Reads Monime's payouts of the scope's time (and any checked refund's the list did not
+/// show), and matches them with the scope's refunds.
+async fn check_payouts(
+    client: &MonimeClient,
+    journal: &Journal,
+    terminal_id: &str,
+    scope: Scope,
+) -> Result<PayoutCheck, ReconcileError> {
+    let mut payouts: Vec<Payout> = client
+        .list_payouts_created_since(scope.from)
+        .await?
+        .into_iter()
+        .filter(|payout| scope.holds(payout.create_time))
+        .collect();
+    // A refund whose payout the list did not show (made before the scope's start, say) is
+    // asked about on its own.
+    let listed: HashSet<String> = payouts.iter().map(|payout| payout.id.clone()).collect();
+    let unlisted: Vec<String> = scope
+        .refunds
+        .iter()
+        .filter_map(|refund| refund.record.payout_id())
+        .filter(|id| !listed.contains(*id))
+        .map(str::to_string)
+        .collect();
+    for id in unlisted {
+        match client.payout(&id).await {
+            Ok(payout) => payouts.push(payout),
+            Err(MonimeError::NotFound { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    // A payout the journal has a refund for outside the scope is another day's.
+    let in_scope: HashSet<i64> = scope
+        .refunds
+        .iter()
+        .map(|refund| refund.record.number)
+        .collect();
+    let lookups: Vec<(String, Option<String>)> = payouts
+        .iter()
+        .map(|payout| {
+            let key = payout.metadata_text(REFUND_KEY_METADATA);
+            (payout.id.clone(), key.map(str::to_string))
+        })
+        .collect();
+    let known_elsewhere = journal
+        .call(move |journal| {
+            let mut known = HashSet::new();
+            for (id, key) in lookups {
+                let refund = journal.refund_of_payout(&id, key.as_deref())?;
+                if refund.is_some_and(|refund| !in_scope.contains(&refund.record.number)) {
+                    known.insert(id);
+                }
+            }
+            Ok(known)
+        })
+        .await?;
+    Ok(compare_payouts(
+        terminal_id,
+        &scope.refunds,
+        &payouts,
         &known_elsewhere,
     ))
 }

@@ -1,16 +1,17 @@
-//! `report --x` (the shift report: every sale since the last close), `report --z` (close the
-//! day, after checking it with Monime) and `reconcile` (the check alone, and restoring what a
-//! lost journal lacks). Each report shows as the paper has it; a close also prints when there is
-//! a printer.
+//! `report --x` (the shift report: every sale and refund since the last close), `report --z`
+//! (close the day, after checking it with Monime) and `reconcile` (the check alone, and
+//! restoring the sales and refunds a lost journal lacks). Each report shows as the paper has
+//! it; a close also prints when there is a printer.
 
 use chrono::NaiveDate;
 
 use super::printing::show_paper;
 use crate::books::{Day, Span};
 use crate::control::console::{say, say_err};
-use crate::journal::{Restored, z_label};
+use crate::journal::{Restored, RestoredRefund, z_label};
 use crate::lang::Language;
 use crate::printer::receipt;
+use crate::refund::SALE_METADATA;
 use crate::report::{ReportLine, ShiftReport, reconciliation_lines};
 use crate::shop::Shop;
 
@@ -62,8 +63,8 @@ async fn print(shop: &Shop, report: ShiftReport) -> Result<(), String> {
 }
 
 /// Checks the business day (or `date`) with Monime and says what differs; with `restore`,
-/// writes the paid codes the journal lacks back into it. Exit 0 when they agree (in the end),
-/// `DIFFERENCES_EXIT` when they differ.
+/// writes the paid codes and then the completed payouts the journal lacks back into it. Exit 0
+/// when they agree (in the end), `DIFFERENCES_EXIT` when they differ.
 pub async fn reconcile(shop: &Shop, date: Option<NaiveDate>, restore: bool) -> Result<u8, String> {
     let day = date.map_or(Day::Current, Day::Date);
     let found = shop
@@ -80,6 +81,7 @@ pub async fn reconcile(shop: &Shop, date: Option<NaiveDate>, restore: bool) -> R
         say!("{}", line_text(&line));
     }
     let restorable = found.restorable().len();
+    let restorable_payouts = found.restorable_payouts().len();
     let mut left = found.differences.len();
     if restore {
         let restored = shop
@@ -105,10 +107,46 @@ pub async fn reconcile(shop: &Shop, date: Option<NaiveDate>, restore: bool) -> R
                 Restored::Refused(why) => say_err!("Not restored: {why}"),
             }
         }
-    } else if restorable > 0 {
-        say!(
-            "{restorable} paid code(s) missing from the journal: `reconcile --restore` writes them back"
-        );
+        // After the sales, so that the sales the refunds pay back are there.
+        let restored = shop
+            .restore_refunds(&found)
+            .await
+            .map_err(|error| format!("restoring stopped: {error}"))?;
+        for (payout, outcome) in restored {
+            match outcome {
+                RestoredRefund::Added(number) => {
+                    left = left.saturating_sub(1);
+                    say!(
+                        "Restored refund {number} of sale {}: {}, {}",
+                        payout.metadata_text(SALE_METADATA).unwrap_or("?"),
+                        payout
+                            .amount
+                            .map(|amount| amount.display(style))
+                            .unwrap_or_default(),
+                        payout.id
+                    );
+                }
+                RestoredRefund::AlreadyThere(number) => {
+                    left = left.saturating_sub(1);
+                    say!(
+                        "{} is in the journal already, as refund {number}",
+                        payout.id
+                    );
+                }
+                RestoredRefund::Refused(why) => say_err!("Not restored: {why}"),
+            }
+        }
+    } else {
+        if restorable > 0 {
+            say!(
+                "{restorable} paid code(s) missing from the journal: `reconcile --restore` writes them back"
+            );
+        }
+        if restorable_payouts > 0 {
+            say!(
+                "{restorable_payouts} completed payout(s) missing from the journal: `reconcile --restore` writes them back as refunds"
+            );
+        }
     }
     match left {
         0 if found.agrees() => Ok(0),

@@ -1,5 +1,5 @@
-//! `paycode-kiosk export`: the sales of a span of local days as CSV or JSON, to a file or to
-//! stdout, for the shop's spreadsheet or accountant.
+//! `paycode-kiosk export`: the sales and refunds of a span of local days as CSV or JSON, to a
+//! file or to stdout, for the shop's spreadsheet or accountant.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::control::console::say_err;
-use crate::report::{ExportFormat, ExportRow, write_rows};
+use crate::report::{ExportFormat, ExportRow, REFUND_ROW, write_rows};
 use crate::shop::Shop;
 
 /// What `export` was asked for.
@@ -19,7 +19,7 @@ pub struct Export {
     pub out: Option<PathBuf>,
 }
 
-/// Writes every sale started from the first day to the last (local days, both included).
+/// Writes every sale and refund made from the first day to the last (local days, both included).
 /// Without days it is today; `--from` alone runs to today, `--to` alone is that one day.
 pub async fn export(shop: &Shop, asked: Export) -> Result<u8, String> {
     let today = shop.clock().today();
@@ -41,11 +41,18 @@ pub async fn export(shop: &Shop, asked: Export) -> Result<u8, String> {
     match &asked.out {
         Some(path) => {
             write_file(path, &rows, asked.format)?;
-            say_err!(
-                "{} sale(s) from {from} to {to} written to {}",
-                rows.len(),
-                path.display()
-            );
+            let refunds = rows.iter().filter(|row| row.kind == REFUND_ROW).count();
+            let sales = rows.len() - refunds;
+            match refunds {
+                0 => say_err!(
+                    "{sales} sale(s) from {from} to {to} written to {}",
+                    path.display()
+                ),
+                _ => say_err!(
+                    "{sales} sale(s) and {refunds} refund(s) from {from} to {to} written to {}",
+                    path.display()
+                ),
+            }
         }
         None => {
             let stdout = std::io::stdout();

@@ -1,11 +1,12 @@
 //! The day closes (Z) in the journal: each takes the next Z number, never reused, and claims
-//! every settled sale no earlier close counted, in one write, so a power cut leaves either the
-//! whole close or none of it. A day is closed at most once.
+//! every settled sale and settled refund no earlier close counted, in one write, so a power cut
+//! leaves either the whole close or none of it. A day is closed at most once.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{COLUMNS, Journal, JournalError, StoredSale, next_number, parse_time, timestamp};
+use crate::refund::RefundPhase;
 use crate::sale::Phase;
 
 /// One numbered day close as the journal holds it.
@@ -43,8 +44,9 @@ pub enum Closing {
 
 impl Journal {
     /// Closes `business_date`: takes the next Z number and files under it every settled sale
-    /// not in an earlier Z. Sales still under way stay open and go into the Z of the day they
-    /// settle in. A close with no sales is still a numbered close.
+    /// and every settled refund not in an earlier Z. Sales and refunds still under way stay
+    /// open and go into the Z of the day they settle in, as what Monime finally said of them. A
+    /// close with no sales is still a numbered close.
     pub fn close_day(
         &self,
         business_date: NaiveDate,
@@ -85,6 +87,15 @@ impl Journal {
                 &format!(
                     "UPDATE sales SET z_number = ?1 WHERE z_number IS NULL AND phase IN ({})",
                     settled_phases()
+                ),
+                params![number],
+            )
+            .map_err(|e| self.error(e))?;
+        transaction
+            .execute(
+                &format!(
+                    "UPDATE refunds SET z_number = ?1 WHERE z_number IS NULL AND phase IN ({})",
+                    RefundPhase::final_sql()
                 ),
                 params![number],
             )

@@ -120,6 +120,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX refund_events_by_refund ON refund_events (refund_id);
 "#,
+    // Refunds in the books: the day close (Z) that counted a settled refund, as `sales` has
+    // it, and whether `reconcile --restore` brought it back from Monime's payouts. The payout
+    // id is indexed because reconciling looks every payout Monime lists up by it.
+    r#"
+    ALTER TABLE refunds ADD COLUMN z_number INTEGER REFERENCES day_closes (number);
+    ALTER TABLE refunds ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX refunds_by_z ON refunds (z_number);
+    CREATE INDEX refunds_by_payout ON refunds (payout_id);
+"#,
 ];
 
 /// SQLite's page cache for the journal, in KiB. It fills as the journal grows, by about a KiB

@@ -34,6 +34,34 @@ pub struct StoredRefund {
     /// The name the provider gave for the number when the refund was confirmed.
     pub holder_name: Option<String>,
     pub receipt: Receipt,
+    pub books: RefundBooks,
+}
+
+/// Where a refund stands in the shop's books.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RefundBooks {
+    /// The day close (Z) that counted it; `None` until the next close after it settles.
+    pub z_number: Option<i64>,
+    /// Brought back from Monime's payouts by `reconcile --restore`.
+    pub restored: bool,
+}
+
+#[cfg(test)]
+impl StoredRefund {
+    /// `record` as the journal gives it back, for the tests of what reads the journal: made now
+    /// on terminal T1 by the admin, its receipt printed, in no close yet.
+    pub(crate) fn for_test(record: RefundRecord) -> StoredRefund {
+        StoredRefund {
+            record,
+            terminal_id: "T1".into(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            refunder: Refunder::Admin,
+            holder_name: None,
+            receipt: Receipt::Printed,
+            books: RefundBooks::default(),
+        }
+    }
 }
 
 impl StoredRefund {
@@ -65,7 +93,7 @@ pub enum RefundBlocked {
 const REFUND_COLUMNS: &str = "id, sale_id, terminal_id, created_at, updated_at, amount_minor, \
     currency, provider_id, phone_shown, holder_name, idempotency_key, request_json, cashier, \
     phase, sent_at, payout_id, monime_status, fee_minor, fee_currency, failure_code, \
-    failure_message, transaction_reference, receipt";
+    failure_message, transaction_reference, receipt, z_number, restored";
 
 impl Journal {
     /// Where sale `sale` and the refunds of the day from `day.0` to `day.1` stand: the sale
@@ -290,7 +318,7 @@ impl Journal {
         )
     }
 
-    fn refunds_where(
+    pub(super) fn refunds_where(
         &self,
         condition: &str,
         parameters: &[&dyn rusqlite::ToSql],
@@ -314,7 +342,7 @@ impl Journal {
 
 /// Sale `sale` and what its refunds and the day's hold, read on `connection` (inside the
 /// caller's transaction, when it has one).
-fn standing(
+pub(super) fn standing(
     connection: &rusqlite::Connection,
     sale: i64,
     (from, until): (DateTime<Utc>, DateTime<Utc>),
@@ -435,10 +463,14 @@ fn read_refund(row: &Row<'_>) -> Result<StoredRefund, String> {
         holder_name: get_optional(9)?,
         receipt: Receipt::parse(&receipt_text)
             .ok_or_else(|| bad(&format!("unknown receipt state {receipt_text}")))?,
+        books: RefundBooks {
+            z_number: get_number(23)?,
+            restored: row.get(24).map_err(|e| e.to_string())?,
+        },
     })
 }
 
-fn insert_refund_event(
+pub(super) fn insert_refund_event(
     transaction: &rusqlite::Transaction<'_>,
     number: i64,
     time: &str,

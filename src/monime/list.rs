@@ -145,32 +145,63 @@ impl MonimeClient {
         since: DateTime<Utc>,
     ) -> Result<Vec<PaymentCode>, MonimeError> {
         let filter = ListFilter::default();
-        let mut codes = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..MAX_DAY_PAGES {
-            let page = self
-                .list_page(&filter, MAX_PAGE_SIZE, cursor.as_deref())
-                .await?;
-            // A code without a creation time is kept: it cannot be shown to be older.
-            let older = |code: &PaymentCode| code.create_time.is_some_and(|at| at < since);
-            let reached_older = page.codes.iter().any(older);
-            codes.extend(page.codes.into_iter().filter(|code| !older(code)));
-            if reached_older || page.next.is_none() || page.next == cursor {
-                return Ok(codes);
-            }
-            cursor = page.next;
-        }
-        Err(MonimeError::Malformed {
-            message: format!(
-                "more than {} codes since {since}: the list did not end; try a single past day with --date",
-                MAX_DAY_PAGES * MAX_PAGE_SIZE
-            ),
-        })
+        let filter = &filter;
+        read_back_to(
+            since,
+            "codes",
+            |cursor| async move {
+                let page = self
+                    .list_page(filter, MAX_PAGE_SIZE, cursor.as_deref())
+                    .await?;
+                Ok(PageOf {
+                    items: page.codes,
+                    next: page.next,
+                })
+            },
+            |code: &PaymentCode| code.create_time,
+        )
+        .await
     }
 }
 
-/// Pages `list_created_since` reads at most: 10,000 codes, far beyond a terminal's day.
+/// Pages `list_created_since` (and the payouts' `list_payouts_created_since`) read at most:
+/// 10,000 items, far beyond a terminal's day.
 pub const MAX_DAY_PAGES: usize = 200;
+
+/// Every item of a list created at or after `since`, newest first, read with `page` (given
+/// the cursor of the page wanted, `None` for the first): pages are read until one ends with an older item or the
+/// list ends. Monime orders its lists newest first, so nothing later hides behind an older
+/// item; at most `MAX_DAY_PAGES` pages are read, and more is an error rather than a silently
+/// short list. `what` names the items in that error.
+pub(super) async fn read_back_to<T, Read>(
+    since: DateTime<Utc>,
+    what: &str,
+    page: impl Fn(Option<String>) -> Read,
+    created: impl Fn(&T) -> Option<DateTime<Utc>>,
+) -> Result<Vec<T>, MonimeError>
+where
+    Read: Future<Output = Result<PageOf<T>, MonimeError>>,
+{
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_DAY_PAGES {
+        let read = page(cursor.clone()).await?;
+        // An item without a creation time is kept: it cannot be shown to be older.
+        let older = |item: &T| created(item).is_some_and(|at| at < since);
+        let reached_older = read.items.iter().any(older);
+        items.extend(read.items.into_iter().filter(|item| !older(item)));
+        if reached_older || read.next.is_none() || read.next == cursor {
+            return Ok(items);
+        }
+        cursor = read.next;
+    }
+    Err(MonimeError::Malformed {
+        message: format!(
+            "more than {} {what} since {since}: the list did not end; try a single past day with --date",
+            MAX_DAY_PAGES * MAX_PAGE_SIZE
+        ),
+    })
+}
 
 /// The page in a list answer: its items, each read as `W` and made a `T`, and the next cursor.
 pub(super) fn page_of<W: DeserializeOwned, T>(

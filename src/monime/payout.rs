@@ -17,7 +17,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::list::{PageOf, one_of, page_of};
+use super::list::{PageOf, one_of, page_of, read_back_to};
 use super::model::{ApiVersion, Fee, WireFee, read_fees, sum_fees};
 use super::{MAX_IDEMPOTENCY_KEY_LEN, MAX_PAGE_SIZE, MonimeClient, MonimeError, RetryRule};
 use crate::money::Money;
@@ -236,6 +236,11 @@ impl Payout {
     /// What Monime charged on top of the amount, when it says.
     pub fn fee_total(&self) -> Option<Money> {
         sum_fees(&self.fees)
+    }
+
+    /// A text entry of the payout's metadata, which Monime keeps as it was sent.
+    pub fn metadata_text(&self, key: &str) -> Option<&str> {
+        self.metadata.as_ref()?.get(key)?.as_str()
     }
 }
 
@@ -612,6 +617,25 @@ impl MonimeClient {
         }
         payouts.truncate(max_items);
         Ok(payouts)
+    }
+
+    /// Every payout created at or after `since`, newest first (for checking a day's refunds
+    /// with Monime): pages are read back to the first older payout, as for codes.
+    pub async fn list_payouts_created_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Payout>, MonimeError> {
+        let filter = &PayoutFilter::default();
+        read_back_to(
+            since,
+            "payouts",
+            |cursor| async move {
+                self.list_payouts_page(filter, MAX_PAGE_SIZE, cursor.as_deref())
+                    .await
+            },
+            |payout: &Payout| payout.create_time,
+        )
+        .await
     }
 
     fn payout_path(&self, id: &str) -> Result<String, MonimeError> {

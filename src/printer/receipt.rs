@@ -667,6 +667,7 @@ mod tests {
             open: 0,
             first_sale: None,
             last_sale: None,
+            refunds: Default::default(),
         };
         let text = paper_text(&style, &day_report(&style, &report, Utc::now()).unwrap());
         let totals: Vec<&str> = text
@@ -683,6 +684,56 @@ mod tests {
             .find(|l| l.starts_with("Unknown"))
             .expect("unknown");
         assert!(unknown.ends_with(" 2"), "{unknown}");
+    }
+
+    #[test]
+    fn a_reports_lines_with_refunds_keep_label_and_value_on_one_line() {
+        use crate::report::{ADMIN, Group, RefundTally, ShiftReport};
+        let sle = |minor| Money::new(Currency::Sle, minor);
+        let zone = FixedOffset::east_opt(0).expect("zone");
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+        let mut report = ShiftReport::from_sales(None, date, zone, Currency::Sle, &[]);
+        let group = |name: &str, minor| Group {
+            name: name.into(),
+            count: 1,
+            totals: vec![sle(minor)],
+        };
+        report.tally.refunds = RefundTally {
+            completed: 2,
+            totals: vec![sle(125_000)],
+            fee_totals: vec![sle(50)],
+            fees_known: 1,
+            not_confirmed: 1,
+            not_sent: 1,
+            restored: 1,
+            by_refunder: vec![group(ADMIN, 25_000), group("Aminata", 100_000)],
+        };
+        for width in [32, 42, 48] {
+            for language in Language::ALL {
+                let mut style = ReceiptStyle::new("Shop", "T1", CurrencyStyle::Symbol, None);
+                style.width = width;
+                style.language.set(language);
+                let text = paper_text(&style, &shift_report(&style, &report, Utc::now()).unwrap());
+                let lines: Vec<&str> = text.lines().collect();
+                let style_of = style.currency_style;
+                let said = report
+                    .lines(style_of, language)
+                    .into_iter()
+                    .chain(report.group_lines(style_of, language))
+                    .filter(|line| !line.value.is_empty());
+                for said in said {
+                    let label = style.code_page.printable(&said.marked_label());
+                    let value = style.code_page.printable(&said.value);
+                    assert!(
+                        lines
+                            .iter()
+                            .any(|line| line.starts_with(&label) && line.ends_with(&value)),
+                        "{label} {value} on one line at {width} columns:\n{text}"
+                    );
+                }
+                assert!(lines.iter().all(|line| line.chars().count() <= width));
+            }
+        }
     }
 
     #[test]

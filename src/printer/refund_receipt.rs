@@ -121,6 +121,7 @@ mod tests {
             refunder: Refunder::Cashier("Aminata".into()),
             holder_name: Some("AMINATA KAMARA".into()),
             receipt: Receipt::Owed,
+            books: Default::default(),
         }
     }
 

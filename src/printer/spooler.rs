@@ -59,7 +59,8 @@ pub enum Job {
     /// A completed refund's receipt again (a copy unless it was still owed).
     ReprintRefund(i64),
     TestPage,
-    Report(DayReport),
+    /// The end-of-day report.
+    Report(Box<DayReport>),
     /// A shift (X) or day-close (Z) report.
     Shift(Box<ShiftReport>),
     /// The buzzer, as a sale is paid (`[printer] buzzer`). It needs no paper.

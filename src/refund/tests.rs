@@ -103,6 +103,16 @@ fn a_new_refund_is_marked_sending_before_its_create_goes() {
     assert_eq!(request.phone_number, "+23276123456");
     assert_eq!(request.metadata[REFUND_KEY_METADATA], "key-3");
     assert_eq!(request.metadata["sale"], "7");
+    assert!(!request.metadata.contains_key("cashier"), "the admin's");
+    let by_cashier = NewRefund {
+        refunder: Refunder::Cashier("Aminata".into()),
+        ..new_refund()
+    };
+    assert_eq!(
+        by_cashier.payout_request(3, "key-3").metadata["cashier"],
+        "Aminata",
+        "kept with the payout, for a restore"
+    );
 }
 
 #[test]

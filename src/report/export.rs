@@ -1,34 +1,48 @@
-//! The sales as rows for a spreadsheet or another program (`export`): one row a sale, as CSV
-//! (RFC 4180) or as a JSON array of objects with the same fields.
+//! The sales and refunds as rows for a spreadsheet or another program (`export`): one row a
+//! sale and one a refund, as CSV (RFC 4180) or as a JSON array of objects with the same fields.
+//! A refund's row says so in `kind` and carries its amount as a negative one: money going back,
+//! so that summing `amount_minor` over the rows Monime settled (`paid` sales, `completed`
+//! refunds) gives the net takings.
 
 use std::io::Write;
 use std::str::FromStr;
 
-use chrono::Local;
+use chrono::{DateTime, Local, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::receipt_label;
-use crate::journal::StoredSale;
+use crate::journal::{StoredRefund, StoredSale};
 use crate::lang::Language;
 use crate::money::{CurrencyStyle, Money};
+use crate::monime::provider_name;
+use crate::refund::RefundPhase;
 use crate::sale::Phase;
 
-/// One sale, as exported. The field names are the CSV header and the JSON keys.
+/// What a row is: `kind`'s values.
+pub const SALE_ROW: &str = "sale";
+pub const REFUND_ROW: &str = "refund";
+
+/// One sale or one refund, as exported. The field names are the CSV header and the JSON keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportRow {
-    /// The sale number, as `history` and the receipt show it.
+    /// The sale number, as `history` and the receipt show it; for a refund, the sale it pays
+    /// back.
     pub sale: i64,
     /// When it was started, in the terminal's time zone: `2026-11-22 14:03:05`, a form both
     /// LibreOffice Calc and Excel read as a date and time.
     pub local_time: String,
+    /// Who took the sale; for a refund, who made it (a cashier, or `Admin`).
     pub cashier: Option<String>,
-    /// What was paid (Monime's figure when it gave one), else what was asked, in minor units.
+    /// What was paid (Monime's figure when it gave one), else what was asked, in minor units;
+    /// for a refund, what was sent back, negative.
     pub amount_minor: i64,
-    /// The same, for people: `Le 1,250.00`.
+    /// The same, for people: `Le 1,250.00`, `Le -4.00`.
     pub amount: String,
     pub currency: String,
     /// The sale's phase as the journal names it: `paid`, `expired`, `cancelled`, `failed`,
-    /// `unknown`, or one still under way such as `awaiting_payment`.
+    /// `unknown`, or one still under way such as `awaiting_payment`. A refund's: `completed`
+    /// (the money went back), `failed` or `refused` (it did not), `unknown` (not confirmed),
+    /// or one still under way such as `processing`.
     pub outcome: String,
     pub code_id: Option<String>,
     pub ussd_code: Option<String>,
@@ -42,18 +56,26 @@ pub struct ExportRow {
     /// The tip within `amount_minor`, in minor units (0 without one): the sale itself is the
     /// amount less the tip.
     pub tip_minor: i64,
-    /// A paid sale's receipt: `printed`, `owed`, `no printer`, `not known`; empty otherwise.
+    /// A paid sale's or completed refund's receipt: `printed`, `owed`, `no printer`, `not
+    /// known`; empty otherwise.
     pub receipt: Option<String>,
     /// The day close that counted it; empty until one has.
     pub z_number: Option<i64>,
     /// Brought back from Monime by `reconcile --restore`.
     pub restored: bool,
     /// The payer's proof, from Monime's payment (empty until found): the operator's reference
-    /// that the payer's SMS shows, and the number as Monime masks it.
+    /// that the payer's SMS shows, and the number as Monime masks it. For a refund, the
+    /// provider's reference for the credit and the number it went to, masked.
     pub operator_reference: Option<String>,
     pub payer_number: Option<String>,
-    /// What Monime kept of the payment, in minor units.
+    /// What Monime kept of the payment, in minor units; for a refund, what it charged on top.
     pub monime_fees_minor: Option<i64>,
+    /// `sale` or `refund`.
+    pub kind: String,
+    /// The refund's number; empty on a sale's row.
+    pub refund: Option<i64>,
+    /// The refund's payout at Monime; empty on a sale's row.
+    pub payout_id: Option<String>,
 }
 
 impl ExportRow {
@@ -64,11 +86,7 @@ impl ExportRow {
         let proof = sale.proof.as_ref();
         ExportRow {
             sale: record.number,
-            local_time: sale
-                .created_at
-                .with_timezone(&Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            local_time: local_time(sale.created_at),
             cashier: sale.books.cashier.clone(),
             amount_minor: amount.minor,
             amount: amount.display(style),
@@ -104,8 +122,73 @@ impl ExportRow {
             monime_fees_minor: proof
                 .and_then(|proof| proof.fee_total(amount.currency))
                 .map(|fees| fees.minor),
+            kind: SALE_ROW.into(),
+            refund: None,
+            payout_id: None,
         }
     }
+
+    pub fn of_refund(refund: &StoredRefund, style: CurrencyStyle) -> ExportRow {
+        let record = &refund.record;
+        let back = Money::new(record.amount.currency, -record.amount.minor);
+        let payout = record.payout.as_ref();
+        ExportRow {
+            sale: record.sale,
+            local_time: local_time(refund.created_at),
+            cashier: Some(refund.refunder.name_in(Language::English)),
+            amount_minor: back.minor,
+            amount: back.display(style),
+            currency: back.currency.code().to_string(),
+            outcome: record.phase.as_str().to_string(),
+            code_id: None,
+            ussd_code: None,
+            provider: (!record.provider_id.is_empty())
+                .then(|| provider_name(&record.provider_id).to_string()),
+            order_number: None,
+            payment_id: None,
+            reference: None,
+            items: None,
+            tip_minor: 0,
+            receipt: (record.phase == RefundPhase::Completed)
+                .then(|| receipt_label(refund.receipt, Language::English).to_string()),
+            z_number: refund.books.z_number,
+            restored: refund.books.restored,
+            operator_reference: payout.and_then(|payout| payout.reference.clone()),
+            payer_number: Some(record.phone_shown.clone()),
+            monime_fees_minor: payout.and_then(|payout| payout.fee).map(|fee| fee.minor),
+            kind: REFUND_ROW.into(),
+            refund: Some(record.number),
+            payout_id: record.payout_id().map(str::to_string),
+        }
+    }
+
+    /// The sales' and the refunds' rows, in the order they were made (a sale before a refund
+    /// made at the same moment).
+    pub fn of_all(
+        sales: &[StoredSale],
+        refunds: &[StoredRefund],
+        style: CurrencyStyle,
+    ) -> Vec<ExportRow> {
+        let mut rows: Vec<(DateTime<Utc>, ExportRow)> = sales
+            .iter()
+            .map(|sale| (sale.created_at, ExportRow::of(sale, style)))
+            .chain(
+                refunds
+                    .iter()
+                    .map(|refund| (refund.created_at, ExportRow::of_refund(refund, style))),
+            )
+            .collect();
+        // Stable: same-moment rows keep sales first.
+        rows.sort_by_key(|(at, _)| *at);
+        rows.into_iter().map(|(_, row)| row).collect()
+    }
+}
+
+/// `at` in the terminal's time zone, as the rows give it.
+fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// How the rows are written.
@@ -166,7 +249,7 @@ pub fn write_rows(
 }
 
 /// The CSV header: `ExportRow`'s fields in order (a unit test keeps the two alike).
-const HEADER: [&str; 21] = [
+const HEADER: [&str; 24] = [
     "sale",
     "local_time",
     "cashier",
@@ -188,6 +271,9 @@ const HEADER: [&str; 21] = [
     "operator_reference",
     "payer_number",
     "monime_fees_minor",
+    "kind",
+    "refund",
+    "payout_id",
 ];
 
 #[cfg(test)]
@@ -234,7 +320,7 @@ mod tests {
             "{rest}"
         );
         assert!(rest.contains(",\"Le 1,250.00\","), "{rest}");
-        assert!(rest.ends_with(",printed,3,false,,,\r\n"), "{rest}");
+        assert!(rest.ends_with(",printed,3,false,,,,sale,,\r\n"), "{rest}");
     }
 
     #[test]
@@ -250,6 +336,57 @@ mod tests {
             Some("2 x Soap = 25.00; Rice 1 kg = 40.00")
         );
         assert_eq!((row.amount_minor, row.tip_minor), (7700, 700));
+    }
+
+    #[test]
+    fn a_refund_is_its_own_row_with_its_amount_negative() {
+        use crate::monime::PayoutStatus;
+        use crate::refund::{PayoutSeen, RefundRecord, Refunder};
+        let refund = StoredRefund {
+            refunder: Refunder::Cashier("Aminata".into()),
+            ..StoredRefund::for_test(RefundRecord {
+                number: 2,
+                sale: 7,
+                idempotency_key: "key-2".into(),
+                amount: Money::new(Currency::Sle, 400),
+                provider_id: "m17".into(),
+                phone_shown: "076 ··· 456".into(),
+                request: None,
+                phase: RefundPhase::Completed,
+                sent_at: None,
+                payout: Some(PayoutSeen {
+                    id: "pyt-1".into(),
+                    status: PayoutStatus::Completed,
+                    fee: Some(Money::new(Currency::Sle, 50)),
+                    reference: Some("CI1".into()),
+                }),
+                failure: None,
+            })
+        };
+        let sale = {
+            let request = NewPaymentCode::new("sale", Money::new(Currency::Sle, 1000));
+            let mut record = SaleRecord::new(7, "key".into(), request);
+            record.phase = Phase::Paid;
+            StoredSale {
+                created_at: refund.created_at - chrono::Duration::minutes(5),
+                ..StoredSale::for_test(record)
+            }
+        };
+        let rows = ExportRow::of_all(&[sale], &[refund], CurrencyStyle::Symbol);
+        let kinds: Vec<&str> = rows.iter().map(|row| row.kind.as_str()).collect();
+        assert_eq!(kinds, [SALE_ROW, REFUND_ROW], "in the order they were made");
+        let row = &rows[1];
+        assert_eq!((row.sale, row.refund), (7, Some(2)));
+        assert_eq!((row.amount_minor, row.amount.as_str()), (-400, "Le -4.00"));
+        assert_eq!(row.outcome, "completed");
+        assert_eq!(row.cashier.as_deref(), Some("Aminata"));
+        assert_eq!(row.provider.as_deref(), Some("Orange Money"));
+        assert_eq!(row.payout_id.as_deref(), Some("pyt-1"));
+        assert_eq!(row.operator_reference.as_deref(), Some("CI1"));
+        assert_eq!(row.monime_fees_minor, Some(50));
+        assert_eq!(row.receipt.as_deref(), Some("printed"));
+        let net: i64 = rows.iter().map(|row| row.amount_minor).sum();
+        assert_eq!(net, 600, "the sum is the net takings");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::books::{Difference, ReconcileError, Reconciliation};
 use crate::lang::Language;
 use crate::money::CurrencyStyle;
 use crate::monime::MonimeError;
+use crate::refund::{RefundPhase, SALE_METADATA};
 use crate::report::ReportLine;
 
 /// What the check found, as the Z report, the books screen and `reconcile` show it.
@@ -16,6 +17,15 @@ pub fn reconciliation_lines(
 ) -> Vec<ReportLine> {
     let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let codes = language.trn("{n} code", "{n} codes", count(found.checked), &[]);
+    // Payouts are said only where some were compared: a terminal that never refunds reads as
+    // it always did.
+    let codes = match found.payouts_checked {
+        0 => codes,
+        payouts => {
+            let payouts = language.trn("{n} payout", "{n} payouts", count(payouts), &[]);
+            language.trf("{}, {}", &[&codes, &payouts])
+        }
+    };
     let mut lines = match found.differences.len() {
         0 => vec![ReportLine::new(language.tr("Agreed with Monime"), codes)],
         differences => vec![ReportLine::alert(
@@ -35,6 +45,12 @@ pub fn reconciliation_lines(
         lines.push(ReportLine::new(
             language.tr("Unpaid codes not in the journal"),
             found.unpaid_missing.to_string(),
+        ));
+    }
+    if found.failed_payouts_missing > 0 {
+        lines.push(ReportLine::new(
+            language.tr("Failed payouts not in the journal"),
+            found.failed_payouts_missing.to_string(),
         ));
     }
     lines
@@ -96,12 +112,86 @@ fn difference_lines(
                 None => language.trf("{}, {} at Monime", &[&code.id, &code.status]),
             },
         ),
+        Difference::RefundedThereNotHere {
+            refund,
+            sale,
+            phase,
+            payout,
+            ..
+        } => (
+            language.tr("Refunded at Monime, not here"),
+            language.trf(
+                "refund {} of sale {} ({} here), {}",
+                &[refund, sale, &refund_state(*phase, language), payout],
+            ),
+        ),
+        Difference::RefundedHereNotThere {
+            refund,
+            sale,
+            payout,
+            status,
+            ..
+        } => (
+            language.tr("Refunded here, not at Monime"),
+            // Monime's status is its own word: `processing`, `failed`.
+            match (payout, status) {
+                (Some(payout), Some(status)) => language.trf(
+                    "refund {} of sale {}, {} is {} at Monime",
+                    &[refund, sale, payout, status],
+                ),
+                (Some(payout), None) => language.trf(
+                    "refund {} of sale {}, Monime has no payout {}",
+                    &[refund, sale, payout],
+                ),
+                (None, _) => language.trf(
+                    "refund {} of sale {}, Monime has no payout for it",
+                    &[refund, sale],
+                ),
+            },
+        ),
+        Difference::RefundAmountDiffers {
+            refund,
+            sale,
+            payout,
+            here,
+            ..
+        } => (
+            language.tr("Refund of another amount at Monime"),
+            language.trf(
+                "refund {} of sale {}, {}: {} here",
+                &[refund, sale, payout, &here.display(style)],
+            ),
+        ),
+        Difference::PayoutMissing(payout) => (
+            language.tr("Payout not in the journal"),
+            match payout.metadata_text(SALE_METADATA) {
+                Some(sale) => language.trf(
+                    "{} for sale {}, {} at Monime",
+                    &[&payout.id, &sale, &payout.status],
+                ),
+                None => language.trf("{}, {} at Monime", &[&payout.id, &payout.status]),
+            },
+        ),
     };
     // The detail is indented under its headline.
     vec![
         ReportLine::alert(headline, amount),
         ReportLine::alert(format!("  {detail}"), ""),
     ]
+}
+
+/// Where a refund the journal does not call refunded stands, in a word or two.
+fn refund_state(phase: RefundPhase, language: Language) -> &'static str {
+    match phase {
+        RefundPhase::Written
+        | RefundPhase::Sending
+        | RefundPhase::Pending
+        | RefundPhase::Processing => language.tr("on its way"),
+        RefundPhase::Completed => language.tr("refunded"),
+        RefundPhase::Failed => language.tr("not sent"),
+        RefundPhase::Refused => language.tr("refused"),
+        RefundPhase::Unknown => language.tr("not confirmed"),
+    }
 }
 
 #[cfg(test)]
@@ -140,6 +230,8 @@ mod tests {
                 Difference::Missing(Box::new(lost)),
             ],
             unpaid_missing: 1,
+            payouts_checked: 0,
+            failed_payouts_missing: 0,
         }
     }
 
@@ -178,12 +270,89 @@ mod tests {
     }
 
     #[test]
+    fn refund_differences_say_which_refund_and_payout() {
+        use crate::monime::{Payout, PayoutStatus};
+        let sle = |minor| Money::new(Currency::Sle, minor);
+        let lost = Payout {
+            id: "pyt-lost".into(),
+            status: PayoutStatus::Completed,
+            amount: Some(sle(400)),
+            destination: Default::default(),
+            source_account: None,
+            source_transaction_reference: None,
+            fees: Vec::new(),
+            failure: None,
+            delayed_reason: None,
+            create_time: None,
+            update_time: None,
+            metadata: Some(serde_json::json!({"terminal": "T1", "sale": "3"})),
+        };
+        let found = Reconciliation {
+            span: Span::Today,
+            checked: 2,
+            differences: vec![
+                Difference::RefundedThereNotHere {
+                    refund: 2,
+                    sale: 1,
+                    phase: RefundPhase::Sending,
+                    payout: "pyt-late".into(),
+                    amount: sle(200),
+                },
+                Difference::RefundedHereNotThere {
+                    refund: 4,
+                    sale: 1,
+                    payout: Some("pyt-slow".into()),
+                    amount: sle(300),
+                    status: Some(PayoutStatus::Processing),
+                },
+                Difference::RefundAmountDiffers {
+                    refund: 5,
+                    sale: 2,
+                    payout: "pyt-odd".into(),
+                    here: sle(500),
+                    there: sle(550),
+                },
+                Difference::PayoutMissing(Box::new(lost)),
+            ],
+            unpaid_missing: 0,
+            payouts_checked: 4,
+            failed_payouts_missing: 1,
+        };
+        let lines = reconciliation_lines(&found, CurrencyStyle::Symbol, Language::English);
+        let text: Vec<(String, String)> = lines
+            .iter()
+            .map(|line| (line.marked_label(), line.value.clone()))
+            .collect();
+        let expected = [
+            ("! 4 differences with Monime", "2 codes, 4 payouts"),
+            ("! Refunded at Monime, not here", "Le 2.00"),
+            ("!   refund 2 of sale 1 (on its way here), pyt-late", ""),
+            ("! Refunded here, not at Monime", "Le 3.00"),
+            (
+                "!   refund 4 of sale 1, pyt-slow is processing at Monime",
+                "",
+            ),
+            ("! Refund of another amount at Monime", "Le 5.50"),
+            ("!   refund 5 of sale 2, pyt-odd: Le 5.00 here", ""),
+            ("! Payout not in the journal", "Le 4.00"),
+            ("!   pyt-lost for sale 3, completed at Monime", ""),
+            ("Failed payouts not in the journal", "1"),
+        ];
+        assert_eq!(
+            text,
+            expected.map(|(label, value)| (label.to_string(), value.to_string()))
+        );
+    }
+
+    #[test]
     fn an_agreed_check_is_one_plain_line() {
         let agreed = Reconciliation {
             span: Span::Today,
             checked: 1,
             differences: Vec::new(),
             unpaid_missing: 0,
+            payouts_checked: 0,
+            failed_payouts_missing: 0,
         };
         assert_eq!(
             reconciliation_lines(&agreed, CurrencyStyle::Code, Language::English),

@@ -1,10 +1,10 @@
-//! The shift (X) and day-close (Z) reports: the sales since the last close, or the sales one
-//! close counted, by outcome (as the day report counts them), by provider and by cashier.
+//! The shift (X) and day-close (Z) reports: the sales and refunds since the last close, or those
+//! one close counted, by outcome (as the day report counts them), by provider and by cashier.
 
 use chrono::{FixedOffset, NaiveDate};
 
 use super::{DayReport, add_to_totals};
-use crate::journal::{DayClose, Journal, JournalError, StoredSale, z_label};
+use crate::journal::{DayClose, Journal, JournalError, StoredRefund, StoredSale, z_label};
 use crate::lang::Language;
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::sale::Phase;
@@ -40,6 +40,7 @@ impl Group {
         match self.name.as_str() {
             PROVIDER_NOT_SAID => language.tr("Not said"),
             NO_CASHIER => language.tr("No cashier"),
+            ADMIN => language.tr("Admin"),
             name => name,
         }
     }
@@ -49,9 +50,12 @@ impl Group {
 pub const PROVIDER_NOT_SAID: &str = "Not said";
 /// What a sale made with no cashier signed in is counted under, beside named cashiers.
 pub const NO_CASHIER: &str = "No cashier";
+/// What the admin's refunds are counted under, beside the cashiers' names (as
+/// `refund::Refunder` names the admin).
+pub const ADMIN: &str = "Admin";
 
 impl ShiftReport {
-    /// The X report: every sale no close has counted yet, those under way included.
+    /// The X report: every sale and refund no close has counted yet, those under way included.
     pub fn since_last_close(
         journal: &Journal,
         today: NaiveDate,
@@ -60,12 +64,14 @@ impl ShiftReport {
     ) -> Result<ShiftReport, JournalError> {
         let since = journal.last_close()?.map(|close| close.number);
         let sales = journal.sales_since_close()?;
-        let mut report = ShiftReport::from_sales(None, today, zone, currency, &sales);
+        let refunds = journal.refunds_since_close()?;
+        let mut report =
+            ShiftReport::from_sales(None, today, zone, currency, &sales).with_refunds(&refunds);
         report.since = since;
         Ok(report)
     }
 
-    /// The Z report of `close`, from the sales it counted.
+    /// The Z report of `close`, from the sales and refunds it counted.
     pub fn of_close(
         journal: &Journal,
         close: DayClose,
@@ -73,14 +79,20 @@ impl ShiftReport {
         currency: Currency,
     ) -> Result<ShiftReport, JournalError> {
         let sales = journal.sales_of_close(close.number)?;
+        let refunds = journal.refunds_of_close(close.number)?;
         let date = close.business_date;
-        Ok(ShiftReport::from_sales(
-            Some(close),
-            date,
-            zone,
-            currency,
-            &sales,
-        ))
+        Ok(
+            ShiftReport::from_sales(Some(close), date, zone, currency, &sales)
+                .with_refunds(&refunds),
+        )
+    }
+
+    /// The same report with `refunds` (those of the same span) counted beside the sales.
+    pub fn with_refunds(self, refunds: &[StoredRefund]) -> ShiftReport {
+        ShiftReport {
+            tally: self.tally.with_refunds(refunds),
+            ..self
+        }
     }
 
     pub fn from_sales(
@@ -94,21 +106,30 @@ impl ShiftReport {
             .iter()
             .filter(|sale| sale.record.phase == Phase::Paid)
             .collect();
-        let by_provider = group(&paid, |sale| {
-            sale.record
-                .payment
-                .as_ref()
-                .and_then(|payment| payment.provider_name())
-                .unwrap_or(PROVIDER_NOT_SAID)
-                .to_string()
-        });
+        let paid_amount = |sale: &&StoredSale| sale.record.paid_amount();
+        let by_provider = group(
+            &paid,
+            |sale| {
+                sale.record
+                    .payment
+                    .as_ref()
+                    .and_then(|payment| payment.provider_name())
+                    .unwrap_or(PROVIDER_NOT_SAID)
+                    .to_string()
+            },
+            paid_amount,
+        );
         let by_cashier = if sales.iter().any(|sale| sale.books.cashier.is_some()) {
-            group(&paid, |sale| {
-                sale.books
-                    .cashier
-                    .clone()
-                    .unwrap_or_else(|| NO_CASHIER.into())
-            })
+            group(
+                &paid,
+                |sale| {
+                    sale.books
+                        .cashier
+                        .clone()
+                        .unwrap_or_else(|| NO_CASHIER.into())
+                },
+                paid_amount,
+            )
         } else {
             Vec::new()
         };
@@ -216,7 +237,7 @@ impl ReportLine {
 }
 
 impl DayReport {
-    /// Counts by outcome, totals, first and last sale: every report's main lines.
+    /// Counts by outcome, totals, the refunds, first and last sale: every report's main lines.
     pub fn lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
         let mut lines = vec![ReportLine::new(
             language.tr("Paid sales"),
@@ -266,6 +287,7 @@ impl DayReport {
                 language.trf("{} of {} sales", &[&self.fees_known, &self.paid_count]),
             ));
         }
+        lines.extend(self.refunds.lines(&self.paid_totals, style, language));
         for (phase, count) in [
             (Phase::Expired, self.expired),
             (Phase::Cancelled, self.cancelled),
@@ -297,7 +319,8 @@ impl DayReport {
 }
 
 impl ShiftReport {
-    /// The outcome lines, with the restored sales when there are any.
+    /// The outcome lines (with the refunds, when there are any), with the restored sales when
+    /// there are any.
     pub fn lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
         let mut lines = self.tally.lines(style, language);
         if self.restored > 0 {
@@ -309,12 +332,17 @@ impl ShiftReport {
         lines
     }
 
-    /// By provider, by cashier (each under its heading), and for a close what Monime said.
+    /// By provider, by cashier, the refunds by who made them (each under its heading), and for
+    /// a close what Monime said.
     pub fn group_lines(&self, style: CurrencyStyle, language: Language) -> Vec<ReportLine> {
         let mut lines = Vec::new();
         for (heading, groups) in [
             (language.tr("By provider"), &self.by_provider),
             (language.tr("By cashier"), &self.by_cashier),
+            (
+                language.tr("Refunds by cashier"),
+                &self.tally.refunds.by_refunder,
+            ),
         ] {
             if groups.is_empty() {
                 continue;
@@ -341,11 +369,16 @@ impl ShiftReport {
     }
 }
 
-/// The paid sales grouped by `name_of`, in name order, each with its count and totals.
-fn group(paid: &[&StoredSale], name_of: impl Fn(&StoredSale) -> String) -> Vec<Group> {
+/// `items` grouped by `name_of`, in name order, each with its count and the totals of
+/// `amount_of`.
+pub(super) fn group<T>(
+    items: &[T],
+    name_of: impl Fn(&T) -> String,
+    amount_of: impl Fn(&T) -> Money,
+) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    for sale in paid {
-        let name = name_of(sale);
+    for item in items {
+        let name = name_of(item);
         let at = match groups.iter().position(|group| group.name == name) {
             Some(at) => at,
             None => {
@@ -358,7 +391,7 @@ fn group(paid: &[&StoredSale], name_of: impl Fn(&StoredSale) -> String) -> Vec<G
             }
         };
         groups[at].count += 1;
-        add_to_totals(&mut groups[at].totals, sale.record.paid_amount());
+        add_to_totals(&mut groups[at].totals, amount_of(item));
     }
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     groups

@@ -1,6 +1,6 @@
 //! The books: the shift report (X), closing the day (Z) after checking it with Monime, the
-//! check alone (`reconcile`) and restoring what a lost journal lacks, and the sales of some
-//! days for a spreadsheet. The journal numbers and stores a close; the shop dates it by the
+//! check alone (`reconcile`) and restoring what a lost journal lacks, and the sales and refunds
+//! of some days for a spreadsheet. The journal numbers and stores a close; the shop dates it by the
 //! terminal's clock and makes its report.
 
 use std::time::Duration;
@@ -11,8 +11,8 @@ use super::Shop;
 use crate::books::{self, Day, ReconcileError, Reconciliation};
 use crate::clock::{day_bounds, local_zone};
 use crate::controller::learn_the_time;
-use crate::journal::{Closing, DayClose, JournalError, Restored};
-use crate::monime::PaymentCode;
+use crate::journal::{Closing, DayClose, JournalError, Restored, RestoredRefund};
+use crate::monime::{PaymentCode, Payout};
 use crate::report::{ExportRow, ReportLine, ShiftReport, not_checked_lines, reconciliation_lines};
 
 /// How long a close waits for Monime's check before it closes without it (and says so): a
@@ -106,6 +106,7 @@ impl Shop {
             &services.journal,
             self.settings.terminal_id(),
             day,
+            self.settings.refunds.enabled,
         )
         .await
     }
@@ -120,7 +121,19 @@ impl Shop {
         books::restore(&services.journal, self.settings.terminal_id(), now, found).await
     }
 
-    /// The sales started from local day `from` to `to`, both included, as export rows.
+    /// Writes the completed payouts `found` lacks back into the journal as refunds of the
+    /// sales they name, marked restored. After `restore`, so those sales are there.
+    pub async fn restore_refunds(
+        &self,
+        found: &Reconciliation,
+    ) -> Result<Vec<(Payout, RestoredRefund)>, JournalError> {
+        let services = &self.services;
+        let now = self.clock().now();
+        books::restore_refunds(&services.journal, self.settings.terminal_id(), now, found).await
+    }
+
+    /// The sales and refunds made from local day `from` to `to`, both included, as export
+    /// rows, in the order they were made.
     pub async fn export_rows(
         &self,
         from: NaiveDate,
@@ -129,14 +142,19 @@ impl Shop {
         let zone = local_zone();
         let (start, _) = day_bounds(from, zone);
         let (_, end) = day_bounds(to, zone);
-        let sales = self
+        let (sales, refunds) = self
             .journal()
-            .call(move |journal| journal.between(start, end))
+            .call(move |journal| {
+                Ok((
+                    journal.between(start, end)?,
+                    journal.refunds_between(start, end)?,
+                ))
+            })
             .await?;
-        let style = self.settings.currency_style;
-        Ok(sales
-            .iter()
-            .map(|sale| ExportRow::of(sale, style))
-            .collect())
+        Ok(ExportRow::of_all(
+            &sales,
+            &refunds,
+            self.settings.currency_style,
+        ))
     }
 }

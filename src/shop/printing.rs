@@ -89,7 +89,7 @@ impl Shop {
     pub async fn print_day_report(&self, report: DayReport) -> Result<(), PrintingError> {
         Ok(self
             .printer_or_refusal()?
-            .print(Job::Report(report))
+            .print(Job::Report(Box::new(report)))
             .await?)
     }
 

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod printing;
+pub mod refunding;
 
 use std::time::Duration;
 
