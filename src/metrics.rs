@@ -10,6 +10,8 @@
 mod exposition;
 mod snapshot;
 
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +29,8 @@ pub use snapshot::Snapshot;
 pub const FILE_NAME: &str = "paycode_kiosk.prom";
 /// The longest the file goes unwritten: an owner's alert on its age tells a silent terminal.
 pub const EVERY: Duration = Duration::from_secs(30);
+/// The file's mode: node_exporter's user reads it, only the terminal writes it.
+pub const FILE_MODE: u32 = 0o644;
 
 /// What the metrics are read from: clones of the running terminal's parts.
 #[derive(Clone)]
@@ -130,7 +134,14 @@ pub async fn write(sources: &Sources, folder: &Path) -> Result<(), String> {
 fn write_whole(folder: &Path, text: &str) -> Result<(), String> {
     let target = folder.join(FILE_NAME);
     let partial: PathBuf = folder.join(format!(".{FILE_NAME}.partial"));
-    std::fs::write(&partial, text)
+    std::fs::File::create(&partial)
+        .and_then(|mut file| {
+            // Readable by all, writable by the terminal alone: node_exporter runs as its own
+            // user, and the unit's UMask=0077 would leave a new file 0600. Set on the open file,
+            // which the umask does not touch. Nothing in it is secret (see `snapshot`).
+            file.set_permissions(std::fs::Permissions::from_mode(FILE_MODE))?;
+            file.write_all(text.as_bytes())
+        })
         .and_then(|()| std::fs::rename(&partial, &target))
         .map_err(|error| format!("cannot write {}: {error}", target.display()))
 }

@@ -7,6 +7,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,10 +62,22 @@ async fn the_metrics_file_after_a_paid_an_expired_and_an_unknown_sale() {
 
     let folder = tempfile::tempdir().expect("tempdir");
     let sources = Sources::new(&shop.services, None, Arc::default());
-    metrics::write(&sources, folder.path())
-        .await
-        .expect("written");
-    let text = std::fs::read_to_string(folder.path().join(FILE_NAME)).expect("the file");
+    // Written under the unit's UMask=0077, as on a terminal: node_exporter, another user, must
+    // still read it. (The only test in this binary, so no other test sees the umask.)
+    // SAFETY: umask only swaps the process's file-creation mask.
+    let umask = unsafe { libc::umask(0o077) };
+    let written = metrics::write(&sources, folder.path()).await;
+    // SAFETY: as above, putting the mask back.
+    unsafe { libc::umask(umask) };
+    written.expect("written");
+    let file = folder.path().join(FILE_NAME);
+    let mode = std::fs::metadata(&file)
+        .expect("the file")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, metrics::FILE_MODE, "mode {mode:o}");
+    let text = std::fs::read_to_string(&file).expect("the file");
     let found = samples(&text);
     let value = |key: &str| {
         *found
@@ -114,7 +127,7 @@ async fn the_metrics_file_after_a_paid_an_expired_and_an_unknown_sale() {
     for secret in [DEMO_ACCESS_TOKEN, "pmc-", "+232", "Bearer"] {
         assert!(!text.contains(secret), "{secret:?} in\n{text}");
     }
-    promtool_checks(&folder.path().join(FILE_NAME));
+    promtool_checks(&file);
 }
 
 /// `promtool check metrics` on the file, where promtool is installed.
