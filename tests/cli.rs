@@ -80,6 +80,44 @@ async fn check_config_says_valid_or_names_the_bad_key() {
     assert!(text(&output).1.contains("cannot be read"));
 }
 
+/// `check-config` names the metrics file node_exporter reads, says why there is none when the
+/// folder is missing, and says off when `[metrics] textfile_dir = ""`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_says_where_the_metrics_go() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let base = std::fs::read_to_string(&setup.config).expect("config");
+    let textfiles = setup.dir.path().join("textfiles");
+    std::fs::create_dir(&textfiles).expect("folder");
+    let missing = setup.dir.path().join("missing");
+    for (name, dir, says) in [
+        (
+            "there",
+            textfiles.display().to_string(),
+            format!(
+                "metrics    written to {}",
+                textfiles.join("paycode_kiosk.prom").display()
+            ),
+        ),
+        (
+            "missing",
+            missing.display().to_string(),
+            format!("metrics    none: {} is missing", missing.display()),
+        ),
+        ("off", String::new(), "metrics    off".to_string()),
+    ] {
+        let config = setup.dir.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!("{base}[metrics]\ntextfile_dir = \"{dir}\"\n"),
+        )
+        .expect("config");
+        let output = run(args(&["check-config"], &config)).await;
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{name}: {stdout}{stderr}");
+        assert!(stdout.contains(&says), "{name}: {says:?} not in\n{stdout}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codes_are_listed_shown_and_cancelled() {
     let setup = setup(SimulatorOptions::default(), "code_duration = \"1m\"").await;

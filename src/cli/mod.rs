@@ -12,7 +12,7 @@ mod setup;
 
 use std::future::Future;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,8 +20,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, DEBIAN_TEXTFILE_DIR, MetricsTarget};
 use crate::control::{self, OwnerCommand, PayerNumber, SecretPin};
+use crate::metrics::FILE_NAME;
 use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
 use crate::report::ExportFormat;
@@ -521,6 +522,32 @@ fn clock_is_off(off_by: chrono::TimeDelta) -> String {
     )
 }
 
+/// `check-config`'s word on the metrics: the file node_exporter reads, or why there is none.
+fn metrics_line(target: &MetricsTarget) -> String {
+    let folder = match target {
+        MetricsTarget::Off => return "off ([metrics] textfile_dir = \"\")".into(),
+        MetricsTarget::DebianIfInstalled => Path::new(DEBIAN_TEXTFILE_DIR),
+        MetricsTarget::Folder(folder) => folder.as_path(),
+    };
+    let debian = folder == Path::new(DEBIAN_TEXTFILE_DIR);
+    match (folder.is_dir(), debian) {
+        (true, true) => format!("written to {}", folder.join(FILE_NAME).display()),
+        // The unit's sandbox lets the service write Debian's folder and no other.
+        (true, false) => format!(
+            "written to {} (the unit needs ReadWritePaths= for it)",
+            folder.join(FILE_NAME).display()
+        ),
+        (false, true) => format!(
+            "none: {} is missing (install prometheus-node-exporter or set [metrics] textfile_dir)",
+            folder.display()
+        ),
+        (false, false) => format!(
+            "none: {} is missing (create it or set [metrics] textfile_dir)",
+            folder.display()
+        ),
+    }
+}
+
 /// The configuration, for a command that talks to Monime on its own.
 fn require_config(launch: &Launch) -> Result<Config, String> {
     match launch.configuration() {
@@ -592,6 +619,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
         None => println!("  printer    none"),
     }
     println!("  journal    {}", config.storage.path.display());
+    println!("  metrics    {}", metrics_line(&config.metrics));
     if online {
         monime_client(&config)?.check().await.map_err(|error| {
             let mut message = format!("the configuration is valid but Monime said no: {error}");
