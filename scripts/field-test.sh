@@ -5,7 +5,8 @@
 # target/field/, keyed by what it is made of), installs the package in it with apt exactly as
 # docs/DEPLOY.md tells a technician (so a missing dependency shows), writes the configuration and
 # the token file, then runs the driver (tests/field/) which boots the image with QEMU and checks
-# the terminal through its screen, its touch panel, its printer UART and systemd.
+# the terminal through its screen, its touch panel, its printer UART, systemd, and
+# node_exporter's port (prometheus-node-exporter comes with the package, which recommends it).
 #
 #   scripts/field-test.sh               build what is missing, then run every check
 #   FIELD_SEED=1234 scripts/field-test.sh   repeat the random power cuts of an earlier run
@@ -168,6 +169,13 @@ if [ "$apt_status" -ne 0 ]; then
 fi
 rm -f "$root/root/$deb_name"
 chroot "$root" dpkg-query -W paycode-kiosk
+# The package recommends prometheus-node-exporter and apt installs it alongside, as on a
+# terminal: the metrics check scrapes it from the host.
+chroot "$root" dpkg-query -W -f='${Status}' prometheus-node-exporter 2>/dev/null |
+    grep -q "install ok installed" || {
+    echo "FAIL: apt did not install prometheus-node-exporter, which the package recommends" >&2
+    exit 1
+}
 
 phase "the rig's guest side: network, proxy to the simulator"
 # A fresh token each run: the driver gives it to the simulator and to `setup`, and looks for it

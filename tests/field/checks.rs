@@ -1,7 +1,7 @@
 //! The checks of the first boot (with the clock three days behind) and the purge at the end:
 //! a new terminal's first hour (the set-up page, never a demo; `setup`; the keypad with Monime
 //! online), then a boot with the clock behind: the first frame, a sale from taps to the receipt,
-//! the clock, the sandbox, the watchdog.
+//! its metrics through node_exporter, the clock, the sandbox, the watchdog.
 
 use std::time::{Duration, Instant};
 
@@ -228,6 +228,14 @@ pub fn first_boot(rig: &Rig, shop: &Shop, report: &mut Report) -> Next {
         "paid: the PAID screen and the receipt on the UART",
         took(begun),
         paid,
+    );
+
+    let begun = Instant::now();
+    let scraped = crate::metrics::scraped(&machine, rig, shop);
+    report.record(
+        "node_exporter, scraped from the host, serves the paid total; the file 0644, no token",
+        took(begun),
+        scraped,
     );
 
     let begun = Instant::now();
@@ -675,6 +683,8 @@ pub fn purge(machine: Machine, report: &mut Report) {
                   systemctl stop paycode-kiosk; dpkg -P paycode-kiosk >/root/purge.log 2>&1 || { cat /root/purge.log; exit 1; }; \
                   while read -r f; do [ -f \"$f\" ] && echo \"file $f\"; done < /root/files; \
                   find / -xdev -name '*paycode*' -not -path '/root/*' | sed 's/^/left /'; \
+                  getfacl -cp /var/lib/prometheus/node-exporter 2>/dev/null \
+                  | grep -vE '^(user::|group::|other::|$)' | sed 's/^/acl on node_exporter folder /'; \
                   getent passwd paycode-kiosk | sed 's/^/user /'";
     let result = machine.run(script).and_then(|output| {
         if output.status != 0 {
@@ -693,7 +703,7 @@ pub fn purge(machine: Machine, report: &mut Report) {
             return Err(format!("dpkg -P left behind: {}", left.join(", ")));
         }
         Ok(format!(
-            "no file or directory of the package left{}",
+            "no file or directory of the package left, no ACL on node_exporter's folder{}",
             if user {
                 "; the system user paycode-kiosk stays, as policy asks (no uid reuse)"
             } else {

@@ -7,6 +7,7 @@
 //! sets FIELD_DIR; `cargo test` alone does not run it.
 
 mod checks;
+mod metrics;
 mod power;
 mod qmp;
 mod report;
@@ -41,12 +42,20 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let exporter_port = match vm::free_port() {
+        Ok(port) => port,
+        Err(error) => {
+            eprintln!("FAIL: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let rig = Rig {
         arch,
         dir,
         printer_tty: shop.printer.path().to_path_buf(),
         simulator_port: shop.simulator.address().port(),
         network_printer_port: shop.network_printer.address().port(),
+        exporter_port,
         accel: std::env::var("FIELD_ACCEL").unwrap_or_else(|_| "tcg".into()),
     };
     let seed = std::env::var("FIELD_SEED")

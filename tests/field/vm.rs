@@ -1,7 +1,8 @@
 //! The terminal's virtual machine: QEMU with the image built by scripts/field-test.sh, a
 //! virtio-gpu screen at 800x480, a tablet for taps, a keyboard, the printer on the second UART
 //! (the host's virtual printer pty), the network restricted to the simulator and the network
-//! printer on the host, QMP and the guest agent.
+//! printer on the host (and node_exporter's port forwarded from the host), QMP and the guest
+//! agent.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -46,8 +47,18 @@ pub struct Rig {
     pub simulator_port: u16,
     /// The host's virtual network printer, forwarded to the guest as `shop::NETWORK_PRINTER`.
     pub network_printer_port: u16,
+    /// The host's loopback port forwarded to the guest's node_exporter (its port 9100).
+    pub exporter_port: u16,
     /// "tcg" unless FIELD_ACCEL says otherwise: /dev/kvm may exist where nested KVM hangs.
     pub accel: String,
+}
+
+/// A port on the host's loopback free now, for a forward into the guest.
+pub fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .map_err(|error| format!("no free port on the host: {error}"))
 }
 
 pub struct Machine {
@@ -137,8 +148,9 @@ impl Machine {
                 "-netdev",
                 &format!(
                     "user,id=net,restrict=on,guestfwd=tcp:10.0.2.100:8080-tcp:127.0.0.1:{},\
-                     guestfwd=tcp:10.0.2.101:9100-tcp:127.0.0.1:{}",
-                    rig.simulator_port, rig.network_printer_port
+                     guestfwd=tcp:10.0.2.101:9100-tcp:127.0.0.1:{},\
+                     hostfwd=tcp:127.0.0.1:{}-:9100",
+                    rig.simulator_port, rig.network_printer_port, rig.exporter_port
                 ),
             ])
             .args(["-device", "virtio-net-pci,netdev=net"])
