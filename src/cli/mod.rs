@@ -2,6 +2,7 @@
 //! prints for people; errors go to stderr with exit code 1.
 
 mod books;
+mod chain;
 mod charge;
 mod codes;
 mod export;
@@ -235,6 +236,11 @@ pub enum Command {
         #[command(subcommand)]
         action: CodesCommand,
     },
+    /// The chain's day as Monime has it: every terminal of the space, from any of them
+    Chain {
+        #[command(subcommand)]
+        action: ChainCommand,
+    },
     /// Set this terminal up: Monime's space and token, the shop, the admin PIN, the language
     /// and the printer
     ///
@@ -269,6 +275,23 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// A day's codes and refunds of the whole space, totalled per terminal and per cashier
+    /// from what each terminal wrote on them, with the codes no terminal claims listed apart
+    ///
+    /// Reads Monime only (the space's token, from the configuration); changes nothing. Exit
+    /// code 0 when the day was read, 1 when Monime could not be read.
+    Report {
+        /// The local day, as YYYY-MM-DD; today by default
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        /// text (a table) or csv (one row a terminal, cashier or unclaimed code, and currency)
+        #[arg(long, default_value = "text", value_parser = parse_chain_format)]
+        format: chain::ChainFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CodesCommand {
     /// List codes, newest first
     List {
@@ -286,6 +309,10 @@ pub enum CodesCommand {
 }
 
 fn parse_status(text: &str) -> Result<CodeStatus, String> {
+    text.parse()
+}
+
+fn parse_chain_format(text: &str) -> Result<chain::ChainFormat, String> {
     text.parse()
 }
 
@@ -422,6 +449,12 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
         Command::Codes { action } => {
             let config = require_config(launch)?;
             codes::run(&config, action).await
+        }
+        Command::Chain {
+            action: ChainCommand::Report { date, format },
+        } => {
+            let config = require_config(launch)?;
+            chain::report(&config, date, format).await
         }
         Command::Simulate {
             port,
