@@ -22,6 +22,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::control::console::say;
 use crate::control::{self, OwnerCommand, PayerNumber, SecretPin};
 use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
@@ -230,6 +231,17 @@ pub enum Command {
         /// Print a test page on this device (a number from the list, a path, or tcp://ADDRESS)
         #[arg(long, value_name = "DEVICE")]
         test_page: Option<String>,
+    },
+    /// Ask the running terminal to restart at its next idle moment (no sale waiting for Monime,
+    /// no refund under way, no receipt owed), so that an update takes effect without breaking a
+    /// sale; the package's maintainer script runs it after an upgrade
+    ///
+    /// A terminal still busy after --within restarts anyway, and its sale is taken up again as
+    /// after a power cut. Exit code 0 when asked (or when no terminal is running).
+    RestartWhenIdle {
+        /// The longest wait, in minutes
+        #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+        within: u64,
     },
     /// Look at or cancel payment codes at Monime
     Codes {
@@ -450,6 +462,19 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
             let config = require_config(launch)?;
             codes::run(&config, action).await
         }
+        Command::RestartWhenIdle { within } => {
+            let socket = terminal::control_socket_for(launch).map_err(|error| error.to_string())?;
+            let asked = OwnerCommand::RestartWhenIdle {
+                within_secs: within.saturating_mul(60),
+            };
+            match control::hand_over(&socket, &asked).await? {
+                Some(code) => Ok(code),
+                None => {
+                    say!("No terminal is running here: nothing to restart.");
+                    Ok(0)
+                }
+            }
+        }
         Command::Chain {
             action: ChainCommand::Report { date, format },
         } => {
@@ -520,6 +545,15 @@ async fn run_on_shop(shop: &Shop, command: OwnerCommand) -> Result<u8, String> {
         OwnerCommand::Recover { cancel_pending } => history::recover(shop, cancel_pending).await,
         OwnerCommand::Reprint { sale } => printing::reprint(shop, sale).await,
         OwnerCommand::ReprintRefund { refund } => printing::reprint_refund(shop, refund).await,
+        OwnerCommand::RestartWhenIdle { within_secs } => {
+            let within = Duration::from_secs(within_secs);
+            shop.restart_when_idle(within, |code| std::process::exit(code));
+            say!(
+                "The terminal restarts at its next idle moment (no sale or refund under way, no receipt owed), within {} min at most.",
+                within.as_secs().div_ceil(60)
+            );
+            Ok(0)
+        }
         OwnerCommand::PrintTest => printing::print_test(shop).await,
         OwnerCommand::PrintReport { date } => printing::report(shop, date, true).await,
         OwnerCommand::PrintShift => books::shift(shop, true).await,
