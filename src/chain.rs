@@ -216,20 +216,12 @@ mod tests {
                 json!({"terminal": "  "}),
             ),
         ];
-        let refund = Payout {
-            id: "pyt-1".into(),
-            status: PayoutStatus::Completed,
-            amount: Some(Money::new(Currency::Sle, 250)),
-            destination: Default::default(),
-            source_account: None,
-            source_transaction_reference: None,
-            fees: Vec::new(),
-            failure: None,
-            delayed_reason: None,
-            create_time: None,
-            update_time: None,
-            metadata: Some(json!({"terminal": "T1", "cashier": "Aminata"})),
-        };
+        let refund = Payout::for_test(
+            "pyt-1",
+            PayoutStatus::Completed,
+            Money::new(Currency::Sle, 250),
+            Some(json!({"terminal": "T1", "cashier": "Aminata"})),
+        );
         let day = tally(
             NaiveDate::from_ymd_opt(2026, 12, 6).expect("date"),
             &codes,
