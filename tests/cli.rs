@@ -284,6 +284,45 @@ async fn sigterm_cancels_the_code_at_monime_and_exits_3() {
     );
 }
 
+/// `charge 7 | head -2`: the output closes under the command, which cancels the code as Ctrl-C
+/// would and ends cleanly, instead of dying mid-sale and leaving it for `recover`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_charge_whose_output_is_closed_cancels_the_code_and_ends_cleanly() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let config = setup.config.clone();
+    let (status, stderr, first_lines) = tokio::task::spawn_blocking(move || {
+        let mut child = kiosk()
+            .args(["charge", "7", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("charge");
+        let stdout = child.stdout.take().expect("stdout");
+        let first_lines: Vec<String> = BufReader::new(stdout)
+            .lines()
+            .take(2)
+            .map(|line| line.expect("line"))
+            .collect();
+        // The reader and the pipe's end are dropped here, as `head -2` exits.
+        let output = child.wait_with_output().expect("exit");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status, stderr, first_lines)
+    })
+    .await
+    .expect("task");
+    assert_eq!(first_lines.len(), 2);
+    assert_eq!(status.code(), Some(3), "{status:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        setup.sim.codes()[0].status,
+        paycode_kiosk::monime::CodeStatus::Cancelled
+    );
+    let output = run(args(&["history"], &setup.config)).await;
+    let (history, _) = text(&output);
+    assert!(history.contains("cancelled"), "{history}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_prints_its_receipt_and_the_printer_commands_work() {
     use paycode_kiosk::printer::emulator::StatusAnswers;

@@ -10,6 +10,7 @@ use chrono::{Local, NaiveDate};
 use crate::chain::{ChainDay, Totals};
 use crate::clock::local_zone;
 use crate::config::Config;
+use crate::control::console::{self, say_err};
 use crate::money::{Currency, CurrencyStyle, Money};
 use crate::terminal::monime_client;
 
@@ -45,13 +46,11 @@ pub async fn report(
         .map_err(|error| format!("the chain's day could not be read from Monime: {error}"))?;
     let style = config.kiosk.currency_style;
     match format {
-        ChainFormat::Text => print!("{}", text(&day, style)),
-        ChainFormat::Csv => print!("{}", csv(&day)?),
+        ChainFormat::Text => console::out(text(&day, style)),
+        ChainFormat::Csv => console::out(csv(&day)?),
     }
     if let Some(reason) = &day.payouts_unread {
-        eprintln!(
-            "Refunds are not in these totals: Monime's payouts could not be read ({reason})."
-        );
+        say_err!("Refunds are not in these totals: Monime's payouts could not be read ({reason}).");
     }
     Ok(0)
 }

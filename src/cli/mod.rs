@@ -605,7 +605,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
     let config = match launch.configuration() {
         Ok(Some(config)) => config,
         Ok(None) => {
-            println!("Demo mode: the terminal sells against its built-in simulator.");
+            say!("Demo mode: the terminal sells against its built-in simulator.");
             return Ok(0);
         }
         Err(error) => return Err(error.to_string()),
@@ -616,8 +616,8 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
         .as_ref()
         .map(|path| path.display().to_string())
         .unwrap_or_default();
-    println!("{source}: valid");
-    println!(
+    say!("{source}: valid");
+    say!(
         "  Monime     {} (API {}), space {}, {} token",
         monime.client.base_url,
         monime.client.api_version,
@@ -628,7 +628,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
             "live"
         }
     );
-    println!(
+    say!(
         "  codes      {} in {}, last {}, named \"{}\"",
         if monime.authorized_providers.is_empty() {
             "any provider".to_string()
@@ -639,7 +639,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
         monime.code_duration,
         config.code_name_for(1)
     );
-    println!(
+    say!(
         "  terminal   {} at {}, polling every {} ms{}",
         config.kiosk.terminal_id,
         config.kiosk.merchant_name,
@@ -653,12 +653,12 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
     match &config.printer {
         Some(printer) => {
             for line in printing::printer_lines(printer, online).await? {
-                println!("  {line}");
+                say!("  {line}");
             }
         }
-        None => println!("  printer    none"),
+        None => say!("  printer    none"),
     }
-    println!("  journal    {}", config.storage.path.display());
+    say!("  journal    {}", config.storage.path.display());
     if online {
         monime_client(&config)?.check().await.map_err(|error| {
             let mut message = format!("the configuration is valid but Monime said no: {error}");
@@ -667,7 +667,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
             }
             message
         })?;
-        println!("  online     Monime accepted the token and space id");
+        say!("  online     Monime accepted the token and space id");
     }
     Ok(0)
 }
