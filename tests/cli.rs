@@ -80,6 +80,27 @@ async fn check_config_says_valid_or_names_the_bad_key() {
     assert!(text(&output).1.contains("cannot be read"));
 }
 
+/// A token every user of the machine can read is said, with the command that closes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_warns_of_a_token_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let token = setup.config.with_file_name("token");
+    let mode = |bits| std::fs::set_permissions(&token, std::fs::Permissions::from_mode(bits));
+    mode(0o644).expect("chmod");
+    let output = run(args(&["check-config"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("can be read by every user") && stdout.contains("sudo chmod 600"),
+        "{stdout}"
+    );
+    mode(0o600).expect("chmod");
+    let output = run(args(&["check-config"], &setup.config)).await;
+    let (stdout, _) = text(&output);
+    assert!(!stdout.contains("warning"), "{stdout}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codes_are_listed_shown_and_cancelled() {
     let setup = setup(SimulatorOptions::default(), "code_duration = \"1m\"").await;

@@ -659,6 +659,11 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
         None => say!("  printer    none"),
     }
     say!("  journal    {}", config.storage.path.display());
+    if let Some(warning) =
+        crate::config::token_exposed(&monime.token_origin, config.source.as_deref())
+    {
+        say!("  warning    {warning}");
+    }
     if online {
         monime_client(&config)?.check().await.map_err(|error| {
             let mut message = format!("the configuration is valid but Monime said no: {error}");

@@ -32,7 +32,7 @@ use crate::secret::AccessToken;
 pub use cashiers::{Cashier, RefundPinRefusal, refunder_of_pin};
 pub use demo::demo_data_dir;
 pub use metrics::{DEBIAN_TEXTFILE_DIR, MetricsTarget};
-pub use token::{TOKEN_CREDENTIAL, TOKEN_ENV, TokenOrigin};
+pub use token::{TOKEN_CREDENTIAL, TOKEN_ENV, TokenOrigin, token_exposed};
 
 /// Where an installed terminal keeps its configuration.
 pub const SYSTEM_CONFIG_PATH: &str = "/etc/paycode-kiosk/config.toml";
