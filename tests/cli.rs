@@ -80,6 +80,52 @@ async fn check_config_says_valid_or_names_the_bad_key() {
     assert!(text(&output).1.contains("cannot be read"));
 }
 
+/// A technician fixing a file sees every problem at once, each with its line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_lists_every_problem_with_its_line() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let good = std::fs::read_to_string(&setup.config).expect("config");
+    let broken = setup.config.with_file_name("broken.toml");
+    let lines_before = good.lines().count();
+    std::fs::write(
+        &broken,
+        format!(
+            "{good}[printer]\ndevice = \"/dev/ttyUSB0\"\nflow_control = \"rts\"\n\
+             [refunds]\nenabled = \"yes\"\n"
+        ),
+    )
+    .expect("write");
+    let output = run(args(&["check-config"], &broken)).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for expected in [
+        "2 problems".to_string(),
+        format!("line {}: unknown variant `rts`", lines_before + 3),
+        format!("line {}: invalid type: string \"yes\"", lines_before + 5),
+    ] {
+        assert!(stderr.contains(&expected), "{expected:?} in\n{stderr}");
+    }
+
+    // What reads as TOML and still makes no sense: each check's problem, at its key.
+    std::fs::write(
+        &broken,
+        format!("{good}[refunds]\nenabled = true\n[metrics]\ntextfile_dir = \"metrics\"\n"),
+    )
+    .expect("write");
+    let output = run(args(&["check-config"], &broken)).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for expected in [
+        format!(
+            "line {}: [refunds] daily_limit is missing",
+            lines_before + 1
+        ),
+        format!("line {}: [metrics] textfile_dir", lines_before + 4),
+    ] {
+        assert!(stderr.contains(&expected), "{expected:?} in\n{stderr}");
+    }
+}
+
 /// A token every user of the machine can read is said, with the command that closes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_config_warns_of_a_token_file_others_can_read() {
