@@ -108,8 +108,11 @@ mod tests {
     use crate::sale::{CodeShape, NewSale};
     use chrono::Utc;
 
+    /// Rows of a name and a number.
+    type Named = Vec<(String, i64)>;
+
     /// What a count over every sale says, to hold the tallies to.
-    fn counted(journal: &Journal) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
+    fn counted(journal: &Journal) -> (Named, Named) {
         let connection = journal.lock();
         let rows = |sql: &str| -> Vec<(String, i64)> {
             let mut statement = connection.prepare(sql).expect("sql");
@@ -154,7 +157,7 @@ mod tests {
         }
         let figures = journal.figures().expect("figures");
         let (by_phase, paid) = counted(&journal);
-        let mut tallied: Vec<(String, i64)> = figures
+        let mut tallied: Named = figures
             .sales_by_phase
             .iter()
             .filter(|(_, count)| *count > 0)
