@@ -46,6 +46,10 @@ pub enum OwnerCommand {
     Reprint {
         sale: Option<i64>,
     },
+    /// Restart at the next idle moment (an update was installed), within `within_secs` at most.
+    RestartWhenIdle {
+        within_secs: u64,
+    },
     /// A completed refund's receipt, again.
     ReprintRefund {
         refund: i64,

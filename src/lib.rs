@@ -2,6 +2,7 @@
 //! payment codes. The binary is a thin shell over this library, which tests and benchmarks use.
 
 pub mod books;
+pub mod chain;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -137,7 +137,7 @@ impl DayReport {
 }
 
 /// Adds a paid amount to the total of its own currency, keeping the totals in currency order.
-fn add_to_totals(totals: &mut Vec<Money>, amount: Money) {
+pub fn add_to_totals(totals: &mut Vec<Money>, amount: Money) {
     match totals
         .iter_mut()
         .find(|total| total.currency == amount.currency)

@@ -16,6 +16,7 @@ mod printing;
 mod refunding;
 mod selling;
 mod settings;
+mod updating;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -35,6 +36,7 @@ pub use printing::PrintingError;
 pub use refunding::{RefundError, RefundOffer, RefundOutlook, RefundRequest};
 pub use selling::{DEMO_PAYMENT_TAKES, StartError};
 pub use settings::{ScreenSettings, ShopSettings};
+pub use updating::RESTART_WITHIN;
 
 /// A running terminal's operations, over what it was built with.
 pub struct Shop {
@@ -57,6 +59,8 @@ pub struct Shop {
     refunds_driven: refunding::DrivenRefunds,
     /// A cashier is signed in at the screen (for the metrics: a count, never a name).
     cashier_signed_in: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// When this process restarts for an update at the latest, once one was asked for.
+    restart_by: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
 }
 
 /// What `terminal` opened, for `Shop::new`.
@@ -83,6 +87,7 @@ impl Shop {
             screen: OnceLock::new(),
             refunds_driven: Default::default(),
             cashier_signed_in: Default::default(),
+            restart_by: Default::default(),
         }
     }
 

@@ -161,7 +161,13 @@ pub async fn open_for_reading(launch: &Launch) -> Result<Shop, OpenError> {
 
 async fn open(launch: &Launch, opener: Opener) -> Result<Shop, OpenError> {
     let (config, simulator) = match launch.configuration()? {
-        Some(config) => (config, None),
+        Some(config) => {
+            let origin = &config.monime.token_origin;
+            if let Some(warning) = crate::config::token_exposed(origin, config.source.as_deref()) {
+                tracing::warn!("{warning}");
+            }
+            (config, None)
+        }
         None => {
             let simulator = SimulatorHandle::start(SimulatorOptions {
                 auto_pay_after: (opener != Opener::Screen).then_some(DEMO_PAYS_AFTER),

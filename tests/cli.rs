@@ -118,6 +118,73 @@ async fn check_config_says_where_the_metrics_go() {
     }
 }
 
+/// A technician fixing a file sees every problem at once, each with its line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_lists_every_problem_with_its_line() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let good = std::fs::read_to_string(&setup.config).expect("config");
+    let broken = setup.config.with_file_name("broken.toml");
+    let lines_before = good.lines().count();
+    std::fs::write(
+        &broken,
+        format!(
+            "{good}[printer]\ndevice = \"/dev/ttyUSB0\"\nflow_control = \"rts\"\n\
+             [refunds]\nenabled = \"yes\"\n"
+        ),
+    )
+    .expect("write");
+    let output = run(args(&["check-config"], &broken)).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for expected in [
+        "2 problems".to_string(),
+        format!("line {}: unknown variant `rts`", lines_before + 3),
+        format!("line {}: invalid type: string \"yes\"", lines_before + 5),
+    ] {
+        assert!(stderr.contains(&expected), "{expected:?} in\n{stderr}");
+    }
+
+    // What reads as TOML and still makes no sense: each check's problem, at its key.
+    std::fs::write(
+        &broken,
+        format!("{good}[refunds]\nenabled = true\n[metrics]\ntextfile_dir = \"metrics\"\n"),
+    )
+    .expect("write");
+    let output = run(args(&["check-config"], &broken)).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for expected in [
+        format!(
+            "line {}: [refunds] daily_limit is missing",
+            lines_before + 1
+        ),
+        format!("line {}: [metrics] textfile_dir", lines_before + 4),
+    ] {
+        assert!(stderr.contains(&expected), "{expected:?} in\n{stderr}");
+    }
+}
+
+/// A token every user of the machine can read is said, with the command that closes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_warns_of_a_token_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let token = setup.config.with_file_name("token");
+    let mode = |bits| std::fs::set_permissions(&token, std::fs::Permissions::from_mode(bits));
+    mode(0o644).expect("chmod");
+    let output = run(args(&["check-config"], &setup.config)).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("can be read by every user") && stdout.contains("sudo chmod 600"),
+        "{stdout}"
+    );
+    mode(0o600).expect("chmod");
+    let output = run(args(&["check-config"], &setup.config)).await;
+    let (stdout, _) = text(&output);
+    assert!(!stdout.contains("warning"), "{stdout}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codes_are_listed_shown_and_cancelled() {
     let setup = setup(SimulatorOptions::default(), "code_duration = \"1m\"").await;
@@ -320,6 +387,45 @@ async fn sigterm_cancels_the_code_at_monime_and_exits_3() {
         setup.sim.codes()[0].status,
         paycode_kiosk::monime::CodeStatus::Cancelled
     );
+}
+
+/// `charge 7 | head -2`: the output closes under the command, which cancels the code as Ctrl-C
+/// would and ends cleanly, instead of dying mid-sale and leaving it for `recover`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_charge_whose_output_is_closed_cancels_the_code_and_ends_cleanly() {
+    let setup = setup(SimulatorOptions::default(), "").await;
+    let config = setup.config.clone();
+    let (status, stderr, first_lines) = tokio::task::spawn_blocking(move || {
+        let mut child = kiosk()
+            .args(["charge", "7", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("charge");
+        let stdout = child.stdout.take().expect("stdout");
+        let first_lines: Vec<String> = BufReader::new(stdout)
+            .lines()
+            .take(2)
+            .map(|line| line.expect("line"))
+            .collect();
+        // The reader and the pipe's end are dropped here, as `head -2` exits.
+        let output = child.wait_with_output().expect("exit");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status, stderr, first_lines)
+    })
+    .await
+    .expect("task");
+    assert_eq!(first_lines.len(), 2);
+    assert_eq!(status.code(), Some(3), "{status:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        setup.sim.codes()[0].status,
+        paycode_kiosk::monime::CodeStatus::Cancelled
+    );
+    let output = run(args(&["history"], &setup.config)).await;
+    let (history, _) = text(&output);
+    assert!(history.contains("cancelled"), "{history}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

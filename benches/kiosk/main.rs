@@ -8,7 +8,7 @@
 //! (also saved to target/bench/kiosk.md). `cargo test --bench kiosk` (a debug build, as CI
 //! has) or `cargo bench --bench kiosk -- --quick` is the short run. Names after `--` run only
 //! those parts: receipts, memory, rendering, charge, paid, customers, connections,
-//! network-printer, fleet, desktop, size.
+//! network-printer, metrics, fleet, desktop, size.
 //! Goals are reported, never asserted: these machines are shared and noisy.
 //!
 //! The screen runs headless (Slint's testing backend with the software renderer) against the
@@ -710,6 +710,58 @@ fn sample_sale() -> StoredSale {
     }
 }
 
+/// What writing the metrics file costs, over a journal of a year of a busy counter's sales
+/// (500 a day): the journal's figures read, the text made and the file written whole. The
+/// writer runs on its own task; the cashier's sale never waits for it.
+fn metrics_cost(bench: &Bench) {
+    use paycode_kiosk::metrics::{self, Sources};
+    use paycode_kiosk::money::{Currency, Money};
+    use paycode_kiosk::sale::{CodeShape, Phase};
+    let shop = bench.terminal("metrics", 250);
+    let journal = shop.journal();
+    let sales = bench.samples(182_500, 5_000);
+    let shape = CodeShape::new("Shop sale {sale}", "TILL-1");
+    let started = Instant::now();
+    for number in 0..sales {
+        let minor = 500 + i64::try_from(number % 97).unwrap_or(0) * 25;
+        let sale = NewSale::of(Money::new(Currency::Sle, minor));
+        let mut record = journal
+            .begin_sale(&format!("key-{number}"), Utc::now(), &shape, &sale)
+            .expect("a sale written");
+        record.phase = if number % 10 == 0 {
+            Phase::Expired
+        } else {
+            Phase::Paid
+        };
+        journal.save(&record, Utc::now(), None).expect("saved");
+    }
+    let filled = started.elapsed();
+    let sources = Sources::new(shop.services(), None, Default::default());
+    let folder = bench.dir.path().join("textfile");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let times: Vec<f64> = (0..bench.samples(200, 20))
+        .map(|_| {
+            let started = Instant::now();
+            bench
+                .runtime
+                .block_on(metrics::write(&sources, &folder))
+                .expect("written");
+            ms(started.elapsed())
+        })
+        .collect();
+    let worst = times.iter().cloned().fold(0.0, f64::max);
+    let median = median(times);
+    bench.row(
+        &format!(
+            "Metrics file written, journal of {sales} sales (filled in {:.0} s)",
+            filled.as_secs_f64()
+        ),
+        format!("median {median:.2} ms, worst {worst:.2} ms, on its own task, never the sale's"),
+        "< 1 ms a sale",
+        if median < 1.0 { "met" } else { "missed" },
+    );
+}
+
 /// Full-frame software rendering of each screen at the smallest and largest sizes.
 fn rendering(bench: &Bench) {
     let window = MainWindow::new().expect("window");
@@ -1054,6 +1106,9 @@ fn main() {
     });
     if bench.runs("receipts") {
         receipts(&bench);
+    }
+    if bench.runs("metrics") {
+        metrics_cost(&bench);
     }
     let running = Rc::clone(&bench);
     slint::spawn_local(async move {

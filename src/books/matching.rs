@@ -450,20 +450,13 @@ mod tests {
     /// A payout of terminal `terminal` made for the refund whose key is `key`.
     fn payout(id: &str, status: PayoutStatus, minor: i64, terminal: &str, key: &str) -> Payout {
         Payout {
-            id: id.into(),
-            status,
-            amount: Some(Money::new(Currency::Sle, minor)),
-            destination: Default::default(),
-            source_account: None,
-            source_transaction_reference: None,
-            fees: Vec::new(),
-            failure: None,
-            delayed_reason: None,
             create_time: Some(Utc::now()),
-            update_time: None,
-            metadata: Some(
-                serde_json::json!({"terminal": terminal, "sale": "1", "refund_key": key}),
-            ),
+            ..Payout::for_test(
+                id,
+                status,
+                Money::new(Currency::Sle, minor),
+                Some(serde_json::json!({"terminal": terminal, "sale": "1", "refund_key": key})),
+            )
         }
     }
 

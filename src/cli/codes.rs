@@ -4,6 +4,7 @@ use chrono::{DateTime, Local, Utc};
 
 use super::CodesCommand;
 use crate::config::Config;
+use crate::control::console::{self, say};
 use crate::money::CurrencyStyle;
 use crate::monime::{CodeStatus, ListFilter, PaymentCode};
 use crate::terminal::monime_client;
@@ -22,7 +23,7 @@ pub async fn run(config: &Config, action: CodesCommand) -> Result<u8, String> {
                 .await
                 .map_err(|error| error.to_string())?;
             if codes.is_empty() {
-                println!(
+                say!(
                     "no payment codes{}",
                     status
                         .map(|s| format!(" with status {s}"))
@@ -30,12 +31,12 @@ pub async fn run(config: &Config, action: CodesCommand) -> Result<u8, String> {
                 );
             }
             for code in &codes {
-                println!("{}", code_line(code, style));
+                say!("{}", code_line(code, style));
             }
         }
         CodesCommand::Show { id } => {
             let code = client.get(&id).await.map_err(|error| error.to_string())?;
-            print!("{}", code_details(&code, style));
+            console::out(code_details(&code, style));
         }
         CodesCommand::Cancel { id } => {
             let code = client
@@ -43,15 +44,15 @@ pub async fn run(config: &Config, action: CodesCommand) -> Result<u8, String> {
                 .await
                 .map_err(|error| error.to_string())?;
             match code.status {
-                CodeStatus::Cancelled => println!("{} cancelled", code.id),
+                CodeStatus::Cancelled => say!("{} cancelled", code.id),
                 CodeStatus::Completed => {
-                    println!("{} was already paid and stays paid", code.id)
+                    say!("{} was already paid and stays paid", code.id)
                 }
-                CodeStatus::Processing => println!(
+                CodeStatus::Processing => say!(
                     "{} is switched off, but a payment was already under way and may still complete",
                     code.id
                 ),
-                other => println!("{} is {other}", code.id),
+                other => say!("{} is {other}", code.id),
             }
         }
     }

@@ -2,6 +2,7 @@
 //! prints for people; errors go to stderr with exit code 1.
 
 mod books;
+mod chain;
 mod charge;
 mod codes;
 mod export;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, DEBIAN_TEXTFILE_DIR, MetricsTarget};
+use crate::control::console::say;
 use crate::control::{self, OwnerCommand, PayerNumber, SecretPin};
 use crate::metrics::FILE_NAME;
 use crate::monime::CodeStatus;
@@ -231,10 +233,26 @@ pub enum Command {
         #[arg(long, value_name = "DEVICE")]
         test_page: Option<String>,
     },
+    /// Ask the running terminal to restart at its next idle moment (no sale waiting for Monime,
+    /// no refund under way, no receipt owed), so that an update takes effect without breaking a
+    /// sale; the package's maintainer script runs it after an upgrade
+    ///
+    /// A terminal still busy after --within restarts anyway, and its sale is taken up again as
+    /// after a power cut. Exit code 0 when asked (or when no terminal is running).
+    RestartWhenIdle {
+        /// The longest wait, in minutes
+        #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+        within: u64,
+    },
     /// Look at or cancel payment codes at Monime
     Codes {
         #[command(subcommand)]
         action: CodesCommand,
+    },
+    /// The chain's day as Monime has it: every terminal of the space, from any of them
+    Chain {
+        #[command(subcommand)]
+        action: ChainCommand,
     },
     /// Set this terminal up: Monime's space and token, the shop, the admin PIN, the language
     /// and the printer
@@ -270,6 +288,23 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// A day's codes and refunds of the whole space, totalled per terminal and per cashier
+    /// from what each terminal wrote on them, with the codes no terminal claims listed apart
+    ///
+    /// Reads Monime only (the space's token, from the configuration); changes nothing. Exit
+    /// code 0 when the day was read, 1 when Monime could not be read.
+    Report {
+        /// The local day, as YYYY-MM-DD; today by default
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        /// text (a table) or csv (one row a terminal, cashier or unclaimed code, and currency)
+        #[arg(long, default_value = "text", value_parser = parse_chain_format)]
+        format: chain::ChainFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CodesCommand {
     /// List codes, newest first
     List {
@@ -287,6 +322,10 @@ pub enum CodesCommand {
 }
 
 fn parse_status(text: &str) -> Result<CodeStatus, String> {
+    text.parse()
+}
+
+fn parse_chain_format(text: &str) -> Result<chain::ChainFormat, String> {
     text.parse()
 }
 
@@ -424,6 +463,25 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
             let config = require_config(launch)?;
             codes::run(&config, action).await
         }
+        Command::RestartWhenIdle { within } => {
+            let socket = terminal::control_socket_for(launch).map_err(|error| error.to_string())?;
+            let asked = OwnerCommand::RestartWhenIdle {
+                within_secs: within.saturating_mul(60),
+            };
+            match control::hand_over(&socket, &asked).await? {
+                Some(code) => Ok(code),
+                None => {
+                    say!("No terminal is running here: nothing to restart.");
+                    Ok(0)
+                }
+            }
+        }
+        Command::Chain {
+            action: ChainCommand::Report { date, format },
+        } => {
+            let config = require_config(launch)?;
+            chain::report(&config, date, format).await
+        }
         Command::Simulate {
             port,
             auto_pay_after,
@@ -488,6 +546,15 @@ async fn run_on_shop(shop: &Shop, command: OwnerCommand) -> Result<u8, String> {
         OwnerCommand::Recover { cancel_pending } => history::recover(shop, cancel_pending).await,
         OwnerCommand::Reprint { sale } => printing::reprint(shop, sale).await,
         OwnerCommand::ReprintRefund { refund } => printing::reprint_refund(shop, refund).await,
+        OwnerCommand::RestartWhenIdle { within_secs } => {
+            let within = Duration::from_secs(within_secs);
+            shop.restart_when_idle(within, |code| std::process::exit(code));
+            say!(
+                "The terminal restarts at its next idle moment (no sale or refund under way, no receipt owed), within {} min at most.",
+                within.as_secs().div_ceil(60)
+            );
+            Ok(0)
+        }
         OwnerCommand::PrintTest => printing::print_test(shop).await,
         OwnerCommand::PrintReport { date } => printing::report(shop, date, true).await,
         OwnerCommand::PrintShift => books::shift(shop, true).await,
@@ -565,7 +632,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
     let config = match launch.configuration() {
         Ok(Some(config)) => config,
         Ok(None) => {
-            println!("Demo mode: the terminal sells against its built-in simulator.");
+            say!("Demo mode: the terminal sells against its built-in simulator.");
             return Ok(0);
         }
         Err(error) => return Err(error.to_string()),
@@ -576,8 +643,8 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
         .as_ref()
         .map(|path| path.display().to_string())
         .unwrap_or_default();
-    println!("{source}: valid");
-    println!(
+    say!("{source}: valid");
+    say!(
         "  Monime     {} (API {}), space {}, {} token",
         monime.client.base_url,
         monime.client.api_version,
@@ -588,7 +655,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
             "live"
         }
     );
-    println!(
+    say!(
         "  codes      {} in {}, last {}, named \"{}\"",
         if monime.authorized_providers.is_empty() {
             "any provider".to_string()
@@ -599,7 +666,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
         monime.code_duration,
         config.code_name_for(1)
     );
-    println!(
+    say!(
         "  terminal   {} at {}, polling every {} ms{}",
         config.kiosk.terminal_id,
         config.kiosk.merchant_name,
@@ -613,13 +680,18 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
     match &config.printer {
         Some(printer) => {
             for line in printing::printer_lines(printer, online).await? {
-                println!("  {line}");
+                say!("  {line}");
             }
         }
-        None => println!("  printer    none"),
+        None => say!("  printer    none"),
     }
-    println!("  journal    {}", config.storage.path.display());
-    println!("  metrics    {}", metrics_line(&config.metrics));
+    say!("  journal    {}", config.storage.path.display());
+    if let Some(warning) =
+        crate::config::token_exposed(&monime.token_origin, config.source.as_deref())
+    {
+        say!("  warning    {warning}");
+    }
+    say!("  metrics    {}", metrics_line(&config.metrics));
     if online {
         monime_client(&config)?.check().await.map_err(|error| {
             let mut message = format!("the configuration is valid but Monime said no: {error}");
@@ -628,7 +700,7 @@ async fn check_config(launch: &Launch, online: bool) -> Result<u8, String> {
             }
             message
         })?;
-        println!("  online     Monime accepted the token and space id");
+        say!("  online     Monime accepted the token and space id");
     }
     Ok(0)
 }

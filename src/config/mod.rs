@@ -13,6 +13,7 @@ pub mod edit;
 mod fields;
 mod items;
 mod metrics;
+mod problems;
 mod raw;
 mod refunds;
 mod token;
@@ -32,7 +33,7 @@ use crate::secret::AccessToken;
 pub use cashiers::{Cashier, RefundPinRefusal, refunder_of_pin};
 pub use demo::demo_data_dir;
 pub use metrics::{DEBIAN_TEXTFILE_DIR, MetricsTarget};
-pub use token::{TOKEN_CREDENTIAL, TOKEN_ENV, TokenOrigin};
+pub use token::{TOKEN_CREDENTIAL, TOKEN_ENV, TokenOrigin, token_exposed};
 
 /// Where an installed terminal keeps its configuration.
 pub const SYSTEM_CONFIG_PATH: &str = "/etc/paycode-kiosk/config.toml";
@@ -196,13 +197,14 @@ impl Config {
             file: file.map(Path::to_path_buf),
             message,
         };
-        let raw: raw::RawConfig = toml::from_str(text).map_err(|error| {
-            refuse(format!(
-                "{}\nEvery key is described in the README under \"Configuration\".",
-                error.to_string().trim_end()
-            ))
-        })?;
-        raw.check(file, env).map_err(refuse)
+        let raw = problems::read(text).map_err(|found| refuse(problems::describe(&found)))?;
+        raw.check_all(file, env).map_err(|found| {
+            let found: Vec<problems::Problem> = found
+                .into_iter()
+                .map(|message| problems::checked(text, message))
+                .collect();
+            refuse(problems::describe(&found))
+        })
     }
 
     /// The name Monime stores for a sale's code, from the `code_name` template.

@@ -109,25 +109,78 @@ pub(super) struct RawStorage {
     pub(super) path: Option<PathBuf>,
 }
 
+/// The problems found so far, as the sections are checked one by one.
+struct Problems<'a>(&'a mut Vec<String>);
+
+impl Problems<'_> {
+    /// What `checked` gave, or its problem noted.
+    fn ok<T>(&mut self, checked: Result<T, String>) -> Option<T> {
+        checked.map_err(|problem| self.0.push(problem)).ok()
+    }
+}
+
 const MIN_POLL_INTERVAL_MS: u64 = 250;
 const MAX_POLL_INTERVAL_MS: u64 = 10_000;
 
 impl RawConfig {
     pub(super) fn check(self, file: Option<&Path>, env: &Environment) -> Result<Config, String> {
+        self.check_all(file, env)
+            .map_err(|problems| problems.join("\n"))
+    }
+
+    /// Checks every section, and gives every problem found: a section that depends on another
+    /// (the cashiers on the admin PIN, the printer on the storage) is checked once that one is.
+    pub(super) fn check_all(
+        self,
+        file: Option<&Path>,
+        env: &Environment,
+    ) -> Result<Config, Vec<String>> {
         let base_dir = file
             .and_then(Path::parent)
             .map(Path::to_path_buf)
             .unwrap_or_default();
+        let mut problems = Vec::new();
+        let mut take = Problems(&mut problems);
         let idle_sign_out_mins = self.kiosk.idle_sign_out_mins;
-        let mut kiosk = self.kiosk.check()?;
-        let cashiers = check_cashiers(self.cashiers, &kiosk.admin_pin)?;
-        kiosk.idle_sign_out = check_idle_sign_out(idle_sign_out_mins, &cashiers)?;
-        let monime = self.monime.check(&kiosk, &base_dir, env)?;
-        let items = check_items(self.items, kiosk.max_amount_minor)?;
-        let storage = self.storage.check(&base_dir, env)?;
-        let printer = self.printer.check(&storage)?;
-        let refunds = self.refunds.check()?;
-        let metrics = self.metrics.check()?;
+        let mut kiosk = take.ok(self.kiosk.check());
+        let cashiers = kiosk
+            .as_ref()
+            .and_then(|kiosk| take.ok(check_cashiers(self.cashiers, &kiosk.admin_pin)));
+        if let (Some(kiosk), Some(cashiers)) = (&mut kiosk, &cashiers) {
+            kiosk.idle_sign_out = take
+                .ok(check_idle_sign_out(idle_sign_out_mins, cashiers))
+                .flatten();
+        }
+        let monime = kiosk
+            .as_ref()
+            .and_then(|kiosk| take.ok(self.monime.check(kiosk, &base_dir, env)));
+        let items = kiosk
+            .as_ref()
+            .and_then(|kiosk| take.ok(check_items(self.items, kiosk.max_amount_minor)));
+        let storage = take.ok(self.storage.check(&base_dir, env));
+        let printer = storage
+            .as_ref()
+            .and_then(|storage| take.ok(self.printer.check(storage)));
+        let refunds = take.ok(self.refunds.check());
+        let metrics = take.ok(self.metrics.check());
+        let (
+            Some(kiosk),
+            Some(cashiers),
+            Some(monime),
+            Some(items),
+            Some(storage),
+            Some(printer),
+            Some(refunds),
+            Some(metrics),
+        ) = (
+            kiosk, cashiers, monime, items, storage, printer, refunds, metrics,
+        )
+        else {
+            return Err(problems);
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(Config {
             monime,
             kiosk,

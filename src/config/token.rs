@@ -38,6 +38,32 @@ impl fmt::Display for TokenOrigin {
     }
 }
 
+/// The file the token was read from, when every user of the machine may read it: the token
+/// file, or the configuration holding the token itself (`source`). Said at start and by
+/// `check-config`, with what to do.
+pub fn token_exposed(origin: &TokenOrigin, source: Option<&Path>) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let (file, fix) = match origin {
+        TokenOrigin::File(path) => (path.as_path(), format!("sudo chmod 600 {}", path.display())),
+        TokenOrigin::ConfigKey => {
+            let file = source?;
+            let fix = format!(
+                "move the token to the service's credential file with sudo paycode-kiosk setup, or sudo chmod 640 {}",
+                file.display()
+            );
+            (file, fix)
+        }
+        TokenOrigin::Environment | TokenOrigin::Credential => return None,
+    };
+    let mode = std::fs::metadata(file).ok()?.permissions().mode();
+    (mode & 0o004 != 0).then(|| {
+        format!(
+            "the Monime token in {} can be read by every user of this machine: {fix}",
+            file.display()
+        )
+    })
+}
+
 /// The token, from the first place that has one.
 pub(super) fn find_token(
     in_file: Option<&str>,

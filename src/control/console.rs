@@ -6,7 +6,8 @@
 //! `say_err!`, `stops()` and `ask` and never know which.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, mpsc, watch};
@@ -46,7 +47,7 @@ pub async fn run_remote<T>(remote: Remote, command: impl Future<Output = T>) -> 
 pub fn out(text: String) {
     let sent = REMOTE.try_with(|remote| remote.replies.send(Reply::Out(text.clone())));
     if sent.is_err() {
-        print!("{text}");
+        write_here(&mut std::io::stdout(), &text);
     }
 }
 
@@ -54,32 +55,69 @@ pub fn out(text: String) {
 pub fn err(text: String) {
     let sent = REMOTE.try_with(|remote| remote.replies.send(Reply::Err(text.clone())));
     if sent.is_err() {
-        eprint!("{text}");
+        write_here(&mut std::io::stderr(), &text);
     }
 }
 
-/// Counts the requests to stop: Ctrl-C or SIGTERM here, or the technician's Ctrl-C over the
-/// socket. The count starts at 0.
+/// Writes to this process's own output. Output that went away (`charge 1.00 | head -2`, a
+/// closed SSH session) is no reason to abandon a sale half-way: the command is asked to stop,
+/// as by Ctrl-C, and what it says from then on goes nowhere.
+fn write_here(output: &mut impl Write, text: &str) {
+    if OUTPUT_GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    if output
+        .write_all(text.as_bytes())
+        .and_then(|()| output.flush())
+        .is_err()
+    {
+        OUTPUT_GONE.store(true, Ordering::Relaxed);
+        local_stops().send_modify(|stops| *stops += 1);
+    }
+}
+
+/// This process's output was closed under it.
+static OUTPUT_GONE: AtomicBool = AtomicBool::new(false);
+/// The requests to stop this process's command: Ctrl-C, SIGTERM, its output gone.
+static LOCAL_STOPS: OnceLock<watch::Sender<u32>> = OnceLock::new();
+
+fn local_stops() -> &'static watch::Sender<u32> {
+    LOCAL_STOPS.get_or_init(|| watch::channel(0).0)
+}
+
+/// Counts the requests to stop: Ctrl-C or SIGTERM here (or this process's output closed), or
+/// the technician's Ctrl-C over the socket. The count starts at 0.
 pub fn stops() -> Result<watch::Receiver<u32>, String> {
     if let Ok(stops) = REMOTE.try_with(|remote| remote.stops.clone()) {
         return Ok(stops);
     }
+    static WATCHING: OnceLock<Result<(), String>> = OnceLock::new();
+    WATCHING.get_or_init(watch_signals).clone()?;
+    let mut stops = local_stops().subscribe();
+    // A stop asked before this command looked (its output already closed) still counts.
+    if *stops.borrow() > 0 {
+        stops.mark_changed();
+    }
+    Ok(stops)
+}
+
+/// Counts SIGTERM and SIGINT into the local stops, for as long as the process runs.
+fn watch_signals() -> Result<(), String> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut terminate = signal(SignalKind::terminate())
         .map_err(|error| format!("cannot watch for SIGTERM: {error}"))?;
     let mut interrupt = signal(SignalKind::interrupt())
         .map_err(|error| format!("cannot watch for Ctrl-C: {error}"))?;
-    let (count, stops) = watch::channel(0);
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = terminate.recv() => {}
                 _ = interrupt.recv() => {}
             }
-            count.send_modify(|stops| *stops += 1);
+            local_stops().send_modify(|stops| *stops += 1);
         }
     });
-    Ok(stops)
+    Ok(())
 }
 
 /// Asks the technician `question` (printed as it is, without a line end) and gives the line

@@ -233,6 +233,31 @@ pub struct Payout {
 }
 
 impl Payout {
+    /// A payout as Monime may list it, for the crate's tests: `id` of `amount` in `status`,
+    /// with `metadata` and nothing else said.
+    #[cfg(test)]
+    pub(crate) fn for_test(
+        id: &str,
+        status: PayoutStatus,
+        amount: Money,
+        metadata: Option<Value>,
+    ) -> Payout {
+        Payout {
+            id: id.into(),
+            status,
+            amount: Some(amount),
+            destination: Default::default(),
+            source_account: None,
+            source_transaction_reference: None,
+            fees: Vec::new(),
+            failure: None,
+            delayed_reason: None,
+            create_time: None,
+            update_time: None,
+            metadata,
+        }
+    }
+
     /// What Monime charged on top of the amount, when it says.
     pub fn fee_total(&self) -> Option<Money> {
         sum_fees(&self.fees)

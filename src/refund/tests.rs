@@ -52,9 +52,6 @@ fn written() -> RefundRecord {
 
 fn payout(status: PayoutStatus) -> Payout {
     Payout {
-        id: "pyt-1".into(),
-        status,
-        amount: Some(sle(1250)),
         destination: PayoutDestination {
             kind: Some("momo".into()),
             provider_id: Some("m17".into()),
@@ -62,14 +59,7 @@ fn payout(status: PayoutStatus) -> Payout {
             transaction_reference: (status == PayoutStatus::Completed)
                 .then(|| "CI250901.1200.123456".to_string()),
         },
-        source_account: None,
-        source_transaction_reference: None,
-        fees: Vec::new(),
-        failure: None,
-        delayed_reason: None,
-        create_time: None,
-        update_time: None,
-        metadata: None,
+        ..Payout::for_test("pyt-1", status, sle(1250), None)
     }
 }
 

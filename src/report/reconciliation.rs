@@ -273,20 +273,12 @@ mod tests {
     fn refund_differences_say_which_refund_and_payout() {
         use crate::monime::{Payout, PayoutStatus};
         let sle = |minor| Money::new(Currency::Sle, minor);
-        let lost = Payout {
-            id: "pyt-lost".into(),
-            status: PayoutStatus::Completed,
-            amount: Some(sle(400)),
-            destination: Default::default(),
-            source_account: None,
-            source_transaction_reference: None,
-            fees: Vec::new(),
-            failure: None,
-            delayed_reason: None,
-            create_time: None,
-            update_time: None,
-            metadata: Some(serde_json::json!({"terminal": "T1", "sale": "3"})),
-        };
+        let lost = Payout::for_test(
+            "pyt-lost",
+            PayoutStatus::Completed,
+            sle(400),
+            Some(serde_json::json!({"terminal": "T1", "sale": "3"})),
+        );
         let found = Reconciliation {
             span: Span::Today,
             checked: 2,

@@ -273,6 +273,8 @@ pub struct Flow {
     /// The full text behind the outcome the cashier was last shown, for the admin screen; it
     /// goes with the sale, at New sale or the next Charge.
     last_problem: Option<String>,
+    /// Wrong PINs on the refund screen, which lock it for a while.
+    refund_pins: refunding::PinGuard,
 }
 
 /// The longest PIN the keypad takes.
@@ -299,6 +301,7 @@ impl Flow {
             resting: false,
             newest_seen: 0,
             last_problem: None,
+            refund_pins: Default::default(),
         };
         flow.screen = flow.home();
         flow
@@ -588,6 +591,7 @@ impl Flow {
     /// Called once a second.
     pub fn tick(&mut self) {
         self.idle_tick();
+        self.refund_pins.tick();
         self.rest_tick();
         let limit = self.settings.paid_screen_secs;
         match &mut self.screen {

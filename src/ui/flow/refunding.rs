@@ -8,7 +8,7 @@
 //! answered, at the step it concerns.
 
 use super::{Action, Flow, Intent, PIN_MAX, Screen};
-use crate::config::refunder_of_pin;
+use crate::config::{RefundPinRefusal, refunder_of_pin};
 use crate::lang::Language;
 use crate::money::{CurrencyStyle, Money};
 use crate::refund::{Refund, RefundPhase, Refunder};
@@ -49,6 +49,42 @@ pub enum RefundStep {
     Sending,
     /// Written and sent: its state as the shop follows it.
     Following(Box<Refund>),
+}
+
+/// Wrong PINs on the refund screen: this many in a row lock refunds on the screen for
+/// `LOCKED_SECS`, so that nobody finds a PIN that sends money by trying them all.
+const WRONG_PINS_ALLOWED: u32 = 5;
+const LOCKED_SECS: u32 = 300;
+
+/// The wrong PINs typed on the refund screen, and the lock they brought.
+#[derive(Debug, Clone, Default)]
+pub struct PinGuard {
+    wrong_in_a_row: u32,
+    locked_secs: u32,
+}
+
+impl PinGuard {
+    /// Minutes left of the lock, if refunds are locked.
+    fn locked_minutes(&self) -> Option<u32> {
+        (self.locked_secs > 0).then(|| self.locked_secs.div_ceil(60))
+    }
+
+    fn wrong(&mut self) {
+        self.wrong_in_a_row += 1;
+        if self.wrong_in_a_row >= WRONG_PINS_ALLOWED {
+            self.wrong_in_a_row = 0;
+            self.locked_secs = LOCKED_SECS;
+        }
+    }
+
+    fn right(&mut self) {
+        self.wrong_in_a_row = 0;
+    }
+
+    /// A second went by.
+    pub(super) fn tick(&mut self) {
+        self.locked_secs = self.locked_secs.saturating_sub(1);
+    }
 }
 
 /// The step a refusal sends the refund back to: the one whose input it concerns.
@@ -166,12 +202,21 @@ impl Flow {
         match (&form.step, intent) {
             (RefundStep::Pin, Intent::Key(key)) => type_digits(&mut form.pin, key, PIN_MAX),
             (RefundStep::Pin, Intent::Next) => {
+                if let Some(minutes) = self.refund_pins.locked_minutes() {
+                    form.pin.clear();
+                    self.notice = Some(words::refund_pins_locked(language, minutes));
+                    return Vec::new();
+                }
                 match refunder_of_pin(&form.pin, admin_pin, cashiers) {
                     Ok(refunder) => {
+                        self.refund_pins.right();
                         form.refunder = Some(refunder);
                         form.step = RefundStep::Amount;
                     }
                     Err(refusal) => {
+                        if refusal == RefundPinRefusal::Unknown {
+                            self.refund_pins.wrong();
+                        }
                         form.pin.clear();
                         self.notice = Some(words::refund_pin_refused(language, &refusal));
                     }

@@ -778,6 +778,37 @@ fn a_refund_asks_who_then_how_much_then_the_number_and_only_then_the_shop() {
 }
 
 #[test]
+fn five_wrong_pins_lock_refunds_on_the_screen_for_five_minutes() {
+    let mut flow = refunding();
+    flow.intent(Intent::OpenRefund(4));
+    // A cashier who may not refund is no guess: it does not count.
+    type_keys(&mut flow, "1397\r");
+    for _ in 0..5 {
+        type_keys(&mut flow, "9999\r");
+    }
+    assert_eq!(flow.view().notice, "Wrong PIN");
+    type_keys(&mut flow, "2580\r");
+    assert_eq!(
+        flow.view().notice,
+        "Too many wrong PINs: refunds are locked for 5 minutes"
+    );
+    assert_eq!(refund(&flow).stage, RefundStage::Pin);
+    for _ in 0..240 {
+        flow.tick();
+    }
+    type_keys(&mut flow, "2580\r");
+    assert_eq!(
+        flow.view().notice,
+        "Too many wrong PINs: refunds are locked for 1 minute"
+    );
+    for _ in 0..60 {
+        flow.tick();
+    }
+    type_keys(&mut flow, "2580\r");
+    assert_eq!(refund(&flow).stage, RefundStage::Amount);
+}
+
+#[test]
 fn a_sale_that_cannot_be_refunded_goes_back_to_the_history_with_why() {
     let mut flow = refunding();
     flow.intent(Intent::OpenRefund(4));

@@ -84,6 +84,16 @@ pub fn refund_pin_refused(language: Language, refusal: &RefundPinRefusal) -> Str
     }
 }
 
+/// Too many wrong PINs on the refund screen.
+pub fn refund_pins_locked(language: Language, minutes: u32) -> String {
+    language.trn(
+        "Too many wrong PINs: refunds are locked for {n} minute",
+        "Too many wrong PINs: refunds are locked for {n} minutes",
+        i64::from(minutes),
+        &[],
+    )
+}
+
 /// Why the shop would not check or send a refund, for the screen: short, and saying what to
 /// do. The full error goes to the log.
 pub fn refund_refused(language: Language, style: CurrencyStyle, error: &RefundError) -> String {
