@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use paycode_kiosk::config::DEBIAN_TEXTFILE_DIR;
-use paycode_kiosk::metrics::FILE_NAME;
+use paycode_kiosk::metrics::{FILE_MODE, FILE_NAME};
 use paycode_kiosk::monime::CodeStatus;
 
 use crate::shop::Shop;
@@ -85,8 +85,8 @@ pub fn scraped(machine: &Machine, rig: &Rig, shop: &Shop) -> Result<String, Stri
         .filter(|line| line.starts_with("# TYPE paycode_kiosk_"))
         .count();
 
-    // The file itself: the terminal's user owns it, others may only read it, and the token is
-    // looked for with grep -f, so it is never on a command line of its own.
+    // The file itself: the terminal's user owns it, others may only read it (0644), and the token
+    // is looked for with grep -f, so it is never on a command line of its own.
     let file = format!("{DEBIAN_TEXTFILE_DIR}/{FILE_NAME}");
     let output = machine.run(&format!(
         "stat -c '%a %U' {file}; stat -c '%A %U:%G' {DEBIAN_TEXTFILE_DIR}; \
@@ -101,9 +101,9 @@ pub fn scraped(machine: &Machine, rig: &Rig, shop: &Shop) -> Result<String, Stri
     };
     let (mode, owner) = file_stat.split_once(' ').unwrap_or((file_stat, ""));
     let mode = u32::from_str_radix(mode, 8).map_err(|_| format!("{file}: mode {mode:?}"))?;
-    if mode & 0o022 != 0 || owner != "paycode-kiosk" {
+    if mode != FILE_MODE || owner != "paycode-kiosk" {
         return Err(format!(
-            "{file} is {mode:o} owned by {owner}: only the terminal's user may write it"
+            "{file} is {mode:o} owned by {owner}, not {FILE_MODE:o} owned by paycode-kiosk"
         ));
     }
     if *token_lines != "0" {
