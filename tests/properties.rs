@@ -10,4 +10,5 @@ mod properties {
     pub mod support;
 
     mod amounts;
+    mod monime;
 }
