@@ -10,5 +10,8 @@ mod properties {
     pub mod support;
 
     mod amounts;
+    mod config;
+    mod lang;
     mod monime;
+    mod printer_status;
 }
