@@ -14,4 +14,5 @@ mod properties {
     mod lang;
     mod monime;
     mod printer_status;
+    mod receipts;
 }
