@@ -177,7 +177,11 @@ pub fn day_bounds(date: NaiveDate, zone: FixedOffset) -> (DateTime<Utc>, DateTim
         .single()
         .map(|start| start.with_timezone(&Utc))
         .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc());
-    (start, start + TimeDelta::days(1))
+    // The last day a date can hold has no next day to end at: it ends with time itself.
+    let end = start
+        .checked_add_signed(TimeDelta::days(1))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    (start, end)
 }
 
 /// The terminal's local time zone as it is now.

@@ -11,6 +11,7 @@ mod properties {
 
     mod amounts;
     mod config;
+    mod control;
     mod lang;
     mod monime;
     mod printer_status;
