@@ -209,7 +209,7 @@ fn near_the_largest_amount_a_key_past_the_limit_is_refused() {
         "the screen shows what is charged"
     );
     assert_eq!(
-        charged, 9_999_999_999_999_999_00,
+        charged, 999_999_999_999_999_900,
         "16 nines, the 17th refused"
     );
 }
