@@ -217,7 +217,7 @@ fn too_wide(bytes: &[u8], width: usize) -> Result<(), String> {
 }
 
 proptest! {
-    #![proptest_config(cases(2500))]
+    #![proptest_config(cases(2000))]
 
     /// Any paid sale's receipt, on any paper, in any language: laid out within the paper, or a
     /// clear refusal; never a panic.
