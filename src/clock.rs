@@ -11,7 +11,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, Local, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc,
+};
 
 use crate::lang::Language;
 use crate::sync::lock;
@@ -135,11 +137,15 @@ impl Clock {
     }
 }
 
-/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), as servers write it.
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), as servers write it. Only a date from 1970
+/// to 9999 (the Unix epoch to the last year an HTTP date's four digits write) is one: the
+/// reader takes years up to 262142, and a clock told such a time would file sales under it
+/// and overflow counting on from it.
 pub fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc2822(text.trim())
         .ok()
         .map(|date| date.to_utc())
+        .filter(|date| (1970..=9999).contains(&date.year()))
 }
 
 /// An offset for people, by its largest unit, either way: "3 days", "5 hours", "12 minutes".
@@ -171,7 +177,11 @@ pub fn day_bounds(date: NaiveDate, zone: FixedOffset) -> (DateTime<Utc>, DateTim
         .single()
         .map(|start| start.with_timezone(&Utc))
         .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc());
-    (start, start + TimeDelta::days(1))
+    // The last day a date can hold has no next day to end at: it ends with time itself.
+    let end = start
+        .checked_add_signed(TimeDelta::days(1))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    (start, end)
 }
 
 /// The terminal's local time zone as it is now.

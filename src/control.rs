@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, watch};
 
@@ -222,31 +222,78 @@ pub async fn serve(shop: Arc<Shop>, handler: Handler) -> Result<(), String> {
     }
 }
 
+/// The longest line the terminal reads from a connection: a command or an answer is a few
+/// hundred bytes, and a line read without a limit could take all the memory there is.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Why a connection's line was not read.
+enum LineError {
+    TooLong,
+    NotText,
+    Failed,
+}
+
+/// The next line of a connection (without its line end), `None` at its end.
+async fn read_line(
+    reading: &mut BufReader<tokio::net::unix::OwnedReadHalf>,
+) -> Result<Option<String>, LineError> {
+    let mut line = Vec::new();
+    let limit = u64::try_from(MAX_LINE + 1).unwrap_or(u64::MAX);
+    let read = (&mut *reading)
+        .take(limit)
+        .read_until(b'\n', &mut line)
+        .await
+        .map_err(|_| LineError::Failed)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    } else if line.len() > MAX_LINE {
+        return Err(LineError::TooLong);
+    }
+    String::from_utf8(line)
+        .map(Some)
+        .map_err(|_| LineError::NotText)
+}
+
 /// One command from one connection: run it, send its output back, relay its stops.
 async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     let (reading, mut writing) = stream.into_split();
-    let mut requests = BufReader::new(reading).lines();
-    let command = match requests.next_line().await {
+    let mut requests = BufReader::new(reading);
+    let not_understood = match read_line(&mut requests).await {
         Ok(Some(line)) => match serde_json::from_str::<Message>(&line) {
-            Ok(Message::Run(command)) => command,
+            Ok(Message::Run(command)) => Ok(command),
             Ok(Message::Stop | Message::Answer(_)) | Err(_) => {
-                let refusal = Reply::Err(format!(
-                    "error: the terminal does not understand {line:?}; are the terminal and this \
-                     command the same version?\n"
-                ));
-                let _ = write_line(&mut writing, &refusal).await;
-                let _ = write_line(&mut writing, &Reply::Exit(1)).await;
-                return;
+                let shown: String = line.chars().take(200).collect();
+                Err(format!("{shown:?}"))
             }
         },
-        _ => return,
+        Ok(None) | Err(LineError::Failed) => return,
+        Err(LineError::TooLong) => Err(format!("a line of more than {MAX_LINE} bytes")),
+        Err(LineError::NotText) => Err("a line that is not UTF-8 text".to_string()),
+    };
+    let command = match not_understood {
+        Ok(command) => command,
+        Err(what) => {
+            let refusal = Reply::Err(format!(
+                "error: the terminal does not understand {what}; are the terminal and this \
+                 command the same version?\n"
+            ));
+            let _ = write_line(&mut writing, &refusal).await;
+            let _ = write_line(&mut writing, &Reply::Exit(1)).await;
+            return;
+        }
     };
     tracing::info!(?command, "a command over the control socket");
     let (replies, mut outbox) = mpsc::unbounded_channel();
     let (count_stops, stops) = watch::channel(0);
     let (answered, answers) = mpsc::unbounded_channel();
     tokio::spawn(async move {
-        while let Ok(Some(line)) = requests.next_line().await {
+        while let Ok(Some(line)) = read_line(&mut requests).await {
             match serde_json::from_str(&line) {
                 Ok(Message::Stop) => count_stops.send_modify(|stops| *stops += 1),
                 Ok(Message::Answer(answer)) => {

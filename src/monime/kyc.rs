@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::list::one_of;
 use super::model::ApiVersion;
-use super::{MonimeClient, MonimeError, RetryRule};
+use super::{Envelope, MonimeClient, MonimeError, RetryRule};
 
 /// What a provider says of the account behind a number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,14 +109,22 @@ impl MonimeClient {
         let answer = self
             .call(Method::GET, &path, &query, None, None, RetryRule::WhenSafe)
             .await;
-        match answer {
-            Ok(envelope) => one_of(envelope.result, "account holder", |wire: WireKyc| {
-                wire.into_kyc(provider_id)
-            })
-            .map(Some),
-            Err(MonimeError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
+        kyc_from(answer, provider_id)
+    }
+}
+
+/// What an answer about `provider_id`'s account says: its holder, or none (a 404).
+pub(super) fn kyc_from(
+    answer: Result<Envelope, MonimeError>,
+    provider_id: &str,
+) -> Result<Option<ProviderKyc>, MonimeError> {
+    match answer {
+        Ok(envelope) => one_of(envelope.result, "account holder", |wire: WireKyc| {
+            wire.into_kyc(provider_id)
+        })
+        .map(Some),
+        Err(MonimeError::NotFound { .. }) => Ok(None),
+        Err(error) => Err(error),
     }
 }
 

@@ -65,22 +65,7 @@ impl MonimeClient {
         let envelope = self
             .call(Method::GET, &path, &query, None, None, RetryRule::WhenSafe)
             .await?;
-        let codes = match envelope.result {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|item| code_from(Some(item)))
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(MonimeError::Malformed {
-                    message: "the list's result is not a list".into(),
-                });
-            }
-        };
-        let next = envelope
-            .pagination
-            .and_then(|pagination| pagination.next)
-            .filter(|cursor| !cursor.is_empty());
+        let Page { codes, next } = codes_page(envelope)?;
         let codes = if here {
             codes
                 .into_iter()
@@ -162,6 +147,27 @@ impl MonimeClient {
         )
         .await
     }
+}
+
+/// The page of codes in a list answer, as Monime sent it (before any filter applied here).
+pub(super) fn codes_page(envelope: Envelope) -> Result<Page, MonimeError> {
+    let codes = match envelope.result {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| code_from(Some(item)))
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(MonimeError::Malformed {
+                message: "the list's result is not a list".into(),
+            });
+        }
+    };
+    let next = envelope
+        .pagination
+        .and_then(|pagination| pagination.next)
+        .filter(|cursor| !cursor.is_empty());
+    Ok(Page { codes, next })
 }
 
 /// Pages `list_created_since` (and the payouts' `list_payouts_created_since`) read at most:

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::list::{PageOf, page_of};
 use super::model::{ApiVersion, Fee, WireFee, read_fees, sum_fees};
-use super::{MAX_PAGE_SIZE, MonimeClient, MonimeError, RetryRule};
+use super::{Envelope, MAX_PAGE_SIZE, MonimeClient, MonimeError, RetryRule};
 use crate::money::Money;
 
 const PAYMENTS_PATH: &str = "/v1/payments";
@@ -175,6 +175,11 @@ impl From<WirePayment> for Payment {
     }
 }
 
+/// The page of payments in a list answer.
+pub(super) fn payments_page(envelope: Envelope) -> Result<PageOf<Payment>, MonimeError> {
+    page_of(envelope, "payment", |wire: WirePayment| Payment::from(wire))
+}
+
 impl MonimeClient {
     /// One page of the space's payments, newest first.
     pub async fn list_payments(
@@ -198,7 +203,7 @@ impl MonimeClient {
                 RetryRule::WhenSafe,
             )
             .await?;
-        page_of(envelope, "payment", |wire: WirePayment| Payment::from(wire))
+        payments_page(envelope)
     }
 
     /// The payment made by paying code `code_id`, looked for in the newest `max_pages` pages of

@@ -19,7 +19,9 @@ use serde_json::{Value, json};
 
 use super::list::{PageOf, one_of, page_of, read_back_to};
 use super::model::{ApiVersion, Fee, WireFee, read_fees, sum_fees};
-use super::{MAX_IDEMPOTENCY_KEY_LEN, MAX_PAGE_SIZE, MonimeClient, MonimeError, RetryRule};
+use super::{
+    Envelope, MAX_IDEMPOTENCY_KEY_LEN, MAX_PAGE_SIZE, MonimeClient, MonimeError, RetryRule,
+};
 use crate::money::Money;
 
 /// The mobile-money providers Monime pays out to: Orange Money and Africell AfriMoney.
@@ -498,8 +500,13 @@ fn payouts_path(version: &ApiVersion) -> &'static str {
     }
 }
 
-fn payout_from(result: Option<Value>) -> Result<Payout, MonimeError> {
+pub(super) fn payout_from(result: Option<Value>) -> Result<Payout, MonimeError> {
     one_of(result, "payout", |wire: WirePayout| Payout::from(wire))
+}
+
+/// The page of payouts in a list answer, as Monime sent it (before any filter applied here).
+pub(super) fn payouts_page(envelope: Envelope) -> Result<PageOf<Payout>, MonimeError> {
+    page_of(envelope, "payout", |wire: WirePayout| Payout::from(wire))
 }
 
 impl MonimeClient {
@@ -607,7 +614,7 @@ impl MonimeClient {
                 RetryRule::WhenSafe,
             )
             .await?;
-        let mut page = page_of(envelope, "payout", |wire: WirePayout| Payout::from(wire))?;
+        let mut page = payouts_page(envelope)?;
         // Harmless where Monime filtered already; needed wherever it could not.
         page.items.retain(|payout| filter.admits(payout));
         Ok(page)

@@ -168,7 +168,8 @@ impl Document {
     }
 
     /// `label` on the left and `value` on the right; a value too long for one line goes on the
-    /// lines below, right-aligned.
+    /// lines below, right-aligned, and a label too long for one line (an item's "12 x" and
+    /// its name) is wrapped above it.
     pub fn pair(&mut self, label: &str, value: &str) -> Layout {
         let label = self.code_page.printable(label);
         let value = self.code_page.printable(value);
@@ -177,7 +178,9 @@ impl Document {
             let gap = self.width - label_len - value_len;
             return self.writeln(&format!("{label}{}{value}", " ".repeat(gap)));
         }
-        self.writeln(&label)?;
+        for line in wrap(&label, self.width) {
+            self.writeln(&line)?;
+        }
         for line in wrap(&value, self.width) {
             let pad = self.width - line.chars().count();
             self.writeln(&format!("{}{line}", " ".repeat(pad)))?;
@@ -194,20 +197,22 @@ impl Document {
         Ok(())
     }
 
-    /// A centred QR code of `data`.
+    /// A centred QR code of `data`, its modules made smaller where a long text would make it
+    /// wider than the paper, and left out where even that does not fit (the text is printed
+    /// beside it anyway).
     pub fn qr(&mut self, data: &str, mode: ReceiptQr) -> Layout {
+        let Some(module_dots) = qr_module_dots(data, self.width) else {
+            return Ok(());
+        };
         self.printer.justify(JustifyMode::CENTER)?;
         match mode {
             ReceiptQr::Native => {
-                let option = QRCodeOption::new(
-                    QRCodeModel::Model2,
-                    QR_MODULE_DOTS,
-                    QRCodeCorrectionLevel::M,
-                );
+                let option =
+                    QRCodeOption::new(QRCodeModel::Model2, module_dots, QRCodeCorrectionLevel::M);
                 self.printer.qrcode_option(data, option)?;
             }
             ReceiptQr::Image => {
-                let raster = qr_raster(data, usize::from(QR_MODULE_DOTS))?;
+                let raster = qr_raster(data, usize::from(module_dots))?;
                 self.printer.custom(&raster)?.feed()?;
             }
             ReceiptQr::None => {}
@@ -487,6 +492,21 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// Dots a column of text takes (font A), so a paper `width` columns wide is 12 × `width` dots.
+const DOTS_PER_COLUMN: usize = 12;
+/// The smallest module a phone camera still reads off thermal paper.
+const SMALLEST_MODULE_DOTS: u8 = 2;
+
+/// Dots per module for the QR code of `data` to fit a paper `width` columns wide with its
+/// quiet zone: `QR_MODULE_DOTS`, fewer for a long text; `None` when it cannot fit readably.
+fn qr_module_dots(data: &str, width: usize) -> Option<u8> {
+    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).ok()?;
+    let side = code.width() + 2 * QUIET_ZONE;
+    let fits = u8::try_from(width * DOTS_PER_COLUMN / side).unwrap_or(u8::MAX);
+    let dots = fits.min(QR_MODULE_DOTS);
+    (dots >= SMALLEST_MODULE_DOTS).then_some(dots)
 }
 
 /// A QR code as an ESC/POS raster image (`GS v 0`), each module `dots` wide, with the quiet

@@ -16,6 +16,8 @@ use crate::printer::PrinterHandle;
 
 /// How long a terminal may stay busy before it restarts for an update anyway.
 pub const RESTART_WITHIN: Duration = Duration::from_secs(3600);
+/// The longest a restart waits for an idle moment, whatever limit it is given.
+const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
 /// How often a terminal waiting to restart looks whether it is idle.
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
@@ -29,7 +31,9 @@ impl Shop {
     /// to start the updated one. Asked again, the earlier limit stands. `exit` ends the process
     /// (`std::process::exit`; the tests pass their own).
     pub fn restart_when_idle(&self, within: Duration, exit: fn(i32)) {
-        let deadline = Instant::now() + within;
+        // A limit beyond a year is a year: `within` comes from outside (the command's
+        // `--within`, the control socket), and an instant past the clock's end would panic.
+        let deadline = Instant::now() + within.min(LONGEST_WAIT);
         {
             let mut asked = crate::sync::lock(&self.restart_by);
             if asked.is_some() {

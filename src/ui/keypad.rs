@@ -66,13 +66,15 @@ impl AmountEntry {
         self.beside_minor = minor;
     }
 
-    /// Whether `minor` more fits beside what is typed and what the cart holds.
+    /// Whether `minor` more fits beside what is typed and what the cart holds. The sum is
+    /// checked, not saturated: with a limit near the largest `i64`, a saturated sum would stop
+    /// at the limit and pass, and any amount could be typed past it.
     pub fn room_for(&self, minor: i64) -> Result<(), Refusal> {
         let total = self
-            .minor_units()
-            .saturating_add(self.beside_minor)
-            .saturating_add(minor);
-        if total > self.max_minor {
+            .typed_minor()
+            .and_then(|typed| typed.checked_add(self.beside_minor))
+            .and_then(|total| total.checked_add(minor));
+        if total.is_none_or(|total| total > self.max_minor) {
             let limit = Money::new(self.currency, self.max_minor);
             return Err(Refusal::OverTheLimit(limit.display(CurrencyStyle::Symbol)));
         }
@@ -154,15 +156,20 @@ impl AmountEntry {
     }
 
     /// The typed amount read by the one amount parser the CLI and the configuration use; the
-    /// keys only ever build digits and one point, so anything it refuses (nothing yet, a number
-    /// too large) counts as no amount or the largest one.
-    fn minor_units(&self) -> i64 {
+    /// keys only ever build digits and one point, so anything else it refuses (nothing yet)
+    /// counts as no amount. `None` for a number too large for any amount, which `room_for`
+    /// never lets a key make.
+    fn typed_minor(&self) -> Option<i64> {
         let typed = format!("{}.{}", self.whole, self.fraction.as_deref().unwrap_or(""));
         match parse_minor_units(&typed) {
-            Ok(minor) => minor,
-            Err(AmountError::Overflow(_)) => i64::MAX,
-            Err(_) => 0,
+            Ok(minor) => Some(minor),
+            Err(AmountError::Overflow(_)) => None,
+            Err(_) => Some(0),
         }
+    }
+
+    fn minor_units(&self) -> i64 {
+        self.typed_minor().unwrap_or(i64::MAX)
     }
 
     /// The amount to charge; `None` while it is empty or zero.
