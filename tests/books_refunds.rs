@@ -311,7 +311,10 @@ async fn refunds_monime_disagrees_on_are_flagged_in_the_check_and_the_z() {
     let z = output_of(&setup, &["report", "--z"], 0).await;
     // On 32-column paper the label wraps onto a second line.
     let words = z.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(words.contains("! Refund of another amount at Monime"), "{z}");
+    assert!(
+        words.contains("! Refund of another amount at Monime"),
+        "{z}"
+    );
     let journal = Journal::open(&setup.journal()).expect("journal");
     let check = journal
         .day_close(1)
