@@ -341,7 +341,7 @@ async fn apply(
             Effect::PrintReceipt => {
                 let number = sale.record.number;
                 if let Some(code) = &sale.record.code {
-                    proof::find_before_the_receipt(services, number, &code.id).await;
+                    proof::find_for_the_receipt(services, number, &code.id, sale.space).await;
                 }
                 owe_receipt(services, number).await
             }
