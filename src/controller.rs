@@ -341,7 +341,7 @@ async fn apply(
             Effect::PrintReceipt => {
                 let number = sale.record.number;
                 if let Some(code) = &sale.record.code {
-                    proof::find_before_the_receipt(services, number, &code.id).await;
+                    proof::find_for_the_receipt(services, number, &code.id, sale.space).await;
                 }
                 owe_receipt(services, number).await
             }
@@ -349,14 +349,19 @@ async fn apply(
     }
 }
 
-/// The sale's wait, a tenth either way at random where terminals may be asking together: in a
-/// crowded space, and while Monime is in trouble (its return answers every waiting terminal at
-/// once), so that they spread out. A terminal that knows no other, checking on its own sale's
-/// schedule, keeps its waits exact: there is no herd to spread, and its checks stay where the
-/// sale's budget put them (`sale::poll`).
+/// The sale's wait, spread at random where terminals may be asking together: in a crowded
+/// space, a tenth either way; while Monime is in trouble (its return answers every waiting
+/// terminal at once), up to a fifth longer, never shorter, since the wait after a 429 is at
+/// least Monime's `Retry-After` (`sale::trouble::backoff`) and a terminal whose first 429 has
+/// not slowed it would otherwise come back before it. A terminal that knows no other, checking
+/// on its own sale's schedule, keeps its waits exact: there is no herd to spread, and its checks
+/// stay where the sale's budget put them (`sale::poll`).
 fn spread(wait: Duration, space: SpaceLoad, in_trouble: bool) -> Duration {
-    if space.crowded || in_trouble {
-        wait.mul_f64(rand::Rng::random_range(&mut rand::rng(), 0.9..1.1))
+    let mut rng = rand::rng();
+    if in_trouble {
+        wait.mul_f64(rand::Rng::random_range(&mut rng, 1.0..1.2))
+    } else if space.crowded {
+        wait.mul_f64(rand::Rng::random_range(&mut rng, 0.9..1.1))
     } else {
         wait
     }
@@ -432,10 +437,15 @@ mod tests {
         for _ in 0..50 {
             assert_eq!(spread(wait, SpaceLoad::QUIET, false), wait);
         }
-        for (space, in_trouble) in [(crowded, false), (SpaceLoad::QUIET, true)] {
+        for (space, in_trouble, within) in [
+            (crowded, false, 900..1100),
+            // After a failure never sooner than asked: it may be Monime's Retry-After.
+            (SpaceLoad::QUIET, true, 1000..1200),
+            (crowded, true, 1000..1200),
+        ] {
             let waits: Vec<Duration> = (0..50).map(|_| spread(wait, space, in_trouble)).collect();
             assert!(
-                waits.iter().all(|w| (900..1100).contains(&w.as_millis())),
+                waits.iter().all(|w| within.contains(&w.as_millis())),
                 "{waits:?}"
             );
             assert!(waits.iter().any(|w| *w != waits[0]), "{waits:?}");

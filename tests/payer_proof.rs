@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{code_id, finish, sell, shop, shop_with, stored};
 use paycode_kiosk::journal::{Journal, MAX_PROOF_ASKS};
-use paycode_kiosk::monime::ApiVersion;
+use paycode_kiosk::monime::{ApiVersion, ClientSettings, MonimeClient};
 use paycode_kiosk::sale::Phase;
 use paycode_kiosk::simulator::SimulatorOptions;
 
@@ -128,6 +128,33 @@ async fn a_payment_never_listed_costs_two_requests_in_all_even_across_restarts()
         .await
         .expect("read");
     assert!(wanted.is_empty(), "{wanted:?}");
+}
+
+/// In a crowded space the receipt does not wait for the proof: the sale ends without it, with
+/// no payments list asked, and the proof comes from one request on its own a few seconds later.
+#[tokio::test]
+async fn a_crowded_space_asks_for_the_proof_after_the_receipt() {
+    let mut shop = shop().await;
+    shop.services.client = MonimeClient::new(ClientSettings {
+        shared_space: true,
+        ..shop.services.client.settings().clone()
+    })
+    .expect("client");
+    shop.services.timing.proof_second_ask = Duration::from_secs(2);
+    let number = paid_sale(&shop, 1100).await;
+    let ended = stored(&shop, number);
+    assert!(ended.proof.is_none(), "the receipt did not wait for it");
+    assert!(!ended.receipt_owed(), "no printer: nothing owed");
+    assert_eq!(payment_lists(&shop), 0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while stored(&shop, number).proof.is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the proof never came"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(payment_lists(&shop), 1, "one request, as at once");
 }
 
 #[tokio::test]

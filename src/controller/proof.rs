@@ -3,11 +3,20 @@
 //! before its receipt is owed, so that the receipt has it; if Monime has not listed the payment
 //! yet, once more later (the reprint then has it). Never more than `MAX_PROOF_ASKS` requests a
 //! sale, counted in the journal before each is sent.
+//!
+//! In a crowded space (`monime::pace`) the receipt does not wait for it: the ask goes later, at
+//! a moment drawn at random, and the reprint has the proof. Asked at once, it is a second
+//! request a quarter of a second after the check that saw the sale paid, from every till of
+//! the space as each of its sales is paid, on top of the other tills' checks of customers
+//! still paying: in a space at its limit that is where 429s and slow PAIDs come from, and the
+//! receipt is what can wait. Asked later, Monime has also had time to list the payment.
 
 use std::time::Duration;
 
+use rand::Rng;
+
 use crate::journal::{Journal, PayerProof, ProofWanted};
-use crate::monime::MonimeError;
+use crate::monime::{MonimeError, SpaceLoad};
 
 use super::Services;
 
@@ -15,6 +24,10 @@ use super::Services;
 const FIRST_ASK_WAIT: Duration = Duration::from_secs(2);
 /// How long a later ask may take.
 const LATER_ASK_WAIT: Duration = Duration::from_secs(10);
+/// In a crowded space, the first ask goes between this share of `Timing::proof_second_ask`
+/// after PAID and the whole of it (5 to 30 s by default): late enough to be out of the sale's
+/// last checks, spread so that the asks of tills paid together do not meet.
+const CROWDED_FIRST_ASK_FROM: f64 = 1.0 / 6.0;
 
 /// What one ask came to.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,17 +40,43 @@ enum Asked {
     Done,
 }
 
-/// Asks for the proof of paid sale `number` (its code `code_id`) before its receipt is owed,
-/// and once more later on a task of its own when Monime had not listed it yet.
-pub(super) async fn find_before_the_receipt(services: &Services, number: i64, code_id: &str) {
-    if ask(services, number, code_id, FIRST_ASK_WAIT).await == Asked::NotYet {
-        let services = services.clone();
-        let code_id = code_id.to_string();
-        tokio::spawn(async move {
-            tokio::time::sleep(services.timing.proof_second_ask).await;
-            ask(&services, number, &code_id, LATER_ASK_WAIT).await;
-        });
-    }
+/// Asks for the proof of paid sale `number` (its code `code_id`), in a space loaded as
+/// `space`: before its receipt is owed, and once more later on a task of its own when Monime had
+/// not listed it yet; in a crowded space only later, on a task of its own, so that the receipt
+/// is owed at once.
+pub(super) async fn find_for_the_receipt(
+    services: &Services,
+    number: i64,
+    code_id: &str,
+    space: SpaceLoad,
+) {
+    let second_ask = services.timing.proof_second_ask;
+    let first = if space.crowded {
+        let draw = rand::rng().random_range(0.0..=1.0);
+        Some(crowded_first_ask(second_ask, draw))
+    } else if ask(services, number, code_id, FIRST_ASK_WAIT).await == Asked::NotYet {
+        None
+    } else {
+        return;
+    };
+    let services = services.clone();
+    let code_id = code_id.to_string();
+    tokio::spawn(async move {
+        if let Some(after) = first {
+            tokio::time::sleep(after).await;
+            if ask(&services, number, &code_id, LATER_ASK_WAIT).await != Asked::NotYet {
+                return;
+            }
+        }
+        tokio::time::sleep(second_ask).await;
+        ask(&services, number, &code_id, LATER_ASK_WAIT).await;
+    });
+}
+
+/// How long after PAID a crowded space's first ask goes, for an even `draw` from 0 to 1.
+fn crowded_first_ask(second_ask: Duration, draw: f64) -> Duration {
+    second_ask
+        .mul_f64(CROWDED_FIRST_ASK_FROM + (1.0 - CROWDED_FIRST_ASK_FROM) * draw.clamp(0.0, 1.0))
 }
 
 /// Asks, on a task of its own, for the proofs the journal still wants (sales paid before a
@@ -105,5 +144,26 @@ async fn ask(services: &Services, number: i64, code_id: &str, wait: Duration) ->
             tracing::warn!(sale = number, %error, "cannot keep the payer's proof");
             Asked::Done
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crowded_space_asks_between_a_sixth_of_the_second_ask_and_all_of_it() {
+        let second_ask = Duration::from_secs(30);
+        assert_eq!(crowded_first_ask(second_ask, 0.0), Duration::from_secs(5));
+        assert_eq!(crowded_first_ask(second_ask, 1.0), second_ask);
+        assert_eq!(
+            crowded_first_ask(second_ask, 0.5),
+            Duration::from_millis(17_500)
+        );
+        assert_eq!(
+            crowded_first_ask(second_ask, 7.0),
+            second_ask,
+            "never later"
+        );
     }
 }

@@ -46,8 +46,8 @@ use crate::clock::Clock;
 use crate::secret::AccessToken;
 use error::{body_excerpt, parse_retry_after};
 use model::WireCode;
-use pace::Pace;
 pub use pace::SpaceLoad;
+use pace::{Attempt, Pace};
 
 /// Monime's limit on `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
@@ -271,6 +271,8 @@ impl MonimeClient {
     ) -> Result<Envelope, MonimeError> {
         let policy = &self.settings.retry;
         let mut attempt = 1;
+        // This request has been refused with 429 already: its next 429 is the same sign.
+        let mut refused_before = false;
         loop {
             let started = Instant::now();
             let outcome = self
@@ -279,7 +281,13 @@ impl MonimeClient {
             self.tally
                 .count(AnswerClass::of(outcome.as_ref().map(|_| ())));
             if let Err(MonimeError::RateLimited { .. }) = &outcome {
-                crate::sync::lock(&self.pace).throttled(Instant::now(), self.clock.now());
+                let sent = if refused_before {
+                    Attempt::Again
+                } else {
+                    Attempt::First
+                };
+                refused_before = true;
+                crate::sync::lock(&self.pace).throttled(Instant::now(), self.clock.now(), sent);
             }
             let retry = match &outcome {
                 Ok(_) => false,

@@ -2,10 +2,6 @@
 //! limits are shared by every client of a space, so a 429 says the shop's terminals together
 //! ask too much. Two things follow from it:
 //!
-//! - **A slowdown.** Each 429 slows this terminal's checks by half again, and the slowdown
-//!   fades over minutes, not seconds: a fleet that found its level stays near it instead of
-//!   probing the limit (and collecting 429s) again and again. The fade is smooth, so terminals
-//!   throttled together do not come back together.
 //! - **A crowded space.** A terminal alone in its space spends the checks it saved while a code
 //!   waited in quick bursts while the customer confirms (`sale::poll`); forty terminals doing
 //!   that at once ask in bursts no shared limit holds. Once a 429 has shown the space is shared,
@@ -15,6 +11,20 @@
 //!   A technician who knows the space is shared says so (`[monime] shared_space`), and the
 //!   terminal checks evenly from its first sale: a new fleet then does not pay for its
 //!   learning in 429s on its first day.
+//! - **A slowdown.** A 429 to a terminal already checking evenly slows its checks by half
+//!   again, and the slowdown fades over minutes, not seconds: a fleet that found its level stays
+//!   near it instead of probing the limit (and collecting 429s) again and again. The fade is
+//!   smooth, so terminals throttled together do not come back together.
+//!
+//! Two 429s teach nothing beyond the crowded space, and do not slow:
+//!
+//! - **The first 429 of a terminal that thought itself alone.** It says the space is shared,
+//!   and checking evenly is the answer to that; whether the even pace is still too much only a
+//!   429 at that pace can say. Forty terminals learning at once (a shop's power back, a queue at
+//!   every till) would otherwise each slow for minutes for the bursts of the minute before,
+//!   and sell their next sales at a slow pace the space no longer needs.
+//! - **A 429 to a request already refused**, sent again after Monime's `Retry-After`: it is
+//!   the same busy moment, which that request's first 429 has already counted.
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +57,14 @@ impl SpaceLoad {
         slowdown: 1.0,
         crowded: false,
     };
+}
+
+/// Whether a request Monime refused was being sent for the first time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    First,
+    /// Sent again after a 429.
+    Again,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,15 +104,22 @@ impl Pace {
         }
     }
 
-    /// Monime answered 429.
-    pub fn throttled(&mut self, now: Instant, time: DateTime<Utc>) {
+    /// Monime answered 429 to a request sent for the first time (`Attempt::First`) or again
+    /// after a 429 (`Attempt::Again`).
+    pub fn throttled(&mut self, now: Instant, time: DateTime<Utc>, attempt: Attempt) {
+        let was_crowded = self.load(now, time).crowded;
+        self.last_throttled = Some(time);
+        self.unsaved = true;
+        if !was_crowded || attempt == Attempt::Again {
+            // The space is crowded from now on (above); see the module's comment for why
+            // this 429 does not slow.
+            return;
+        }
         if self.slowdown > 1.0 && now.saturating_duration_since(self.since) < ONE_SIGN_WITHIN {
             return;
         }
         self.slowdown = (self.load(now, time).slowdown * SLOWER_BY).min(SLOWEST);
         self.since = now;
-        self.last_throttled = Some(time);
-        self.unsaved = true;
     }
 
     /// The journal remembers a 429 at `at`, from before this start.
@@ -121,23 +146,28 @@ mod tests {
     }
 
     #[test]
-    fn each_throttle_slows_and_the_slowdown_fades() {
+    fn each_throttle_at_the_even_pace_slows_and_the_slowdown_fades() {
         let start = Instant::now();
         let slowdown = |pace: &Pace, at| pace.load(at, today()).slowdown;
-        let mut pace = Pace::new(start, false);
+        // Checking evenly already: the space was said to be shared.
+        let mut pace = Pace::new(start, true);
         assert_eq!(slowdown(&pace, start), 1.0);
-        pace.throttled(start, today());
+        pace.throttled(start, today(), Attempt::First);
         assert!((slowdown(&pace, start) - 1.5).abs() < 1e-9);
         // A second 429 within the same second is the same sign.
-        pace.throttled(start + Duration::from_millis(300), today());
+        pace.throttled(start + Duration::from_millis(300), today(), Attempt::First);
         assert!((slowdown(&pace, start) - 1.5).abs() < 1e-9);
-        pace.throttled(start + Duration::from_secs(2), today());
+        pace.throttled(start + Duration::from_secs(2), today(), Attempt::First);
         let slowed = slowdown(&pace, start + Duration::from_secs(2));
         assert!(slowed > 2.2 && slowed < 2.25, "{slowed}");
         let later = start + Duration::from_secs(2) + FADES_HALF_IN;
         assert!((slowdown(&pace, later) - (1.0 + (slowed - 1.0) / 2.0)).abs() < 1e-9);
         for second in 3..60 {
-            pace.throttled(start + Duration::from_secs(second * 2), today());
+            pace.throttled(
+                start + Duration::from_secs(second * 2),
+                today(),
+                Attempt::First,
+            );
         }
         let most = slowdown(&pace, start + Duration::from_secs(118));
         assert!(
@@ -152,7 +182,7 @@ mod tests {
         let mut pace = Pace::new(start, false);
         assert!(!pace.load(start, today()).crowded);
         assert_eq!(pace.take_unsaved(), None, "nothing to keep before a 429");
-        pace.throttled(start, today());
+        pace.throttled(start, today(), Attempt::First);
         // Long after the slowdown has faded, the space is still known to be shared.
         let six_days = today() + chrono::TimeDelta::days(6);
         let faded = start + FADES_HALF_IN * 40;
@@ -187,5 +217,62 @@ mod tests {
         assert!(load.crowded && load.slowdown == 1.0, "{load:?}");
         let months_later = today() + CROWDED_FOR * 8;
         assert!(pace.load(start, months_later).crowded, "with no 429 ever");
+    }
+
+    #[test]
+    fn the_first_429_of_a_terminal_that_thought_itself_alone_only_makes_the_space_crowded() {
+        let start = Instant::now();
+        let mut pace = Pace::new(start, false);
+        pace.throttled(start, today(), Attempt::First);
+        let load = pace.load(start, today());
+        assert!(load.crowded && load.slowdown == 1.0, "{load:?}");
+        assert_eq!(
+            pace.take_unsaved(),
+            Some(today()),
+            "kept for the next start"
+        );
+        // At the even pace, the next 429 says the space is full even so: it slows.
+        let later = start + Duration::from_secs(30);
+        pace.throttled(later, today(), Attempt::First);
+        let load = pace.load(later, today());
+        assert!(
+            load.crowded && (load.slowdown - 1.5).abs() < 1e-9,
+            "{load:?}"
+        );
+    }
+
+    #[test]
+    fn a_terminal_that_remembers_a_crowded_space_slows_at_its_first_429() {
+        let start = Instant::now();
+        let mut pace = Pace::new(start, false);
+        pace.recall(today() - chrono::TimeDelta::days(1));
+        pace.throttled(start, today(), Attempt::First);
+        assert!((pace.load(start, today()).slowdown - 1.5).abs() < 1e-9);
+        // A 429 remembered from longer ago than a week teaches the lesson again.
+        let mut pace = Pace::new(start, false);
+        pace.recall(today() - CROWDED_FOR * 2);
+        pace.throttled(start, today(), Attempt::First);
+        assert_eq!(pace.load(start, today()).slowdown, 1.0);
+    }
+
+    #[test]
+    fn a_request_refused_again_does_not_slow_again() {
+        let start = Instant::now();
+        let mut pace = Pace::new(start, true);
+        pace.throttled(start, today(), Attempt::First);
+        // Its retries after Retry-After and its jitter, refused too: the same busy moment.
+        let mut last = today();
+        for (tries, ms) in [(2, 1_400), (3, 3_100), (4, 5_800)] {
+            let at = start + Duration::from_millis(ms);
+            last = today() + chrono::TimeDelta::milliseconds(ms as i64);
+            pace.throttled(at, last, Attempt::Again);
+            let load = pace.load(at, last);
+            assert!(
+                load.slowdown <= 1.5 && load.crowded,
+                "try {tries}: {load:?}"
+            );
+        }
+        // Each of them still says the space is crowded: the week runs from the last.
+        assert_eq!(pace.take_unsaved(), Some(last));
     }
 }
