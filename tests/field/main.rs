@@ -6,6 +6,7 @@
 //! FAIL, with its time. Run it through scripts/field-test.sh, which builds what it needs and
 //! sets FIELD_DIR; `cargo test` alone does not run it.
 
+mod access;
 mod checks;
 mod metrics;
 mod power;
@@ -13,6 +14,7 @@ mod qmp;
 mod report;
 mod screen;
 mod shop;
+mod upgrade;
 mod vm;
 
 use std::path::PathBuf;
@@ -71,6 +73,8 @@ fn main() -> ExitCode {
     let mut report = Report::default();
     let started = Instant::now();
     let last = checks::first_boot(&rig, &shop, &mut report)
+        .and_then(|machine| upgrade::during_sale(&rig, &shop, machine, &mut report))
+        .and_then(|machine| access::who_may_talk(machine, &shop, &mut report))
         .and_then(|machine| power::cuts(&rig, &shop, machine, seed, &mut report));
     match last {
         Some(machine) => checks::purge(machine, &mut report),
