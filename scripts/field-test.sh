@@ -91,7 +91,10 @@ dpkg --compare-versions "$upgrade_version" gt "$version" || {
     echo "FAIL: $upgrade_version is not newer than $version for dpkg" >&2
     exit 1
 }
-upgrade_args=(--no-build --deb-version "$upgrade_version")
+# Into a folder of its own: cargo deb deletes the other versions' packages from the folder it
+# writes to.
+mkdir -p "$work/newer"
+upgrade_args=(--no-build --deb-version "$upgrade_version" --output "$work/newer/")
 [ "$arch" = arm64 ] && upgrade_args+=(--target aarch64-unknown-linux-gnu)
 phase "the newer package for the upgrade check (cargo deb ${upgrade_args[*]})"
 deb_log=$(mktemp)
