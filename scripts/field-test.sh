@@ -81,6 +81,11 @@ fi
 deb=$(printf '%s\n' "$deb" | tail -1)
 rm -f "$deb_log"
 [ -f "$deb" ] || { echo "FAIL: cargo deb printed no package path (got: $deb)" >&2; exit 1; }
+# Kept beside the image: cargo deb deletes a package's other versions from its folder when it
+# makes the newer package below.
+mkdir -p "$work"
+cp "$deb" "$work/"
+deb="$work/$(basename "$deb")"
 echo "package: $deb"
 
 # The upgrade check (tests/field/upgrade.rs) installs a newer package while a sale's code is on
@@ -91,8 +96,6 @@ dpkg --compare-versions "$upgrade_version" gt "$version" || {
     echo "FAIL: $upgrade_version is not newer than $version for dpkg" >&2
     exit 1
 }
-# Into a folder of its own: cargo deb deletes the other versions' packages from the folder it
-# writes to.
 mkdir -p "$work/newer"
 upgrade_args=(--no-build --deb-version "$upgrade_version" --output "$work/newer/")
 [ "$arch" = arm64 ] && upgrade_args+=(--target aarch64-unknown-linux-gnu)
