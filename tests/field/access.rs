@@ -126,7 +126,7 @@ fn kept_files(machine: &Machine) -> Result<String, String> {
     );
     let output = machine.run(&script)?;
     let mut seen = Vec::new();
-    let (mut journal, mut backups) = (false, false);
+    let (mut journal, mut backups, mut caches) = (false, false, 0);
     for line in output.stdout.lines() {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let [verdict, mode, owner, group, path] = fields[..] else {
@@ -157,7 +157,16 @@ fn kept_files(machine: &Machine) -> Result<String, String> {
         }
         journal |= path == format!("{STATE}/journal.sqlite");
         backups |= path.starts_with(&format!("{STATE}/backups/journal-"));
-        seen.push(format!("{path} {mode} {owner}:{group}"));
+        if path.contains("/.cache/") {
+            caches += 1;
+        } else {
+            seen.push(format!("{path} {mode} {owner}:{group}"));
+        }
+    }
+    if caches > 0 {
+        seen.push(format!(
+            "{caches} files of fontconfig's cache in {STATE}/.cache/"
+        ));
     }
     if !journal || !backups {
         return Err(format!(

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::Next;
-use crate::checks::{charge, main_pid, unit_story, wait_for, wait_for_code};
+use crate::checks::{charge, main_pid, unit_story, wait_for, wait_for_code, wait_for_receipt};
 use crate::report::Report;
 use crate::screen::{Screen, classify};
 use crate::shop::Shop;
@@ -117,50 +117,28 @@ fn upgrade(machine: &mut Machine, rig: &Rig, shop: &Shop) -> Result<String, Stri
         ));
     }
 
-    // The customer pays; PAID comes from the process that made the code.
+    // The customer pays: PAID on the screen, the receipt on the printer. The terminal is idle
+    // from the moment its receipt is printed, and may be gone half a second later: which
+    // process printed it, and when it restarted, its log says (below).
     shop.simulator.pay(&code.id, Some(Duration::from_secs(1)))?;
     let deadline = Instant::now() + Duration::from_secs(90);
-    let paid_at = loop {
-        // The screen first, then the process: a PAID screen followed by the old pid was drawn
-        // by the old process.
+    loop {
         let screen = classify(&machine.screen()?);
-        let pid = main_pid(machine)?;
-        if pid != selling {
-            return Err(format!(
-                "the terminal restarted (pid {selling} to {pid}) before the sale was PAID (screen {screen:?}){}",
-                unit_story(machine)
-            ));
-        }
         if screen == Screen::Paid {
-            break Instant::now();
+            break;
         }
         if Instant::now() > deadline {
             let kept = machine.keep_screen("upgrade-unpaid");
             return Err(format!(
-                "no PAID screen within 90 s of paying {} (screen {screen:?}, saved as {kept})",
-                code.id
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
-    // The receipt, printed by the old process too: the pid is read before the printer is.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let pid = main_pid(machine)?;
-        if !shop.receipts_for(&code.id).is_empty() {
-            break;
-        }
-        if pid != selling {
-            return Err(format!(
-                "the terminal restarted (pid {selling} to {pid}) with the sale's receipt not printed{}",
+                "no PAID screen within 90 s of paying {} (screen {screen:?}, saved as {kept}){}",
+                code.id,
                 unit_story(machine)
             ));
         }
-        if Instant::now() > deadline {
-            return Err(format!("no receipt for {} within 60 s of PAID", code.id));
-        }
         std::thread::sleep(Duration::from_millis(300));
     }
+    let paid_at = Instant::now();
+    wait_for_receipt(shop, &code.id, Duration::from_secs(60))?;
 
     // Idle now: the terminal ends itself and systemd starts the new version.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -177,50 +155,64 @@ fn upgrade(machine: &mut Machine, rig: &Rig, shop: &Shop) -> Result<String, Stri
         }
         std::thread::sleep(Duration::from_millis(500));
     };
-    let restart_after_paid = paid_at.elapsed();
+    let restart_seen = paid_at.elapsed();
+    // The old process's own log, in order: the sale's receipt printed (so it was paid), then
+    // the restart for the update, and nothing else ended it.
+    let sale = code
+        .metadata
+        .get("sale")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| format!("code {} names no sale", code.id))?;
+    let printed = format!("receipt printed sale={sale}");
+    let idle = "idle: restarting for the update";
     let said = machine.run(&format!(
-        "journalctl -b _PID={selling} --no-pager -o cat | grep -c 'idle: restarting for the update'; \
-         stat -L -c %i /proc/{restarted}/exe /usr/bin/paycode-kiosk"
+        "journalctl -b _PID={selling} --no-pager -o cat \
+         | grep -E -e '{printed}$' -e '{idle}$' -e 'still busy when the update'; \
+         echo ---; stat -L -c %i /proc/{restarted}/exe /usr/bin/paycode-kiosk"
     ))?;
-    let lines: Vec<&str> = said.stdout.lines().map(str::trim).collect();
-    if lines.first() != Some(&"1") {
+    let (log, inodes) = said
+        .stdout
+        .split_once("---\n")
+        .unwrap_or((&said.stdout, ""));
+    let log: Vec<&str> = log.lines().collect();
+    let in_order = log.len() == 2 && log[0].ends_with(&printed) && log[1].ends_with(idle);
+    if !in_order {
         return Err(format!(
-            "the old terminal did not log \"idle: restarting for the update\" (it logged {:?}){}",
-            lines.first(),
+            "the old terminal's log (pid {selling}) should say \"{printed}\" then \"{idle}\"; it says {log:?}{}",
             unit_story(machine)
         ));
     }
-    let new_exe = exe(machine, restarted)?;
-    if new_exe.ends_with("(deleted)") || lines.get(1) != lines.get(2) || lines.len() != 3 {
-        return Err(format!(
-            "the restarted terminal (pid {restarted}) runs {new_exe}, not the installed /usr/bin/paycode-kiosk (inodes {:?})",
-            &lines[1..]
-        ));
-    }
+    let inodes: Vec<&str> = inodes.lines().map(str::trim).collect();
     wait_for(
         machine,
         "amount screen of the new version",
         Duration::from_secs(120),
         |s| *s == Screen::Amount,
     )?;
+    let new_exe = exe(machine, restarted)?;
+    if new_exe.ends_with("(deleted)") || inodes.len() != 2 || inodes[0] != inodes[1] {
+        return Err(format!(
+            "the restarted terminal (pid {restarted}) runs {new_exe}, not the installed /usr/bin/paycode-kiosk (inodes {inodes:?})"
+        ));
+    }
 
     // One code and one receipt for the sale, after the restart too.
     let made = shop.codes().len() - codes_before;
     if made != 1 {
         return Err(format!("{made} codes were made for the sale"));
     }
-    let printed = shop.receipts_anywhere(&code.id).len();
-    if printed != 1 {
+    let receipts = shop.receipts_anywhere(&code.id).len();
+    if receipts != 1 {
         return Err(format!(
-            "{printed} receipts (copies counted) were printed for {}",
+            "{receipts} receipts (copies counted) were printed for {}",
             code.id
         ));
     }
     Ok(format!(
-        "{older} to {newer} by dpkg -i in {:.0} s with {} on the screen; the old process (pid {selling}, its file deleted) sold on, PAID, one code, one receipt; it restarted {:.1} s after PAID, \"idle: restarting for the update\"; pid {restarted} runs {new_exe}; {CONFIG} {set_up_as} after setup, 0644 before the upgrade, 640 root paycode-kiosk after",
+        "{older} to {newer} by dpkg -i in {:.0} s with {} on the screen; the old process (pid {selling}, its file deleted) sold on: PAID, one code, one receipt; its log says \"{printed}\" then \"{idle}\"; pid {restarted} seen {:.1} s after PAID, running {new_exe}; {CONFIG} {set_up_as} after setup, 0644 before the upgrade, 640 root paycode-kiosk after",
         installed_in.as_secs_f64(),
         code.id,
-        restart_after_paid.as_secs_f64()
+        restart_seen.as_secs_f64()
     ))
 }
 
