@@ -167,14 +167,9 @@ fn upgrade(machine: &mut Machine, rig: &Rig, shop: &Shop) -> Result<String, Stri
     let idle = "idle: restarting for the update";
     let said = machine.run(&format!(
         "journalctl -b _PID={selling} --no-pager -o cat \
-         | grep -E -e '{printed}$' -e '{idle}$' -e 'still busy when the update'; \
-         echo ---; stat -L -c %i /proc/{restarted}/exe /usr/bin/paycode-kiosk"
+         | grep -E -e '{printed}$' -e '{idle}$' -e 'still busy when the update'"
     ))?;
-    let (log, inodes) = said
-        .stdout
-        .split_once("---\n")
-        .unwrap_or((&said.stdout, ""));
-    let log: Vec<&str> = log.lines().collect();
+    let log: Vec<&str> = said.stdout.lines().collect();
     let in_order = log.len() == 2 && log[0].ends_with(&printed) && log[1].ends_with(idle);
     if !in_order {
         return Err(format!(
@@ -182,13 +177,25 @@ fn upgrade(machine: &mut Machine, rig: &Rig, shop: &Shop) -> Result<String, Stri
             unit_story(machine)
         ));
     }
-    let inodes: Vec<&str> = inodes.lines().map(str::trim).collect();
+    // Once its keypad shows, the new process has long been exec'd: systemd names the main pid
+    // when it forks, before the exec, while the child still runs systemd's own binary.
     wait_for(
         machine,
         "amount screen of the new version",
         Duration::from_secs(120),
         |s| *s == Screen::Amount,
     )?;
+    let now = main_pid(machine)?;
+    if now != restarted {
+        return Err(format!(
+            "the terminal restarted again (pid {restarted} to {now}) after the update{}",
+            unit_story(machine)
+        ));
+    }
+    let inodes = machine.run(&format!(
+        "stat -L -c %i /proc/{restarted}/exe /usr/bin/paycode-kiosk"
+    ))?;
+    let inodes: Vec<&str> = inodes.stdout.lines().map(str::trim).collect();
     let new_exe = exe(machine, restarted)?;
     if new_exe.ends_with("(deleted)") || inodes.len() != 2 || inodes[0] != inodes[1] {
         return Err(format!(
