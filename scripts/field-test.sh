@@ -10,6 +10,10 @@
 #
 #   scripts/field-test.sh               build what is missing, then run every check
 #   FIELD_SEED=1234 scripts/field-test.sh   repeat the random power cuts of an earlier run
+#   FIELD_POWER_CUTS=100 scripts/field-test.sh   a hundred power cuts instead of five (about a
+#                                            minute and a half each under TCG); the last lines
+#                                            count how every sale ended, its codes and receipts,
+#                                            and what the journal, read on the host, holds
 #   FIELD_ACCEL=kvm scripts/field-test.sh    KVM instead of TCG (nested KVM hangs on CI machines)
 #   FIELD_ARCH=arm64 scripts/field-test.sh   the arm64 package (scripts/cross-aarch64.sh) on an
 #                                            arm64 image in qemu-system-aarch64 -M virt
