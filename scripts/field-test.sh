@@ -10,6 +10,10 @@
 #
 #   scripts/field-test.sh               build what is missing, then run every check
 #   FIELD_SEED=1234 scripts/field-test.sh   repeat the random power cuts of an earlier run
+#   FIELD_POWER_CUTS=100 scripts/field-test.sh   a hundred power cuts instead of five (about a
+#                                            minute and a half each under TCG); the last lines
+#                                            count how every sale ended, its codes and receipts,
+#                                            and what the journal, read on the host, holds
 #   FIELD_ACCEL=kvm scripts/field-test.sh    KVM instead of TCG (nested KVM hangs on CI machines)
 #   FIELD_ARCH=arm64 scripts/field-test.sh   the arm64 package (scripts/cross-aarch64.sh) on an
 #                                            arm64 image in qemu-system-aarch64 -M virt
@@ -81,7 +85,38 @@ fi
 deb=$(printf '%s\n' "$deb" | tail -1)
 rm -f "$deb_log"
 [ -f "$deb" ] || { echo "FAIL: cargo deb printed no package path (got: $deb)" >&2; exit 1; }
+# Kept beside the image: cargo deb deletes a package's other versions from its folder when it
+# makes the newer package below.
+mkdir -p "$work"
+cp "$deb" "$work/"
+deb="$work/$(basename "$deb")"
 echo "package: $deb"
+
+# The upgrade check (tests/field/upgrade.rs) installs a newer package while a sale's code is on
+# the screen: the same binary packaged again under a higher version, so no second release build.
+version=$(dpkg-deb -f "$deb" Version)
+upgrade_version="$version+fieldtest1"
+dpkg --compare-versions "$upgrade_version" gt "$version" || {
+    echo "FAIL: $upgrade_version is not newer than $version for dpkg" >&2
+    exit 1
+}
+mkdir -p "$work/newer"
+upgrade_args=(--no-build --deb-version "$upgrade_version" --output "$work/newer/")
+[ "$arch" = arm64 ] && upgrade_args+=(--target aarch64-unknown-linux-gnu)
+phase "the newer package for the upgrade check (cargo deb ${upgrade_args[*]})"
+deb_log=$(mktemp)
+if ! upgrade_deb=$(cargo deb "${upgrade_args[@]}" 2>"$deb_log"); then
+    tail -40 "$deb_log" >&2
+    echo "FAIL: cargo deb could not package the binary again as $upgrade_version (above)" >&2
+    exit 1
+fi
+upgrade_deb=$(printf '%s\n' "$upgrade_deb" | tail -1)
+rm -f "$deb_log"
+[ -f "$upgrade_deb" ] && [ "$(dpkg-deb -f "$upgrade_deb" Version)" = "$upgrade_version" ] || {
+    echo "FAIL: no package of version $upgrade_version (got: $upgrade_deb)" >&2
+    exit 1
+}
+echo "newer package: $upgrade_deb"
 
 mkdir -p "$work"
 
@@ -184,6 +219,10 @@ token="mon_field_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 (umask 077; printf '%s\n' "$token" >"$work/token")
 echo "$printer" >"$work/guest-printer"
 guest_setup "$root"
+# The newer package waits in root's home for the upgrade check, which installs it with dpkg -i.
+cp "$upgrade_deb" "$root/root/"
+echo "/root/$(basename "$upgrade_deb")" >"$work/upgrade-package"
+echo "$upgrade_version" >"$work/upgrade-version"
 
 phase "the disk image"
 image="$work/disk.ext4"

@@ -86,6 +86,12 @@ async fn setup_by_flags_writes_a_configuration_check_config_accepts() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+    // The configuration holds the admin PIN: not for every user of the machine.
+    let mode = std::fs::metadata(&config)
+        .expect("configuration")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
     assert_eq!(
         std::fs::read_to_string(&token_file).expect("token").trim(),
         DEMO_ACCESS_TOKEN

@@ -137,15 +137,62 @@ impl ConfigEdit {
             std::fs::create_dir_all(folder)
                 .map_err(|error| format!("cannot create {} ({error})", folder.display()))?;
         }
-        // The mode the file has, which a technician may have narrowed; a new file is readable
-        // by the service's user like the example the package installs (no token is ever
-        // written into it).
-        let mode = std::fs::metadata(&self.path)
-            .map(|meta| meta.permissions().mode() & 0o7777)
-            .unwrap_or(0o644);
-        replace_file(&self.path, text.as_bytes(), mode)?;
+        // The mode and owners the file has, which a technician may have chosen. A new file
+        // holds the admin and cashier PINs: root's to write, the service's group's to read
+        // (where root writes it on a machine with the package), no one else's.
+        let (mode, owners) = match std::fs::metadata(&self.path) {
+            Ok(meta) => (meta.permissions().mode() & 0o7777, Owners::Kept(meta)),
+            Err(_) => (NEW_CONFIG_MODE, Owners::ServiceGroup),
+        };
+        replace_file(&self.path, text.as_bytes(), mode, owners)?;
         Ok(true)
     }
+}
+
+/// A new configuration's mode: it holds the admin and cashier PINs, so others may not read it.
+pub const NEW_CONFIG_MODE: u32 = 0o640;
+/// The group a configuration root writes is given, where it exists: the service's own, so the
+/// terminal reads the file and no other user does.
+pub const SERVICE_GROUP: &str = "paycode-kiosk";
+
+/// Who owns a file written in place of another, or a new one.
+enum Owners {
+    /// As this process makes it.
+    Mine,
+    /// The user and group of the file it replaces.
+    Kept(std::fs::Metadata),
+    /// Made by root: its group is `SERVICE_GROUP` where that group exists.
+    ServiceGroup,
+}
+
+/// The id of group `name` in `/etc/group` (where systemd-sysusers writes the service's).
+fn group_id(name: &str) -> Option<u32> {
+    let groups = std::fs::read_to_string("/etc/group").ok()?;
+    groups.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        if fields.next()? != name {
+            return None;
+        }
+        fields.nth(1)?.parse().ok()
+    })
+}
+
+/// Gives `file` (just made by this process) the owners `owners` asks for.
+fn set_owners(file: &std::fs::File, owners: &Owners) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let made = file.metadata()?;
+    let (user, group) = match owners {
+        Owners::Mine => return Ok(()),
+        Owners::Kept(old) => (old.uid(), old.gid()),
+        Owners::ServiceGroup => match group_id(SERVICE_GROUP) {
+            Some(group) if made.uid() == 0 => (0, group),
+            _ => return Ok(()),
+        },
+    };
+    if (made.uid(), made.gid()) == (user, group) {
+        return Ok(());
+    }
+    std::os::unix::fs::fchown(file, Some(user), Some(group))
 }
 
 /// Where the service's Monime token is kept for the configuration at `config`: the file
@@ -181,12 +228,13 @@ pub fn write_token(config: &Path, token: &str) -> Result<bool, String> {
         std::fs::create_dir_all(folder)
             .map_err(|error| format!("cannot create {} ({error})", folder.display()))?;
     }
-    replace_file(&path, format!("{token}\n").as_bytes(), 0o600)?;
+    replace_file(&path, format!("{token}\n").as_bytes(), 0o600, Owners::Mine)?;
     Ok(true)
 }
 
-/// Writes `bytes` beside `path` with `mode` from its first byte, then renames it over `path`.
-fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+/// Writes `bytes` beside `path` with `mode` and `owners` from its first byte, then renames it
+/// over `path`.
+fn replace_file(path: &Path, bytes: &[u8], mode: u32, owners: Owners) -> Result<(), String> {
     let failed = |error: std::io::Error| format!("{} cannot be written ({error})", path.display());
     let partial = PathBuf::from(format!("{}.partial", path.display()));
     let written = std::fs::OpenOptions::new()
@@ -197,7 +245,8 @@ fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
         .open(&partial)
         .and_then(|mut file| {
             // The mode given at creation is narrowed by the umask, and an old partial file
-            // keeps its own: set it outright.
+            // keeps its own: set it outright, after the owners (a chown may clear set-id bits).
+            set_owners(&file, &owners)?;
             file.set_permissions(std::fs::Permissions::from_mode(mode))?;
             file.write_all(bytes)?;
             file.sync_all()
@@ -261,6 +310,57 @@ mod tests {
             panic!("a file that is not TOML was opened");
         };
         assert!(refused.contains("run setup again"), "{refused}");
+    }
+
+    #[test]
+    fn a_new_configuration_is_not_for_every_user() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("config.toml");
+        let mut edit = ConfigEdit::open(&path).expect("open");
+        edit.set("monime", "space_id", Setting::Text("spc-1".into()));
+        edit.set(
+            "kiosk",
+            "merchant_name",
+            Setting::Text("Corner shop".into()),
+        );
+        edit.set("kiosk", "terminal_id", Setting::Text("T1".into()));
+        edit.set("kiosk", "admin_pin", Setting::Text("4821".into()));
+        let env = Environment {
+            access_token: Some(crate::secret::AccessToken::new("mon_test_abc")),
+            ..Environment::default()
+        };
+        assert!(edit.save(&env).expect("saved"));
+        let mode = std::fs::metadata(&path).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, NEW_CONFIG_MODE);
+    }
+
+    #[test]
+    fn a_changed_configuration_keeps_its_mode_and_group() {
+        use std::os::unix::fs::MetadataExt;
+        let (dir, mut edit) = edit(FILE);
+        let path = dir.path().join("config.toml");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o604)).expect("chmod");
+        // Root (as `sudo paycode-kiosk setup` runs) gives the file another group first, as
+        // the package's user has; anyone else keeps the group it has.
+        let before = std::fs::metadata(&path).expect("file");
+        if before.uid() == 0 {
+            std::os::unix::fs::chown(&path, None, Some(1)).expect("chgrp");
+        }
+        let before = std::fs::metadata(&path).expect("file");
+        edit.set("kiosk", "terminal_id", Setting::Text("T2".into()));
+        let env = Environment {
+            access_token: Some(crate::secret::AccessToken::new("mon_test_abc")),
+            ..Environment::default()
+        };
+        assert!(edit.save(&env).expect("saved"));
+        let after = std::fs::metadata(&path).expect("file");
+        assert_eq!(after.permissions().mode() & 0o7777, 0o604);
+        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+        assert!(
+            std::fs::read_to_string(&path)
+                .expect("text")
+                .contains("\"T2\"")
+        );
     }
 
     #[test]

@@ -167,6 +167,14 @@ impl Environment {
     }
 }
 
+/// Why a file of the terminal's was refused to this process: the configuration (with its PINs)
+/// and the token are for root and the terminal's own user alone.
+pub(crate) fn not_for_this_user(error: &std::io::Error) -> String {
+    format!(
+        "cannot be read by this user ({error}): the terminal's commands are for root; run the command with sudo"
+    )
+}
+
 impl Config {
     /// The configuration `ConfigSource::locate` finds, or `None` for demo mode.
     pub fn find(cli_path: Option<&Path>) -> Result<Option<Config>, ConfigError> {
@@ -180,9 +188,13 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
             file: Some(path.to_path_buf()),
-            message: format!(
-                "cannot be read ({error}); check the path given with --config or ${CONFIG_ENV}"
-            ),
+            message: if error.kind() == std::io::ErrorKind::PermissionDenied {
+                not_for_this_user(&error)
+            } else {
+                format!(
+                    "cannot be read ({error}); check the path given with --config or ${CONFIG_ENV}"
+                )
+            },
         })?;
         Config::parse(&text, Some(path), &Environment::from_process())
     }

@@ -97,10 +97,18 @@ pub(super) fn find_token(
             }
         };
         let text = std::fs::read_to_string(&path).map_err(|error| {
-            format!(
-                "[monime] access_token_file: cannot read {} ({error}); the file should hold the token on one line",
-                path.display()
-            )
+            if error.kind() == std::io::ErrorKind::PermissionDenied {
+                format!(
+                    "the Monime token in {} {}",
+                    path.display(),
+                    super::not_for_this_user(&error)
+                )
+            } else {
+                format!(
+                    "[monime] access_token_file: cannot read {} ({error}); the file should hold the token on one line",
+                    path.display()
+                )
+            }
         })?;
         (text, origin)
     };

@@ -376,7 +376,15 @@ fn set_up(machine: &mut Machine, rig: &Rig, shop: &Shop) -> Result<String, Strin
     if mode.stdout.trim() != "600" {
         return Err(format!("the token file has mode {}", mode.stdout.trim()));
     }
-    Ok("settings written, token file 0600, Monime accepted them, the service restarted".into())
+    // The configuration holds the admin PIN: the terminal's group reads it, no one else.
+    let config = machine.run("stat -c '%a %U %G' /etc/paycode-kiosk/config.toml")?;
+    if config.stdout.trim() != "640 root paycode-kiosk" {
+        return Err(format!(
+            "the configuration is {}, not 640 root paycode-kiosk",
+            config.stdout.trim()
+        ));
+    }
+    Ok("settings written (0640, group paycode-kiosk), token file 0600, Monime accepted them, the service restarted".into())
 }
 
 /// The shop's network printer: `setup --printer tcp://...` moves the terminal's receipts to the
@@ -569,7 +577,7 @@ fn clock_check(machine: &Machine, code: &SimCode) -> Result<String, String> {
     ))
 }
 
-fn main_pid(machine: &Machine) -> Result<u32, String> {
+pub fn main_pid(machine: &Machine) -> Result<u32, String> {
     let output = machine.run("systemctl show -p MainPID --value paycode-kiosk")?;
     output
         .stdout

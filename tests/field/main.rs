@@ -6,13 +6,16 @@
 //! FAIL, with its time. Run it through scripts/field-test.sh, which builds what it needs and
 //! sets FIELD_DIR; `cargo test` alone does not run it.
 
+mod access;
 mod checks;
+mod journal;
 mod metrics;
 mod power;
 mod qmp;
 mod report;
 mod screen;
 mod shop;
+mod upgrade;
 mod vm;
 
 use std::path::PathBuf;
@@ -62,8 +65,15 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or_else(rand::random::<u64>);
+    let cuts = match power::count_from_env() {
+        Ok(cuts) => cuts,
+        Err(error) => {
+            eprintln!("FAIL: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!(
-        "{} guest, accelerator {}, power-cut seed {seed} (FIELD_SEED={seed} repeats it)",
+        "{} guest, accelerator {}, {cuts} power cuts, seed {seed} (FIELD_SEED={seed} repeats them)",
         rig.arch.name(),
         rig.accel
     );
@@ -71,7 +81,9 @@ fn main() -> ExitCode {
     let mut report = Report::default();
     let started = Instant::now();
     let last = checks::first_boot(&rig, &shop, &mut report)
-        .and_then(|machine| power::cuts(&rig, &shop, machine, seed, &mut report));
+        .and_then(|machine| upgrade::during_sale(&rig, &shop, machine, &mut report))
+        .and_then(|machine| access::who_may_talk(machine, &shop, &mut report))
+        .and_then(|machine| power::cuts(&rig, &shop, machine, seed, cuts, &mut report));
     match last {
         Some(machine) => checks::purge(machine, &mut report),
         None => report.fail(

@@ -1,6 +1,8 @@
-//! Five power cuts (QEMU killed) at random moments of a sale, the customer paying during some
-//! of them. After each boot the sale must settle; at the end every sale has at most one code
-//! and every paid code exactly one receipt (or copies marked as such).
+//! Power cuts (QEMU killed) at random moments of a sale, the customer paying during some of
+//! them: five, or FIELD_POWER_CUTS. After each boot the sale must settle; at the end every sale
+//! has at most one code and every paid code exactly one receipt (or copies marked as such), and
+//! the journal, read on the host, is whole and agrees with Monime. The last lines count every
+//! outcome.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -18,17 +20,74 @@ use crate::screen::{Screen, classify};
 use crate::shop::Shop;
 use crate::vm::{Machine, Rig};
 
+/// How many cuts a run makes unless FIELD_POWER_CUTS says otherwise.
 pub const CUTS: usize = 5;
 
-pub fn cuts(rig: &Rig, shop: &Shop, first: Machine, seed: u64, report: &mut Report) -> Next {
+/// FIELD_POWER_CUTS, or `CUTS`.
+pub fn count_from_env() -> Result<usize, String> {
+    match std::env::var("FIELD_POWER_CUTS") {
+        Err(_) => Ok(CUTS),
+        Ok(text) => text.trim().parse().map_err(|_| {
+            format!("FIELD_POWER_CUTS is {text:?}: give a number of cuts, such as 100")
+        }),
+    }
+}
+
+/// How one cut's sale ended, as the screen and Monime showed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Ending {
+    PaidDuringCut,
+    PaidAfterBoot,
+    Expired,
+    Cancelled,
+    /// The cut came before a code was made: back at the keypad, nothing charged.
+    NoCode,
+    /// The round failed (its check says why).
+    Failed,
+}
+
+impl Ending {
+    const ALL: [Ending; 6] = [
+        Ending::PaidDuringCut,
+        Ending::PaidAfterBoot,
+        Ending::Expired,
+        Ending::Cancelled,
+        Ending::NoCode,
+        Ending::Failed,
+    ];
+
+    fn words(self) -> &'static str {
+        match self {
+            Ending::PaidDuringCut => "paid during the cut",
+            Ending::PaidAfterBoot => "paid after the boot",
+            Ending::Expired => "expired",
+            Ending::Cancelled => "cancelled",
+            Ending::NoCode => "no code before the cut",
+            Ending::Failed => "failed",
+        }
+    }
+}
+
+pub fn cuts(
+    rig: &Rig,
+    shop: &Shop,
+    first: Machine,
+    seed: u64,
+    count: usize,
+    report: &mut Report,
+) -> Next {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut machine = first;
     let phase = Instant::now();
-    for round in 1..=CUTS {
-        let check = format!("power cut {round}/{CUTS}");
+    let mut endings: HashMap<Ending, usize> = HashMap::new();
+    let mut boots: Vec<Duration> = Vec::new();
+    let mut cut_while_making = 0;
+    for round in 1..=count {
+        let check = format!("power cut {round}/{count}");
         let begun = Instant::now();
         // Two in five cuts fall while the code is being made (the first second and a half).
         let after = if rng.random_bool(0.4) {
+            cut_while_making += 1;
             rng.random_range(0..1_500)
         } else {
             rng.random_range(1_500..10_000)
@@ -37,20 +96,60 @@ pub fn cuts(rig: &Rig, shop: &Shop, first: Machine, seed: u64, report: &mut Repo
         let pays_during = rng.random_bool(0.5);
         let digits = format!("{}", 10 + round);
         let (next, result) = one_cut(rig, shop, machine, &digits, after, pays_during);
-        report.record(&check, begun.elapsed(), result);
+        let ending = match &result {
+            Ok((ending, _, boot)) => {
+                boots.push(*boot);
+                *ending
+            }
+            Err(_) => Ending::Failed,
+        };
+        *endings.entry(ending).or_default() += 1;
+        report.record(&check, begun.elapsed(), result.map(|(_, story, _)| story));
         machine = next?;
     }
+    let cutting = phase.elapsed();
     report.record(
         "one code per sale, one receipt per paid code",
         phase.elapsed(),
         ledger(shop),
     );
+    let begun = Instant::now();
+    let read = crate::journal::after_cuts(&machine, rig, shop);
+    report.record(
+        "the journal, read on the host after the cuts: whole, every sale settled, as Monime says",
+        begun.elapsed(),
+        read,
+    );
+    let counted: Vec<String> = Ending::ALL
+        .iter()
+        .map(|ending| {
+            format!(
+                "{} {}",
+                endings.get(ending).copied().unwrap_or(0),
+                ending.words()
+            )
+        })
+        .collect();
+    let boot_range = match (boots.iter().min(), boots.iter().max()) {
+        (Some(least), Some(most)) => format!(
+            "; first frame {:.0}–{:.0} s after power on",
+            least.as_secs_f64(),
+            most.as_secs_f64()
+        ),
+        _ => String::new(),
+    };
+    report.note(&format!(
+        "{count} power cuts (seed {seed}), {cut_while_making} while the code was being made: {}{boot_range}; {:.0} s with their boots and sales",
+        counted.join(", "),
+        cutting.as_secs_f64()
+    ));
     report.phase("power cuts", phase.elapsed());
     Some(machine)
 }
 
-/// The machine for the next round (none when it could not boot), and the round's verdict.
-type Outcome = (Option<Machine>, Result<String, String>);
+/// The machine for the next round (none when it could not boot), and the round's verdict: how
+/// it ended, in words, and the first frame's time after power on.
+type Outcome = (Option<Machine>, Result<(Ending, String, Duration), String>);
 
 fn one_cut(
     rig: &Rig,
@@ -105,11 +204,12 @@ fn one_cut(
         }
     );
     let result = settle(&mut machine, shop, before)
-        .map(|ending| {
-            format!(
-                "{story}; {ending}; first frame {:.0} s after power on",
+        .map(|(ending, words)| {
+            let story = format!(
+                "{story}; {words}; first frame {:.0} s after power on",
                 boot.as_secs_f64()
-            )
+            );
+            (ending, story, boot)
         })
         .map_err(|problem| format!("{story}; {problem}"));
     (Some(machine), result)
@@ -117,7 +217,7 @@ fn one_cut(
 
 /// Drives the sale to its end after the boot: pays the code if the customer has not, waits for
 /// PAID and the receipt, and goes back to the keypad.
-fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<String, String> {
+fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<(Ending, String), String> {
     let deadline = Instant::now() + Duration::from_secs(180);
     let mut on_keypad_since: Option<Instant> = None;
     let mut paid_after_boot = false;
@@ -134,27 +234,36 @@ fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<String, S
             (Screen::Paid, Some(code)) => {
                 wait_for_receipt(shop, &code.id, Duration::from_secs(60))?;
                 new_sale(machine)?;
-                let who = if paid_after_boot {
-                    "paid after the boot"
+                let (ending, who) = if paid_after_boot {
+                    (Ending::PaidAfterBoot, "paid after the boot")
                 } else {
-                    "paid"
+                    (Ending::PaidDuringCut, "paid")
                 };
-                return Ok(format!("{who}: PAID on screen, one receipt ({})", code.id));
+                return Ok((
+                    ending,
+                    format!("{who}: PAID on screen, one receipt ({})", code.id),
+                ));
             }
             (Screen::Amount, code) => {
                 let since = *on_keypad_since.get_or_insert_with(Instant::now);
                 match code {
                     Some(code) if settled(&code.status) && code.status != CodeStatus::Completed => {
-                        return Ok(format!(
-                            "the code was {:?}, back at the keypad",
-                            code.status
+                        let ending = if code.status == CodeStatus::Expired {
+                            Ending::Expired
+                        } else {
+                            Ending::Cancelled
+                        };
+                        return Ok((
+                            ending,
+                            format!("the code was {:?}, back at the keypad", code.status),
                         ));
                     }
                     None if since.elapsed() > Duration::from_secs(30) => {
-                        return Ok(
+                        return Ok((
+                            Ending::NoCode,
                             "no code was made before the cut; back at the keypad, nothing charged"
                                 .into(),
-                        );
+                        ));
                     }
                     _ => {}
                 }
@@ -171,7 +280,7 @@ fn settle(machine: &mut Machine, shop: &Shop, before: usize) -> Result<String, S
     ))
 }
 
-/// Every sale's codes, and every paid code's receipts.
+/// Every sale's codes, and every paid code's receipts, counted.
 fn ledger(shop: &Shop) -> Result<String, String> {
     let codes = shop.codes();
     let mut per_sale: HashMap<String, Vec<&str>> = HashMap::new();
@@ -190,14 +299,18 @@ fn ledger(shop: &Shop) -> Result<String, String> {
             ids.join(", ")
         ));
     }
-    let mut paid = 0;
+    let (mut paid, mut copies) = (0, 0);
+    let mut by_status: HashMap<String, usize> = HashMap::new();
+    for code in &codes {
+        *by_status.entry(format!("{:?}", code.status)).or_default() += 1;
+    }
     for code in codes
         .iter()
         .filter(|code| code.status == CodeStatus::Completed)
     {
         // The network printer's check printed one of them there.
-        let originals = shop
-            .receipts_anywhere(&code.id)
+        let receipts = shop.receipts_anywhere(&code.id);
+        let originals = receipts
             .iter()
             .filter(|text| !text.contains("COPY"))
             .count();
@@ -207,11 +320,18 @@ fn ledger(shop: &Shop) -> Result<String, String> {
                 code.id
             ));
         }
+        copies += receipts.len() - originals;
         paid += 1;
     }
+    let mut statuses: Vec<String> = by_status
+        .iter()
+        .map(|(status, count)| format!("{count} {}", status.to_lowercase()))
+        .collect();
+    statuses.sort();
     Ok(format!(
-        "{} codes for {} sales, {paid} paid with one receipt each",
+        "{} codes for {} sales (none with two), {}; {paid} paid codes with one receipt each ({copies} copies marked COPY)",
         codes.len(),
-        per_sale.len()
+        per_sale.len(),
+        statuses.join(", ")
     ))
 }

@@ -34,6 +34,11 @@ impl Report {
         }
     }
 
+    /// A line of figures, not a check.
+    pub fn note(&self, text: &str) {
+        println!("-- {text}");
+    }
+
     pub fn phase(&self, name: &str, took: Duration) {
         println!("-- {name}: {:.1} s", took.as_secs_f64());
     }

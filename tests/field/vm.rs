@@ -254,6 +254,16 @@ impl Machine {
     /// `run`, with `input` on the script's standard input: the guest agent logs each command
     /// line to the guest's journal, so a secret goes this way, never in the script.
     pub fn run_with_input(&self, script: &str, input: &str) -> Result<GuestOutput, String> {
+        self.run_within(script, input, Duration::from_secs(120))
+    }
+
+    /// `run_with_input`, given `limit` to finish (a package's install under TCG).
+    pub fn run_within(
+        &self,
+        script: &str,
+        input: &str,
+        limit: Duration,
+    ) -> Result<GuestOutput, String> {
         let mut agent = JsonLink::agent(&self.dir.join("agent.sock"))?;
         let mut arguments =
             json!({ "path": "/bin/sh", "arg": ["-c", script], "capture-output": true });
@@ -266,7 +276,7 @@ impl Machine {
             .get("pid")
             .and_then(Value::as_i64)
             .ok_or_else(|| format!("guest-exec gave no pid: {started}"))?;
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + limit;
         loop {
             let status = agent.execute("guest-exec-status", json!({ "pid": pid }))?;
             if status.get("exited").and_then(Value::as_bool) == Some(true) {
@@ -287,7 +297,8 @@ impl Machine {
             }
             if Instant::now() > deadline {
                 return Err(format!(
-                    "the guest command did not finish in 120 s: {script}"
+                    "the guest command did not finish in {} s: {script}",
+                    limit.as_secs()
                 ));
             }
             std::thread::sleep(Duration::from_millis(200));
