@@ -204,9 +204,9 @@ async fn a_command_runs_longer_than_the_first_lines_limit() {
         .expect("write");
     let mut lines = tokio::io::BufReader::new(reading).lines();
     let mut replies = Vec::new();
-    let quiet_until = tokio::time::Instant::now() + FIRST_LINE_WITHIN + Duration::from_secs(2);
+    let past_the_limit = tokio::time::Instant::now() + FIRST_LINE_WITHIN + Duration::from_secs(2);
     loop {
-        match tokio::time::timeout_at(quiet_until, lines.next_line()).await {
+        match tokio::time::timeout_at(past_the_limit, lines.next_line()).await {
             Err(_) => break,
             Ok(Ok(Some(line))) => {
                 replies.push(serde_json::from_str::<Reply>(&line).expect("a reply"))
