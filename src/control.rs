@@ -149,7 +149,10 @@ pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u
         }
     };
     let (reading, mut writing) = stream.into_split();
-    write_line(&mut writing, &Message::Run(command.clone())).await?;
+    // A terminal that refuses at once (it is busy) may close before the command is written:
+    // what it said is read all the same, and the failed write is the error only when it said
+    // nothing.
+    let sent = write_line(&mut writing, &Message::Run(command.clone())).await;
     let mut stops = console::stops()?;
     let mut replies = BufReader::new(reading).lines();
     let (answered, mut answers) = mpsc::unbounded_channel();
@@ -161,10 +164,17 @@ pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u
                 write_line(&mut writing, &Message::Answer(answer.unwrap_or_default())).await?;
             }
             line = replies.next_line() => {
-                let line = line.map_err(|error| format!("the control socket failed: {error}"))?;
+                let line = line.map_err(|error| {
+                    sent.clone()
+                        .err()
+                        .unwrap_or_else(|| format!("the control socket failed: {error}"))
+                })?;
                 let Some(line) = line else {
-                    return Err("the terminal stopped before the command was done; \
-                                `paycode-kiosk history` shows where its sale stands".into());
+                    return Err(sent.clone().err().unwrap_or_else(|| {
+                        "the terminal stopped before the command was done; `paycode-kiosk \
+                         history` shows where its sale stands"
+                            .into()
+                    }));
                 };
                 match serde_json::from_str::<Reply>(&line) {
                     Ok(Reply::Out(text)) => print!("{text}"),
