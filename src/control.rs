@@ -5,7 +5,9 @@
 //! and no two processes drive one sale, one refund or one printer. The socket is a Unix socket
 //! (owner and group only, never a network listener); each connection carries one command as a
 //! JSON line, then the command's output back as JSON lines (with any question it asks), and
-//! the technician's Ctrl-C and answers the other way.
+//! the technician's Ctrl-C and answers the other way. The server bounds what a client can hold:
+//! a line of `MAX_LINE` bytes, `FIRST_LINE_WITHIN` to send the command, `MAX_CONNECTIONS` at
+//! once; and when `accept` fails (no descriptor left) it pauses rather than retry at once.
 //!
 //! This module is the protocol and the two ends of the socket; what a command does and prints
 //! is the command line's (`cli`), handed to `serve` as a `Handler` by whoever runs the
@@ -19,12 +21,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::shop::Shop;
 use console::{Remote, Reply};
@@ -146,7 +149,10 @@ pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u
         }
     };
     let (reading, mut writing) = stream.into_split();
-    write_line(&mut writing, &Message::Run(command.clone())).await?;
+    // A terminal that refuses at once (it is busy) may close before the command is written:
+    // what it said is read all the same, and the failed write is the error only when it said
+    // nothing.
+    let sent = write_line(&mut writing, &Message::Run(command.clone())).await;
     let mut stops = console::stops()?;
     let mut replies = BufReader::new(reading).lines();
     let (answered, mut answers) = mpsc::unbounded_channel();
@@ -158,10 +164,17 @@ pub async fn hand_over(socket: &Path, command: &OwnerCommand) -> Result<Option<u
                 write_line(&mut writing, &Message::Answer(answer.unwrap_or_default())).await?;
             }
             line = replies.next_line() => {
-                let line = line.map_err(|error| format!("the control socket failed: {error}"))?;
+                let line = line.map_err(|error| {
+                    sent.clone()
+                        .err()
+                        .unwrap_or_else(|| format!("the control socket failed: {error}"))
+                })?;
                 let Some(line) = line else {
-                    return Err("the terminal stopped before the command was done; \
-                                `paycode-kiosk history` shows where its sale stands".into());
+                    return Err(sent.clone().err().unwrap_or_else(|| {
+                        "the terminal stopped before the command was done; `paycode-kiosk \
+                         history` shows where its sale stands"
+                            .into()
+                    }));
                 };
                 match serde_json::from_str::<Reply>(&line) {
                     Ok(Reply::Out(text)) => print!("{text}"),
@@ -212,14 +225,84 @@ pub async fn serve(shop: Arc<Shop>, handler: Handler) -> Result<(), String> {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660))
         .map_err(|error| format!("cannot restrict {} ({error})", path.display()))?;
     tracing::info!(socket = %path.display(), "listening for commands");
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut failures: u64 = 0;
+    let mut pause = ACCEPT_PAUSE_FIRST;
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(answer(Arc::clone(&shop), handler, stream));
+                if failures > 0 {
+                    tracing::info!(failures, "the control socket accepts connections again");
+                    failures = 0;
+                    pause = ACCEPT_PAUSE_FIRST;
+                }
+                match Arc::clone(&places).try_acquire_owned() {
+                    Ok(place) => {
+                        tokio::spawn(answer(Arc::clone(&shop), handler, stream, place));
+                    }
+                    Err(_) => refuse_busy(stream),
+                }
             }
-            Err(error) => tracing::warn!(%error, "the control socket refused a connection"),
+            Err(error) => {
+                // One warning an outage: even with the pauses, a warning a failure would be a
+                // line every two seconds in the journal for as long as the outage lasts.
+                if failures == 0 {
+                    tracing::warn!(
+                        %error,
+                        "the control socket cannot accept connections; trying again, less and \
+                         less often, until it can"
+                    );
+                }
+                failures = failures.saturating_add(1);
+                tokio::time::sleep(pause).await;
+                pause = pause.saturating_mul(2).min(ACCEPT_PAUSE_MOST);
+            }
         }
     }
+}
+
+/// How long a new connection has to send its command's line. `hand_over` sends it as soon as
+/// it connects, so a connection without a whole line after this long is no technician's
+/// command (a script that connected and stalled, a line trickled a byte at a time). It is
+/// closed, so that it holds neither a descriptor nor one of the `MAX_CONNECTIONS` places. Only
+/// the first line has a limit: a Ctrl-C or an answer may come at any time while a command runs.
+pub const FIRST_LINE_WITHIN: Duration = Duration::from_secs(5);
+
+/// How many connections the terminal serves at once, counting the commands they started (a
+/// command goes on when its connection closes). A technician runs one command at a time and an
+/// update's `restart-when-idle` one more. Each connection holds a descriptor and two tasks, and
+/// its command may ask Monime or the printer; without a limit, a script gone wrong could take
+/// the descriptors and the runtime's two workers that the screen's sale needs. The connection
+/// past the limit is told so and closed.
+pub const MAX_CONNECTIONS: usize = 16;
+
+/// The pause after `accept` fails, doubling up to the longest while it fails. It fails for the
+/// whole process at once (no descriptor left, no memory), and a listener tried again at once
+/// fails again at once: a core kept busy and the log flooded.
+const ACCEPT_PAUSE_FIRST: Duration = Duration::from_millis(100);
+const ACCEPT_PAUSE_MOST: Duration = Duration::from_secs(2);
+
+/// Tells a connection past `MAX_CONNECTIONS` that the terminal is busy, and closes it. Written
+/// at once and without waiting (two short lines fit a fresh socket's buffer), so the loop that
+/// accepts never waits on a client.
+fn refuse_busy(stream: UnixStream) {
+    let Ok(mut stream) = stream.into_std() else {
+        return;
+    };
+    let mut lines = String::new();
+    for reply in [
+        Reply::Err(format!(
+            "error: the terminal is serving {MAX_CONNECTIONS} commands already; try again when \
+             one is done\n"
+        )),
+        Reply::Exit(1),
+    ] {
+        if let Ok(line) = serde_json::to_string(&reply) {
+            lines.push_str(&line);
+            lines.push('\n');
+        }
+    }
+    let _ = std::io::Write::write_all(&mut stream, lines.as_bytes());
 }
 
 /// The longest line the terminal reads from a connection: a command or an answer is a few
@@ -260,11 +343,28 @@ async fn read_line(
         .map_err(|_| LineError::NotText)
 }
 
-/// One command from one connection: run it, send its output back, relay its stops.
-async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
+/// One command from one connection: run it, send its output back, relay its stops. `place` is
+/// the connection's among `MAX_CONNECTIONS`, held until both the connection and its command
+/// are done.
+async fn answer(
+    shop: Arc<Shop>,
+    handler: Handler,
+    stream: UnixStream,
+    place: OwnedSemaphorePermit,
+) {
+    let place = Arc::new(place);
     let (reading, mut writing) = stream.into_split();
     let mut requests = BufReader::new(reading);
-    let not_understood = match read_line(&mut requests).await {
+    let Ok(first) = tokio::time::timeout(FIRST_LINE_WITHIN, read_line(&mut requests)).await else {
+        let refusal = Reply::Err(format!(
+            "error: no command came within {} s; the terminal closed the connection\n",
+            FIRST_LINE_WITHIN.as_secs()
+        ));
+        let _ = write_line(&mut writing, &refusal).await;
+        let _ = write_line(&mut writing, &Reply::Exit(1)).await;
+        return;
+    };
+    let not_understood = match first {
         Ok(Some(line)) => match serde_json::from_str::<Message>(&line) {
             Ok(Message::Run(command)) => Ok(command),
             Ok(Message::Stop | Message::Answer(_)) | Err(_) => {
@@ -292,7 +392,7 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
     let (replies, mut outbox) = mpsc::unbounded_channel();
     let (count_stops, stops) = watch::channel(0);
     let (answered, answers) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
+    let reader = tokio::spawn(async move {
         while let Ok(Some(line)) = read_line(&mut requests).await {
             match serde_json::from_str(&line) {
                 Ok(Message::Stop) => count_stops.send_modify(|stops| *stops += 1),
@@ -310,7 +410,9 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
         stops,
         answers: Arc::new(tokio::sync::Mutex::new(answers)),
     };
+    let command_place = Arc::clone(&place);
     tokio::spawn(async move {
+        let _place = command_place;
         let code = match console::run_remote(remote, handler(shop, command)).await {
             Ok(code) => code,
             Err(message) => {
@@ -326,6 +428,9 @@ async fn answer(shop: Arc<Shop>, handler: Handler, stream: UnixStream) {
             break;
         }
     }
+    // The command is done or its technician gone: the connection closes now, even if the other
+    // end keeps it open, rather than hold a descriptor and a task for as long as it does.
+    reader.abort();
 }
 
 async fn write_line(

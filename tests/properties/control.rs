@@ -341,7 +341,7 @@ fn owes_an_answer(request: &Request) -> bool {
 }
 
 proptest! {
-    #![proptest_config(cases(400))]
+    #![proptest_config(cases(600))]
 
     /// Several connections at once, each with any request: each line answered or refused, no
     /// panic, and the terminal still serving afterwards.
