@@ -473,14 +473,18 @@ mod tests {
                 .headers
                 .contains(&("Date", "Sat, 01 Jan 2000 00:00:00 GMT".into()))
         );
-        // "result" is the third key of the envelope (serde_json keeps keys sorted).
-        let result = 2;
+        // "result" is the second key of the envelope (serde_json keeps keys sorted).
+        let result = 1;
         let keys = |value: &Value| value["result"].as_object().map(|map| map.len());
-        let missing = mutate(ChaosKind::MissingField, vec![result, 0], 0);
-        assert_eq!(keys(&body(&missing)), Some(10));
-        let extra = mutate(ChaosKind::ExtraField, vec![result, 0], 5);
-        assert_eq!(keys(&body(&extra)), Some(12));
+        let missing = mutate(ChaosKind::MissingField, vec![result], 0);
+        assert_eq!(keys(&body(&missing)), Some(9));
+        assert!(body(&missing)["result"].get("amount").is_none());
+        let extra = mutate(ChaosKind::ExtraField, vec![result], 5);
+        assert_eq!(keys(&body(&extra)), Some(11));
         assert!(body(&extra)["result"].get("chaos5").is_some());
+        // A walk that ends on a number changes the object holding it.
+        let deeper = mutate(ChaosKind::ExtraField, vec![result, 0, 1], 5);
+        assert!(body(&deeper)["result"]["amount"].get("chaos5").is_some());
         let negative = mutate(ChaosKind::NegativeNumber, vec![result, 0], 0);
         assert_eq!(body(&negative)["result"]["amount"]["value"], json!(-500));
         let huge = mutate(ChaosKind::HugeNumber, vec![result, 0], 0);
