@@ -716,9 +716,7 @@ pub fn run(bench: &Bench, settings: &Settings) {
                 result.sale, result.exit, result.output
             ));
         }
-        if done % 10 == 0 || done == settings.sales {
-            rss.push((done, rss_kib(terminal.pid(&shop))));
-        }
+        rss.push((done, rss_kib(terminal.pid(&shop))));
         if done % 500 == 0 {
             println!(
                 "{}: {done} sales, {:.0} s, {kills} kills, RSS {} KiB",
