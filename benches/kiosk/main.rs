@@ -9,7 +9,7 @@
 //! has) or `cargo bench --bench kiosk -- --quick` is the short run. Names after `--` run only
 //! those parts: receipts, memory, rendering, charge, paid, customers, connections,
 //! network-printer, metrics, fleet, desktop, size; and, only when named, the long runs of
-//! soak.rs: chaos, soak, wear (with `--seed N`, `--sales N`, `--rate R`).
+//! soak.rs: chaos, soak, wear (with `--seed N`, `--sales N`, `--rate R`, `--terminals N`).
 //! Goals are reported, never asserted: these machines are shared and noisy.
 //!
 //! The screen runs headless (Slint's testing backend with the software renderer) against the
@@ -1069,8 +1069,8 @@ fn main() {
     let quick = args.iter().any(|arg| arg == "--quick") || !args.iter().any(|arg| arg == "--bench");
     // Words after `--` that are not flags pick the parts to run, as test filters do:
     // `cargo bench --bench kiosk -- fleet`.
-    // `--seed N`, `--sales N` and `--rate R` set the soak tool's runs (soak.rs).
-    let valued = ["--seed", "--sales", "--rate"];
+    // `--seed N`, `--sales N`, `--rate R` and `--terminals N` set the soak tool's runs (soak.rs).
+    let valued = ["--seed", "--sales", "--rate", "--terminals"];
     let filters: Vec<String> = args
         .iter()
         .enumerate()

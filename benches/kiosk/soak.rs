@@ -34,7 +34,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
-use super::Bench;
+use crate::Bench;
 
 /// Which setting of the tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,9 @@ pub struct Settings {
     pub sales: usize,
     /// The share of requests chaos answers wrongly (none in `wear`).
     pub rate: f64,
+    /// How many terminals sell side by side, each with its own journal, printer and process,
+    /// sharing the sales out (`--terminals N`).
+    pub terminals: usize,
 }
 
 impl Settings {
@@ -85,6 +88,9 @@ impl Settings {
                 .and_then(|text| text.parse().ok())
                 .filter(|rate: &f64| (0.0..=1.0).contains(rate))
                 .unwrap_or(default_rate),
+            terminals: value("--terminals")
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(1),
         }
     }
 
@@ -265,13 +271,6 @@ impl Shop {
             &body,
         )
         .is_some_and(|(status, _)| status == 200)
-    }
-
-    fn sim_get(&self, what: &str) -> Value {
-        http(&self.monime, "GET", &format!("_sim/{what}"), "")
-            .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok())
-            .map(|body| body["result"].clone())
-            .unwrap_or(Value::Null)
     }
 }
 
@@ -585,6 +584,184 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// What one terminal's lane of the run found.
+#[derive(Default)]
+struct Lane {
+    sales: Vec<JournalSale>,
+    originals: HashMap<i64, usize>,
+    copies: usize,
+    rss: Vec<(usize, u64)>,
+    io: Io,
+    fsyncs: Option<BTreeMap<String, u64>>,
+    kills: usize,
+    paper_outs: usize,
+    refused_busy: usize,
+    crashed: Vec<String>,
+    wrong_exits: Vec<String>,
+    exits: BTreeMap<String, usize>,
+    integrity: String,
+    quiet: bool,
+    journal_bytes: u64,
+    backup_bytes: u64,
+}
+
+/// Sells `sales` sales on one terminal of its own (journal, printer, control socket), killing
+/// it and taking its paper as the mode says, then settles and reads what it did.
+fn lane(
+    settings: &Settings,
+    index: usize,
+    sales: usize,
+    monime: &reqwest::Url,
+    display: &str,
+    dir: &Path,
+) -> Lane {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_paycode-kiosk"));
+    let dir = dir.join(format!("terminal-{index}"));
+    std::fs::create_dir_all(&dir).expect("the terminal's folder");
+    let have_strace = Command::new("sh")
+        .args(["-c", "command -v strace"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    let printer = PtyPrinter::start(32, Some(StatusAnswers::READY)).expect("virtual printer");
+    let metrics = dir.join("metrics");
+    std::fs::create_dir_all(&metrics).expect("metrics folder");
+    let config = dir.join("config.toml");
+    // A code lives 20 s, so a customer who walks away costs the run little; checks every
+    // 250 ms, the shortest the terminal allows. The wear run writes the metrics file, as a
+    // terminal beside node_exporter does.
+    std::fs::write(
+        &config,
+        format!(
+            "[monime]\nbase_url = \"{monime}\"\nspace_id = \"{}\"\naccess_token = \"{}\"\n\
+             code_duration = \"20s\"\n\n[kiosk]\nmerchant_name = \"Soak Shop\"\n\
+             terminal_id = \"SOAK-{index}\"\npoll_interval_ms = 250\n\n[printer]\ndevice = \"{}\"\n\n\
+             [storage]\npath = \"journal.sqlite\"\n\n[metrics]\ntextfile_dir = \"{}\"\n",
+            paycode_kiosk::simulator::DEMO_SPACE_ID,
+            paycode_kiosk::simulator::DEMO_ACCESS_TOKEN,
+            printer.path().display(),
+            if settings.mode == Mode::Wear {
+                metrics.display().to_string()
+            } else {
+                String::new()
+            },
+        ),
+    )
+    .expect("config");
+    let shop = Shop {
+        binary,
+        dir: dir.clone(),
+        config,
+        monime: monime.clone(),
+        display: display.to_string(),
+        strace: (settings.mode == Mode::Wear && have_strace).then(|| dir.join("fsyncs.txt")),
+    };
+    let mut random = StdRng::seed_from_u64(settings.seed.wrapping_add(index as u64 * 7919));
+    let mut terminal = Terminal {
+        child: shop.start_terminal(),
+        io_done: Io::default(),
+        io_now: Io::default(),
+        started: 0,
+        crashed: Vec::new(),
+    };
+    let soak = settings.mode == Mode::Soak;
+    let mut found = Lane::default();
+    let mut next_kill = random.random_range(150..450usize).min(sales / 2);
+    let mut next_paper_out = random.random_range(100..300usize);
+    let mut paper_back_at = None;
+    let began = Instant::now();
+    let mut done = 0;
+    while done < sales {
+        terminal.watch(&shop);
+        if soak && paper_back_at.is_none() && done >= next_paper_out {
+            printer.set_status(Some(StatusAnswers::PAPER_OUT));
+            found.paper_outs += 1;
+            paper_back_at = Some(done + random.random_range(5..40usize));
+        }
+        if paper_back_at.is_some_and(|at| done >= at) {
+            printer.set_status(Some(StatusAnswers::READY));
+            paper_back_at = None;
+            next_paper_out = done + random.random_range(100..400usize);
+        }
+        let customer = match (settings.mode, random.random_range(0..100)) {
+            (Mode::Wear, _) => Customer::Pays(300),
+            (_, 0..=2) => Customer::Cancels,
+            (_, 3) => Customer::Walks,
+            (_, _) => Customer::Pays(random.random_range(0..1000)),
+        };
+        let kill_after = (soak && done == next_kill)
+            .then(|| Duration::from_millis(random.random_range(0..4000)));
+        let minor: i64 = random.random_range(100..50_000);
+        let amount = format!("{}.{:02}", minor / 100, minor % 100);
+        let result = charge(&shop, &mut terminal, &amount, customer, kill_after);
+        if kill_after.is_some() {
+            found.kills += 1;
+            next_kill = done + random.random_range(150..450usize);
+        }
+        if result.busy {
+            // An earlier sale (one a kill interrupted) is still being settled.
+            found.refused_busy += 1;
+            std::thread::sleep(Duration::from_millis(500));
+            continue;
+        }
+        done += 1;
+        terminal.started = done;
+        let exit = match result.exit {
+            Some(code) => code.to_string(),
+            None => "signal".into(),
+        };
+        *found.exits.entry(exit).or_default() += 1;
+        // What `charge` said must match what the customer did, unless the terminal was killed
+        // under it (then the journal and the simulator are checked at the end).
+        let expected: &[i32] = match customer {
+            Customer::Pays(_) => &[0, 4],
+            Customer::Cancels => &[3, 0, 4],
+            Customer::Walks => &[2, 4],
+        };
+        if kill_after.is_none() && !result.exit.is_some_and(|code| expected.contains(&code)) {
+            found.wrong_exits.push(format!(
+                "terminal {index} sale {:?} ({customer:?}) exited {:?}:\n{}",
+                result.sale, result.exit, result.output
+            ));
+        }
+        found.rss.push((done, rss_kib(terminal.pid(&shop))));
+        if done % 250 == 0 {
+            println!(
+                "{} terminal {index}: {done} sales, {:.0} s, {} kills, RSS {} KiB",
+                settings.name(),
+                began.elapsed().as_secs_f64(),
+                found.kills,
+                found.rss.last().map_or(0, |(_, kib)| *kib)
+            );
+        }
+    }
+    printer.set_status(Some(StatusAnswers::READY));
+    found.quiet = wait_for_quiet(&shop, &mut terminal, Duration::from_secs(600));
+    terminal.stop(&shop);
+    found.io = terminal.io_done;
+    found.crashed = terminal.crashed;
+    found.sales = journal_sales(&shop.journal());
+    (found.originals, found.copies) = receipts_printed(&printer);
+    found.integrity = rusqlite::Connection::open(shop.journal())
+        .and_then(|db| db.query_row("PRAGMA integrity_check", [], |row| row.get(0)))
+        .unwrap_or_else(|error| error.to_string());
+    found.fsyncs = shop
+        .strace
+        .as_ref()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .map(|text| fsync_counts(&text));
+    found.journal_bytes = file_size(&shop.journal());
+    found.backup_bytes = std::fs::read_dir(dir.join("backups"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| file_size(&entry.path()))
+                .sum()
+        })
+        .unwrap_or(0);
+    found
+}
+
 /// Runs the tool with `settings` and adds its rows to the bench's table.
 pub fn run(bench: &Bench, settings: &Settings) {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_paycode-kiosk"));
@@ -602,192 +779,105 @@ pub fn run(bench: &Bench, settings: &Settings) {
         );
         return;
     }
-    let have_strace = Command::new("sh")
-        .args(["-c", "command -v strace"])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
     let dir = run_folder(settings);
     let (mut simulator, monime) = start_simulator(&binary, settings, &dir);
     let display = format!(":{}", 60 + settings.seed % 30);
     let mut xvfb = start_xvfb(&display);
-    let printer = PtyPrinter::start(32, Some(StatusAnswers::READY)).expect("virtual printer");
-    let metrics = dir.join("metrics");
-    std::fs::create_dir_all(&metrics).expect("metrics folder");
-    let config = dir.join("config.toml");
-    // A code lives 20 s, so a customer who walks away costs the run little; checks every
-    // 250 ms, the shortest the terminal allows. The wear run writes the metrics file, as a
-    // terminal beside node_exporter does.
-    std::fs::write(
-        &config,
-        format!(
-            "[monime]\nbase_url = \"{monime}\"\nspace_id = \"{}\"\naccess_token = \"{}\"\n\
-             code_duration = \"20s\"\n\n[kiosk]\nmerchant_name = \"Soak Shop\"\n\
-             terminal_id = \"SOAK-1\"\npoll_interval_ms = 250\n\n[printer]\ndevice = \"{}\"\n\n\
-             [storage]\npath = \"journal.sqlite\"\n\n[metrics]\ntextfile_dir = \"{}\"\n",
-            paycode_kiosk::simulator::DEMO_SPACE_ID,
-            paycode_kiosk::simulator::DEMO_ACCESS_TOKEN,
-            printer.path().display(),
-            if settings.mode == Mode::Wear {
-                metrics.display().to_string()
-            } else {
-                String::new()
-            },
-        ),
-    )
-    .expect("config");
-    let shop = Shop {
-        binary: binary.clone(),
-        dir: dir.clone(),
-        config,
-        monime,
-        display,
-        strace: (settings.mode == Mode::Wear && have_strace).then(|| dir.join("fsyncs.txt")),
-    };
-    let mut random = StdRng::seed_from_u64(settings.seed);
     let began = Instant::now();
-    let mut terminal = Terminal {
-        child: shop.start_terminal(),
-        io_done: Io::default(),
-        io_now: Io::default(),
-        started: 0,
-        crashed: Vec::new(),
-    };
-    let soak = settings.mode == Mode::Soak;
-    let mut next_kill = random.random_range(150..450usize).min(settings.sales / 2);
-    let mut next_paper_out = random.random_range(100..300usize);
-    let mut paper_back_at = None;
-    let (mut kills, mut paper_outs, mut refused_busy) = (0, 0, 0);
-    let mut rss: Vec<(usize, u64)> = Vec::new();
-    let mut exits: BTreeMap<String, usize> = BTreeMap::new();
-    let mut wrong_exits = Vec::new();
-    let io_start = Io::of(terminal.pid(&shop)).unwrap_or_default();
-    let mut done = 0;
-    while done < settings.sales {
-        terminal.watch(&shop);
-        if soak && paper_back_at.is_none() && done >= next_paper_out {
-            printer.set_status(Some(StatusAnswers::PAPER_OUT));
-            paper_outs += 1;
-            paper_back_at = Some(done + random.random_range(5..40usize));
-        }
-        if paper_back_at.is_some_and(|at| done >= at) {
-            printer.set_status(Some(StatusAnswers::READY));
-            paper_back_at = None;
-            next_paper_out = done + random.random_range(100..400usize);
-        }
-        let customer = match (settings.mode, random.random_range(0..100)) {
-            (Mode::Wear, _) => Customer::Pays(300),
-            (_, 0..=2) => Customer::Cancels,
-            (_, 3) => Customer::Walks,
-            (_, _) => Customer::Pays(random.random_range(0..1500)),
-        };
-        let kill_after = (soak && done == next_kill)
-            .then(|| Duration::from_millis(random.random_range(0..4000)));
-        let minor: i64 = random.random_range(100..50_000);
-        let amount = format!("{}.{:02}", minor / 100, minor % 100);
-        let result = charge(&shop, &mut terminal, &amount, customer, kill_after);
-        if kill_after.is_some() {
-            kills += 1;
-            next_kill = done + random.random_range(150..450usize);
-        }
-        if result.busy {
-            // An earlier sale (one a kill interrupted) is still being settled.
-            refused_busy += 1;
-            std::thread::sleep(Duration::from_millis(500));
-            continue;
-        }
-        done += 1;
-        terminal.started = done;
-        let exit = match result.exit {
-            Some(code) => code.to_string(),
-            None => "signal".into(),
-        };
-        *exits.entry(exit).or_default() += 1;
-        // What `charge` said must match what the customer did, unless the terminal was killed
-        // under it (then the journal and the simulator are checked at the end).
-        let expected: &[i32] = match customer {
-            Customer::Pays(_) => &[0, 4],
-            Customer::Cancels => &[3, 0, 4],
-            Customer::Walks => &[2, 4],
-        };
-        if kill_after.is_none() && !result.exit.is_some_and(|code| expected.contains(&code)) {
-            wrong_exits.push(format!(
-                "sale {:?} ({customer:?}) exited {:?}:\n{}",
-                result.sale, result.exit, result.output
-            ));
-        }
-        rss.push((done, rss_kib(terminal.pid(&shop))));
-        if done % 500 == 0 {
-            println!(
-                "{}: {done} sales, {:.0} s, {kills} kills, RSS {} KiB",
-                settings.name(),
-                began.elapsed().as_secs_f64(),
-                rss.last().map_or(0, |(_, kib)| *kib)
-            );
-        }
-    }
-    printer.set_status(Some(StatusAnswers::READY));
-    let quiet = wait_for_quiet(&shop, &mut terminal, Duration::from_secs(600));
-    let selling_time = began.elapsed();
-    let io_end = Io::of(terminal.pid(&shop)).unwrap_or_default();
-    terminal.stop(&shop);
-    let io_total = terminal.io_done;
-    let sales = journal_sales(&shop.journal());
+    let terminals = settings.terminals.max(1);
+    let lanes: Vec<Lane> = std::thread::scope(|scope| {
+        let running: Vec<_> = (0..terminals)
+            .map(|index| {
+                // The sales shared out, the first terminals taking what does not divide.
+                let sales =
+                    settings.sales / terminals + usize::from(index < settings.sales % terminals);
+                let (monime, display, dir) = (&monime, &display, &dir);
+                scope.spawn(move || lane(settings, index, sales, monime, display, dir))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|lane| lane.join().expect("a lane of the run"))
+            .collect()
+    });
+    let elapsed = began.elapsed();
 
     // The simulator's record.
-    let codes: Vec<SimCode> = shop
-        .sim_get("codes")
-        .as_array()
-        .map(|codes| {
-            codes
-                .iter()
-                .map(|code| SimCode {
-                    key: code["idempotency_key"].as_str().unwrap_or("").to_string(),
-                    status: code["status"].as_str().unwrap_or("").to_string(),
-                })
-                .collect()
+    let codes: Vec<SimCode> = http(&monime, "GET", "_sim/codes", "")
+        .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok())
+        .and_then(|body| {
+            body["result"].as_array().map(|codes| {
+                codes
+                    .iter()
+                    .map(|code| SimCode {
+                        key: code["idempotency_key"].as_str().unwrap_or("").to_string(),
+                        status: code["status"].as_str().unwrap_or("").to_string(),
+                    })
+                    .collect()
+            })
         })
         .unwrap_or_default();
-    let tally = shop.sim_get("chaos");
+    let tally = http(&monime, "GET", "_sim/chaos", "")
+        .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok())
+        .map(|body| body["result"].clone())
+        .unwrap_or(Value::Null);
+    stop_child(&mut simulator);
+    stop_child(&mut xvfb);
+
     let mut by_key: HashMap<&str, Vec<&SimCode>> = HashMap::new();
     for code in &codes {
         by_key.entry(code.key.as_str()).or_default().push(code);
     }
-    let (originals, copies) = receipts_printed(&printer);
     let mut wrong = Vec::new();
     let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
-    for sale in &sales {
-        *outcomes.entry(sale.phase.as_str()).or_default() += 1;
-        let found = by_key.get(sale.key.as_str()).map_or(&[][..], Vec::as_slice);
-        if found.len() > 1 {
-            wrong.push(format!("sale {}: {} codes", sale.number, found.len()));
+    let mut keys = std::collections::HashSet::new();
+    for (index, lane) in lanes.iter().enumerate() {
+        for sale in &lane.sales {
+            keys.insert(sale.key.as_str());
+            *outcomes.entry(sale.phase.as_str()).or_default() += 1;
+            let found = by_key.get(sale.key.as_str()).map_or(&[][..], Vec::as_slice);
+            if found.len() > 1 {
+                wrong.push(format!(
+                    "terminal {index} sale {}: {} codes",
+                    sale.number,
+                    found.len()
+                ));
+            }
+            let status = found.first().map(|code| code.status.as_str());
+            let right = match sale.phase.as_str() {
+                "paid" => status == Some("completed"),
+                "expired" => status == Some("expired"),
+                "cancelled" => status == Some("cancelled"),
+                "failed" => status.is_none(),
+                "unknown" => true,
+                _ => false,
+            };
+            if !right {
+                wrong.push(format!(
+                    "terminal {index} sale {}: {} here, {:?} at the simulator",
+                    sale.number, sale.phase, status
+                ));
+            }
+            let printed = lane.originals.get(&sale.number).copied().unwrap_or(0);
+            if printed != usize::from(sale.phase == "paid") {
+                wrong.push(format!(
+                    "terminal {index} sale {} ({}): {printed} receipts printed, receipt {}",
+                    sale.number, sale.phase, sale.receipt
+                ));
+            }
         }
-        let status = found.first().map(|code| code.status.as_str());
-        let right = match sale.phase.as_str() {
-            "paid" => status == Some("completed"),
-            "expired" => status == Some("expired"),
-            "cancelled" => status == Some("cancelled"),
-            "failed" => status.is_none(),
-            "unknown" => true,
-            _ => false,
-        };
-        if !right {
+        if lane.integrity != "ok" {
             wrong.push(format!(
-                "sale {}: {} here, {:?} at the simulator",
-                sale.number, sale.phase, status
+                "terminal {index}: integrity_check {}",
+                lane.integrity
             ));
         }
-        let printed = originals.get(&sale.number).copied().unwrap_or(0);
-        let owed_print = usize::from(sale.phase == "paid");
-        if printed != owed_print {
+        if !lane.quiet {
             wrong.push(format!(
-                "sale {} ({}): {printed} receipts printed, receipt {}",
-                sale.number, sale.phase, sale.receipt
+                "terminal {index}: not settled within 10 minutes of its last sale"
             ));
         }
     }
-    let keys: std::collections::HashSet<&str> =
-        sales.iter().map(|sale| sale.key.as_str()).collect();
     let strays = codes
         .iter()
         .filter(|code| !keys.contains(code.key.as_str()))
@@ -795,46 +885,69 @@ pub fn run(bench: &Bench, settings: &Settings) {
     if strays > 0 {
         wrong.push(format!("{strays} codes under keys no sale has"));
     }
-    let integrity: String = rusqlite::Connection::open(shop.journal())
-        .and_then(|db| db.query_row("PRAGMA integrity_check", [], |row| row.get(0)))
-        .unwrap_or_else(|error| error.to_string());
+    let sold: usize = lanes.iter().map(|lane| lane.sales.len()).sum();
+    let kills: usize = lanes.iter().map(|lane| lane.kills).sum();
+    let paper_outs: usize = lanes.iter().map(|lane| lane.paper_outs).sum();
+    let refused_busy: usize = lanes.iter().map(|lane| lane.refused_busy).sum();
+    let copies: usize = lanes.iter().map(|lane| lane.copies).sum();
+    let originals: usize = lanes
+        .iter()
+        .map(|lane| lane.originals.values().sum::<usize>())
+        .sum();
+    let crashed: Vec<&String> = lanes.iter().flat_map(|lane| &lane.crashed).collect();
+    let wrong_exits: Vec<&String> = lanes.iter().flat_map(|lane| &lane.wrong_exits).collect();
+    let mut exits: BTreeMap<&str, usize> = BTreeMap::new();
+    for lane in &lanes {
+        for (exit, count) in &lane.exits {
+            *exits.entry(exit.as_str()).or_default() += count;
+        }
+    }
 
-    // Memory: the first and last thousand sales (a tenth of a shorter run).
-    let span = (settings.sales / 10).clamp(1, 1000);
+    // Memory: each terminal's first and last thousand sales (a tenth of a shorter run).
+    let per_lane = settings.sales / terminals;
+    let span = (per_lane / 10).clamp(1, 1000);
     let mean = |from: usize, to: usize| {
-        let readings: Vec<u64> = rss
+        let readings: Vec<u64> = lanes
             .iter()
+            .flat_map(|lane| &lane.rss)
             .filter(|(sale, kib)| *sale > from && *sale <= to && *kib > 0)
             .map(|(_, kib)| *kib)
             .collect();
         readings.iter().sum::<u64>() as f64 / readings.len().max(1) as f64
     };
     let first = mean(0, span);
-    let last = mean(settings.sales - span, settings.sales);
-    let peak = rss.iter().map(|(_, kib)| *kib).max().unwrap_or(0);
-
-    // Wear: what the terminal wrote per sale, and its fsyncs.
-    let io = io_total;
-    let per_sale = |total: u64| total as f64 / settings.sales.max(1) as f64;
-    let fsyncs = shop
-        .strace
-        .as_ref()
-        .and_then(|path| std::fs::read_to_string(path).ok())
-        .map(|text| fsync_counts(&text));
-    let journal_bytes = file_size(&shop.journal());
-    let backups = dir.join("backups");
-    let backup_bytes: u64 = std::fs::read_dir(&backups)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|entry| file_size(&entry.path()))
-                .sum()
-        })
+    let last = mean(per_lane.saturating_sub(span), per_lane);
+    let peak = lanes
+        .iter()
+        .flat_map(|lane| &lane.rss)
+        .map(|(_, kib)| *kib)
+        .max()
         .unwrap_or(0);
-    let _ = (io_start, io_end);
+    for (index, lane) in lanes.iter().enumerate() {
+        let _ = std::fs::write(
+            dir.join(format!("rss-{index}.csv")),
+            lane.rss
+                .iter()
+                .map(|(sale, kib)| format!("{sale},{kib}\n"))
+                .collect::<String>(),
+        );
+    }
 
-    stop_child(&mut simulator);
-    stop_child(&mut xvfb);
+    // Wear: what the terminals wrote per sale, and their syncs.
+    let io = lanes
+        .iter()
+        .fold(Io::default(), |sum, lane| sum.plus(lane.io));
+    let per_sale = |total: u64| total as f64 / sold.max(1) as f64;
+    let syncs: Option<u64> = lanes
+        .iter()
+        .map(|lane| {
+            lane.fsyncs
+                .as_ref()
+                .map(|counts| counts.values().sum::<u64>())
+        })
+        .sum();
+    let journal_bytes: u64 = lanes.iter().map(|lane| lane.journal_bytes).sum();
+    let backup_bytes: u64 = lanes.iter().map(|lane| lane.backup_bytes).sum();
 
     let name = settings.name();
     let faults: Vec<String> = tally
@@ -854,12 +967,12 @@ pub fn run(bench: &Bench, settings: &Settings) {
         .map(|(phase, count)| format!("{phase} {count}"))
         .collect();
     println!(
-        "\n{name}, seed {}, {} sales, chaos rate {}",
-        settings.seed, settings.sales, settings.rate
+        "\n{name}, seed {}, {sold} sales on {terminals} terminal(s), chaos rate {}",
+        settings.seed, settings.rate
     );
     println!(
         "  time: {:.0} s selling and settling",
-        selling_time.as_secs_f64()
+        elapsed.as_secs_f64()
     );
     println!("  outcomes: {}", outcome_text.join(", "));
     println!("  charge exits: {exits:?}; refused while busy {refused_busy}");
@@ -869,36 +982,41 @@ pub fn run(bench: &Bench, settings: &Settings) {
         codes.len()
     );
     println!(
-        "  receipts: {} originals for {} paid sales, {copies} copies",
-        originals.values().sum::<usize>(),
+        "  receipts: {originals} originals for {} paid sales, {copies} copies",
         outcomes.get("paid").copied().unwrap_or(0)
     );
     println!(
         "  kills: {kills}, paper outs: {paper_outs}, crashes: {}",
-        terminal.crashed.len()
+        crashed.len()
     );
-    for crash in &terminal.crashed {
+    for crash in &crashed {
         println!("    {crash}");
     }
-    println!("  integrity_check: {integrity}; all settled in time: {quiet}");
+    let integrity: Vec<&str> = lanes.iter().map(|lane| lane.integrity.as_str()).collect();
     println!(
-        "  RSS: first {span} sales {:.1} MB, last {span} {:.1} MB ({:+.1} %), peak {:.1} MB",
+        "  integrity_check: {integrity:?}; all settled in time: {}",
+        lanes.iter().all(|lane| lane.quiet)
+    );
+    println!(
+        "  RSS: first {span} sales of each terminal {:.1} MB, last {span} {:.1} MB ({:+.1} %), peak {:.1} MB",
         first / 1024.0,
         last / 1024.0,
         (last - first) / first.max(1.0) * 100.0,
         peak as f64 / 1024.0
     );
     println!(
-        "  written: {:.0} write_bytes, {:.0} wchar, {:.1} write calls per sale; journal {} bytes, backups {} bytes",
+        "  written: {:.0} write_bytes, {:.0} wchar, {:.1} write calls per sale; journals {journal_bytes} bytes, backups {backup_bytes} bytes",
         per_sale(io.write_bytes),
         per_sale(io.wchar),
         per_sale(io.syscw),
-        journal_bytes,
-        backup_bytes
     );
-    if let Some(counts) = &fsyncs {
-        let total: u64 = counts.values().sum();
-        println!("  syncs: {counts:?}, {:.2} per sale", per_sale(total));
+    for (index, lane) in lanes.iter().enumerate() {
+        if let Some(counts) = &lane.fsyncs {
+            println!("  terminal {index} syncs: {counts:?}");
+        }
+    }
+    if let Some(total) = syncs {
+        println!("  syncs: {:.2} per sale", per_sale(total));
     }
     for line in wrong.iter().take(40) {
         println!("  WRONG: {line}");
@@ -906,24 +1024,14 @@ pub fn run(bench: &Bench, settings: &Settings) {
     for line in wrong_exits.iter().take(20) {
         println!("  EXIT: {line}");
     }
-    let _ = std::fs::write(
-        dir.join("rss.csv"),
-        rss.iter()
-            .map(|(sale, kib)| format!("{sale},{kib}\n"))
-            .collect::<String>(),
-    );
 
     let verdict = |ok: bool| if ok { "met" } else { "missed" };
-    let promises = wrong.is_empty()
-        && terminal.crashed.is_empty()
-        && integrity == "ok"
-        && quiet
-        && wrong_exits.is_empty();
+    let promises = wrong.is_empty() && crashed.is_empty() && wrong_exits.is_empty();
+    let soak = settings.mode == Mode::Soak;
     bench.row(
         &format!(
-            "{name}: seed {}, {} sales, chaos rate {}{}",
+            "{name}: seed {}, {sold} sales on {terminals} terminal(s), chaos rate {}{}",
             settings.seed,
-            settings.sales,
             settings.rate,
             if soak {
                 format!(", {kills} kills, {paper_outs} paper outs")
@@ -932,16 +1040,16 @@ pub fn run(bench: &Bench, settings: &Settings) {
             }
         ),
         format!(
-            "{:.0} s; {}; {faults_total} faults; {} wrong, {} crashes, integrity {integrity}",
-            selling_time.as_secs_f64(),
+            "{:.0} s; {}; {faults_total} faults; {} wrong, {} crashes",
+            elapsed.as_secs_f64(),
             outcome_text.join(", "),
             wrong.len() + wrong_exits.len(),
-            terminal.crashed.len()
+            crashed.len()
         ),
         "every sale settled and right, one code and one receipt each, no crash",
         verdict(promises),
     );
-    if soak || settings.mode == Mode::Chaos {
+    if settings.mode != Mode::Wear {
         let growth = (last - first) / first.max(1.0) * 100.0;
         bench.row(
             &format!("{name}: terminal RSS, first vs last {span} sales"),
@@ -954,19 +1062,15 @@ pub fn run(bench: &Bench, settings: &Settings) {
             "flat (≤ +5 %)",
             verdict(growth <= 5.0),
         );
-    }
-    if settings.mode == Mode::Wear {
-        let syncs = fsyncs
-            .as_ref()
-            .map(|counts| per_sale(counts.values().sum()))
-            .unwrap_or(f64::NAN);
+    } else {
         bench.row(
-            &format!("wear: {} sales", settings.sales),
+            &format!("wear: {sold} sales"),
             format!(
-                "{:.1} KiB written (write_bytes), {:.1} KiB wchar, {:.1} write calls, {syncs:.1} syncs a sale; journal {:.0} bytes a sale",
+                "{:.1} KiB written (write_bytes), {:.1} KiB wchar, {:.1} write calls, {} syncs a sale; journal {:.0} bytes a sale",
                 per_sale(io.write_bytes) / 1024.0,
                 per_sale(io.wchar) / 1024.0,
                 per_sale(io.syscw),
+                syncs.map_or("?".into(), |total| format!("{:.1}", per_sale(total))),
                 per_sale(journal_bytes),
             ),
             "docs/RELIABILITY.md: card wear",
