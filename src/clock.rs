@@ -321,7 +321,7 @@ mod tests {
         );
         clock.heard(Some("not a date"), start, start);
         clock.heard(None, start, start);
-        assert_eq!(clock.now_at(local, start), at("2026-11-25T09:57:00.5Z"));
+        assert_eq!(clock.now_at(local, start), at("2026-11-25T09:57:01.5Z"));
     }
 
     #[test]
