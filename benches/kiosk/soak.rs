@@ -596,6 +596,8 @@ struct Lane {
     kills: usize,
     paper_outs: usize,
     refused_busy: usize,
+    /// Times `recover` was run because the terminal refused sales for 90 s.
+    recovers: usize,
     crashed: Vec<String>,
     wrong_exits: Vec<String>,
     exits: BTreeMap<String, usize>,
@@ -670,6 +672,7 @@ fn lane(
     let mut next_paper_out = random.random_range(100..300usize);
     let mut paper_back_at = None;
     let began = Instant::now();
+    let mut busy_since: Option<Instant> = None;
     let mut done = 0;
     while done < sales {
         terminal.watch(&shop);
@@ -703,9 +706,28 @@ fn lane(
         if result.busy {
             // An earlier sale (one a kill interrupted) is still being settled.
             found.refused_busy += 1;
+            let since = *busy_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > Duration::from_secs(90) {
+                // A sale whose cancel Monime never confirmed is left for `recover`, and the
+                // terminal takes no `charge` until then: the technician runs it.
+                found.recovers += 1;
+                let recovered = Command::new(&shop.binary)
+                    .arg("--config")
+                    .arg(&shop.config)
+                    .arg("recover")
+                    .current_dir(&shop.dir)
+                    .stdin(Stdio::null())
+                    .output();
+                println!(
+                    "terminal {index}: refused for 90 s, recover ran: {:?}",
+                    recovered.map(|out| out.status)
+                );
+                busy_since = None;
+            }
             std::thread::sleep(Duration::from_millis(500));
             continue;
         }
+        busy_since = None;
         done += 1;
         terminal.started = done;
         let exit = match result.exit {
@@ -895,6 +917,7 @@ pub fn run(bench: &Bench, settings: &Settings) {
     let kills: usize = lanes.iter().map(|lane| lane.kills).sum();
     let paper_outs: usize = lanes.iter().map(|lane| lane.paper_outs).sum();
     let refused_busy: usize = lanes.iter().map(|lane| lane.refused_busy).sum();
+    let recovers: usize = lanes.iter().map(|lane| lane.recovers).sum();
     let copies: usize = lanes.iter().map(|lane| lane.copies).sum();
     let originals: usize = lanes
         .iter()
@@ -981,7 +1004,9 @@ pub fn run(bench: &Bench, settings: &Settings) {
         elapsed.as_secs_f64()
     );
     println!("  outcomes: {}", outcome_text.join(", "));
-    println!("  charge exits: {exits:?}; refused while busy {refused_busy}");
+    println!(
+        "  charge exits: {exits:?}; refused while busy {refused_busy}; recover run {recovers} times"
+    );
     println!("  faults injected: {faults_total} ({})", faults.join(", "));
     println!(
         "  codes at the simulator: {}, under keys no sale has: {strays}",
