@@ -56,10 +56,30 @@ impl Reading {
     }
 }
 
+/// How far apart two readings of Monime's time may be and still agree: the `Date` header counts
+/// whole seconds and a reading's round trip may be up to `MAX_ROUND_TRIP`, half of it unknown.
+pub const READINGS_AGREE_WITHIN: TimeDelta = TimeDelta::seconds(60);
+
 /// The terminal's clock. Clones share one reading: the Monime client feeds it, sales read it.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
-    reading: Arc<Mutex<Option<Reading>>>,
+    readings: Arc<Mutex<Readings>>,
+}
+
+/// The reading the clock tells by, and one that disagreed with it, waiting for a second answer
+/// to say the same before it is believed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Readings {
+    kept: Option<Reading>,
+    doubted: Option<Reading>,
+}
+
+impl Reading {
+    /// Whether two readings tell the same Monime time, within `READINGS_AGREE_WITHIN`.
+    fn agrees_with(&self, other: &Reading) -> bool {
+        let at = self.at.max(other.at);
+        (self.monime_at(at) - other.monime_at(at)).abs() <= READINGS_AGREE_WITHIN
+    }
 }
 
 impl Clock {
@@ -78,10 +98,14 @@ impl Clock {
         }
     }
 
-    /// Keeps `reading` as the latest word on Monime's time.
+    /// Keeps `reading` as the latest word on Monime's time. The first is taken at once (a Pi
+    /// after a power cut needs it before its first sale). A later one that disagrees with the
+    /// kept reading is believed only once a second answer agrees with it: one answer with a
+    /// wrong `Date` (a proxy's, a captive portal's, a server's bad clock) would otherwise file
+    /// the sales of that moment under another day, or another century.
     pub fn learn(&self, reading: Reading) {
-        let mut kept = lock(&self.reading);
-        if kept.is_none() {
+        let mut readings = lock(&self.readings);
+        let Some(kept) = readings.kept else {
             let offset = reading.monime_at(Instant::now()) - Utc::now();
             if offset.abs() > OFF_AFTER {
                 tracing::warn!(
@@ -89,13 +113,27 @@ impl Clock {
                     "the local clock is off; sales follow Monime's time"
                 );
             }
+            readings.kept = Some(reading);
+            return;
+        };
+        let confirmed = readings
+            .doubted
+            .is_some_and(|doubted| doubted.agrees_with(&reading));
+        if reading.agrees_with(&kept) || confirmed {
+            if confirmed {
+                tracing::warn!("Monime's time moved; sales follow the new time");
+            }
+            readings.kept = Some(reading);
+            readings.doubted = None;
+        } else {
+            tracing::debug!("an answer's Date disagrees with Monime's time so far; kept aside");
+            readings.doubted = Some(reading);
         }
-        *kept = Some(reading);
     }
 
     /// Whether Monime's time has been heard since the terminal started.
     pub fn has_heard(&self) -> bool {
-        lock(&self.reading).is_some()
+        lock(&self.readings).kept.is_some()
     }
 
     /// The time to file things under: Monime's when the local clock is off, else the local.
@@ -128,7 +166,9 @@ impl Clock {
     }
 
     pub fn offset_at(&self, local: DateTime<Utc>, at: Instant) -> Option<TimeDelta> {
-        lock(&self.reading).map(|reading| reading.monime_at(at) - local)
+        lock(&self.readings)
+            .kept
+            .map(|reading| reading.monime_at(at) - local)
     }
 
     pub fn off_by_at(&self, local: DateTime<Utc>, at: Instant) -> Option<TimeDelta> {
@@ -270,12 +310,49 @@ mod tests {
         clock.heard(Some("Wed, 25 Nov 2026 09:57:00 GMT"), start, start);
         assert_eq!(
             clock.now_at(local, start),
-            at("2026-11-25T09:57:00.5Z"),
-            "the latest reading counts, and 3 minutes fast is off"
+            local,
+            "one answer that disagrees is not believed yet"
+        );
+        clock.heard(Some("Wed, 25 Nov 2026 09:57:01 GMT"), start, start);
+        assert_eq!(
+            clock.now_at(local, start),
+            at("2026-11-25T09:57:01.5Z"),
+            "a second that agrees with it is, and 3 minutes fast is off"
         );
         clock.heard(Some("not a date"), start, start);
         clock.heard(None, start, start);
-        assert_eq!(clock.now_at(local, start), at("2026-11-25T09:57:00.5Z"));
+        assert_eq!(clock.now_at(local, start), at("2026-11-25T09:57:01.5Z"));
+    }
+
+    #[test]
+    fn one_answer_with_a_wrong_date_does_not_move_the_clock() {
+        let clock = Clock::new();
+        let start = Instant::now();
+        let local = at("2026-11-25T10:00:00Z");
+        clock.heard(Some("Wed, 25 Nov 2026 10:00:00 GMT"), start, start);
+        let second = start + Duration::from_secs(1);
+        for wrong in [
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Sat, 01 Jan 2000 00:00:00 GMT",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+        ] {
+            clock.heard(Some(wrong), second, second);
+            assert_eq!(clock.off_by_at(local, second), None, "{wrong}");
+            assert_eq!(clock.now_at(local, second), local, "{wrong}");
+            // The right time, heard again, clears the doubt.
+            clock.heard(Some("Wed, 25 Nov 2026 10:00:01 GMT"), second, second);
+        }
+        // Two wrong answers that disagree with each other are not believed either.
+        clock.heard(Some("Fri, 31 Dec 9999 23:59:59 GMT"), second, second);
+        clock.heard(Some("Sat, 01 Jan 2000 00:00:00 GMT"), second, second);
+        assert_eq!(clock.now_at(local, second), local);
+        // A wrong first answer is corrected by the next two right ones.
+        let fresh = Clock::new();
+        fresh.heard(Some("Sat, 01 Jan 2000 00:00:00 GMT"), start, start);
+        assert!(fresh.off_by_at(local, start).is_some());
+        fresh.heard(Some("Wed, 25 Nov 2026 10:00:00 GMT"), start, start);
+        fresh.heard(Some("Wed, 25 Nov 2026 10:00:00 GMT"), start, start);
+        assert_eq!(fresh.now_at(local, start), local);
     }
 
     #[test]

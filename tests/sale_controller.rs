@@ -311,6 +311,49 @@ async fn an_unpaid_code_expires_on_monimes_word() {
 }
 
 #[tokio::test]
+async fn one_answer_with_a_wrong_date_does_not_redate_the_sale() {
+    use chrono::Datelike;
+    let shop = shop().await;
+    // A first sale, so the terminal has heard Monime's time.
+    let first = sell(&shop, 300).await;
+    let id = code_id(&first).await;
+    shop.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
+    assert_eq!(finish(first).await.record.phase, Phase::Paid);
+    // The next code's answer carries a date Monime never means (found by the chaos run).
+    shop.sim.push_fault(FaultRule {
+        endpoint: Endpoint::Create,
+        fault: Fault::WrongDate {
+            date: "Fri, 31 Dec 9999 23:59:59 GMT".into(),
+        },
+        times: 1,
+    });
+    let second = sell(&shop, 400).await;
+    let waiting = wait_for(&second, "awaiting", |s| {
+        s.record.phase == Phase::AwaitingPayment
+    })
+    .await;
+    let this_year = chrono::Utc::now().year();
+    let events = shop
+        .services
+        .journal
+        .events(waiting.record.number)
+        .expect("events");
+    assert!(
+        events.iter().all(|event| event.at.year() == this_year),
+        "{events:?}"
+    );
+    assert!(!shop.services.client.clock().is_off());
+    let id = code_id(&second).await;
+    shop.sim.pay(&id, Some(Duration::ZERO)).expect("pay");
+    let sale = finish(second).await;
+    assert_eq!(sale.record.phase, Phase::Paid);
+    assert_eq!(
+        stored(&shop, sale.record.number).updated_at.year(),
+        this_year
+    );
+}
+
+#[tokio::test]
 async fn a_lost_connection_never_ends_the_sale() {
     let shop = shop().await;
     let handle = sell(&shop, 100).await;

@@ -8,7 +8,8 @@
 //! (also saved to target/bench/kiosk.md). `cargo test --bench kiosk` (a debug build, as CI
 //! has) or `cargo bench --bench kiosk -- --quick` is the short run. Names after `--` run only
 //! those parts: receipts, memory, rendering, charge, paid, customers, connections,
-//! network-printer, metrics, fleet, desktop, size.
+//! network-printer, metrics, fleet, desktop, size; and, only when named, the long runs of
+//! soak.rs: chaos, soak, wear (with `--seed N`, `--sales N`, `--rate R`, `--terminals N`).
 //! Goals are reported, never asserted: these machines are shared and noisy.
 //!
 //! The screen runs headless (Slint's testing backend with the software renderer) against the
@@ -41,6 +42,7 @@ use slint::ComponentHandle;
 mod fleet;
 mod plot;
 mod polling;
+mod soak;
 
 struct Bench {
     quick: bool,
@@ -1067,11 +1069,14 @@ fn main() {
     let quick = args.iter().any(|arg| arg == "--quick") || !args.iter().any(|arg| arg == "--bench");
     // Words after `--` that are not flags pick the parts to run, as test filters do:
     // `cargo bench --bench kiosk -- fleet`.
+    // `--seed N`, `--sales N`, `--rate R` and `--terminals N` set the soak tool's runs (soak.rs).
+    let valued = ["--seed", "--sales", "--rate", "--terminals"];
     let filters: Vec<String> = args
         .iter()
+        .enumerate()
         .skip(1)
-        .filter(|arg| !arg.starts_with('-'))
-        .cloned()
+        .filter(|(at, arg)| !arg.starts_with('-') && !valued.contains(&args[at - 1].as_str()))
+        .map(|(_, arg)| arg.clone())
         .collect();
     slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
         mock_time: false,
@@ -1146,6 +1151,17 @@ fn main() {
     }
     if bench.runs("size") {
         binary_size(&bench);
+    }
+    // The long runs go only when named; the short run tries a few sales of chaos.
+    for (name, mode) in [
+        ("chaos", soak::Mode::Chaos),
+        ("soak", soak::Mode::Soak),
+        ("wear", soak::Mode::Wear),
+    ] {
+        let named = bench.filters.iter().any(|filter| filter == name);
+        if named || (quick && bench.filters.is_empty() && mode == soak::Mode::Chaos) {
+            soak::run(&bench, &soak::Settings::new(mode, &args, quick));
+        }
     }
 
     let mut report = String::from("| measure | figure | goal | |\n|---|---|---|---|\n");

@@ -29,7 +29,7 @@ use crate::monime::CodeStatus;
 use crate::printer::PRINTER_WIDTHS;
 use crate::report::ExportFormat;
 use crate::shop::Shop;
-use crate::simulator::SimulatorOptions;
+use crate::simulator::{ChaosOptions, SimulatorOptions};
 use crate::terminal::{self, Launch, OpenError, monime_client};
 
 #[derive(Debug, Parser)]
@@ -284,6 +284,16 @@ pub enum Command {
         /// Requests per second across the space, all terminals together, before answering 429
         #[arg(long, value_name = "N")]
         space_rate_limit: Option<u32>,
+        /// How long a payment stays processing before it completes, in milliseconds
+        #[arg(long, value_name = "MS", default_value_t = 2000)]
+        processing_ms: u64,
+        /// Chaos: answer a share of the requests wrongly on purpose (faults and mutated
+        /// answers), drawn from this seed
+        #[arg(long, value_name = "SEED")]
+        chaos_seed: Option<u64>,
+        /// The share of requests chaos answers wrongly, from 0 to 1
+        #[arg(long, value_name = "RATE", default_value_t = 0.2, value_parser = parse_rate, requires = "chaos_seed")]
+        chaos_rate: f64,
     },
 }
 
@@ -341,6 +351,13 @@ fn parse_listen_address(text: &str) -> Result<SocketAddr, String> {
     addresses
         .next()
         .ok_or_else(|| format!("{text} names no address: {form}"))
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|rate| (0.0..=1.0).contains(rate))
+        .ok_or_else(|| "give a share from 0 to 1, such as 0.2".into())
 }
 
 fn parse_width(text: &str) -> Result<u16, String> {
@@ -487,12 +504,20 @@ async fn dispatch(launch: &Launch, command: Command) -> Result<u8, String> {
             auto_pay_after,
             rate_limit,
             space_rate_limit,
+            processing_ms,
+            chaos_seed,
+            chaos_rate,
         } => {
             let options = SimulatorOptions {
                 port,
                 auto_pay_after: auto_pay_after.map(Duration::from_secs),
                 rate_limit_per_second: rate_limit,
                 space_rate_limit_per_second: space_rate_limit,
+                processing_time: Duration::from_millis(processing_ms),
+                chaos: chaos_seed.map(|seed| ChaosOptions {
+                    seed,
+                    rate: chaos_rate,
+                }),
                 ..SimulatorOptions::default()
             };
             crate::simulator::run_until_interrupted(options)

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::chaos::Draw;
 use super::codes::{NewCode, SimCode};
 use super::faults::{Endpoint, Fault};
 use super::reply::{Outcome, Reply, error_reply, reply_json, success};
@@ -82,16 +83,25 @@ impl SimState {
     pub fn handle(&mut self, request: &SimRequest, now: DateTime<Utc>) -> Outcome {
         let (legacy, route) = route(&request.method, &request.path);
         let endpoint = route.endpoint();
-        let fault = self.faults.take(endpoint);
+        // A scripted fault comes first; chaos only draws for a request none was scripted for.
+        let (fault, mutation) = match self.faults.take(endpoint) {
+            Some(fault) => (Some(fault), None),
+            None => match self.chaos.as_mut().and_then(|chaos| chaos.draw(endpoint)) {
+                Some(Draw::Fault(fault)) => (Some(fault), None),
+                Some(Draw::Mutate(mutation)) => (None, Some(mutation)),
+                None => (None, None),
+            },
+        };
         let outcome = match fault.as_ref().and_then(Fault::instead) {
             Some(outcome) => outcome,
             None => {
                 let answer_legacy = legacy || fault == Some(Fault::LegacyShape);
                 let served =
                     Outcome::Reply(self.serve(request, &route, legacy, answer_legacy, now));
-                match &fault {
-                    Some(fault) => fault.after(served),
-                    None => served,
+                match (&fault, &mutation) {
+                    (Some(fault), _) => fault.after(served),
+                    (None, Some(mutation)) => mutation.apply(served),
+                    (None, None) => served,
                 }
             }
         };

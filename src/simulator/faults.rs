@@ -52,6 +52,8 @@ pub enum Fault {
     Raw { status: u16, body: String },
     /// Does the work and answers in the 2024-08-01 shape.
     LegacyShape,
+    /// Does the work and answers with this `Date` header instead of the simulator's time.
+    WrongDate { date: String },
 }
 
 /// A fault for the next `times` requests to `endpoint`.
@@ -96,7 +98,10 @@ impl Fault {
                 headers: vec![("Content-Type", "application/json".into())],
                 body: body.clone(),
             })),
-            Fault::DropAfterProcessing | Fault::Delay { .. } | Fault::LegacyShape => None,
+            Fault::DropAfterProcessing
+            | Fault::Delay { .. }
+            | Fault::LegacyShape
+            | Fault::WrongDate { .. } => None,
         }
     }
 
@@ -106,6 +111,10 @@ impl Fault {
             (Fault::DropAfterProcessing, _) => Outcome::Drop,
             (Fault::Delay { ms }, Outcome::Reply(reply)) => {
                 Outcome::ReplyAfter(Duration::from_millis(*ms), reply)
+            }
+            (Fault::WrongDate { date }, Outcome::Reply(mut reply)) => {
+                reply.headers.push(("Date", date.clone()));
+                Outcome::Reply(reply)
             }
             (_, outcome) => outcome,
         }

@@ -13,6 +13,8 @@
 //! - `POST /_sim/faults` with a `FaultRule`: the next requests misbehave
 //! - `GET /_sim/codes`, `/_sim/payments`, `/_sim/payouts`, `/_sim/accounts`,
 //!   `/_sim/requests`: what the simulator holds and has seen
+//! - `GET /_sim/chaos`: how many requests chaos (`SimulatorOptions::chaos`) answered wrongly,
+//!   by kind
 //!
 //! Besides payment codes it serves what follows a paid code: the payment that settled it
 //! (`/v1/payments`), payouts (`/v1/payouts`, with a lifecycle, fees, a balance and failures) and
@@ -27,6 +29,7 @@
 
 mod accounts;
 mod api;
+mod chaos;
 mod codes;
 mod faults;
 mod ids;
@@ -57,6 +60,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 
 pub use accounts::{DEMO_ACCOUNTS, SimAccount, fingerprint, masked, national_number};
+pub use chaos::{ChaosKind, ChaosOptions};
 pub use codes::SimCode;
 pub use faults::{Endpoint, Fault, FaultRule, HANG_HOLD};
 pub use options::{FeeRule, SimulatorOptions};
@@ -295,6 +299,11 @@ impl SimulatorHandle {
         self.lock().requests().to_vec()
     }
 
+    /// How many requests chaos answered wrongly so far, by kind (empty when chaos is off).
+    pub fn chaos_tally(&self) -> std::collections::BTreeMap<ChaosKind, u64> {
+        self.lock().chaos_tally()
+    }
+
     pub fn codes(&self) -> Vec<SimCode> {
         let mut state = self.lock();
         let now = simulated_now(&state);
@@ -463,6 +472,7 @@ fn control_request(method: &str, path: &str, body: &[u8], state: &Mutex<SimState
     match (method, segments.as_slice()) {
         ("GET", ["codes"]) => ok(json!(state.codes(now))),
         ("GET", ["requests"]) => ok(json!(state.requests())),
+        ("GET", ["chaos"]) => ok(json!(state.chaos_tally())),
         ("GET", ["payments"]) => ok(json!(state.payments(now))),
         ("GET", ["payouts"]) => ok(json!(state.payouts(now))),
         ("GET", ["accounts"]) => ok(json!(state.accounts())),
@@ -544,9 +554,17 @@ fn to_response(reply: Reply, clock_offset: TimeDelta) -> Response<Full<Bytes>> {
 /// Runs a simulator until Ctrl-C, for `paycode-kiosk simulate`.
 pub async fn run_until_interrupted(options: SimulatorOptions) -> std::io::Result<()> {
     let (token, space) = (options.access_token.clone(), options.space_id.clone());
+    let chaos = options.chaos;
     let handle = SimulatorHandle::start(options).await?;
     println!("Monime simulator listening on {}", handle.base_url());
     println!("  test token {token}, space {space}");
+    if let Some(chaos) = chaos {
+        println!(
+            "  chaos: {:.0} % of requests answered wrongly, seed {}",
+            chaos.rate * 100.0,
+            chaos.seed
+        );
+    }
     println!(
         "  pay a code with: curl -X POST {}_sim/codes/ID/pay",
         handle.base_url()

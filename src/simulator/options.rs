@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
+use super::chaos::ChaosOptions;
 use crate::money::{Currency, Money};
 
 /// Settings of one simulated Monime space.
@@ -39,6 +40,9 @@ pub struct SimulatorOptions {
     /// How far the simulated Monime's clock is ahead of this machine's (behind when negative):
     /// its codes' times and the `Date` header of its answers follow it.
     pub clock_offset: TimeDelta,
+    /// When set, a share of the requests is answered wrongly on purpose, each by a fault or a
+    /// mutation drawn from the seed (`simulate --chaos-seed N --chaos-rate R`).
+    pub chaos: Option<ChaosOptions>,
 }
 
 impl Default for SimulatorOptions {
@@ -64,6 +68,7 @@ impl Default for SimulatorOptions {
             rate_limit_per_second: None,
             space_rate_limit_per_second: None,
             clock_offset: TimeDelta::zero(),
+            chaos: None,
         }
     }
 }

@@ -4,13 +4,14 @@
 //! faults through it. `api` applies Monime's rules to it, one request at a time. No sockets
 //! here, so every rule is plain code.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::accounts::{Accounts, SimAccount};
+use super::chaos::{Chaos, ChaosKind};
 use super::codes::{Codes, SimCode};
 use super::faults::{Endpoint, FaultRule, Faults, RateLimit};
 use super::options::SimulatorOptions;
@@ -90,6 +91,8 @@ pub struct SimState {
     pub(super) faults: Faults,
     pub(super) requests: Vec<RequestRecord>,
     pub(super) rate_limit: RateLimit,
+    /// The seeded source of wrong answers, when chaos is on.
+    pub(super) chaos: Option<Chaos>,
 }
 
 impl SimState {
@@ -100,6 +103,7 @@ impl SimState {
                 options.space_rate_limit_per_second,
             ),
             payouts: Payouts::new(options.opening_balance),
+            chaos: options.chaos.map(Chaos::new),
             options,
             codes: Codes::new(),
             accounts: Accounts::demo(),
@@ -116,6 +120,11 @@ impl SimState {
     /// Drops every fault still waiting: the network is well again.
     pub fn clear_faults(&mut self) {
         self.faults.clear();
+    }
+
+    /// How many requests chaos answered wrongly, by kind (empty when chaos is off).
+    pub fn chaos_tally(&self) -> BTreeMap<ChaosKind, u64> {
+        self.chaos.as_ref().map(Chaos::tally).unwrap_or_default()
     }
 
     pub fn requests(&self) -> &[RequestRecord] {
