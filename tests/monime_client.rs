@@ -396,11 +396,14 @@ async fn requests_are_spaced_to_stay_under_monimes_rate_limit() {
     }
     let times: Vec<_> = sim.requests().iter().map(|r| r.at).collect();
     assert_eq!(times.len(), 13, "no 429 and so no retries");
-    for window in times.windows(5) {
+    // The limit is five a second, so no six may fall within one. Five may: the client spaces
+    // the moments it sends, and their arrival here moves by a few milliseconds on a busy
+    // machine (five within 996 ms was seen).
+    for window in times.windows(6) {
         assert!(
-            window[4] - window[0] >= chrono::Duration::milliseconds(1000),
-            "five requests within {}",
-            window[4] - window[0]
+            window[5] - window[0] >= chrono::Duration::milliseconds(1000),
+            "six requests within {}",
+            window[5] - window[0]
         );
     }
 }
