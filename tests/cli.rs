@@ -1042,3 +1042,20 @@ async fn simulate_in_chaos_mode_answers_every_request_wrongly_when_asked() {
         "{answers:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_serves_on_when_its_output_is_closed() {
+    let mut simulator = kiosk()
+        .args(["simulate", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulate");
+    // Closed before it says where it listens: it used to panic on the broken pipe.
+    drop(simulator.stdout.take());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let running = matches!(simulator.try_wait(), Ok(None));
+    let _ = simulator.kill();
+    let _ = simulator.wait();
+    assert!(running, "the simulator ended when its output was closed");
+}
