@@ -955,3 +955,107 @@ async fn check_config_refuses_a_footer_language_and_a_model_it_does_not_know() {
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// One request over plain HTTP/1.1 to `address`, the connection closed after it: the answer's
+/// text, empty when the connection was dropped.
+fn raw_get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+        return String::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: simulator\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\nMonime-Space-Id: {}\r\n\r\n",
+        paycode_kiosk::simulator::DEMO_ACCESS_TOKEN,
+        paycode_kiosk::simulator::DEMO_SPACE_ID
+    );
+    let mut answer = String::new();
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let _ = stream.read_to_string(&mut answer);
+    }
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_in_chaos_mode_answers_every_request_wrongly_when_asked() {
+    let refused = run(vec![
+        "simulate".into(),
+        "--chaos-seed".into(),
+        "1".into(),
+        "--chaos-rate".into(),
+        "2".into(),
+    ])
+    .await;
+    assert_eq!(refused.status.code(), Some(1), "a rate above 1 is refused");
+    let mut simulator = kiosk()
+        .args([
+            "simulate",
+            "--port",
+            "0",
+            "--chaos-seed",
+            "5",
+            "--chaos-rate",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulate");
+    let stdout = simulator.stdout.take().expect("stdout");
+    // All four lines it prints are read, so that no later line meets a closed pipe.
+    let said: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .take(4)
+        .map_while(Result::ok)
+        .collect();
+    let address = said
+        .first()
+        .and_then(|line| line.rsplit("http://").next())
+        .map(|rest| rest.trim_end_matches('/').to_string())
+        .expect("where it listens");
+    assert!(
+        said.iter()
+            .any(|line| line.contains("chaos: 100 % of requests answered wrongly, seed 5")),
+        "{said:?}"
+    );
+    let answers: Vec<String> = (0..20)
+        .map(|_| raw_get(&address, "/v1/payment-codes"))
+        .collect();
+    let tally = raw_get(&address, "/_sim/chaos");
+    let _ = simulator.kill();
+    let _ = simulator.wait();
+    let body = tally.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let tally: serde_json::Value = serde_json::from_str(body).expect("the tally as JSON");
+    let counted: u64 = tally["result"]
+        .as_object()
+        .map(|kinds| kinds.values().filter_map(serde_json::Value::as_u64).sum())
+        .unwrap_or(0);
+    assert_eq!(
+        counted, 20,
+        "every request to Monime's API, none to /_sim: {tally}"
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|answer| !answer.starts_with("HTTP/1.1 200")),
+        "{answers:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_serves_on_when_its_output_is_closed() {
+    let mut simulator = kiosk()
+        .args(["simulate", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulate");
+    // Closed before it says where it listens: it used to panic on the broken pipe.
+    drop(simulator.stdout.take());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let running = matches!(simulator.try_wait(), Ok(None));
+    let _ = simulator.kill();
+    let _ = simulator.wait();
+    assert!(running, "the simulator ended when its output was closed");
+}

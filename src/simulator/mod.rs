@@ -551,24 +551,33 @@ fn to_response(reply: Reply, clock_offset: TimeDelta) -> Response<Full<Bytes>> {
     response
 }
 
-/// Runs a simulator until Ctrl-C, for `paycode-kiosk simulate`.
+/// Runs a simulator until Ctrl-C, for `paycode-kiosk simulate`. What it says goes to standard
+/// output; once that is closed (a script that read the address and went on) it serves on,
+/// saying nothing, where `println!` would have panicked.
 pub async fn run_until_interrupted(options: SimulatorOptions) -> std::io::Result<()> {
+    use std::io::Write;
     let (token, space) = (options.access_token.clone(), options.space_id.clone());
     let chaos = options.chaos;
     let handle = SimulatorHandle::start(options).await?;
-    println!("Monime simulator listening on {}", handle.base_url());
-    println!("  test token {token}, space {space}");
-    if let Some(chaos) = chaos {
-        println!(
-            "  chaos: {:.0} % of requests answered wrongly, seed {}",
-            chaos.rate * 100.0,
-            chaos.seed
-        );
-    }
-    println!(
-        "  pay a code with: curl -X POST {}_sim/codes/ID/pay",
+    let mut said = format!(
+        "Monime simulator listening on {}\n  test token {token}, space {space}\n",
         handle.base_url()
     );
+    if let Some(chaos) = chaos {
+        said.push_str(&format!(
+            "  chaos: {:.0} % of requests answered wrongly, seed {}\n",
+            chaos.rate * 100.0,
+            chaos.seed
+        ));
+    }
+    said.push_str(&format!(
+        "  pay a code with: curl -X POST {}_sim/codes/ID/pay\n",
+        handle.base_url()
+    ));
+    let mut stdout = std::io::stdout();
+    let _ = stdout
+        .write_all(said.as_bytes())
+        .and_then(|()| stdout.flush());
     tokio::signal::ctrl_c().await?;
     Ok(())
 }
