@@ -78,14 +78,7 @@ async fn a_payment_listed_late_is_asked_for_once_more_and_never_a_third_time() {
         stored(&shop, number).proof.is_none(),
         "not listed yet when the sale was paid"
     );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while stored(&shop, number).proof.is_none() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the proof never came"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    proof_comes(&shop, number).await;
     assert_eq!(payment_lists(&shop), 2);
     // A restart asks again only for proofs still missing and not asked twice: none here.
     let resumed = paycode_kiosk::controller::resume_unsettled(&shop.services)
@@ -146,14 +139,7 @@ async fn a_crowded_space_asks_for_the_proof_after_the_receipt() {
     assert!(ended.proof.is_none(), "the receipt did not wait for it");
     assert!(!ended.receipt_owed(), "no printer: nothing owed");
     assert_eq!(payment_lists(&shop), 0);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while stored(&shop, number).proof.is_none() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the proof never came"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    proof_comes(&shop, number).await;
     assert_eq!(payment_lists(&shop), 1, "one request, as at once");
 }
 
@@ -164,4 +150,16 @@ async fn the_legacy_api_has_no_payments_and_asks_nothing() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(stored(&shop, number).proof.is_none());
     assert_eq!(payment_lists(&shop), 0);
+}
+
+/// Waits, 10 s at most, for sale `number`'s proof to be kept.
+async fn proof_comes(shop: &common::Shop, number: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while stored(shop, number).proof.is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the proof never came"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
