@@ -396,15 +396,34 @@ fn start_simulator(binary: &Path, settings: &Settings, dir: &Path) -> (Child, re
     (child, url)
 }
 
-fn start_xvfb(display: &str) -> Child {
-    let xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "800x480x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb (apt-get install xvfb)");
-    std::thread::sleep(Duration::from_millis(800));
-    xvfb
+/// Starts Xvfb on the first free display from `:60 + seed % 30` on; `None` if none starts.
+fn start_xvfb(seed: u64) -> Option<(Child, String)> {
+    for number in (60 + seed % 30)..200 {
+        let taken = Path::new(&format!("/tmp/.X{number}-lock")).exists()
+            || Path::new(&format!("/tmp/.X11-unix/X{number}")).exists();
+        if taken {
+            continue;
+        }
+        let display = format!(":{number}");
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "800x480x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        std::thread::sleep(Duration::from_millis(800));
+        if matches!(xvfb.try_wait(), Ok(None)) {
+            return Some((xvfb, display));
+        }
+    }
+    None
 }
 
 /// One `charge`, with the customer playing their part; `kill_after` kills the terminal that
@@ -808,9 +827,16 @@ pub fn run(bench: &Bench, settings: &Settings) {
     let copy = dir.join("paycode-kiosk");
     std::fs::copy(&binary, &copy).expect("a copy of the terminal binary");
     let binary = copy;
+    let Some((mut xvfb, display)) = start_xvfb(settings.seed) else {
+        bench.row(
+            &format!("{} run", settings.name()),
+            "not run: Xvfb would not start".into(),
+            "-",
+            "",
+        );
+        return;
+    };
     let (mut simulator, monime) = start_simulator(&binary, settings, &dir);
-    let display = format!(":{}", 60 + settings.seed % 30);
-    let mut xvfb = start_xvfb(&display);
     let began = Instant::now();
     let terminals = settings.terminals.max(1);
     let lanes: Vec<Lane> = std::thread::scope(|scope| {
