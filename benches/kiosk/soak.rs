@@ -122,6 +122,8 @@ struct Charge {
     output: String,
     /// The terminal was busy with an earlier sale and refused this one: nothing was started.
     busy: bool,
+    /// The terminal was killed while this `charge` ran.
+    killed_during_sale: bool,
 }
 
 /// A sale's journal row.
@@ -510,6 +512,11 @@ fn charge(
             let _ = child.kill();
         }
     }
+    if kill_after.is_some() && !killed {
+        // The sale ended before its moment came: the terminal is killed between sales.
+        terminal.kill_and_restart(shop);
+    }
+    result.killed_during_sale = killed;
     let _ = reader.join();
     let errors = errors.join().unwrap_or_default();
     result.busy = errors.contains("the terminal is taking sale");
@@ -613,6 +620,8 @@ struct Lane {
     io: Io,
     fsyncs: Option<BTreeMap<String, u64>>,
     kills: usize,
+    /// Of those, while a `charge` ran (the others came between sales).
+    kills_during_sales: usize,
     paper_outs: usize,
     refused_busy: usize,
     /// Times `recover` was run because the terminal refused sales for 90 s.
@@ -720,6 +729,7 @@ fn lane(
         let result = charge(&shop, &mut terminal, &amount, customer, kill_after);
         if kill_after.is_some() {
             found.kills += 1;
+            found.kills_during_sales += usize::from(result.killed_during_sale);
             next_kill = done + random.random_range(150..450usize);
         }
         if result.busy {
@@ -941,6 +951,7 @@ pub fn run(bench: &Bench, settings: &Settings) {
     }
     let sold: usize = lanes.iter().map(|lane| lane.sales.len()).sum();
     let kills: usize = lanes.iter().map(|lane| lane.kills).sum();
+    let kills_during_sales: usize = lanes.iter().map(|lane| lane.kills_during_sales).sum();
     let paper_outs: usize = lanes.iter().map(|lane| lane.paper_outs).sum();
     let refused_busy: usize = lanes.iter().map(|lane| lane.refused_busy).sum();
     let recovers: usize = lanes.iter().map(|lane| lane.recovers).sum();
@@ -1043,7 +1054,7 @@ pub fn run(bench: &Bench, settings: &Settings) {
         outcomes.get("paid").copied().unwrap_or(0)
     );
     println!(
-        "  kills: {kills}, paper outs: {paper_outs}, crashes: {}",
+        "  kills: {kills} ({kills_during_sales} while a charge ran), paper outs: {paper_outs}, crashes: {}",
         crashed.len()
     );
     for crash in &crashed {
