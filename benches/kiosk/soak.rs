@@ -122,6 +122,8 @@ struct Charge {
     output: String,
     /// The terminal was busy with an earlier sale and refused this one: nothing was started.
     busy: bool,
+    /// The terminal was killed while this `charge` ran.
+    killed_during_sale: bool,
 }
 
 /// A sale's journal row.
@@ -396,15 +398,34 @@ fn start_simulator(binary: &Path, settings: &Settings, dir: &Path) -> (Child, re
     (child, url)
 }
 
-fn start_xvfb(display: &str) -> Child {
-    let xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "800x480x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb (apt-get install xvfb)");
-    std::thread::sleep(Duration::from_millis(800));
-    xvfb
+/// Starts Xvfb on the first free display from `:60 + seed % 30` on; `None` if none starts.
+fn start_xvfb(seed: u64) -> Option<(Child, String)> {
+    for number in (60 + seed % 30)..200 {
+        let taken = Path::new(&format!("/tmp/.X{number}-lock")).exists()
+            || Path::new(&format!("/tmp/.X11-unix/X{number}")).exists();
+        if taken {
+            continue;
+        }
+        let display = format!(":{number}");
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "800x480x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        std::thread::sleep(Duration::from_millis(800));
+        if matches!(xvfb.try_wait(), Ok(None)) {
+            return Some((xvfb, display));
+        }
+    }
+    None
 }
 
 /// One `charge`, with the customer playing their part; `kill_after` kills the terminal that
@@ -491,6 +512,11 @@ fn charge(
             let _ = child.kill();
         }
     }
+    if kill_after.is_some() && !killed {
+        // The sale ended before its moment came: the terminal is killed between sales.
+        terminal.kill_and_restart(shop);
+    }
+    result.killed_during_sale = killed;
     let _ = reader.join();
     let errors = errors.join().unwrap_or_default();
     result.busy = errors.contains("the terminal is taking sale");
@@ -594,6 +620,8 @@ struct Lane {
     io: Io,
     fsyncs: Option<BTreeMap<String, u64>>,
     kills: usize,
+    /// Of those, while a `charge` ran (the others came between sales).
+    kills_during_sales: usize,
     paper_outs: usize,
     refused_busy: usize,
     /// Times `recover` was run because the terminal refused sales for 90 s.
@@ -701,6 +729,7 @@ fn lane(
         let result = charge(&shop, &mut terminal, &amount, customer, kill_after);
         if kill_after.is_some() {
             found.kills += 1;
+            found.kills_during_sales += usize::from(result.killed_during_sale);
             next_kill = done + random.random_range(150..450usize);
         }
         if result.busy {
@@ -808,9 +837,16 @@ pub fn run(bench: &Bench, settings: &Settings) {
     let copy = dir.join("paycode-kiosk");
     std::fs::copy(&binary, &copy).expect("a copy of the terminal binary");
     let binary = copy;
+    let Some((mut xvfb, display)) = start_xvfb(settings.seed) else {
+        bench.row(
+            &format!("{} run", settings.name()),
+            "not run: Xvfb would not start".into(),
+            "-",
+            "",
+        );
+        return;
+    };
     let (mut simulator, monime) = start_simulator(&binary, settings, &dir);
-    let display = format!(":{}", 60 + settings.seed % 30);
-    let mut xvfb = start_xvfb(&display);
     let began = Instant::now();
     let terminals = settings.terminals.max(1);
     let lanes: Vec<Lane> = std::thread::scope(|scope| {
@@ -915,6 +951,7 @@ pub fn run(bench: &Bench, settings: &Settings) {
     }
     let sold: usize = lanes.iter().map(|lane| lane.sales.len()).sum();
     let kills: usize = lanes.iter().map(|lane| lane.kills).sum();
+    let kills_during_sales: usize = lanes.iter().map(|lane| lane.kills_during_sales).sum();
     let paper_outs: usize = lanes.iter().map(|lane| lane.paper_outs).sum();
     let refused_busy: usize = lanes.iter().map(|lane| lane.refused_busy).sum();
     let recovers: usize = lanes.iter().map(|lane| lane.recovers).sum();
@@ -1017,7 +1054,7 @@ pub fn run(bench: &Bench, settings: &Settings) {
         outcomes.get("paid").copied().unwrap_or(0)
     );
     println!(
-        "  kills: {kills}, paper outs: {paper_outs}, crashes: {}",
+        "  kills: {kills} ({kills_during_sales} while a charge ran), paper outs: {paper_outs}, crashes: {}",
         crashed.len()
     );
     for crash in &crashed {
