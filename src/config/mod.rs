@@ -168,11 +168,10 @@ impl Environment {
 }
 
 /// Why a file of the terminal's was refused to this process: the configuration (with its PINs)
-/// and the token are for root and the terminal's own user alone.
-pub(crate) fn not_for_this_user(error: &std::io::Error) -> String {
-    format!(
-        "cannot be read by this user ({error}): the terminal's commands are for root; run the command with sudo"
-    )
+/// is read by root and group paycode-kiosk, the token by root alone (`readers`). Said by a
+/// command, which sudo lets through, and by a service that cannot read its own configuration.
+pub(crate) fn not_for_this_user(error: &std::io::Error, readers: &str) -> String {
+    format!("cannot be read by this user ({error}): {readers}; run the command with sudo")
 }
 
 impl Config {
@@ -189,7 +188,7 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
             file: Some(path.to_path_buf()),
             message: if error.kind() == std::io::ErrorKind::PermissionDenied {
-                not_for_this_user(&error)
+                not_for_this_user(&error, "only root and group paycode-kiosk read it")
             } else {
                 format!(
                     "cannot be read ({error}); check the path given with --config or ${CONFIG_ENV}"

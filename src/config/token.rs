@@ -101,7 +101,7 @@ pub(super) fn find_token(
                 format!(
                     "the Monime token in {} {}",
                     path.display(),
-                    super::not_for_this_user(&error)
+                    super::not_for_this_user(&error, "only root reads it")
                 )
             } else {
                 format!(

@@ -82,6 +82,7 @@ pub fn cuts(
     let mut endings: HashMap<Ending, usize> = HashMap::new();
     let mut boots: Vec<Duration> = Vec::new();
     let mut cut_while_making = 0;
+    let mut qemu_crashes = 0;
     for round in 1..=count {
         let check = format!("power cut {round}/{count}");
         let begun = Instant::now();
@@ -97,15 +98,33 @@ pub fn cuts(
         let digits = format!("{}", 10 + round);
         let (next, result) = one_cut(rig, shop, machine, &digits, after, pays_during);
         let ending = match &result {
-            Ok((ending, _, boot)) => {
-                boots.push(*boot);
-                *ending
+            Ok(round) => {
+                boots.push(round.boot);
+                qemu_crashes += round.qemu_crashes;
+                round.ending
             }
             Err(_) => Ending::Failed,
         };
         *endings.entry(ending).or_default() += 1;
-        report.record(&check, begun.elapsed(), result.map(|(_, story, _)| story));
+        report.record(&check, begun.elapsed(), result.map(|round| round.story));
         machine = next?;
+        // A round that failed may have left QEMU dead: the next round starts on a fresh boot
+        // (one more power cut, to the terminal), or the cuts end here.
+        if let Some(status) = machine.exited() {
+            qemu_crashes += 1;
+            println!("-- QEMU ended ({status}) during round {round}: booting again");
+            machine = match boot_after_cut(rig) {
+                (Some(machine), Ok(crashes)) => {
+                    qemu_crashes += crashes.len();
+                    machine
+                }
+                (_, result) => {
+                    let error = result.err().unwrap_or_default();
+                    report.fail("a boot after QEMU ended", Duration::ZERO, error);
+                    return None;
+                }
+            };
+        }
     }
     let cutting = phase.elapsed();
     report.record(
@@ -139,7 +158,7 @@ pub fn cuts(
         _ => String::new(),
     };
     report.note(&format!(
-        "{count} power cuts (seed {seed}), {cut_while_making} while the code was being made: {}{boot_range}; {:.0} s with their boots and sales",
+        "{count} power cuts (seed {seed}), {cut_while_making} while the code was being made: {}{boot_range}; QEMU itself ended {qemu_crashes} times and was started again; {:.0} s with their boots and sales",
         counted.join(", "),
         cutting.as_secs_f64()
     ));
@@ -147,9 +166,17 @@ pub fn cuts(
     Some(machine)
 }
 
-/// The machine for the next round (none when it could not boot), and the round's verdict: how
-/// it ended, in words, and the first frame's time after power on.
-type Outcome = (Option<Machine>, Result<(Ending, String, Duration), String>);
+/// A round that ended as it should: how, in words, the first frame's time after power on, and
+/// how often QEMU itself crashed on the way there.
+struct Round {
+    ending: Ending,
+    story: String,
+    boot: Duration,
+    qemu_crashes: usize,
+}
+
+/// The machine for the next round (none when it could not boot), and the round's verdict.
+type Outcome = (Option<Machine>, Result<Round, String>);
 
 fn one_cut(
     rig: &Rig,
@@ -176,21 +203,14 @@ fn one_cut(
         }
         _ => false,
     };
-    let mut machine = match Machine::boot(rig, None) {
-        Ok(machine) => machine,
-        Err(error) => return fail(None, error),
+    let (mut machine, crashes) = match boot_after_cut(rig) {
+        (Some(machine), Ok(crashes)) => (machine, crashes),
+        (machine, Err(error)) => return fail(machine, error),
+        (None, Ok(_)) => return fail(None, "no machine after the boot".into()),
     };
-    if let Err(error) = wait_for(
-        &mut machine,
-        "frame after the power cut",
-        FIRST_FRAME,
-        |s| *s != Screen::Nothing,
-    ) {
-        return fail(Some(machine), error);
-    }
     let boot = machine.started.elapsed();
     let story = format!(
-        "cut {:.1} s after Charge ({}), customer {}",
+        "cut {:.1} s after Charge ({}), customer {}{}",
         after.as_secs_f64(),
         if code_made.is_some() {
             "code made"
@@ -201,7 +221,11 @@ fn one_cut(
             "paid during the cut"
         } else {
             "did not pay during the cut"
-        }
+        },
+        crashes
+            .iter()
+            .map(|crash| format!("; {crash}, started again"))
+            .collect::<String>()
     );
     let result = settle(&mut machine, shop, before)
         .map(|(ending, words)| {
@@ -209,10 +233,47 @@ fn one_cut(
                 "{story}; {words}; first frame {:.0} s after power on",
                 boot.as_secs_f64()
             );
-            (ending, story, boot)
+            Round {
+                ending,
+                story,
+                boot,
+                qemu_crashes: crashes.len(),
+            }
         })
         .map_err(|problem| format!("{story}; {problem}"));
     (Some(machine), result)
+}
+
+/// How many times in a row QEMU may crash while booting before the round gives up.
+const QEMU_CRASHES: usize = 2;
+
+/// Boots after the cut and waits for the first frame. QEMU itself may crash while it starts (a
+/// segfault of QEMU 7.2, once in a hundred boots, before the guest drew anything): that is the
+/// rig's fault, not the terminal's, and to the terminal no more than the power going off again
+/// during the boot, so the machine is started again and the crash is said. Gives the machine and
+/// the crashes.
+fn boot_after_cut(rig: &Rig) -> (Option<Machine>, Result<Vec<String>, String>) {
+    let mut crashes = Vec::new();
+    loop {
+        let mut machine = match Machine::boot(rig, None) {
+            Ok(machine) => machine,
+            Err(error) => return (None, Err(error)),
+        };
+        let frame = wait_for(
+            &mut machine,
+            "frame after the power cut",
+            FIRST_FRAME,
+            |s| *s != Screen::Nothing,
+        );
+        match (frame, machine.exited()) {
+            (Ok(_), _) => return (Some(machine), Ok(crashes)),
+            (Err(_), Some(status)) if crashes.len() < QEMU_CRASHES => crashes.push(format!(
+                "QEMU itself ended ({status}) {:.0} s after it started",
+                machine.started.elapsed().as_secs_f64()
+            )),
+            (Err(error), _) => return (Some(machine), Err(error)),
+        }
+    }
 }
 
 /// Drives the sale to its end after the boot: pays the code if the customer has not, waits for

@@ -312,6 +312,11 @@ impl Machine {
         lines[lines.len().saturating_sub(15)..].join("\n")
     }
 
+    /// How QEMU itself ended, if it has: the rig's emulator, not the guest.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// The power cord pulled: QEMU killed with SIGKILL, nothing flushed.
     pub fn power_cut(mut self) {
         let _ = self.child.kill();
