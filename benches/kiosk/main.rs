@@ -712,24 +712,22 @@ fn sample_sale() -> StoredSale {
     }
 }
 
-/// What writing the metrics file costs, over a journal of a year of a busy counter's sales
-/// (500 a day): the journal's figures read, the text made and the file written whole. The
-/// writer runs on its own task; the cashier's sale never waits for it.
-fn metrics_cost(bench: &Bench) {
-    use paycode_kiosk::metrics::{self, Sources};
-    use paycode_kiosk::money::{Currency, Money};
-    use paycode_kiosk::sale::{CodeShape, Phase};
+/// A terminal whose journal holds a year of a busy counter's sales (500 a day), for the
+/// measures that grow with the journal.
+struct YearOfSales {
+    shop: Shop,
+    sales: usize,
+    filled: Duration,
+}
+
+fn a_year_of_sales(bench: &Bench) -> YearOfSales {
+    use paycode_kiosk::sale::Phase;
     let shop = bench.terminal("metrics", 250);
     let journal = shop.journal();
     let sales = bench.samples(182_500, 5_000);
-    let shape = CodeShape::new("Shop sale {sale}", "TILL-1");
     let started = Instant::now();
     for number in 0..sales {
-        let minor = 500 + i64::try_from(number % 97).unwrap_or(0) * 25;
-        let sale = NewSale::of(Money::new(Currency::Sle, minor));
-        let mut record = journal
-            .begin_sale(&format!("key-{number}"), Utc::now(), &shape, &sale)
-            .expect("a sale written");
+        let mut record = begin_a_sale(journal, &format!("key-{number}"), number);
         record.phase = if number % 10 == 0 {
             Phase::Expired
         } else {
@@ -737,7 +735,93 @@ fn metrics_cost(bench: &Bench) {
         };
         journal.save(&record, Utc::now(), None).expect("saved");
     }
-    let filled = started.elapsed();
+    YearOfSales {
+        shop,
+        sales,
+        filled: started.elapsed(),
+    }
+}
+
+fn begin_a_sale(
+    journal: &paycode_kiosk::journal::Journal,
+    key: &str,
+    number: usize,
+) -> paycode_kiosk::sale::SaleRecord {
+    use paycode_kiosk::money::{Currency, Money};
+    let shape = paycode_kiosk::sale::CodeShape::new("Shop sale {sale}", "TILL-1");
+    let minor = 500 + i64::try_from(number % 97).unwrap_or(0) * 25;
+    let sale = NewSale::of(Money::new(Currency::Sle, minor));
+    journal
+        .begin_sale(key, Utc::now(), &shape, &sale)
+        .expect("a sale written")
+}
+
+/// What the daily backup of a year's journal costs: its time, the bytes it writes to the card,
+/// and a sale's write while it runs beside it (on the terminal's connection, as a cashier's
+/// sale is) against the same writes without it.
+fn backup_cost(bench: &Bench, year: &YearOfSales) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let journal = year.shop.journal();
+    let writes = |label: &str, running: &AtomicBool| -> Vec<f64> {
+        let mut times = Vec::new();
+        while running.load(Ordering::Relaxed) || times.len() < 20 {
+            let started = Instant::now();
+            begin_a_sale(journal, &format!("{label}-{}", times.len()), times.len());
+            times.push(ms(started.elapsed()));
+        }
+        times
+    };
+    let alone = writes("alone", &AtomicBool::new(false));
+    let running = AtomicBool::new(true);
+    let day = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).expect("a date");
+    let (backup, took, beside) = std::thread::scope(|scope| {
+        let beside = scope.spawn(|| writes("beside", &running));
+        let started = Instant::now();
+        let backup = journal.back_up_daily(day).expect("backed up").expect("a new file");
+        let took = started.elapsed();
+        running.store(false, Ordering::Relaxed);
+        (backup, took, beside.join().expect("the writes end"))
+    });
+    let backup_bytes = std::fs::metadata(&backup).map_or(0, |meta| meta.len());
+    let pages: i64 = rusqlite::Connection::open(journal.path())
+        .and_then(|db| {
+            db.query_row(
+                "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+                [],
+                |row| row.get(0),
+            )
+        })
+        .expect("the journal's size");
+    let worst = |times: &[f64]| times.iter().cloned().fold(0.0, f64::max);
+    let worst_beside = worst(&beside);
+    bench.row(
+        &format!(
+            "Daily backup, journal of {} sales ({:.0} MB)",
+            year.sales,
+            pages as f64 / 1e6
+        ),
+        format!(
+            "{:.1} s; {:.1} MB written ({:.1} times smaller, {:.0} bytes a sale); a sale's write beside it: median {:.1} ms, worst {worst_beside:.1} ms ({} writes; alone: median {:.1} ms, worst {:.1} ms)",
+            took.as_secs_f64(),
+            backup_bytes as f64 / 1e6,
+            pages as f64 / backup_bytes.max(1) as f64,
+            backup_bytes as f64 / year.sales as f64,
+            median(beside.clone()),
+            beside.len(),
+            median(alone.clone()),
+            worst(&alone),
+        ),
+        "sales never wait for it (worst write ≤ 100 ms)",
+        if worst_beside <= 100.0 { "met" } else { "missed" },
+    );
+}
+
+/// What writing the metrics file costs, over a journal of a year of sales: the journal's
+/// figures read, the text made and the file written whole. The writer runs on its own task;
+/// the cashier's sale never waits for it.
+fn metrics_cost(bench: &Bench, year: &YearOfSales) {
+    use paycode_kiosk::metrics::{self, Sources};
+    let (shop, sales, filled) = (&year.shop, year.sales, year.filled);
     let sources = Sources::new(shop.services(), None, Default::default());
     let folder = bench.dir.path().join("textfile");
     std::fs::create_dir_all(&folder).expect("folder");
@@ -1112,8 +1196,14 @@ fn main() {
     if bench.runs("receipts") {
         receipts(&bench);
     }
-    if bench.runs("metrics") {
-        metrics_cost(&bench);
+    if bench.runs("metrics") || bench.runs("backup") {
+        let year = a_year_of_sales(&bench);
+        if bench.runs("metrics") {
+            metrics_cost(&bench, &year);
+        }
+        if bench.runs("backup") {
+            backup_cost(&bench, &year);
+        }
     }
     let running = Rc::clone(&bench);
     slint::spawn_local(async move {

@@ -633,6 +633,8 @@ struct Lane {
     quiet: bool,
     journal_bytes: u64,
     backup_bytes: u64,
+    /// The daily backup of the journal as the run left it, in bytes.
+    last_backup_bytes: u64,
 }
 
 /// Sells `sales` sales on one terminal of its own (journal, printer, control socket), killing
@@ -812,6 +814,7 @@ fn lane(
                 .sum()
         })
         .unwrap_or(0);
+    found.last_backup_bytes = backup_now(&shop.journal());
     found
 }
 
@@ -1014,6 +1017,7 @@ pub fn run(bench: &Bench, settings: &Settings) {
         .sum();
     let journal_bytes: u64 = lanes.iter().map(|lane| lane.journal_bytes).sum();
     let backup_bytes: u64 = lanes.iter().map(|lane| lane.backup_bytes).sum();
+    let last_backup_bytes: u64 = lanes.iter().map(|lane| lane.last_backup_bytes).sum();
 
     let name = settings.name();
     let faults: Vec<String> = tally
@@ -1078,6 +1082,11 @@ pub fn run(bench: &Bench, settings: &Settings) {
         per_sale(io.wchar),
         per_sale(io.syscw),
     );
+    println!(
+        "  a daily backup of the journals as they ended: {last_backup_bytes} bytes ({:.0} a sale, {:.1} times smaller than the journals)",
+        per_sale(last_backup_bytes),
+        journal_bytes as f64 / last_backup_bytes.max(1) as f64,
+    );
     for (index, lane) in lanes.iter().enumerate() {
         if let Some(counts) = &lane.fsyncs {
             println!("  terminal {index} syncs: {counts:?}");
@@ -1134,12 +1143,13 @@ pub fn run(bench: &Bench, settings: &Settings) {
         bench.row(
             &format!("wear: {sold} sales"),
             format!(
-                "{:.1} KiB written (write_bytes), {:.1} KiB wchar, {:.1} write calls, {} syncs a sale; journal {:.0} bytes a sale",
+                "{:.1} KiB written (write_bytes), {:.1} KiB wchar, {:.1} write calls, {} syncs a sale; journal {:.0} bytes a sale, its daily backup {:.0}",
                 per_sale(io.write_bytes) / 1024.0,
                 per_sale(io.wchar) / 1024.0,
                 per_sale(io.syscw),
                 syncs.map_or("?".into(), |total| format!("{:.1}", per_sale(total))),
                 per_sale(journal_bytes),
+                per_sale(last_backup_bytes),
             ),
             "docs/RELIABILITY.md: card wear",
             "",
@@ -1161,6 +1171,17 @@ fn fsync_counts(text: &str) -> BTreeMap<String, u64> {
             Some((name.to_string(), calls))
         })
         .collect()
+}
+
+/// The size of the daily backup the terminal would make of `journal` now, its last sale
+/// settled (made for a day no run has, then left beside the others).
+fn backup_now(journal: &Path) -> u64 {
+    let day = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).expect("a date");
+    paycode_kiosk::journal::Journal::open(journal)
+        .and_then(|journal| journal.back_up_daily(day))
+        .ok()
+        .flatten()
+        .map_or(0, |backup| file_size(&backup))
 }
 
 fn file_size(path: &Path) -> u64 {

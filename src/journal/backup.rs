@@ -1,16 +1,32 @@
-//! The journal's daily backup: SQLite's online backup API copies it while sales go on, into
-//! `backups/journal-YYYY-MM-DD.sqlite` beside it, and the newest seven are kept. A card that
-//! dies slowly, or a journal damaged by a bad write, then loses at most a day.
+//! The journal's daily backup: a gzip-compressed copy in `backups/journal-YYYY-MM-DD.sqlite.gz`
+//! beside it, and the newest seven are kept. A card that dies slowly, or a journal damaged by a
+//! bad write, then loses at most a day; `gzip -dc` gives the journal back.
+//!
+//! The copy is read page by page (SQLite's `sqlite_dbpage`) on a connection of its own, inside
+//! one read transaction: a consistent picture of the journal, WAL included, while sales go on
+//! writing through the terminal's connection. It is compressed as it is read, because the copy
+//! grows with the journal's age and is what wears the SD card most (docs/RELIABILITY.md).
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use rusqlite::{Connection, OpenFlags};
 
 use super::Journal;
 use super::JournalError;
 
 /// How many daily backups are kept.
 pub const BACKUPS_KEPT: usize = 7;
+
+/// A backup's name: the day, then `.sqlite.gz`. Releases before compression wrote
+/// `.sqlite`; those are still listed, count for their day and are pruned in turn.
+const COMPRESSED: &str = ".sqlite.gz";
+const UNCOMPRESSED: &str = ".sqlite";
 
 impl Journal {
     /// The folder the backups go in: `backups/` beside the journal.
@@ -19,23 +35,68 @@ impl Journal {
     }
 
     /// Backs the journal up for `day` unless that day has its backup, then removes all but the
-    /// newest `BACKUPS_KEPT`. Gives the new file, if one was written.
+    /// newest `BACKUPS_KEPT`. Gives the new file, if one was written. Never waits for a sale,
+    /// nor holds one up: the terminal's connection is not used.
     pub fn back_up_daily(&self, day: NaiveDate) -> Result<Option<PathBuf>, JournalError> {
         let folder = self.backup_folder();
-        let target = folder.join(format!("journal-{day}.sqlite"));
-        if target.exists() {
+        let stem = format!("journal-{day}");
+        let target = folder.join(format!("{stem}{COMPRESSED}"));
+        if target.exists() || folder.join(format!("{stem}{UNCOMPRESSED}")).exists() {
             return Ok(None);
         }
         std::fs::create_dir_all(&folder).map_err(|e| self.error(e))?;
-        // Written under another name and renamed when whole, so a power cut mid-backup never
-        // leaves a half file that looks like a backup.
-        let partial = folder.join(format!("journal-{day}.sqlite.partial"));
-        self.lock()
-            .backup(rusqlite::MAIN_DB, &partial, None)
-            .map_err(|e| self.error(format!("the backup to {} failed: {e}", partial.display())))?;
+        // Written under another name and renamed when whole and on the card, so a power cut
+        // mid-backup never leaves a half file that looks like a backup.
+        let partial = folder.join(format!("{stem}{COMPRESSED}.partial"));
+        let written = self.write_compressed_copy(&partial);
+        if let Err(error) = written {
+            // A full card must not keep a half copy that takes the room a sale needs.
+            let _ = std::fs::remove_file(&partial);
+            return Err(self.error(format!(
+                "the backup to {} failed: {error}",
+                partial.display()
+            )));
+        }
         std::fs::rename(&partial, &target).map_err(|e| self.error(e))?;
+        File::open(&folder)
+            .and_then(|folder| folder.sync_all())
+            .map_err(|e| self.error(e))?;
         self.prune_backups()?;
         Ok(Some(target))
+    }
+
+    fn write_compressed_copy(&self, to: &Path) -> Result<(), String> {
+        let source = Connection::open_with_flags(
+            self.path(),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| e.to_string())?;
+        // Only the journal and its copy hold the sales: the copy is for the terminal's user.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(to)
+            .map_err(|e| e.to_string())?;
+        let mut gzip = GzEncoder::new(BufWriter::new(file), Compression::default());
+        {
+            // One statement is one read transaction: every page is of the same moment.
+            let mut pages = source
+                .prepare("SELECT data FROM sqlite_dbpage ORDER BY pgno")
+                .map_err(|e| e.to_string())?;
+            let mut rows = pages.query([]).map_err(|e| e.to_string())?;
+            while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+                let page = row.get_ref(0).map_err(|e| e.to_string())?;
+                let bytes = page.as_blob().map_err(|e| e.to_string())?;
+                gzip.write_all(bytes).map_err(|e| e.to_string())?;
+            }
+        }
+        let file = gzip
+            .finish()
+            .and_then(|buffered| buffered.into_inner().map_err(|e| e.into_error()))
+            .map_err(|e| e.to_string())?;
+        file.sync_all().map_err(|e| e.to_string())
     }
 
     /// The backups there are, oldest first.
@@ -45,18 +106,21 @@ impl Journal {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(error) => return Err(self.error(error)),
         };
-        let mut backups: Vec<PathBuf> = entries
+        let mut backups: Vec<(String, PathBuf)> = entries
             .filter_map(Result::ok)
             .map(|entry| entry.path())
-            .filter(|path| {
-                path.file_name()
-                    .and_then(|name| name.to_str())
-                    .is_some_and(|name| name.starts_with("journal-") && name.ends_with(".sqlite"))
+            .filter_map(|path| {
+                let name = path.file_name()?.to_str()?;
+                let day = name.strip_prefix("journal-")?;
+                let day = day
+                    .strip_suffix(COMPRESSED)
+                    .or_else(|| day.strip_suffix(UNCOMPRESSED))?;
+                Some((day.to_owned(), path))
             })
             .collect();
         // The names hold the date as YYYY-MM-DD, so their order is the days' order.
         backups.sort();
-        Ok(backups)
+        Ok(backups.into_iter().map(|(_, path)| path).collect())
     }
 
     fn prune_backups(&self) -> Result<(), JournalError> {
@@ -64,6 +128,13 @@ impl Journal {
         let surplus = backups.len().saturating_sub(BACKUPS_KEPT);
         for old in &backups[..surplus] {
             std::fs::remove_file(old).map_err(|e| self.error(e))?;
+        }
+        // A copy a power cut stopped halfway, of this release's or an older one's.
+        let entries = std::fs::read_dir(self.backup_folder()).map_err(|e| self.error(e))?;
+        for stale in entries.filter_map(Result::ok).map(|entry| entry.path()) {
+            if stale.extension().is_some_and(|extension| extension == "partial") {
+                std::fs::remove_file(&stale).map_err(|e| self.error(e))?;
+            }
         }
         Ok(())
     }
@@ -85,3 +156,6 @@ pub async fn keep_daily_backups(journal: Journal) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

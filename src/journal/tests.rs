@@ -1,6 +1,5 @@
 //! The journal's promises: written before acted on, read back as written, kept across reopening.
 
-use chrono::NaiveDate;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
@@ -236,41 +235,6 @@ fn a_full_disk_refuses_with_what_is_free() {
         refused.message.contains("the disk is full") && refused.message.contains("free"),
         "{refused}"
     );
-}
-
-#[test]
-fn a_backup_a_day_and_the_newest_seven_kept() {
-    let (_dir, journal) = open();
-    journal
-        .begin_sale("key-1", Utc::now(), &shape(), &sale())
-        .expect("begin");
-    let first_day = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
-    for offset in 0..9 {
-        let day = first_day + chrono::Days::new(offset);
-        let written = journal.back_up_daily(day).expect("backup");
-        assert!(written.is_some(), "{day}");
-        assert_eq!(
-            journal.back_up_daily(day).expect("again"),
-            None,
-            "once a day"
-        );
-    }
-    let backups = journal.backups().expect("list");
-    let names: Vec<String> = backups
-        .iter()
-        .filter_map(|path| path.file_name()?.to_str().map(String::from))
-        .collect();
-    assert_eq!(names.len(), BACKUPS_KEPT);
-    assert_eq!(
-        names.first().map(String::as_str),
-        Some("journal-2026-11-03.sqlite")
-    );
-    assert_eq!(
-        names.last().map(String::as_str),
-        Some("journal-2026-11-09.sqlite")
-    );
-    let restored = Journal::open(&backups[0]).expect("a backup is a journal");
-    assert_eq!(restored.recent(5).expect("recent").len(), 1);
 }
 
 #[test]
