@@ -17,8 +17,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use rusqlite::{Connection, OpenFlags};
 
-use super::Journal;
-use super::JournalError;
+use super::{Journal, JournalError, MIN_FREE_BYTES};
 
 /// How many daily backups are kept.
 pub const BACKUPS_KEPT: usize = 7;
@@ -44,6 +43,17 @@ impl Journal {
         if target.exists() || folder.join(format!("{stem}{UNCOMPRESSED}")).exists() {
             return Ok(None);
         }
+        // The compressed copy is smaller than the journal: with that much room and the margin
+        // kept for sales, a backup never leaves the terminal refusing sales for want of space.
+        let journal_bytes = self.bytes_on_disk();
+        self.check_free_space_above(MIN_FREE_BYTES + journal_bytes)
+            .map_err(|_| {
+                self.error(format!(
+                    "the daily backup is skipped: the disk has less room than the journal ({} MB) and the {} MB kept for sales; delete old files or fit a larger SD card",
+                    journal_bytes / 1_000_000,
+                    MIN_FREE_BYTES / (1024 * 1024)
+                ))
+            })?;
         std::fs::create_dir_all(&folder).map_err(|e| self.error(e))?;
         // Written under another name and renamed when whole and on the card, so a power cut
         // mid-backup never leaves a half file that looks like a backup.
@@ -65,38 +75,28 @@ impl Journal {
         Ok(Some(target))
     }
 
-    fn write_compressed_copy(&self, to: &Path) -> Result<(), String> {
+    fn write_compressed_copy(&self, to: &Path) -> Result<(), Box<dyn std::error::Error>> {
         let source = Connection::open_with_flags(
             self.path(),
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| e.to_string())?;
-        // Only the journal and its copy hold the sales: the copy is for the terminal's user.
+        )?;
+        // The copy holds what the journal holds: for the terminal's user alone.
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(0o600)
-            .open(to)
-            .map_err(|e| e.to_string())?;
+            .open(to)?;
         let mut gzip = GzEncoder::new(BufWriter::new(file), Compression::default());
-        {
-            // One statement is one read transaction: every page is of the same moment.
-            let mut pages = source
-                .prepare("SELECT data FROM sqlite_dbpage ORDER BY pgno")
-                .map_err(|e| e.to_string())?;
-            let mut rows = pages.query([]).map_err(|e| e.to_string())?;
-            while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-                let page = row.get_ref(0).map_err(|e| e.to_string())?;
-                let bytes = page.as_blob().map_err(|e| e.to_string())?;
-                gzip.write_all(bytes).map_err(|e| e.to_string())?;
-            }
+        // One statement is one read transaction: every page is of the same moment.
+        let mut pages = source.prepare("SELECT data FROM sqlite_dbpage ORDER BY pgno")?;
+        let mut rows = pages.query([])?;
+        while let Some(row) = rows.next()? {
+            gzip.write_all(row.get_ref(0)?.as_blob()?)?;
         }
-        let file = gzip
-            .finish()
-            .and_then(|buffered| buffered.into_inner().map_err(|e| e.into_error()))
-            .map_err(|e| e.to_string())?;
-        file.sync_all().map_err(|e| e.to_string())
+        let file = gzip.finish()?.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        Ok(())
     }
 
     /// The backups there are, oldest first.
@@ -132,7 +132,10 @@ impl Journal {
         // A copy a power cut stopped halfway, of this release's or an older one's.
         let entries = std::fs::read_dir(self.backup_folder()).map_err(|e| self.error(e))?;
         for stale in entries.filter_map(Result::ok).map(|entry| entry.path()) {
-            if stale.extension().is_some_and(|extension| extension == "partial") {
+            if stale
+                .extension()
+                .is_some_and(|extension| extension == "partial")
+            {
                 std::fs::remove_file(&stale).map_err(|e| self.error(e))?;
             }
         }

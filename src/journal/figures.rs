@@ -34,12 +34,7 @@ impl Journal {
             let connection = self.lock();
             read_figures(&connection).map_err(|e| self.error(e))?
         };
-        let size = |suffix: &str| {
-            let mut path = self.path().as_os_str().to_owned();
-            path.push(suffix);
-            std::fs::metadata(path).map_or(0, |meta| meta.len())
-        };
-        figures.size_bytes = size("") + size("-wal");
+        figures.size_bytes = self.bytes_on_disk();
         figures.last_backup_at = self
             .backups()?
             .last()
@@ -50,6 +45,16 @@ impl Journal {
             })
             .map(DateTime::<Utc>::from);
         Ok(figures)
+    }
+
+    /// The journal's size on its disk: the file and its WAL.
+    pub fn bytes_on_disk(&self) -> u64 {
+        let size = |suffix: &str| {
+            let mut path = self.path().as_os_str().to_owned();
+            path.push(suffix);
+            std::fs::metadata(path).map_or(0, |meta| meta.len())
+        };
+        size("") + size("-wal")
     }
 }
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 
-use crate::journal::Journal;
 use super::BACKUPS_KEPT;
+use crate::journal::Journal;
 use crate::money::{Currency, Money};
 use crate::sale::{CodeShape, NewSale};
 
@@ -97,8 +97,11 @@ fn an_older_release_uncompressed_backup_counts_for_its_day_and_is_pruned_in_turn
     let folder = journal.backup_folder();
     std::fs::create_dir_all(&folder).expect("folder");
     for offset in 0..7 {
-        std::fs::write(folder.join(format!("journal-{}.sqlite", day(offset))), b"old")
-            .expect("an old backup");
+        std::fs::write(
+            folder.join(format!("journal-{}.sqlite", day(offset))),
+            b"old",
+        )
+        .expect("an old backup");
     }
     // A copy an older release's power cut left halfway.
     std::fs::write(folder.join("journal-2026-11-02.sqlite.partial"), b"half").expect("partial");
@@ -140,7 +143,12 @@ fn a_backup_is_of_one_moment_while_sales_are_written() {
     };
     let mut backups = Vec::new();
     for offset in 0..3 {
-        backups.push(journal.back_up_daily(day(offset)).expect("backup").expect("written"));
+        backups.push(
+            journal
+                .back_up_daily(day(offset))
+                .expect("backup")
+                .expect("written"),
+        );
     }
     stop.store(true, Ordering::Relaxed);
     let written_during = selling.join().expect("the writer ends");
@@ -149,9 +157,15 @@ fn a_backup_is_of_one_moment_while_sales_are_written() {
         let (restored, _) = restore(backup, dir.path());
         counts.push(restored.recent(100_000).expect("sales").len());
     }
-    assert!(counts.windows(2).all(|pair| pair[0] <= pair[1]), "{counts:?}");
+    assert!(
+        counts.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{counts:?}"
+    );
     assert!(counts[0] >= 200, "{counts:?}");
-    assert!(counts[2] <= 200 + written_during, "{counts:?} of {written_during}");
+    assert!(
+        counts[2] <= 200 + written_during,
+        "{counts:?} of {written_during}"
+    );
 }
 
 #[test]
