@@ -75,15 +75,24 @@ if [ "$arch" = arm64 ]; then
     scripts/cross-aarch64.sh
     deb_args=(--no-build --target aarch64-unknown-linux-gnu)
 fi
+# cargo deb with the arguments after the first, printing the package's path; when it fails, the
+# end of its output and "FAIL: " with the first argument, and the script stops.
+package() {
+    local failure=$1 log path
+    shift
+    log=$(mktemp)
+    if ! path=$(cargo deb "$@" 2>"$log"); then
+        tail -40 "$log" >&2
+        rm -f "$log"
+        echo "FAIL: $failure (above)" >&2
+        return 1
+    fi
+    rm -f "$log"
+    printf '%s\n' "$path" | tail -1
+}
+
 phase "the device package (cargo deb${deb_args[*]:+ ${deb_args[*]}})"
-deb_log=$(mktemp)
-if ! deb=$(cargo deb "${deb_args[@]}" 2>"$deb_log"); then
-    tail -40 "$deb_log" >&2
-    echo "FAIL: cargo deb could not build the package (above)" >&2
-    exit 1
-fi
-deb=$(printf '%s\n' "$deb" | tail -1)
-rm -f "$deb_log"
+deb=$(package "cargo deb could not build the package" "${deb_args[@]}") || exit 1
 [ -f "$deb" ] || { echo "FAIL: cargo deb printed no package path (got: $deb)" >&2; exit 1; }
 # Kept beside the image: cargo deb deletes a package's other versions from its folder when it
 # makes the newer package below.
@@ -104,14 +113,8 @@ mkdir -p "$work/newer"
 upgrade_args=(--no-build --deb-version "$upgrade_version" --output "$work/newer/")
 [ "$arch" = arm64 ] && upgrade_args+=(--target aarch64-unknown-linux-gnu)
 phase "the newer package for the upgrade check (cargo deb ${upgrade_args[*]})"
-deb_log=$(mktemp)
-if ! upgrade_deb=$(cargo deb "${upgrade_args[@]}" 2>"$deb_log"); then
-    tail -40 "$deb_log" >&2
-    echo "FAIL: cargo deb could not package the binary again as $upgrade_version (above)" >&2
-    exit 1
-fi
-upgrade_deb=$(printf '%s\n' "$upgrade_deb" | tail -1)
-rm -f "$deb_log"
+upgrade_deb=$(package "cargo deb could not package the binary again as $upgrade_version" \
+    "${upgrade_args[@]}") || exit 1
 [ -f "$upgrade_deb" ] && [ "$(dpkg-deb -f "$upgrade_deb" Version)" = "$upgrade_version" ] || {
     echo "FAIL: no package of version $upgrade_version (got: $upgrade_deb)" >&2
     exit 1
