@@ -7,18 +7,18 @@ use super::open::{MIGRATIONS, PAGE_CACHE_KIB};
 use super::*;
 use crate::money::{Currency, Money};
 
-fn shape() -> CodeShape {
+pub(super) fn shape() -> CodeShape {
     CodeShape::new("Shop sale {sale}", "T1")
 }
 
-fn sale() -> NewSale {
+pub(super) fn sale() -> NewSale {
     NewSale {
         reference: Some("R1".into()),
         ..NewSale::of(Money::new(Currency::Sle, 1250))
     }
 }
 
-fn open() -> (tempfile::TempDir, Journal) {
+pub(super) fn open() -> (tempfile::TempDir, Journal) {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = Journal::open(&dir.path().join("state/journal.sqlite")).expect("open");
     (dir, journal)

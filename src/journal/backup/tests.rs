@@ -11,24 +11,12 @@ use chrono::{NaiveDate, Utc};
 
 use super::BACKUPS_KEPT;
 use crate::journal::Journal;
-use crate::money::{Currency, Money};
-use crate::sale::{CodeShape, NewSale};
+use crate::journal::tests::{open, sale, shape};
 
 fn begin(journal: &Journal, key: &str) {
     journal
-        .begin_sale(
-            key,
-            Utc::now(),
-            &CodeShape::new("Shop sale {sale}", "T1"),
-            &NewSale::of(Money::new(Currency::Sle, 1250)),
-        )
+        .begin_sale(key, Utc::now(), &shape(), &sale())
         .expect("a sale begun");
-}
-
-fn open() -> (tempfile::TempDir, Journal) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let journal = Journal::open(&dir.path().join("state/journal.sqlite")).expect("open");
-    (dir, journal)
 }
 
 fn day(offset: u64) -> NaiveDate {
