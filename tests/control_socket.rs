@@ -3,18 +3,18 @@
 //! kept open after its command, and a process out of file descriptors. Each runs the real
 //! server (`control::serve` with the terminal's handler) on a real Unix socket.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use paycode_kiosk::control::console::Reply;
 use paycode_kiosk::control::{FIRST_LINE_WITHIN, MAX_CONNECTIONS, OwnerCommand};
 use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions};
-use paycode_kiosk::terminal::{Launch, open_for_command};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
@@ -49,22 +49,7 @@ async fn terminal() -> Terminal {
         ),
     )
     .expect("config");
-    let shop = open_for_command(&Launch::with_config(&config))
-        .await
-        .expect("the terminal");
-    let socket = shop.settings().control_socket.clone();
-    tokio::spawn(paycode_kiosk::control::serve(
-        Arc::new(shop),
-        paycode_kiosk::cli::owner_commands,
-    ));
-    let listening = Instant::now();
-    while !socket.exists() {
-        assert!(
-            listening.elapsed() < Duration::from_secs(10),
-            "the terminal never listened"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let (socket, _) = common::cli::serving(&config, paycode_kiosk::cli::owner_commands).await;
     Terminal {
         socket,
         _sim: sim,

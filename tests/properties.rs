@@ -6,6 +6,9 @@
 //! by hand, and `PROPTEST_RNG_SEED=N` other ones. docs/RELIABILITY.md lists the properties,
 //! their cases and what they found.
 
+#[path = "common/mod.rs"]
+mod common;
+
 mod properties {
     pub mod support;
 

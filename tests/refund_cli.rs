@@ -5,7 +5,6 @@
 mod common;
 
 use std::process::Output;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::cli::{Setup, add_printer, args, run, text};
@@ -342,22 +341,10 @@ async fn a_refund_asks_first_and_prints_its_receipt() {
 /// terminal sends and follows the payout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_running_terminal_refunds_for_the_command_and_asks_through_it() {
-    use paycode_kiosk::terminal::{Launch, open_for_command};
-
     let setup = refund_setup("", REFUNDS).await;
     paid_sale(&setup, "9.00").await;
-    let shop = open_for_command(&Launch::with_config(&setup.config))
-        .await
-        .expect("the terminal");
-    let socket = shop.settings().control_socket.clone();
-    let serving = tokio::spawn(paycode_kiosk::control::serve(
-        Arc::new(shop),
-        paycode_kiosk::cli::owner_commands,
-    ));
-    assert!(
-        common::printing::wait_until(|| socket.exists()).await,
-        "the terminal listens"
-    );
+    let (_socket, serving) =
+        common::cli::serving(&setup.config, paycode_kiosk::cli::owner_commands).await;
     let output = refund(&setup, &["1", "--to", PAYER, "--pin-stdin"], "0000\nyes\n").await;
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stdout}{stderr}");

@@ -1,13 +1,17 @@
-//! What the command-line tests share: the real binary, its output, and a configuration for a
-//! simulator.
+//! What the command-line tests share: the real binary, its output, a configuration for a
+//! simulator, and a terminal serving its control socket.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
+use paycode_kiosk::control::Handler;
 use paycode_kiosk::printer::pty::PtyPrinter;
 use paycode_kiosk::simulator::{Endpoint, Fault, FaultRule, SimulatorHandle, SimulatorOptions};
+use paycode_kiosk::terminal::{Launch, open_for_command};
+use tokio::task::JoinHandle;
 
 pub fn kiosk() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paycode-kiosk"));
@@ -140,4 +144,20 @@ pub fn every_time(endpoint: Endpoint, fault: Fault) -> FaultRule {
         fault,
         times: 10_000,
     }
+}
+
+/// Opens the terminal `config` names, as the running one does, and serves its control socket
+/// with `handler` on the current runtime. Gives the socket once it listens, and the server.
+pub async fn serving(config: &Path, handler: Handler) -> (PathBuf, JoinHandle<Result<(), String>>) {
+    let shop = open_for_command(&Launch::with_config(config))
+        .await
+        .expect("the terminal");
+    let socket = shop.settings().control_socket.clone();
+    let server = tokio::spawn(paycode_kiosk::control::serve(Arc::new(shop), handler));
+    assert!(
+        super::printing::wait_until(|| socket.exists()).await,
+        "the terminal never listened on {}",
+        socket.display()
+    );
+    (socket, server)
 }

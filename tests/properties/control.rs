@@ -16,7 +16,6 @@ use chrono::NaiveDate;
 use paycode_kiosk::control::{OwnerCommand, PayerNumber, SecretPin, console::Reply};
 use paycode_kiosk::shop::Shop;
 use paycode_kiosk::simulator::{SimulatorHandle, SimulatorOptions};
-use paycode_kiosk::terminal::{Launch, open_for_command};
 use proptest::prelude::*;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -91,17 +90,7 @@ fn terminal() -> &'static Terminal {
                 ),
             )
             .expect("config");
-            let shop = open_for_command(&Launch::with_config(&config))
-                .await
-                .expect("the terminal");
-            let socket = shop.settings().control_socket.clone();
-            tokio::spawn(paycode_kiosk::control::serve(Arc::new(shop), handler));
-            for _ in 0..200 {
-                if socket.exists() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+            let (socket, _) = crate::common::cli::serving(&config, handler).await;
             (sim, socket)
         });
         Terminal {
